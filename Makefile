@@ -1,0 +1,63 @@
+# The trading platform. `make help` lists the targets.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+BUF := node_modules/.bin/buf
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip wheel
+	$(BIN)/pip install -q -e '.[dev]'
+	@echo "$(CURDIR)/gen/python" > $$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/trading_gen.pth
+	@touch $@
+
+$(BUF): package.json
+	npm install --no-audit --no-fund --loglevel=error
+	@touch $@
+
+setup: $(STAMP) $(BUF) ## create .venv and install the Python and npm tools
+
+generate: setup ## regenerate gen/python and gen/descriptor.binpb from proto/
+	rm -rf gen/python
+	$(BUF) generate
+	$(BUF) build -o gen/descriptor.binpb
+	@touch gen/python/py.typed
+
+check-generate: generate ## fail if gen/ differs from what the contracts generate
+	@git add -N gen >/dev/null 2>&1 || true
+	@if [ -n "$$(git status --porcelain -- gen)" ]; then git status --porcelain -- gen; echo "gen/ is stale: run make generate and commit"; exit 1; fi
+
+buf-lint: setup ## buf lint and buf format check on the contracts
+	$(BUF) lint
+	$(BUF) format --diff --exit-code proto
+
+buf-breaking: setup ## buf breaking against the previous commit
+	@if git rev-parse -q --verify HEAD~1 >/dev/null && git cat-file -e HEAD~1:buf.yaml 2>/dev/null; then \
+	  $(BUF) breaking --against '.git#ref=HEAD~1'; else echo "no previous contracts to compare"; fi
+
+lint: setup ## ruff
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup ## mypy
+	$(BIN)/mypy
+
+check: buf-lint buf-breaking check-generate lint typecheck ## every static check CI runs
+
+test: setup ## run the test suite (CI=true: PostgreSQL and Redis are required)
+	$(BIN)/python -m pytest -q
+
+bench: setup ## run the benchmarks (prints figures and ratios)
+	$(BIN)/python -m bench
+
+run: setup ## set everything up and start the whole platform (Ctrl-C stops it)
+	$(BIN)/trading up
+
+.PHONY: help setup generate check-generate buf-lint buf-breaking lint typecheck check test bench run

@@ -1,0 +1,166 @@
+"""Async SQLAlchemy: one engine, one schema per service, on PostgreSQL or SQLite.
+
+On SQLite every schema is its own attached database file beside the main one, so tables are
+qualified by schema on both databases and names never collide between services.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import DateTime, MetaData, Numeric, String, event
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.schema import CreateSchema
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+SCHEMAS: set[str] = set()
+_SCHEMA_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def make_base(schema: str) -> type[DeclarativeBase]:
+    """A declarative base whose tables all live in `schema`."""
+    if not _SCHEMA_NAME.match(schema):
+        raise ValueError(f"bad schema name {schema!r}")
+    SCHEMAS.add(schema)
+    metadata = MetaData(schema=schema, naming_convention=NAMING)
+    return type(f"Base_{schema}", (DeclarativeBase,), {"metadata": metadata, "__abstract__": True})
+
+
+class ExactDecimal(TypeDecorator[Decimal]):
+    """An exact decimal: NUMERIC on PostgreSQL, canonical text on SQLite (never a float)."""
+
+    impl = Numeric
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(64))
+        return dialect.type_descriptor(Numeric(38, 18, asdecimal=True))
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        d = value if isinstance(value, Decimal) else Decimal(str(value))
+        return decimal_str(d) if dialect.name == "sqlite" else d
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return Decimal(value) if not isinstance(value, Decimal) else value
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timestamp that is always tz-aware UTC in Python, on both databases."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: pass a tz-aware UTC datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def decimal_str(d: Decimal) -> str:
+    """Decimal as plain text without exponent or trailing zeros: 1.50 -> "1.5", 1E+2 -> "100"."""
+    text = format(d, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+class Database:
+    """The engine and sessions for one database URL."""
+
+    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        kwargs: dict[str, Any] = {"echo": echo}
+        if self.is_sqlite:
+            kwargs["connect_args"] = {"timeout": 30}
+        else:
+            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+        self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        if self.is_sqlite:
+            self._sqlite_dir = Path(self.engine.url.database or ".").resolve().parent
+            self._sqlite_dir.mkdir(parents=True, exist_ok=True)
+            self._install_sqlite_hooks()
+        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    def _install_sqlite_hooks(self) -> None:
+        sync_engine = self.engine.sync_engine
+
+        @event.listens_for(sync_engine, "connect")
+        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA busy_timeout = 30000")
+            cur.execute("PRAGMA foreign_keys = ON")
+            cur.execute("PRAGMA journal_mode = WAL")
+            for schema in sorted(SCHEMAS):
+                cur.execute(f"ATTACH DATABASE ? AS {schema}", (str(self._sqlite_dir / f"{schema}.sqlite"),))
+                cur.execute(f"PRAGMA {schema}.journal_mode = WAL")
+            cur.close()
+
+        @event.listens_for(sync_engine, "begin")
+        def _on_begin(conn: Any) -> None:
+            immediate = conn.get_execution_options().get("sqlite_immediate", False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A session for reads (and writes you commit yourself)."""
+        async with self._sessions() as s:
+            yield s
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A session in a write transaction, committed on success, rolled back on error.
+
+        On SQLite the write lock is taken at BEGIN, so concurrent writers queue instead of
+        failing on a lock upgrade.
+        """
+        async with self._sessions() as s:
+            options = {"sqlite_immediate": True} if self.is_sqlite else {}
+            await s.connection(execution_options=options)  # begins the transaction
+            try:
+                yield s
+            except BaseException:
+                await s.rollback()
+                raise
+            await s.commit()
+
+    async def create_all(self, metadatas: Iterable[MetaData]) -> None:
+        """Create schemas and tables directly (tests and the embedded quick start)."""
+        metadatas = list(metadatas)
+        async with self.engine.begin() as conn:
+            for md in metadatas:
+                if not self.is_sqlite and md.schema:
+                    await conn.execute(CreateSchema(md.schema, if_not_exists=True))
+                await conn.run_sync(md.create_all)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,55 @@
+"""The platform's typed settings, read from TRADING_* environment variables.
+
+Defaults are the embedded all-in-one run: SQLite and keys under ./var, an in-process bus.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Settings shared by every service; services add their own classes for the rest."""
+
+    model_config = SettingsConfigDict(env_prefix="TRADING_", extra="ignore")
+
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    redis_url: str = ""
+    grpc_host: str = "127.0.0.1"
+    grpc_port: int = 50051
+    edge_port: int = 8081
+    envoy_port: int = 8080
+    envoy_admin_port: int = 9901
+    public_url: str = "http://localhost:8080"
+    cors_origins: list[str] = ["http://localhost:8080", "http://localhost:5173"]
+    jwt_issuer: str = "https://trading.local"
+    jwt_audience: str = "trading-api"
+    access_token_ttl_s: int = 900
+    refresh_token_ttl_s: int = 7 * 24 * 3600
+    internal_api_key: SecretStr | None = None
+    service_addresses: dict[str, str] = {}
+    default_deadline_s: float = 5.0
+    max_deadline_s: float = 60.0
+    max_message_bytes: int = 8 * 1024 * 1024
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @property
+    def sqlite_dir(self) -> Path:
+        return self.data_dir / "db"
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.sqlite_dir}/main.sqlite"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / "keys"
+
+    def address_of(self, service: str) -> str:
+        """Where a service listens: its own address in the split run, else the shared server."""
+        return self.service_addresses.get(service, f"{self.grpc_host}:{self.grpc_port}")
