@@ -1,0 +1,103 @@
+"""Authentication (bearer JWT or x-api-key) and the role check for an RPC's access rule."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextvars import ContextVar
+from typing import Any, Protocol
+
+from core import access
+from core.access import AccessRule
+from core.errors import PermissionDenied, Unauthenticated
+from core.principal import ANONYMOUS, Principal
+
+
+class TokenVerifier(Protocol):
+    """Checks an access JWT and returns its claims (core.keys.KeyStore is one)."""
+
+    def verify_access_token(self, token: str) -> dict[str, Any]: ...
+
+
+class CredentialVerifier(Protocol):
+    """Checks a service credential (x-api-key)."""
+
+    async def verify_api_key(self, key: str) -> Principal | None: ...
+
+
+# The caller's bearer token, so a service can call another on the same user's behalf.
+current_bearer: ContextVar[str] = ContextVar("bearer", default="")
+
+
+def principal_from_claims(claims: dict[str, Any]) -> Principal:
+    return Principal(
+        kind="user",
+        subject=str(claims.get("sub", "")),
+        email=str(claims.get("email", "")),
+        roles=frozenset(claims.get("roles") or ("user",)),
+        plan=str(claims.get("plan") or "free"),
+        token_id=str(claims.get("jti", "")),
+    )
+
+
+def _header(metadata: Sequence[tuple[str, Any]], name: str) -> str:
+    for key, value in metadata:
+        if key == name:
+            return value if isinstance(value, str) else value.decode()
+    return ""
+
+
+class Authenticator:
+    """Turns request metadata into a Principal and enforces the RPC's audience."""
+
+    def __init__(self, tokens: TokenVerifier | None, credentials: CredentialVerifier | None) -> None:
+        self.tokens = tokens
+        self.credentials = credentials
+
+    async def authenticate(self, metadata: Sequence[tuple[str, Any]], rule: AccessRule) -> tuple[Principal, str]:
+        """The caller and its raw bearer token. On public RPCs a bad token means anonymous."""
+        bearer = _header(metadata, "authorization")
+        api_key = _header(metadata, "x-api-key")
+        try:
+            if bearer:
+                return self._from_bearer(bearer), bearer
+            if api_key:
+                return await self._from_api_key(api_key), ""
+        except Unauthenticated:
+            if rule.audience == access.PUBLIC:
+                return ANONYMOUS, ""
+            raise
+        return ANONYMOUS, ""
+
+    def _from_bearer(self, header: str) -> Principal:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise Unauthenticated("authorization must be 'Bearer <token>'", reason="BAD_AUTHORIZATION_HEADER")
+        if self.tokens is None:
+            raise Unauthenticated("this server accepts no tokens", reason="TOKENS_NOT_ACCEPTED")
+        return principal_from_claims(self.tokens.verify_access_token(token.strip()))
+
+    async def _from_api_key(self, key: str) -> Principal:
+        principal = await self.credentials.verify_api_key(key) if self.credentials else None
+        if principal is None:
+            raise Unauthenticated("unknown or revoked API key", reason="BAD_API_KEY")
+        return principal
+
+
+def authorize(rule: AccessRule, principal: Principal) -> None:
+    """Raise unless the principal is in the RPC's audience."""
+    audience = rule.audience
+    if audience == access.PUBLIC:
+        return
+    if rule.denied:
+        raise PermissionDenied(f"{rule.method} declares no access rule", reason="NO_ACCESS_RULE")
+    if principal.kind == "anonymous":
+        raise Unauthenticated("sign in first", reason="SIGN_IN_REQUIRED")
+    roles = principal.roles
+    allowed = {
+        access.USER: principal.kind == "user",
+        access.SUPPORT: bool(roles & {"support", "admin"}),
+        access.ADMIN: "admin" in roles,
+        access.SERVICE: principal.kind == "service" or "admin" in roles,
+    }.get(audience, False)
+    if not allowed:
+        raise PermissionDenied("your role may not call this", reason="ROLE_NOT_ALLOWED")

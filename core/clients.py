@@ -1,0 +1,134 @@
+"""Clients to other services: generated stubs wrapped with deadlines, retries for idempotent
+calls, a circuit breaker per target service, and the caller's identity passed on."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from typing import Any
+
+import grpc
+
+from core import access, logs
+from core.auth import current_bearer
+from core.breaker import DEFAULT, BreakerConfig, CircuitBreaker
+from core.clock import Clock
+from core.settings import Settings
+
+RETRYABLE = frozenset({grpc.StatusCode.UNAVAILABLE})
+DEPENDENCY_FAULTS = frozenset(
+    {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN}
+)
+MAX_ATTEMPTS = 3
+
+
+def _is_dependency_fault(exc: BaseException) -> bool:
+    if isinstance(exc, grpc.aio.AioRpcError):
+        return exc.code() in DEPENDENCY_FAULTS
+    return isinstance(exc, TimeoutError | ConnectionError)
+
+
+class ClientFactory:
+    """Makes stubs to the platform's services; one channel per address, one breaker per service."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock | None = None,
+        *,
+        api_key: str | None = None,
+        breakers: dict[str, BreakerConfig] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock or Clock()
+        self.api_key = api_key
+        self._breaker_configs = breakers or {}
+        self._channels: dict[str, grpc.aio.Channel] = {}
+        self._breakers: dict[str, CircuitBreaker] = {}
+
+    def channel(self, service: str) -> grpc.aio.Channel:
+        address = self.settings.address_of(service)
+        ch = self._channels.get(address)
+        if ch is None:
+            options = [
+                ("grpc.max_receive_message_length", self.settings.max_message_bytes),
+                ("grpc.max_send_message_length", self.settings.max_message_bytes),
+                ("grpc.keepalive_time_ms", 30_000),
+            ]
+            ch = self._channels[address] = grpc.aio.insecure_channel(address, options=options)
+        return ch
+
+    def breaker(self, service: str) -> CircuitBreaker:
+        b = self._breakers.get(service)
+        if b is None:
+            config = self._breaker_configs.get(service, DEFAULT)
+            b = self._breakers[service] = CircuitBreaker(f"grpc:{service}", config, self.clock)
+        return b
+
+    def stub(self, stub_cls: type, service: str) -> GuardedStub:
+        """A stub of `stub_cls` to `service` ("market", "auth", ...)."""
+        return GuardedStub(stub_cls(self.channel(service)), self, service)
+
+    def metadata(self, *, as_user: bool) -> list[tuple[str, str]]:
+        md = []
+        rid = logs.request_id.get()
+        if rid:
+            md.append(("x-request-id", rid))
+        bearer = current_bearer.get()
+        if as_user and bearer:
+            md.append(("authorization", bearer))
+        elif self.api_key:
+            md.append(("x-api-key", self.api_key))
+        return md
+
+    async def close(self) -> None:
+        await asyncio.gather(*(ch.close() for ch in self._channels.values()))
+        self._channels.clear()
+
+
+class GuardedStub:
+    """Calls `stub.Method(request, timeout=..., as_user=...)` with the chassis' policies."""
+
+    def __init__(self, stub: Any, factory: ClientFactory, service: str) -> None:
+        self._stub = stub
+        self._factory = factory
+        self._service = service
+
+    def __getattr__(self, name: str) -> Any:
+        callable_ = getattr(self._stub, name)
+        method = callable_._method.decode() if isinstance(callable_._method, bytes) else callable_._method
+        rule = access.rule_for(method)
+        if isinstance(callable_, grpc.aio.UnaryUnaryMultiCallable):
+            return _UnaryCall(callable_, rule, self._factory, self._service)
+        return _StreamCall(callable_, self._factory)
+
+
+class _UnaryCall:
+    def __init__(self, mc: Any, rule: access.AccessRule, factory: ClientFactory, service: str) -> None:
+        self.mc, self.rule, self.factory, self.service = mc, rule, factory, service
+
+    async def __call__(self, request: Any, *, timeout: float | None = None, as_user: bool = False) -> Any:
+        deadline = timeout or self.factory.settings.default_deadline_s
+        breaker = self.factory.breaker(self.service)
+        attempts = MAX_ATTEMPTS if self.rule.idempotent else 1
+        metadata = self.factory.metadata(as_user=as_user)
+        for attempt in range(1, attempts + 1):
+            try:
+                return await breaker.call(
+                    lambda: self.mc(request, timeout=deadline, metadata=metadata),
+                    counts=_is_dependency_fault,
+                    timeout_s=deadline + 0.5,
+                )
+            except grpc.aio.AioRpcError as err:
+                if attempt == attempts or err.code() not in RETRYABLE:
+                    raise
+            await asyncio.sleep(0.05 * 2**attempt * random.uniform(0.5, 1.5))
+        raise AssertionError("unreachable")
+
+
+class _StreamCall:
+    def __init__(self, mc: Any, factory: ClientFactory) -> None:
+        self.mc, self.factory = mc, factory
+
+    def __call__(self, request: Any, *, timeout: float | None = None, as_user: bool = False) -> Any:
+        return self.mc(request, timeout=timeout, metadata=self.factory.metadata(as_user=as_user))

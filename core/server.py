@@ -1,0 +1,75 @@
+"""gRPC server bootstrap: grpc.aio with the chassis interceptor, health and reflection."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1.health import aio as health_aio
+from grpc_reflection.v1alpha import reflection
+
+from core.service import AddServicer
+
+log = logging.getLogger("core.server")
+
+
+def server_options(max_message_bytes: int) -> list[tuple[str, Any]]:
+    """Channel options set on purpose: message size, keepalive, no port sharing."""
+    return [
+        ("grpc.max_receive_message_length", max_message_bytes),
+        ("grpc.max_send_message_length", max_message_bytes),
+        ("grpc.keepalive_time_ms", 30_000),
+        ("grpc.keepalive_timeout_ms", 10_000),
+        ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
+        ("grpc.keepalive_permit_without_calls", 1),
+        ("grpc.so_reuseport", 0),
+    ]
+
+
+class Server:
+    """A started grpc.aio server and its health servicer."""
+
+    def __init__(self, server: grpc.aio.Server, port: int, health: Any, services: Sequence[str]) -> None:
+        self.server = server
+        self.port = port
+        self.health = health
+        self.services = list(services)
+
+    async def set_serving(self, serving: bool = True) -> None:
+        status = health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
+        for name in ["", *self.services]:
+            await self.health.set(name, status)
+
+    async def stop(self, grace_s: float = 5.0) -> None:
+        """Stop taking calls, let those in flight finish for up to grace_s, then close."""
+        await self.set_serving(False)
+        await self.server.stop(grace_s)
+
+
+async def create_server(
+    address: str,
+    servicers: Iterable[tuple[AddServicer, Any]],
+    service_names: Sequence[str],
+    *,
+    interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
+    max_message_bytes: int = 8 * 1024 * 1024,
+) -> tuple[Server, int]:
+    """Build and start a server on `address` ("host:0" picks a free port); returns it and its port."""
+    server = grpc.aio.server(interceptors=list(interceptors), options=server_options(max_message_bytes))
+    for add, servicer in servicers:
+        add(servicer, server)
+    health = health_aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health, server)
+    names = [*service_names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME]
+    reflection.enable_server_reflection(names, server)
+    port = server.add_insecure_port(address)
+    if port == 0:
+        raise RuntimeError(f"could not bind {address}")
+    await server.start()
+    started = Server(server, port, health, service_names)
+    await started.set_serving(True)
+    log.info("grpc server listening", extra={"fields": {"port": port, "services": list(service_names)}})
+    return started, port
