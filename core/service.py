@@ -54,3 +54,5 @@ class ServiceSpec:
     metadata: Sequence[MetaData]
     migrations: Path | None
     build: Callable[[ServiceContext], Awaitable[BuiltService]]
+    # First-start work in the embedded run (demo data, first models); safe to run again.
+    bootstrap: Callable[[ServiceContext], Awaitable[None]] | None = None

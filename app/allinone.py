@@ -1,0 +1,117 @@
+"""`trading up` (every service, the edge and Envoy on one machine) and `trading serve`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from contextlib import suppress
+
+from aiohttp import web
+
+from app import envoy
+from app.migrate import migrate
+from app.registry import load_spec, load_specs
+from app.runtime import Runtime, make_context
+from core.service import ServiceContext, ServiceSpec
+from core.settings import Settings
+
+log = logging.getLogger("app.up")
+ENVOY_BASE_ID = 7
+
+
+def _stop_event() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+async def bootstrap(ctx: ServiceContext, specs: list[ServiceSpec]) -> None:
+    """First-start work of every service (demo data, first models), in registry order."""
+    for spec in specs:
+        if spec.bootstrap is None:
+            continue
+        log.info("bootstrapping", extra={"fields": {"service": spec.name}})
+        try:
+            await spec.bootstrap(ctx)
+        except Exception:
+            log.exception("bootstrap failed", extra={"fields": {"service": spec.name}})
+
+
+async def start_edge(settings: Settings, ctx: ServiceContext) -> web.AppRunner:
+    from edge.app import create_app
+
+    runner = web.AppRunner(create_app(settings, ctx.bus, ctx.keys, ctx.clients))
+    await runner.setup()
+    await web.TCPSite(runner, settings.grpc_host, settings.edge_port).start()
+    return runner
+
+
+async def run_all_in_one(settings: Settings, *, with_envoy: bool = True, bootstrap_first: bool = True) -> int:
+    specs = load_specs()
+    await asyncio.to_thread(migrate, settings, specs)
+    ctx = make_context(settings)
+    runtime = Runtime(ctx, specs, "all-in-one")
+    port = await runtime.start(f"{settings.grpc_host}:{settings.grpc_port}")
+    edge_runner = await start_edge(settings, ctx)
+    proxy = None
+    if with_envoy:
+        config = envoy.render_envoy_config(settings, settings_descriptor(), runtime.grpc_services)
+        path = envoy.write_envoy_config(config, settings.data_dir / "envoy.yaml")
+        proxy = await envoy.start_envoy(path, ENVOY_BASE_ID, log_path=settings.data_dir / "envoy.log")
+        await envoy.wait_ready(settings.envoy_admin_port, process=proxy)
+    boot = asyncio.create_task(bootstrap(ctx, specs)) if bootstrap_first else None
+    print_urls(settings, port, with_envoy)
+    try:
+        await _stop_event().wait()
+    finally:
+        log.info("stopping")
+        if boot is not None:
+            boot.cancel()
+        if proxy is not None:
+            await envoy.stop_envoy(proxy)
+        await edge_runner.cleanup()
+        await runtime.stop()
+    return 0
+
+
+def settings_descriptor():  # noqa: ANN201
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent / "gen" / "descriptor.binpb"
+
+
+def print_urls(settings: Settings, port: int, with_envoy: bool) -> None:
+    lines = [
+        "",
+        "The trading platform is up.",
+        f"  gRPC (all services)   {settings.grpc_host}:{port}   grpcurl -plaintext {settings.grpc_host}:{port} list",
+        f"  edge (ws, webhooks)   http://{settings.grpc_host}:{settings.edge_port}",
+    ]
+    if with_envoy:
+        lines += [
+            f"  REST + web (Envoy)    http://localhost:{settings.envoy_port}   curl localhost:{settings.envoy_port}/health",
+            f"  Envoy admin           http://127.0.0.1:{settings.envoy_admin_port}",
+        ]
+    lines.append("Ctrl-C stops everything.\n")
+    print("\n".join(lines), flush=True)
+
+
+async def run_single(settings: Settings, name: str, *, port: int | None = None) -> int:
+    """The split run: one service on its own port, PostgreSQL and Redis by URL."""
+    spec = load_spec(name)
+    if port is not None:
+        settings.grpc_port = port
+    ctx = make_context(settings)
+    runtime = Runtime(ctx, [spec], "split")
+    bound = await runtime.start(f"{settings.grpc_host}:{settings.grpc_port}")
+    log.info("serving", extra={"fields": {"service": name, "port": bound}})
+    print(f"{name} serving on {settings.grpc_host}:{bound}", flush=True)
+    try:
+        await _stop_event().wait()
+    finally:
+        await runtime.stop()
+    return 0

@@ -1,0 +1,114 @@
+"""The `trading` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import json
+import sys
+from collections.abc import Callable
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings
+
+from app.registry import SERVICE_PACKAGES, load_spec, load_specs
+from core import logs
+from core.settings import Settings
+
+
+def _masked(settings: BaseSettings) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for name, value in settings:
+        out[name] = ("********" if value.get_secret_value() else "") if isinstance(value, SecretStr) else value
+    return out
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    """Print every setting in force, secrets masked."""
+    sections: dict[str, object] = {"platform (TRADING_*)": _masked(Settings())}
+    for package in SERVICE_PACKAGES.values():
+        try:
+            module = importlib.import_module(f"{package}.config")
+        except ImportError:
+            continue
+        for obj in vars(module).values():
+            if isinstance(obj, type) and issubclass(obj, BaseSettings) and obj is not BaseSettings:
+                prefix = obj.model_config.get("env_prefix", "")
+                sections[f"{package} ({prefix}*)"] = _masked(obj())
+    print(json.dumps(sections, indent=2, default=str))
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Bring every service's schema to the latest revision (or back to base with --down)."""
+    from app.migrate import migrate
+
+    settings = Settings()
+    names = args.services or list(SERVICE_PACKAGES)
+    migrate(settings, [load_spec(n) for n in names], down=args.down)
+    return 0
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    """Run every service, the edge and Envoy on this machine."""
+    from app.allinone import run_all_in_one
+
+    return asyncio.run(run_all_in_one(Settings(), with_envoy=not args.no_envoy, bootstrap_first=not args.no_bootstrap))
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run one service alone (the split run)."""
+    from app.allinone import run_single
+
+    return asyncio.run(run_single(Settings(), args.service, port=args.port))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="trading", description="The trading platform.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    up = sub.add_parser("up", help="run the whole platform (embedded defaults)")
+    up.add_argument("--no-envoy", action="store_true", help="skip the Envoy gateway")
+    up.add_argument("--no-bootstrap", action="store_true", help="skip demo data and first models")
+    up.set_defaults(func=cmd_up)
+    serve = sub.add_parser("serve", help="run one service alone")
+    serve.add_argument("service", choices=list(SERVICE_PACKAGES))
+    serve.add_argument("--port", type=int, default=None, help="gRPC port (default TRADING_GRPC_PORT)")
+    serve.set_defaults(func=cmd_serve)
+    migrate = sub.add_parser("migrate", help="migrate the database schemas")
+    migrate.add_argument("services", nargs="*", help="only these services (default: all)")
+    migrate.add_argument("--down", action="store_true", help="downgrade to base instead")
+    migrate.set_defaults(func=cmd_migrate)
+    config = sub.add_parser("config", help="print the settings in force, secrets masked")
+    config.set_defaults(func=cmd_config)
+    for register in _service_commands():
+        register(sub)
+    return parser
+
+
+def _service_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
+    """Commands that services add (`svc_<x>/cli.py` exporting `register(subparsers)`)."""
+    found = []
+    for package in SERVICE_PACKAGES.values():
+        try:
+            module = importlib.import_module(f"{package}.cli")
+        except ImportError:
+            continue
+        register = getattr(module, "register", None)
+        if callable(register):
+            found.append(register)
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings = Settings()
+    logs.configure(settings.log_level, settings.log_json)
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,131 @@
+"""Assembles services for a run: their context, one gRPC server, their background tasks."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from contextlib import suppress
+
+from trading.platform.v1 import platform_service_pb2_grpc
+
+from app.credentials import FirstMatch, InternalKeyVerifier, internal_api_key
+from app.platform_service import PlatformServicer
+from core.auth import Authenticator, CredentialVerifier
+from core.bus import make_bus
+from core.clients import ClientFactory
+from core.clock import Clock
+from core.db import Database
+from core.interceptor import ChassisInterceptor
+from core.keys import KeyStore
+from core.kv import make_kv
+from core.server import Server, create_server
+from core.service import BackgroundTask, BuiltService, ServiceContext, ServiceSpec
+from core.settings import Settings
+
+log = logging.getLogger("app.runtime")
+PLATFORM_SERVICE = "trading.platform.v1.PlatformService"
+
+
+def make_context(settings: Settings, clock: Clock | None = None) -> ServiceContext:
+    """Real dependencies from settings: the database, bus, key-value store, keys and clients."""
+    clock = clock or Clock()
+    keys = KeyStore(
+        settings.keys_dir,
+        settings.jwt_issuer,
+        settings.jwt_audience,
+        clock,
+        access_ttl_s=settings.access_token_ttl_s,
+    )
+    return ServiceContext(
+        settings=settings,
+        db=Database(settings.effective_database_url),
+        bus=make_bus(settings),
+        kv=make_kv(settings, clock),
+        clock=clock,
+        clients=ClientFactory(settings, clock, api_key=internal_api_key(settings)),
+        keys=keys,
+    )
+
+
+def credential_verifier(ctx: ServiceContext, specs: Sequence[ServiceSpec]) -> CredentialVerifier:
+    """The internal key, then the service credentials svc_auth keeps (in the database when it
+    runs here, over gRPC otherwise)."""
+    verifiers: list[CredentialVerifier] = [InternalKeyVerifier(internal_api_key(ctx.settings))]
+    try:
+        from svc_auth.credentials import credential_verifier_for
+    except ImportError:
+        return FirstMatch(verifiers)
+    verifiers.append(credential_verifier_for(ctx, local="auth" in {s.name for s in specs}))
+    return FirstMatch(verifiers)
+
+
+class Runtime:
+    """Services built and served on one grpc.aio server, with their background tasks."""
+
+    def __init__(self, ctx: ServiceContext, specs: Sequence[ServiceSpec], run_mode: str) -> None:
+        self.ctx = ctx
+        self.specs = list(specs)
+        self.run_mode = run_mode
+        self.built: list[BuiltService] = []
+        self.server: Server | None = None
+        self.tasks: list[asyncio.Task[None]] = []
+
+    @property
+    def grpc_services(self) -> list[str]:
+        return [name for spec in self.specs for name in spec.grpc_services] + [PLATFORM_SERVICE]
+
+    async def start(self, address: str) -> int:
+        """Build every service, serve them on `address` and start their tasks; returns the port."""
+        ctx = self.ctx
+        self.built = [await spec.build(ctx) for spec in self.specs]
+        servicers = [pair for built in self.built for pair in built.servicers]
+        platform = PlatformServicer(ctx.clock, self.grpc_services, self.run_mode)
+        servicers.append((platform_service_pb2_grpc.add_PlatformServiceServicer_to_server, platform))
+        interceptor = ChassisInterceptor(
+            Authenticator(ctx.keys, credential_verifier(ctx, self.specs)),
+            ctx.kv,
+            max_deadline_s=ctx.settings.max_deadline_s,
+        )
+        self.server, port = await create_server(
+            address,
+            servicers,
+            self.grpc_services,
+            interceptors=[interceptor],
+            max_message_bytes=ctx.settings.max_message_bytes,
+        )
+        if ctx.settings.grpc_port == 0:
+            ctx.settings.grpc_port = port  # the services' clients call this very server
+        for built in self.built:
+            for task in built.background:
+                self.tasks.append(asyncio.create_task(supervise(task), name=getattr(task, "__qualname__", "task")))
+        return port
+
+    async def stop(self, grace_s: float = 5.0) -> None:
+        if self.server is not None:
+            await self.server.stop(grace_s)
+        for task in self.tasks:
+            task.cancel()
+        for task in self.tasks:
+            with suppress(asyncio.CancelledError, Exception):
+                await task
+        for built in self.built:
+            if built.close is not None:
+                await built.close()
+        await self.ctx.clients.close()
+        await self.ctx.bus.close()
+        await self.ctx.db.dispose()
+
+
+async def supervise(task: BackgroundTask, backoff_s: float = 1.0) -> None:
+    """Run a background task for the life of the process, restarting it if it crashes."""
+    while True:
+        try:
+            await task()
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("background task crashed; restarting", extra={"fields": {"task": repr(task)}})
+            await asyncio.sleep(backoff_s)
+            backoff_s = min(backoff_s * 2, 60)
