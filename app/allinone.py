@@ -50,7 +50,9 @@ async def start_edge(settings: Settings, ctx: ServiceContext) -> web.AppRunner:
     return runner
 
 
-async def run_all_in_one(settings: Settings, *, with_envoy: bool = True, bootstrap_first: bool = True) -> int:
+async def run_all_in_one(
+    settings: Settings, *, with_envoy: bool = True, bootstrap_first: bool = True, envoy_base_id: int = ENVOY_BASE_ID
+) -> int:
     specs = load_specs()
     await asyncio.to_thread(migrate, settings, specs)
     ctx = make_context(settings)
@@ -61,7 +63,7 @@ async def run_all_in_one(settings: Settings, *, with_envoy: bool = True, bootstr
     if with_envoy:
         config = envoy.render_envoy_config(settings, settings_descriptor(), runtime.grpc_services)
         path = envoy.write_envoy_config(config, settings.data_dir / "envoy.yaml")
-        proxy = await envoy.start_envoy(path, ENVOY_BASE_ID, log_path=settings.data_dir / "envoy.log")
+        proxy = await envoy.start_envoy(path, envoy_base_id, log_path=settings.data_dir / "envoy.log")
         await envoy.wait_ready(settings.envoy_admin_port, process=proxy)
     boot = asyncio.create_task(bootstrap(ctx, specs)) if bootstrap_first else None
     print_urls(settings, port, with_envoy)

@@ -54,7 +54,14 @@ def cmd_up(args: argparse.Namespace) -> int:
     """Run every service, the edge and Envoy on this machine."""
     from app.allinone import run_all_in_one
 
-    return asyncio.run(run_all_in_one(Settings(), with_envoy=not args.no_envoy, bootstrap_first=not args.no_bootstrap))
+    return asyncio.run(
+        run_all_in_one(
+            Settings(),
+            with_envoy=not args.no_envoy,
+            bootstrap_first=not args.no_bootstrap,
+            envoy_base_id=args.envoy_base_id,
+        )
+    )
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -70,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     up = sub.add_parser("up", help="run the whole platform (embedded defaults)")
     up.add_argument("--no-envoy", action="store_true", help="skip the Envoy gateway")
     up.add_argument("--no-bootstrap", action="store_true", help="skip demo data and first models")
+    up.add_argument("--envoy-base-id", type=int, default=7, help="Envoy's --base-id (distinct per Envoy on a host)")
     up.set_defaults(func=cmd_up)
     serve = sub.add_parser("serve", help="run one service alone")
     serve.add_argument("service", choices=list(SERVICE_PACKAGES))
