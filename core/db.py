@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, Numeric, String, event
+from sqlalchemy import URL, DateTime, MetaData, Numeric, String, event, make_url
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
@@ -92,12 +92,40 @@ def decimal_str(d: Decimal) -> str:
     return "0" if text in ("-0", "") else text
 
 
+def sqlite_dir_of(url: str | URL) -> Path:
+    """The folder of a SQLite URL's main file, where every schema's file lives (created)."""
+    directory = Path(make_url(url).database or ".").resolve().parent
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+def attach_sqlite_schemas(dbapi_conn: Any, directory: Path, schemas: Iterable[str]) -> None:
+    """Attach `<directory>/<schema>.sqlite` as `schema` on a raw sqlite3 connection (WAL, busy wait)."""
+    cur = dbapi_conn.cursor()
+    try:
+        cur.execute("PRAGMA busy_timeout = 30000")
+        cur.execute("PRAGMA journal_mode = WAL")
+        for schema in sorted(set(schemas)):
+            if not _SCHEMA_NAME.match(schema):
+                raise ValueError(f"bad schema name {schema!r}")
+            cur.execute(f"ATTACH DATABASE ? AS {schema}", (str(directory / f"{schema}.sqlite"),))
+            cur.execute(f"PRAGMA {schema}.journal_mode = WAL")
+    finally:
+        cur.close()
+
+
 class Database:
     """The engine and sessions for one database URL."""
 
-    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
+    def __init__(
+        self, url: str, *, echo: bool = False, pool_size: int = 10, schemas: Iterable[str] | None = None
+    ) -> None:
+        """`schemas`: on SQLite, the schema files to attach; by default the registered schemas
+        whose file exists, plus those `create_all` creates (SQLite attaches at most 10)."""
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        self._schemas = None if schemas is None else set(schemas)
+        self._created: set[str] = set()
         kwargs: dict[str, Any] = {"echo": echo}
         if self.is_sqlite:
             kwargs["connect_args"] = {"timeout": 30}
@@ -105,8 +133,7 @@ class Database:
             kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
-            self._sqlite_dir = Path(self.engine.url.database or ".").resolve().parent
-            self._sqlite_dir.mkdir(parents=True, exist_ok=True)
+            self._sqlite_dir = sqlite_dir_of(self.engine.url)
             self._install_sqlite_hooks()
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
@@ -117,18 +144,21 @@ class Database:
         def _on_connect(dbapi_conn: Any, _record: Any) -> None:
             dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA busy_timeout = 30000")
             cur.execute("PRAGMA foreign_keys = ON")
-            cur.execute("PRAGMA journal_mode = WAL")
-            for schema in sorted(SCHEMAS):
-                cur.execute(f"ATTACH DATABASE ? AS {schema}", (str(self._sqlite_dir / f"{schema}.sqlite"),))
-                cur.execute(f"PRAGMA {schema}.journal_mode = WAL")
             cur.close()
+            attach_sqlite_schemas(dbapi_conn, self._sqlite_dir, self.attached_schemas())
 
         @event.listens_for(sync_engine, "begin")
         def _on_begin(conn: Any) -> None:
             immediate = conn.get_execution_options().get("sqlite_immediate", False)
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    def attached_schemas(self) -> set[str]:
+        """On SQLite, the schemas a new connection attaches."""
+        if self._schemas is not None:
+            return self._schemas | self._created
+        existing = {name for name in SCHEMAS if (self._sqlite_dir / f"{name}.sqlite").exists()}
+        return existing | self._created
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -156,6 +186,11 @@ class Database:
     async def create_all(self, metadatas: Iterable[MetaData]) -> None:
         """Create schemas and tables directly (tests and the embedded quick start)."""
         metadatas = list(metadatas)
+        if self.is_sqlite:
+            wanted = {md.schema for md in metadatas if md.schema}
+            if not wanted <= self.attached_schemas():
+                self._created |= wanted
+                await self.engine.dispose()  # pooled connections lack the new attachments
         async with self.engine.begin() as conn:
             for md in metadatas:
                 if not self.is_sqlite and md.schema:

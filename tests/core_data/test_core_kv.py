@@ -1,0 +1,136 @@
+"""KeyValue semantics, the same on memory (driven by a TestClock) and on Redis."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+
+import pytest
+
+from core.clock import TestClock
+from core.kv import KeyValue, MemoryKeyValue, RedisKeyValue
+
+from .conftest import BACKENDS, delete_namespace
+
+TTL = 0.2
+
+
+@dataclass
+class Store:
+    kv: KeyValue
+    pass_time: Callable[[float], Awaitable[None]]
+
+
+@pytest.fixture(params=BACKENDS)
+async def store(request: pytest.FixtureRequest, namespace: str) -> AsyncIterator[Store]:
+    if request.param == "memory":
+        clock = TestClock()
+
+        async def advance(seconds: float) -> None:
+            clock.advance(seconds)
+
+        yield Store(MemoryKeyValue(clock), advance)
+        return
+    redis_url = request.getfixturevalue("redis_url")
+    kv = RedisKeyValue(redis_url, namespace=namespace)
+    yield Store(kv, asyncio.sleep)
+    await kv.close()
+    await delete_namespace(redis_url, namespace)
+
+
+async def test_set_get_delete(store: Store) -> None:
+    kv = store.kv
+    assert await kv.get("k") is None
+    await kv.set("k", b"v")
+    assert await kv.get("k") == b"v"
+    await kv.delete("k")
+    assert await kv.get("k") is None
+
+
+async def test_value_with_ttl_expires(store: Store) -> None:
+    await store.kv.set("k", b"v", ttl_s=TTL)
+    remaining = await store.kv.ttl("k")
+    assert remaining is not None
+    assert 0 < remaining <= TTL
+    await store.pass_time(TTL * 2)
+    assert await store.kv.get("k") is None
+    assert await store.kv.ttl("k") is None
+
+
+async def test_set_nx_is_a_lock_that_expires(store: Store) -> None:
+    kv = store.kv
+    assert await kv.set_nx("lock", b"owner-1", ttl_s=TTL) is True
+    assert await kv.set_nx("lock", b"owner-2", ttl_s=TTL) is False
+    assert await kv.get("lock") == b"owner-1"
+    await store.pass_time(TTL * 2)
+    assert await kv.set_nx("lock", b"owner-2", ttl_s=TTL) is True
+
+
+async def test_delete_if_equals_releases_only_the_owners_lock(store: Store) -> None:
+    kv = store.kv
+    await kv.set_nx("lock", b"owner-1", ttl_s=60)
+    assert await kv.delete_if_equals("lock", b"owner-2") is False
+    assert await kv.get("lock") == b"owner-1"
+    assert await kv.delete_if_equals("lock", b"owner-1") is True
+    assert await kv.get("lock") is None
+
+
+async def test_incr_counts_and_sets_the_ttl_only_when_it_creates_the_key(store: Store) -> None:
+    kv = store.kv
+    assert await kv.incr("hits", ttl_s=TTL) == 1
+    assert await kv.incr("hits", 5, ttl_s=3600) == 6
+    remaining = await kv.ttl("hits")
+    assert remaining is not None
+    assert remaining <= TTL
+    assert await kv.get("hits") == b"6"
+    await store.pass_time(TTL * 2)
+    assert await kv.incr("hits") == 1
+    assert await kv.ttl("hits") is None
+
+
+async def test_incr_window_refuses_over_the_limit_until_the_window_ends(store: Store) -> None:
+    kv = store.kv
+    results = [await kv.incr_window("login:ana", limit=3, window_s=TTL) for _ in range(4)]
+    assert [(allowed, count) for allowed, count, _ in results] == [
+        (True, 1),
+        (True, 2),
+        (True, 3),
+        (False, 4),
+    ]
+    assert results[0][2] == 0
+    assert 0 < results[3][2] <= TTL
+    await store.pass_time(TTL * 2)
+    assert await kv.incr_window("login:ana", limit=3, window_s=TTL) == (True, 1, 0.0)
+
+
+async def test_incr_window_is_atomic_under_concurrent_callers(store: Store) -> None:
+    results = await asyncio.gather(*(store.kv.incr_window("quota", 5, 60) for _ in range(20)))
+    assert sum(allowed for allowed, _, _ in results) == 5
+    assert sorted(count for _, count, _ in results) == list(range(1, 21))
+
+
+async def test_expire_sets_a_ttl_on_an_existing_key_only(store: Store) -> None:
+    kv = store.kv
+    await kv.set("k", b"v")
+    assert await kv.ttl("k") is None
+    assert await kv.expire("k", TTL) is True
+    remaining = await kv.ttl("k")
+    assert remaining is not None
+    assert 0 < remaining <= TTL
+    assert await kv.expire("missing", TTL) is False
+
+
+@pytest.mark.redis
+async def test_redis_namespaces_keep_keys_apart(redis_url: str, namespace: str) -> None:
+    mine, theirs = RedisKeyValue(redis_url, namespace), RedisKeyValue(redis_url, namespace + "x")
+    try:
+        await mine.set("k", b"mine")
+        assert await theirs.get("k") is None
+        assert await theirs.set_nx("k", b"theirs", ttl_s=60) is True
+        assert await mine.get("k") == b"mine"
+    finally:
+        await mine.close()
+        await theirs.close()
+        await delete_namespace(redis_url, namespace)
+        await delete_namespace(redis_url, namespace + "x")
