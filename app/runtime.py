@@ -49,15 +49,18 @@ def make_context(settings: Settings, clock: Clock | None = None) -> ServiceConte
 
 
 def credential_verifier(ctx: ServiceContext, specs: Sequence[ServiceSpec]) -> CredentialVerifier:
-    """The internal key, then the service credentials svc_auth keeps (in the database when it
-    runs here, over gRPC otherwise)."""
-    verifiers: list[CredentialVerifier] = [InternalKeyVerifier(internal_api_key(ctx.settings))]
-    try:
-        from svc_auth.credentials import credential_verifier_for
-    except ImportError:
-        return FirstMatch(verifiers)
-    verifiers.append(credential_verifier_for(ctx, local="auth" in {s.name for s in specs}))
-    return FirstMatch(verifiers)
+    """The internal key, then the service credentials svc_auth keeps: read from its tables when
+    auth runs in this process, asked of it over gRPC (cached briefly) otherwise."""
+    from svc_auth.credentials import DatabaseCredentialVerifier, RemoteCredentialVerifier
+    from trading.auth.v1.auth_service_pb2_grpc import AuthServiceStub
+
+    internal = internal_api_key(ctx.settings)
+    stored: CredentialVerifier
+    if "auth" in {s.name for s in specs}:
+        stored = DatabaseCredentialVerifier(ctx.db)
+    else:
+        stored = RemoteCredentialVerifier(AuthServiceStub(ctx.clients.channel("auth")), internal, ctx.clock)
+    return FirstMatch([InternalKeyVerifier(internal), stored])
 
 
 class Runtime:

@@ -36,6 +36,7 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
         roles=frozenset(claims.get("roles") or ("user",)),
         plan=str(claims.get("plan") or "free"),
         token_id=str(claims.get("jti", "")),
+        email_verified=bool(claims.get("email_verified", False)),
     )
 
 

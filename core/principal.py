@@ -19,6 +19,7 @@ class Principal:
     plan: str = "free"
     scopes: frozenset[str] = field(default_factory=frozenset)
     token_id: str = ""
+    email_verified: bool = False
 
     @property
     def is_admin(self) -> bool:

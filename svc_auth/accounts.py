@@ -1,0 +1,241 @@
+"""Accounts: register, sign in, verify email, profile and password.
+
+Registration never says whether an email is taken: it always creates a new, unverified account
+and signs it in. When a verified account already holds the email, its owner gets a notice
+instead of a verification link, so the new account can never claim the address (a verified
+email is unique in the database). Sign-in looks only at the verified account when there is one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import FailedPrecondition, InvalidArgument, NotFound, Unauthenticated
+from svc_auth import two_factor
+from svc_auth.deps import AuthDeps
+from svc_auth.limits import LoginLimiter
+from svc_auth.mailer import compose
+from svc_auth.models import EmailToken, User
+from svc_auth.passwords import normalise_email
+from svc_auth.tokens import IssuedTokens, digest, issue_tokens, new_id, new_secret, revoke_all
+
+MAX_UNVERIFIED_CANDIDATES = 3
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The fields a user may change about themselves; None leaves a field as it is."""
+
+    first_name: str | None = None
+    last_name: str | None = None
+    risk_tolerance: str | None = None
+    max_drawdown_percent: int | None = None
+    horizon_months: int | None = None
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """The result of a sign-in: tokens, or a 2FA challenge still to answer."""
+
+    user: User
+    tokens: IssuedTokens | None = None
+    challenge: str = ""
+    challenge_expires_at: datetime | None = None
+
+
+def _bad_credentials() -> Unauthenticated:
+    return Unauthenticated("wrong email or password", reason="INVALID_CREDENTIALS")
+
+
+async def _verified_owner(s: AsyncSession, email: str) -> User | None:
+    return await s.scalar(select(User).where(User.email == email, User.email_verified.is_(True)))
+
+
+async def _new_email_token(deps: AuthDeps, s: AsyncSession, user: User) -> str:
+    token = new_secret()
+    expires = deps.clock.now() + timedelta(seconds=deps.settings.email_token_ttl_s)
+    s.add(EmailToken(token_hash=digest(token), user_id=user.id, email=user.email, expires_at=expires))
+    return token
+
+
+def _verification_mail(deps: AuthDeps, user: User, token: str):
+    body = (
+        f"Hello {user.first_name},\n\nConfirm your email address by opening this link:\n\n"
+        f"{deps.settings.verify_email_url}{token}\n\nThe link works for "
+        f"{deps.settings.email_token_ttl_s // 3600} hours. If you did not sign up, ignore this message.\n"
+    )
+    return compose(deps.settings.mail_from, user.email, "Confirm your email address", body)
+
+
+def _already_registered_mail(deps: AuthDeps, email: str):
+    body = (
+        "Someone tried to create an account with this email address, which already has one.\n\n"
+        "If it was you, sign in instead. If not, you can ignore this message: nothing changed.\n"
+    )
+    return compose(deps.settings.mail_from, email, "You already have an account", body)
+
+
+async def register(
+    deps: AuthDeps, email: str, password: str, first_name: str, last_name: str
+) -> tuple[User, IssuedTokens]:
+    email = normalise_email(email)
+    deps.passwords.check_rules(password)
+    password_hash = await deps.passwords.hash(password)
+    now = deps.clock.now()
+    async with deps.db.transaction() as s:
+        user = User(
+            id=new_id(), email=email, email_verified=False, password_hash=password_hash,
+            first_name=first_name.strip(), last_name=last_name.strip(), roles="user", plan="free",
+            disabled=False, totp_enabled=False, totp_last_step=0, risk_tolerance="",
+            max_drawdown_percent=0, horizon_months=0, created_at=now, updated_at=now,
+        )  # fmt: skip
+        s.add(user)
+        await s.flush()
+        if await _verified_owner(s, email) is None:
+            mail = _verification_mail(deps, user, await _new_email_token(deps, s, user))
+        else:
+            mail = _already_registered_mail(deps, email)
+        tokens = await issue_tokens(deps, s, user)
+    await deps.mailer.send(mail)
+    return user, tokens
+
+
+async def _candidates(deps: AuthDeps, email: str) -> list[User]:
+    async with deps.db.session() as s:
+        owner = await _verified_owner(s, email)
+        if owner is not None:
+            return [owner]
+        rows = await s.scalars(
+            select(User)
+            .where(User.email == email)
+            .order_by(User.created_at.desc())
+            .limit(MAX_UNVERIFIED_CANDIDATES)
+        )
+        return list(rows)
+
+
+async def login(deps: AuthDeps, email: str, password: str, client_ip: str) -> SignIn:
+    """Check email and password: one error for an unknown email, a wrong password or a disabled account."""
+    email = normalise_email(email)
+    limiter = LoginLimiter(deps.kv, deps.settings)
+    await limiter.charge(email, client_ip)
+    candidates = await _candidates(deps, email)
+    match = None
+    if not candidates:
+        await deps.passwords.verify(None, password)
+    for user in candidates:
+        if await deps.passwords.verify(user.password_hash, password):
+            match = user
+            break
+    if match is None or match.disabled:
+        raise _bad_credentials()
+    await limiter.succeeded(email, client_ip)
+    if match.password_hash and deps.passwords.needs_rehash(match.password_hash):
+        await _store_password(deps, match.id, await deps.passwords.hash(password))
+    return await complete_sign_in(deps, match)
+
+
+async def complete_sign_in(deps: AuthDeps, user: User) -> SignIn:
+    """Tokens for a user whose first factor passed, or a 2FA challenge when 2FA is on."""
+    if user.totp_enabled:
+        challenge, expires_at = await two_factor.create_challenge(deps, user.id)
+        return SignIn(user=user, challenge=challenge, challenge_expires_at=expires_at)
+    async with deps.db.transaction() as s:
+        tokens = await issue_tokens(deps, s, user)
+    return SignIn(user=user, tokens=tokens)
+
+
+async def _store_password(deps: AuthDeps, user_id: str, password_hash: str) -> None:
+    async with deps.db.transaction() as s:
+        await s.execute(update(User).where(User.id == user_id).values(password_hash=password_hash))
+
+
+def _bad_email_token() -> InvalidArgument:
+    return InvalidArgument("the verification link is not valid", reason="EMAIL_TOKEN_INVALID")
+
+
+async def verify_email(deps: AuthDeps, token: str) -> User:
+    """Mark an email verified with the token from its link; each token works once."""
+    try:
+        async with deps.db.transaction() as s:
+            now = deps.clock.now()
+            row = await s.get(EmailToken, digest(token))
+            if row is None or row.used_at is not None or row.expires_at <= now:
+                raise _bad_email_token()
+            used = await s.execute(
+                update(EmailToken)
+                .where(EmailToken.token_hash == row.token_hash, EmailToken.used_at.is_(None))
+                .values(used_at=now)
+            )
+            user = await s.get(User, row.user_id)
+            if used.rowcount != 1 or user is None or user.email != row.email:  # type: ignore[attr-defined]
+                raise _bad_email_token()
+            user.email_verified = True
+            user.updated_at = now
+            await s.flush()
+    except IntegrityError as e:
+        raise FailedPrecondition("this email is verified on another account", reason="EMAIL_TAKEN") from e
+    return user
+
+
+async def resend_verification(deps: AuthDeps, email: str) -> None:
+    """Send a new link to the newest unverified account of an email; silent either way."""
+    email = normalise_email(email)
+    allowed, _, _ = await deps.kv.incr_window(f"auth:resend:{digest(email)}", 5, 3600)
+    if not allowed:
+        return
+    async with deps.db.transaction() as s:
+        if await _verified_owner(s, email) is not None:
+            return
+        user = await s.scalar(
+            select(User).where(User.email == email).order_by(User.created_at.desc()).limit(1)
+        )
+        if user is None:
+            return
+        mail = _verification_mail(deps, user, await _new_email_token(deps, s, user))
+    await deps.mailer.send(mail)
+
+
+async def get_user(deps: AuthDeps, user_id: str) -> User:
+    async with deps.db.session() as s:
+        user = await s.get(User, user_id)
+    if user is None:
+        raise NotFound("no such user", reason="USER_NOT_FOUND")
+    return user
+
+
+async def update_profile(deps: AuthDeps, user_id: str, profile: Profile) -> User:
+    async with deps.db.transaction() as s:
+        user = await s.get(User, user_id)
+        if user is None:
+            raise NotFound("no such user", reason="USER_NOT_FOUND")
+        for name in ("first_name", "last_name", "risk_tolerance", "max_drawdown_percent", "horizon_months"):
+            value = getattr(profile, name)
+            if value is not None:
+                setattr(user, name, value.strip() if isinstance(value, str) else value)
+        user.updated_at = deps.clock.now()
+    return user
+
+
+async def change_password(deps: AuthDeps, user_id: str, current: str, new: str) -> IssuedTokens:
+    """Change the password, end every session and start a new one."""
+    deps.passwords.check_rules(new, field="new_password")
+    user = await get_user(deps, user_id)
+    if not await deps.passwords.verify(user.password_hash, current):
+        raise InvalidArgument(
+            "the current password is wrong",
+            violations=[("current_password", "does not match")],
+            reason="WRONG_PASSWORD",
+        )
+    new_hash = await deps.passwords.hash(new)
+    async with deps.db.transaction() as s:
+        user = await s.get(User, user_id)  # type: ignore[assignment]
+        user.password_hash = new_hash
+        user.updated_at = deps.clock.now()
+        await revoke_all(s, user_id, deps.clock.now())
+        return await issue_tokens(deps, s, user)

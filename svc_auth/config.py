@@ -1,0 +1,63 @@
+"""svc_auth's own settings, from TRADING_AUTH_* environment variables."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class OAuthProviderSettings(BaseModel):
+    """One OAuth provider. `preset` fills the endpoints of a well-known provider."""
+
+    client_id: str
+    client_secret: SecretStr = SecretStr("")
+    redirect_uris: list[str]
+    preset: str = ""  # "google", "github" or "" for any OIDC issuer given by the URLs below
+    issuer: str = ""
+    authorize_url: str = ""
+    token_url: str = ""
+    userinfo_url: str = ""
+    jwks_url: str = ""
+    emails_url: str = ""  # GitHub: where verified emails are listed
+    scopes: list[str] = []
+
+
+class AuthSettings(BaseSettings):
+    """Passwords, limits, 2FA, mail and OAuth providers."""
+
+    model_config = SettingsConfigDict(env_prefix="TRADING_AUTH_", env_nested_delimiter="__", extra="ignore")
+
+    # Argon2id; OWASP: m >= 19 MiB, t = 2, p = 1. Tests lower these through the environment.
+    argon2_memory_kib: int = 19 * 1024
+    argon2_time_cost: int = 2
+    argon2_parallelism: int = 1
+    password_min_length: int = 10
+    password_max_length: int = 128
+
+    # Failed sign-ins: per account and per client IP, in fixed windows.
+    login_account_limit: int = 10
+    login_account_window_s: int = 15 * 60
+    login_account_global_limit: int = 50
+    login_ip_limit: int = 100
+    login_ip_window_s: int = 15 * 60
+
+    # A client IP is read from this header only when the peer is a trusted proxy (Envoy).
+    client_ip_header: str = "x-envoy-external-address"
+    trusted_proxies: list[str] = ["127.0.0.1", "::1"]
+
+    key_overlap_s: int = 3600
+    email_token_ttl_s: int = 48 * 3600
+    two_factor_challenge_ttl_s: int = 300
+    two_factor_issuer: str = "Trading"
+    recovery_code_count: int = 10
+    oauth_state_ttl_s: int = 600
+
+    mail_from: str = "Trading <no-reply@trading.local>"
+    smtp_host: str = ""  # empty: write .eml files under <data_dir>/mail
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_starttls: bool = True
+    verify_email_url: str = "http://localhost:8080/verify-email?token="
+
+    oauth_providers: dict[str, OAuthProviderSettings] = {}

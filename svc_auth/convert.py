@@ -1,0 +1,73 @@
+"""svc_auth's rows and results to and from its protobuf messages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from google.protobuf.timestamp_pb2 import Timestamp
+from trading.auth.v1 import auth_messages_pb2 as m
+
+from svc_auth import models
+from svc_auth.tokens import IssuedTokens
+
+ROLE_TO_PROTO = {"user": m.ROLE_USER, "admin": m.ROLE_ADMIN, "support": m.ROLE_SUPPORT}
+ROLE_FROM_PROTO = {v: k for k, v in ROLE_TO_PROTO.items()}
+PLAN_TO_PROTO = {"free": m.PLAN_FREE, "basic": m.PLAN_BASIC, "pro": m.PLAN_PRO, "premium": m.PLAN_PREMIUM}
+PLAN_FROM_PROTO = {v: k for k, v in PLAN_TO_PROTO.items()}
+RISK_TO_PROTO = {
+    "": m.RISK_TOLERANCE_UNSPECIFIED,
+    "conservative": m.RISK_TOLERANCE_CONSERVATIVE,
+    "moderate": m.RISK_TOLERANCE_MODERATE,
+    "aggressive": m.RISK_TOLERANCE_AGGRESSIVE,
+}
+RISK_FROM_PROTO = {v: k for k, v in RISK_TO_PROTO.items()}
+
+
+def timestamp(when: datetime | None) -> Timestamp | None:
+    if when is None:
+        return None
+    ts = Timestamp()
+    ts.FromDatetime(when)
+    return ts
+
+
+def user(u: models.User) -> m.User:
+    return m.User(
+        id=u.id,
+        email=u.email,
+        first_name=u.first_name,
+        last_name=u.last_name,
+        email_verified=u.email_verified,
+        roles=[ROLE_TO_PROTO[r] for r in ("user", "admin", "support") if r in u.role_set],
+        plan=PLAN_TO_PROTO.get(u.plan, m.PLAN_FREE),
+        two_factor_enabled=u.totp_enabled,
+        disabled=u.disabled,
+        risk_preferences=m.RiskPreferences(
+            tolerance=RISK_TO_PROTO.get(u.risk_tolerance, m.RISK_TOLERANCE_UNSPECIFIED),
+            max_drawdown_percent=u.max_drawdown_percent,
+            horizon_months=u.horizon_months,
+        ),
+        create_time=timestamp(u.created_at),
+    )
+
+
+def token_pair(t: IssuedTokens) -> m.TokenPair:
+    return m.TokenPair(
+        access_token=t.access_token,
+        refresh_token=t.refresh_token,
+        token_type="Bearer",
+        expires_in=t.expires_in,
+        access_expire_time=timestamp(t.access_expires_at),
+        refresh_expire_time=timestamp(t.refresh_expires_at),
+    )
+
+
+def credential(c: models.ServiceCredential) -> m.ServiceCredential:
+    return m.ServiceCredential(
+        id=c.id,
+        name=c.name,
+        scopes=c.scopes.split(),
+        key_prefix=c.key_prefix,
+        create_time=timestamp(c.created_at),
+        revoke_time=timestamp(c.revoked_at),
+    )

@@ -1,0 +1,63 @@
+"""Failed sign-in limits, counted atomically in the key-value store (Redis in production).
+
+Every attempt is counted before the password is checked, so parallel guesses cannot slip past
+the limit. Three fixed windows apply:
+
+- per client IP, across accounts (one source guessing many accounts);
+- per account and IP (one source guessing one account): a success resets it;
+- per account across IPs, higher (a distributed guess): a success resets it.
+
+Windows expire on their own, and the owner signing in from their usual IP is counted apart
+from an attacker's IP, so an attacker cannot keep the owner out for good. Unknown emails are
+counted exactly like known ones, so the limits tell nothing about which emails exist.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from core.errors import ResourceExhausted
+from core.kv import KeyValue
+from svc_auth.config import AuthSettings
+
+
+def _h(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()[:32]
+
+
+class LoginLimiter:
+    """Counts sign-in attempts per IP, per account and IP, and per account."""
+
+    def __init__(self, kv: KeyValue, settings: AuthSettings) -> None:
+        self.kv = kv
+        self.s = settings
+
+    def _keys(self, email: str, ip: str) -> tuple[str, str, str]:
+        return (
+            f"auth:login:ip:{_h(ip)}",
+            f"auth:login:acct-ip:{_h(email + '|' + ip)}",
+            f"auth:login:acct:{_h(email)}",
+        )
+
+    async def charge(self, email: str, ip: str) -> None:
+        """Count one attempt; ResourceExhausted when any window is full."""
+        ip_key, acct_ip_key, acct_key = self._keys(email, ip)
+        s = self.s
+        checks = (
+            (ip_key, s.login_ip_limit, s.login_ip_window_s),
+            (acct_ip_key, s.login_account_limit, s.login_account_window_s),
+            (acct_key, s.login_account_global_limit, s.login_account_window_s),
+        )
+        for key, limit, window in checks:
+            allowed, _count, retry_after = await self.kv.incr_window(key, limit, window)
+            if not allowed:
+                raise ResourceExhausted(
+                    "too many sign-in attempts; try again later",
+                    reason="TOO_MANY_ATTEMPTS",
+                    retry_after_s=retry_after,
+                )
+
+    async def succeeded(self, email: str, ip: str) -> None:
+        _ip_key, acct_ip_key, acct_key = self._keys(email, ip)
+        await self.kv.delete(acct_ip_key)
+        await self.kv.delete(acct_key)

@@ -1,0 +1,143 @@
+"""Access tokens (signed JWTs) and refresh tokens (opaque, stored hashed, rotated on use).
+
+A refresh token belongs to a family: the chain of tokens that rotation produced from one sign-in.
+Presenting a token that was already spent revokes its whole family, since either its owner or a
+thief holds a newer one. The spend is a conditional UPDATE, so of two concurrent refreshes with
+one token exactly one gets new tokens.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import Unauthenticated
+from svc_auth.deps import AuthDeps
+from svc_auth.models import RefreshToken, User
+
+
+def new_secret() -> str:
+    """256 random bits, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass(frozen=True)
+class IssuedTokens:
+    """An access token and the refresh token issued with it."""
+
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    access_expires_at: datetime
+    refresh_expires_at: datetime
+
+
+def access_claims(user: User) -> dict[str, Any]:
+    return {
+        "sub": user.id,
+        "email": user.email,
+        "email_verified": user.email_verified,
+        "roles": sorted(user.role_set),
+        "plan": user.plan,
+    }
+
+
+async def issue_tokens(
+    deps: AuthDeps, session: AsyncSession, user: User, family_id: str = ""
+) -> IssuedTokens:
+    """Sign an access token and store a new refresh token (a new family unless one is given)."""
+    now = deps.clock.now()
+    refresh = new_secret()
+    refresh_expires = now + timedelta(seconds=deps.platform.refresh_token_ttl_s)
+    session.add(
+        RefreshToken(
+            id=new_id(),
+            token_hash=digest(refresh),
+            family_id=family_id or new_id(),
+            user_id=user.id,
+            created_at=now,
+            expires_at=refresh_expires,
+        )
+    )
+    access = deps.keys.sign_access_token(access_claims(user))
+    ttl = deps.keys.access_ttl_s
+    return IssuedTokens(access, refresh, ttl, now + timedelta(seconds=ttl), refresh_expires)
+
+
+def _invalid() -> Unauthenticated:
+    return Unauthenticated("the refresh token is not valid", reason="REFRESH_TOKEN_INVALID")
+
+
+async def revoke_family(session: AsyncSession, family_id: str, now: datetime) -> None:
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+async def revoke_all(session: AsyncSession, user_id: str, now: datetime) -> None:
+    """End every session of a user (password change, account disabled, logout everywhere)."""
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+async def refresh_tokens(deps: AuthDeps, refresh_token: str) -> tuple[User, IssuedTokens]:
+    """Spend a refresh token for new tokens; a spent one revokes its family."""
+    reused = False
+    async with deps.db.transaction() as s:
+        now = deps.clock.now()
+        row = await s.scalar(select(RefreshToken).where(RefreshToken.token_hash == digest(refresh_token)))
+        if row is None or row.revoked_at is not None or row.expires_at <= now:
+            raise _invalid()
+        spent = await s.execute(
+            update(RefreshToken)
+            .where(
+                RefreshToken.id == row.id, RefreshToken.spent_at.is_(None), RefreshToken.revoked_at.is_(None)
+            )
+            .values(spent_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if spent.rowcount != 1:  # type: ignore[attr-defined]
+            reused = True
+            await revoke_family(s, row.family_id, now)
+        else:
+            user = await s.get(User, row.user_id)
+            if user is None or user.disabled:
+                raise _invalid()
+            issued = await issue_tokens(deps, s, user, family_id=row.family_id)
+    if reused:  # raised after the commit so the revocation sticks
+        raise Unauthenticated("the refresh token was already used", reason="REFRESH_TOKEN_REUSED")
+    assert user is not None
+    return user, issued
+
+
+async def logout(deps: AuthDeps, refresh_token: str, all_sessions: bool) -> None:
+    """Revoke the token's family, or every session of its user."""
+    async with deps.db.transaction() as s:
+        row = await s.scalar(select(RefreshToken).where(RefreshToken.token_hash == digest(refresh_token)))
+        if row is None or row.revoked_at is not None:
+            raise _invalid()
+        now = deps.clock.now()
+        if all_sessions:
+            await revoke_all(s, row.user_id, now)
+        else:
+            await revoke_family(s, row.family_id, now)

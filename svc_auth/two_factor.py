@@ -1,0 +1,205 @@
+"""Two-factor sign-in with RFC 6238 TOTP codes and single-use recovery codes.
+
+A code is accepted once: the user's last accepted time step is stored and only grows (a
+conditional UPDATE, so two requests with one code cannot both pass). One step of clock drift
+either way is allowed.
+"""
+
+from __future__ import annotations
+
+import hmac
+import io
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pyotp
+import qrcode
+from sqlalchemy import delete, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import FailedPrecondition, NotFound, Unauthenticated
+from svc_auth.deps import AuthDeps
+from svc_auth.models import RecoveryCode, TwoFactorChallenge, User
+from svc_auth.tokens import digest, new_secret
+
+DRIFT_STEPS = 1
+MAX_CHALLENGE_FAILURES = 5
+
+
+@dataclass(frozen=True)
+class Setup:
+    """A new TOTP secret and the ways to load it into an authenticator app."""
+
+    secret: str
+    otpauth_uri: str
+    qr_png: bytes
+
+
+def _qr_png(text: str) -> bytes:
+    out = io.BytesIO()
+    qrcode.make(text).save(out, format="PNG")
+    return out.getvalue()
+
+
+def normalise_recovery_code(code: str) -> str:
+    return "".join(ch for ch in code.lower() if ch.isalnum())
+
+
+def _new_recovery_code() -> str:
+    raw = secrets.token_hex(8)
+    return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
+
+
+def _is_totp_code(code: str) -> bool:
+    return len(code) == 6 and code.isdigit()
+
+
+async def _user(s: AsyncSession, user_id: str) -> User:
+    user = await s.get(User, user_id)
+    if user is None:
+        raise NotFound("no such user", reason="USER_NOT_FOUND")
+    return user
+
+
+async def setup(deps: AuthDeps, user_id: str) -> Setup:
+    """Store a new secret, not yet enabled; VerifyTwoFactor with a code enables it."""
+    async with deps.db.transaction() as s:
+        user = await _user(s, user_id)
+        if user.totp_enabled:
+            raise FailedPrecondition("two-factor sign-in is already on", reason="TWO_FACTOR_ALREADY_ENABLED")
+        user.totp_secret = pyotp.random_base32()
+        user.totp_last_step = 0
+        secret, email = user.totp_secret, user.email
+    uri = pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=deps.settings.two_factor_issuer)
+    return Setup(secret, uri, _qr_png(uri))
+
+
+async def _accept_totp(deps: AuthDeps, s: AsyncSession, user: User, code: str) -> bool:
+    """True when `code` is valid for a step after the last accepted one; records that step."""
+    if not user.totp_secret or not _is_totp_code(code):
+        return False
+    totp = pyotp.TOTP(user.totp_secret)
+    now_step = totp.timecode(deps.clock.now())
+    for step in range(now_step - DRIFT_STEPS, now_step + DRIFT_STEPS + 1):
+        if step > user.totp_last_step and hmac.compare_digest(totp.generate_otp(step), code):
+            moved = await s.execute(
+                update(User)
+                .where(User.id == user.id, User.totp_last_step < step)
+                .values(totp_last_step=step)
+                .execution_options(synchronize_session=False)
+            )
+            return moved.rowcount == 1  # type: ignore[attr-defined]
+    return False
+
+
+async def _accept_recovery(deps: AuthDeps, s: AsyncSession, user: User, code: str) -> bool:
+    spent = await s.execute(
+        update(RecoveryCode)
+        .where(
+            RecoveryCode.code_hash == digest(normalise_recovery_code(code)),
+            RecoveryCode.user_id == user.id,
+            RecoveryCode.used_at.is_(None),
+        )
+        .values(used_at=deps.clock.now())
+    )
+    return spent.rowcount == 1  # type: ignore[attr-defined]
+
+
+async def _accept_code(deps: AuthDeps, s: AsyncSession, user: User, code: str) -> bool:
+    if _is_totp_code(code):
+        return await _accept_totp(deps, s, user, code)
+    return await _accept_recovery(deps, s, user, code)
+
+
+def _bad_code() -> Unauthenticated:
+    return Unauthenticated("the code is not valid", reason="TWO_FACTOR_CODE_INVALID")
+
+
+async def enable(deps: AuthDeps, user_id: str, code: str) -> list[str]:
+    """Turn 2FA on with a valid TOTP code; returns the recovery codes, shown once."""
+    async with deps.db.transaction() as s:
+        user = await _user(s, user_id)
+        if user.totp_enabled:
+            raise FailedPrecondition("two-factor sign-in is already on", reason="TWO_FACTOR_ALREADY_ENABLED")
+        if not user.totp_secret:
+            raise FailedPrecondition("set up two-factor sign-in first", reason="TWO_FACTOR_NOT_SET_UP")
+        if not await _accept_totp(deps, s, user, code):
+            raise _bad_code()
+        user.totp_enabled = True
+        user.updated_at = deps.clock.now()
+        await s.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user_id))
+        codes = [_new_recovery_code() for _ in range(deps.settings.recovery_code_count)]
+        for c in codes:
+            s.add(RecoveryCode(code_hash=digest(normalise_recovery_code(c)), user_id=user_id))
+    return codes
+
+
+async def disable(deps: AuthDeps, user_id: str, code: str) -> User:
+    """Turn 2FA off given a current code or an unused recovery code."""
+    async with deps.db.transaction() as s:
+        user = await _user(s, user_id)
+        if not user.totp_enabled:
+            raise FailedPrecondition("two-factor sign-in is off", reason="TWO_FACTOR_NOT_ENABLED")
+        if not await _accept_code(deps, s, user, code):
+            raise _bad_code()
+        user.totp_enabled = False
+        user.totp_secret = None
+        user.updated_at = deps.clock.now()
+        await s.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user_id))
+    return user
+
+
+async def create_challenge(deps: AuthDeps, user_id: str) -> tuple[str, datetime]:
+    """A short-lived challenge proving the password step passed."""
+    challenge = new_secret()
+    expires = deps.clock.now() + timedelta(seconds=deps.settings.two_factor_challenge_ttl_s)
+    async with deps.db.transaction() as s:
+        s.add(
+            TwoFactorChallenge(
+                challenge_hash=digest(challenge), user_id=user_id, expires_at=expires, failures=0
+            )
+        )
+    return challenge, expires
+
+
+def _bad_challenge() -> Unauthenticated:
+    return Unauthenticated(
+        "the sign-in challenge is not valid; sign in again", reason="TWO_FACTOR_CHALLENGE_INVALID"
+    )
+
+
+async def complete_challenge(deps: AuthDeps, challenge: str, code: str) -> User:
+    """The user whose challenge this code answers; the challenge is then spent."""
+    failed = False
+    async with deps.db.transaction() as s:
+        now = deps.clock.now()
+        row = await s.get(TwoFactorChallenge, digest(challenge))
+        if (
+            row is None
+            or row.used_at is not None
+            or row.expires_at <= now
+            or row.failures >= MAX_CHALLENGE_FAILURES
+        ):
+            raise _bad_challenge()
+        user = await _user(s, row.user_id)
+        if user.disabled or not user.totp_enabled:
+            raise _bad_challenge()
+        if await _accept_code(deps, s, user, code):
+            spent = await s.execute(
+                update(TwoFactorChallenge)
+                .where(
+                    TwoFactorChallenge.challenge_hash == row.challenge_hash,
+                    TwoFactorChallenge.used_at.is_(None),
+                )
+                .values(used_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            if spent.rowcount != 1:  # type: ignore[attr-defined]
+                raise _bad_challenge()
+        else:
+            failed = True
+            row.failures += 1
+    if failed:  # raised after the commit so the failure is counted
+        raise _bad_code()
+    return user

@@ -1,0 +1,41 @@
+"""Assembles svc_auth from a ServiceContext."""
+
+from __future__ import annotations
+
+from trading.auth.v1 import auth_service_pb2_grpc
+
+from core.service import BuiltService, ServiceContext
+from svc_auth.config import AuthSettings
+from svc_auth.credentials import DatabaseCredentialVerifier
+from svc_auth.deps import AuthDeps
+from svc_auth.mailer import Mailer, make_mailer
+from svc_auth.oauth import OAuth
+from svc_auth.passwords import Passwords
+from svc_auth.service import AuthServicer
+
+
+def make_deps(
+    ctx: ServiceContext, settings: AuthSettings | None = None, mailer: Mailer | None = None
+) -> AuthDeps:
+    settings = settings or AuthSettings()
+    return AuthDeps(
+        db=ctx.db,
+        keys=ctx.keys,
+        kv=ctx.kv,
+        clock=ctx.clock,
+        settings=settings,
+        platform=ctx.settings,
+        passwords=Passwords(settings),
+        mailer=mailer or make_mailer(settings, ctx.settings.data_dir),
+    )
+
+
+def make_servicer(deps: AuthDeps) -> AuthServicer:
+    internal = deps.platform.internal_api_key
+    verifier = DatabaseCredentialVerifier(deps.db, internal.get_secret_value() if internal else "")
+    return AuthServicer(deps, OAuth(deps), verifier)
+
+
+def build_auth(ctx: ServiceContext, settings: AuthSettings | None = None) -> BuiltService:
+    servicer = make_servicer(make_deps(ctx, settings))
+    return BuiltService(servicers=[(auth_service_pb2_grpc.add_AuthServiceServicer_to_server, servicer)])
