@@ -24,15 +24,16 @@ $(BUF): package.json
 
 setup: $(STAMP) $(BUF) ## create .venv and install the Python and npm tools
 
-generate: setup ## regenerate gen/python and gen/descriptor.binpb from proto/
+generate: setup ## regenerate gen/python, gen/descriptor.binpb and envoy.yaml from proto/
 	rm -rf gen/python
 	$(BUF) generate
 	$(BUF) build -o gen/descriptor.binpb
 	@touch gen/python/py.typed
+	$(BIN)/python -m app.envoy
 
 check-generate: generate ## fail if gen/ differs from what the contracts generate
-	@git add -N gen >/dev/null 2>&1 || true
-	@if [ -n "$$(git status --porcelain -- gen)" ]; then git status --porcelain -- gen; echo "gen/ is stale: run make generate and commit"; exit 1; fi
+	@git add -N gen envoy.yaml >/dev/null 2>&1 || true
+	@if [ -n "$$(git status --porcelain -- gen envoy.yaml)" ]; then git status --porcelain -- gen envoy.yaml; echo "gen/ or envoy.yaml is stale: run make generate and commit"; exit 1; fi
 
 buf-lint: setup ## buf lint and buf format check on the contracts
 	$(BUF) lint

@@ -41,10 +41,11 @@ async def bootstrap(ctx: ServiceContext, specs: list[ServiceSpec]) -> None:
             log.exception("bootstrap failed", extra={"fields": {"service": spec.name}})
 
 
-async def start_edge(settings: Settings, ctx: ServiceContext) -> web.AppRunner:
+async def start_edge(settings: Settings, ctx: ServiceContext, services: list[str]) -> web.AppRunner:
+    """The edge; it starts before Envoy, which fetches the JWKS from it before opening its listener."""
     from edge.app import create_app
 
-    runner = web.AppRunner(create_app(settings, ctx.bus, ctx.keys, ctx.clients))
+    runner = web.AppRunner(create_app(settings, ctx.bus, ctx.keys, ctx.clients.channel, services=services))
     await runner.setup()
     await web.TCPSite(runner, settings.grpc_host, settings.edge_port).start()
     return runner
@@ -58,7 +59,7 @@ async def run_all_in_one(
     ctx = make_context(settings)
     runtime = Runtime(ctx, specs, "all-in-one")
     port = await runtime.start(f"{settings.grpc_host}:{settings.grpc_port}")
-    edge_runner = await start_edge(settings, ctx)
+    edge_runner = await start_edge(settings, ctx, runtime.grpc_services)
     proxy = None
     if with_envoy:
         config = envoy.render_envoy_config(settings, settings_descriptor(), runtime.grpc_services)

@@ -95,7 +95,7 @@ def authorize(rule: AccessRule, principal: Principal) -> None:
         raise Unauthenticated("sign in first", reason="SIGN_IN_REQUIRED")
     roles = principal.roles
     allowed = {
-        access.USER: principal.kind == "user",
+        access.USER: principal.kind in ("user", "service"),
         access.SUPPORT: bool(roles & {"support", "admin"}),
         access.ADMIN: "admin" in roles,
         access.SERVICE: principal.kind == "service" or "admin" in roles,

@@ -175,6 +175,10 @@ class ChassisInterceptor(grpc.aio.ServerInterceptor):
         if isinstance(exc, DomainError):
             status = status_of(exc, error_domain(rule.method))
             await context.abort(exc.code, exc.message, trailing_metadata=(*trailers_of(status), ("x-request-id", rid)))
+        if isinstance(exc, NotImplementedError):
+            await context.abort(
+                grpc.StatusCode.UNIMPLEMENTED, "this method is not implemented", trailing_metadata=(("x-request-id", rid),)
+            )
         if isinstance(exc, TimeoutError):
             await context.abort(
                 grpc.StatusCode.DEADLINE_EXCEEDED,
@@ -200,6 +204,8 @@ def code_name(exc: BaseException) -> str:
         return exc.code.name
     if isinstance(exc, TimeoutError):
         return "DEADLINE_EXCEEDED"
+    if isinstance(exc, NotImplementedError):
+        return "UNIMPLEMENTED"
     if isinstance(exc, asyncio.CancelledError | GeneratorExit):
         return "CANCELLED"
     if isinstance(exc, grpc.aio.AbortError):

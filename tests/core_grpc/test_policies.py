@@ -24,7 +24,7 @@ SERVICE = Principal(kind="service", subject="svc-market")
     ("audience", "allowed"),
     [
         (access.PUBLIC, {"anon", "user", "support", "admin", "service"}),
-        (access.USER, {"user", "support", "admin"}),
+        (access.USER, {"user", "support", "admin", "service"}),
         (access.SUPPORT, {"support", "admin"}),
         (access.ADMIN, {"admin"}),
         (access.SERVICE, {"service", "admin"}),
