@@ -1,0 +1,155 @@
+"""Storing and reading OHLCV bars: idempotent bulk upserts and range reads into numpy columns."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from quant.bars import Bars
+from svc_market.models import Bar, Series
+
+BATCH_ROWS = 10_000
+SOURCE_POLYGON, SOURCE_IMPORT, SOURCE_SIMULATED = "polygon", "import", "simulated"
+_BAR_COLUMNS = ("open", "high", "low", "close", "volume", "source")
+
+
+def _insert(session: AsyncSession) -> Any:
+    return sqlite.insert if session.get_bind().dialect.name == "sqlite" else postgresql.insert
+
+
+def _rows(symbol_id: int, resolution_s: int, bars: Bars, source: str) -> Iterator[dict[str, Any]]:
+    columns = zip(
+        bars.ts.tolist(),
+        bars.open.tolist(),
+        bars.high.tolist(),
+        bars.low.tolist(),
+        bars.close.tolist(),
+        bars.volume.tolist(),
+        strict=True,
+    )
+    for ts, o, h, lo, c, v in columns:
+        yield {
+            "symbol_id": symbol_id,
+            "resolution_s": resolution_s,
+            "ts": ts,
+            "open": o,
+            "high": h,
+            "low": lo,
+            "close": c,
+            "volume": v,
+            "source": source,
+        }
+
+
+async def upsert_bars(
+    session: AsyncSession,
+    symbol_id: int,
+    resolution_s: int,
+    bars: Bars,
+    source: str,
+    batch_rows: int = BATCH_ROWS,
+) -> int:
+    """Insert or replace bars by (symbol, resolution, ts) in batches; returns the rows written.
+
+    Runs inside the caller's transaction, so a failure leaves nothing behind. Call
+    ``refresh_series`` once afterwards.
+    """
+    stmt = _insert(session)(Bar)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["symbol_id", "resolution_s", "ts"],
+        set_={name: getattr(stmt.excluded, name) for name in _BAR_COLUMNS},
+    )
+    rows = list(_rows(symbol_id, resolution_s, bars, source))
+    for start in range(0, len(rows), batch_rows):
+        await session.execute(stmt, rows[start : start + batch_rows])
+    return len(rows)
+
+
+async def refresh_series(
+    session: AsyncSession, symbol_id: int, resolution_s: int, source: str, synced_at: datetime | None = None
+) -> None:
+    """Recompute the stored range and count of one series after a write."""
+    first, last, count = (
+        await session.execute(
+            select(func.min(Bar.ts), func.max(Bar.ts), func.count()).where(
+                Bar.symbol_id == symbol_id, Bar.resolution_s == resolution_s
+            )
+        )
+    ).one()
+    if not count:
+        return
+    values: dict[str, Any] = {"first_ts": first, "last_ts": last, "bar_count": count, "source": source}
+    if synced_at is not None:
+        values["last_sync_at"] = synced_at
+    stmt = _insert(session)(Series).values(symbol_id=symbol_id, resolution_s=resolution_s, **values)
+    await session.execute(
+        stmt.on_conflict_do_update(index_elements=["symbol_id", "resolution_s"], set_=values)
+    )
+
+
+@dataclass(frozen=True)
+class SeriesInfo:
+    """One stored series of a symbol."""
+
+    resolution_s: int
+    first_ts: int
+    last_ts: int
+    bar_count: int
+    source: str
+    last_sync_at: datetime | None
+
+
+async def series_of(session: AsyncSession, symbol_id: int) -> list[SeriesInfo]:
+    rows = (await session.execute(select(Series).where(Series.symbol_id == symbol_id))).scalars().all()
+    return sorted(
+        (
+            SeriesInfo(r.resolution_s, r.first_ts, r.last_ts, r.bar_count, r.source, r.last_sync_at)
+            for r in rows
+        ),
+        key=lambda s: s.resolution_s,
+    )
+
+
+async def load_bars(
+    session: AsyncSession, symbol_id: int, resolution_s: int, start_ts: int | None, end_ts: int
+) -> Bars:
+    """Bars with start_ts <= ts < end_ts, oldest first (one primary-key range scan)."""
+    stmt = select(Bar.ts, Bar.open, Bar.high, Bar.low, Bar.close, Bar.volume).where(
+        Bar.symbol_id == symbol_id, Bar.resolution_s == resolution_s, Bar.ts < end_ts
+    )
+    if start_ts is not None:
+        stmt = stmt.where(Bar.ts >= start_ts)
+    rows = (await session.execute(stmt.order_by(Bar.ts))).all()
+    if not rows:
+        return Bars.empty()
+    table = np.array(rows, dtype=np.float64)
+    return Bars(
+        ts=table[:, 0].astype(np.int64),
+        open=table[:, 1],
+        high=table[:, 2],
+        low=table[:, 3],
+        close=table[:, 4],
+        volume=table[:, 5],
+    )
+
+
+async def last_bars(
+    session: AsyncSession, symbol_id: int, resolution_s: int, count: int, end_ts: int
+) -> Bars:
+    """The newest ``count`` bars before end_ts, oldest first."""
+    stmt = (
+        select(Bar.ts)
+        .where(Bar.symbol_id == symbol_id, Bar.resolution_s == resolution_s, Bar.ts < end_ts)
+        .order_by(Bar.ts.desc())
+        .offset(max(count - 1, 0))
+        .limit(1)
+    )
+    start = (await session.execute(stmt)).scalar_one_or_none()
+    return await load_bars(session, symbol_id, resolution_s, start, end_ts)

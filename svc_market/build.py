@@ -1,0 +1,73 @@
+"""Assembling the market service for a run."""
+
+from __future__ import annotations
+
+from trading.market.v1 import market_service_pb2_grpc as rpc
+
+from core.clock import Clock
+from core.db import Database
+from core.service import BackgroundTask, BuiltService, ServiceContext
+from svc_market.breaker import CircuitBreaker
+from svc_market.config import MarketSettings
+from svc_market.demo_data import seed_demo_data
+from svc_market.market import Market
+from svc_market.polygon import PolygonBars, RateLimited
+from svc_market.quotes import QuoteBook
+from svc_market.stream import PriceHub, Publisher
+from svc_market.symbols import ensure_catalogue
+from svc_market.sync import SyncJobs
+
+
+def make_market(db: Database, clock: Clock, settings: MarketSettings, publisher: Publisher | None) -> Market:
+    breaker = CircuitBreaker(
+        "polygon",
+        clock,
+        settings.breaker_failures,
+        settings.breaker_call_timeout_s,
+        settings.breaker_reset_s,
+        ignore=(RateLimited,),
+    )
+    provider = None
+    if settings.polygon_enabled and settings.polygon_api_key is not None:
+        provider = PolygonBars(
+            settings.polygon_api_key.get_secret_value(),
+            settings.polygon_base_url,
+            settings.polygon_page_limit,
+        )
+    quotes = QuoteBook(db)
+    hub = PriceHub(quotes.quote, clock, publisher, settings.stream_interval_s)
+    return Market(db, clock, settings, breaker, quotes, hub, SyncJobs(db, clock, settings, provider, breaker))
+
+
+async def bootstrap(ctx: ServiceContext) -> None:
+    """First start of the embedded run: simulated demo bars when no provider key is set."""
+    settings = MarketSettings()
+    if not settings.polygon_enabled and settings.demo_days > 0:
+        await ensure_catalogue(ctx.db)
+        await seed_demo_data(ctx.db, ctx.clock, settings.demo_symbols, settings.demo_days, settings.demo_seed)
+
+
+async def build(ctx: ServiceContext) -> BuiltService:
+    """Servicers and, with a provider key, the sync scheduler."""
+    from svc_market.service import MarketDataServicer, MarketServicer
+
+    settings = MarketSettings()
+    market = make_market(ctx.db, ctx.clock, settings, ctx.bus)
+    await ensure_catalogue(ctx.db)
+    await market.sync.recover()
+    background: list[BackgroundTask] = []
+    if settings.polygon_enabled:
+        background.append(market.sync.keep_up_to_date)
+
+    async def close() -> None:
+        await market.hub.close()
+        await market.sync.wait_idle()
+
+    return BuiltService(
+        servicers=[
+            (rpc.add_MarketServiceServicer_to_server, MarketServicer(market)),
+            (rpc.add_MarketDataServiceServicer_to_server, MarketDataServicer(market)),
+        ],
+        background=background,
+        close=close,
+    )

@@ -1,0 +1,34 @@
+"""Market data settings, from TRADING_MARKET_* environment variables."""
+
+from __future__ import annotations
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class MarketSettings(BaseSettings):
+    """Provider access, demo data, bar alignment, staleness and the provider circuit breaker."""
+
+    model_config = SettingsConfigDict(env_prefix="TRADING_MARKET_", extra="ignore")
+
+    polygon_api_key: SecretStr | None = None
+    polygon_base_url: str = "https://api.polygon.io"
+    polygon_page_limit: int = 50_000
+    demo_symbols: list[str] = ["EURUSD", "GBPUSD", "USDJPY", "XAUUSD", "BTCUSD", "SPX"]
+    demo_days: int = 30
+    demo_seed: int = 20240101
+    daily_anchor_hour_utc: int = 0
+    stale_after_s: int = 15 * 60
+    backfill_days: int = 30
+    sync_interval_s: float = 300.0
+    sync_batch_rows: int = 10_000
+    rate_limit_retries: int = 5
+    rate_limit_backoff_s: float = 1.0
+    breaker_failures: int = 3
+    breaker_call_timeout_s: float = 60.0
+    breaker_reset_s: float = 300.0
+    stream_interval_s: float = 1.0
+
+    @property
+    def polygon_enabled(self) -> bool:
+        return self.polygon_api_key is not None and bool(self.polygon_api_key.get_secret_value())

@@ -1,0 +1,126 @@
+"""Live price fan-out: one upstream feed per symbol, shared by every subscriber.
+
+Each feed produces a quote per interval, hands it to every subscriber's queue (a slow subscriber
+loses its oldest quote, never blocks the others) and publishes it on the bus as a price_update
+event on ``ticker:{symbol}``. The feed stops when its last subscriber leaves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime
+from typing import Protocol
+
+from google.protobuf.timestamp_pb2 import Timestamp
+from trading.events.v1 import events_envelope_pb2, events_payloads_pb2
+
+from core.clock import Clock
+from svc_market.quotes import Quote
+
+log = logging.getLogger("svc_market.stream")
+QUEUE_SIZE = 16
+QuoteFn = Callable[[str, datetime], Awaitable[Quote]]
+
+
+class Publisher(Protocol):
+    """What the hub needs from the bus."""
+
+    async def publish(self, channel: str, data: bytes) -> None: ...
+
+
+def _timestamp(when: datetime) -> Timestamp:
+    ts = Timestamp()
+    ts.FromDatetime(when)
+    return ts
+
+
+def price_update_event(quote: Quote) -> bytes:
+    """The bus envelope of a quote (trading.events.v1.Event with a PriceUpdate)."""
+    channel = f"ticker:{quote.symbol}"
+    event = events_envelope_pb2.Event(
+        id=str(uuid.uuid4()),
+        type="price_update",
+        channel=channel,
+        occurred_at=_timestamp(quote.ts),
+        producer="market",
+        price_update=events_payloads_pb2.PriceUpdate(
+            symbol=quote.symbol, bid=quote.bid, ask=quote.ask, timestamp=_timestamp(quote.ts)
+        ),
+    )
+    return event.SerializeToString()
+
+
+class _Feed:
+    def __init__(self) -> None:
+        self.queues: set[asyncio.Queue[Quote]] = set()
+        self.task: asyncio.Task[None] | None = None
+
+
+class PriceHub:
+    """Subscriptions to per-symbol quote feeds."""
+
+    def __init__(
+        self, quote: QuoteFn, clock: Clock, publisher: Publisher | None, interval_s: float = 1.0
+    ) -> None:
+        self.quote = quote
+        self.clock = clock
+        self.publisher = publisher
+        self.interval_s = interval_s
+        self.feeds: dict[str, _Feed] = {}
+        self.feeds_started = 0
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self, symbol: str) -> AsyncIterator[AsyncIterator[Quote]]:
+        """``async with hub.subscribe("EURUSD") as quotes: async for q in quotes: ...``"""
+        code = symbol.upper()
+        await self.quote(code, self.clock.now())  # fail here (unknown symbol, no data), not in the feed
+        queue: asyncio.Queue[Quote] = asyncio.Queue(QUEUE_SIZE)
+        feed = self.feeds.setdefault(code, _Feed())
+        feed.queues.add(queue)
+        if feed.task is None:
+            self.feeds_started += 1
+            feed.task = asyncio.create_task(self._run(code, feed))
+        try:
+            yield self._drain(queue)
+        finally:
+            feed.queues.discard(queue)
+            if not feed.queues and self.feeds.get(code) is feed:
+                del self.feeds[code]
+                if feed.task is not None:
+                    feed.task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await feed.task
+
+    @staticmethod
+    async def _drain(queue: asyncio.Queue[Quote]) -> AsyncIterator[Quote]:
+        while True:
+            yield await queue.get()
+
+    async def _run(self, symbol: str, feed: _Feed) -> None:
+        while True:
+            try:
+                quote = await self.quote(symbol, self.clock.now())
+            except Exception:
+                log.exception("quote for %s failed", symbol)
+                await self.clock.sleep(self.interval_s)
+                continue
+            for queue in list(feed.queues):
+                if queue.full():
+                    queue.get_nowait()
+                queue.put_nowait(quote)
+            if self.publisher is not None:
+                try:
+                    await self.publisher.publish(f"ticker:{symbol}", price_update_event(quote))
+                except Exception:
+                    log.exception("publishing %s failed", symbol)
+            await self.clock.sleep(self.interval_s)
+
+    async def close(self) -> None:
+        for feed in list(self.feeds.values()):
+            if feed.task is not None:
+                feed.task.cancel()
+        self.feeds.clear()

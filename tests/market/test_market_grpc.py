@@ -1,0 +1,129 @@
+"""The market servicers over a real grpc.aio server: candles, indicators, stream fan-out, spreads."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import grpc
+import pytest
+from trading.events.v1 import events_envelope_pb2
+from trading.market.v1 import market_messages_pb2 as pb
+from trading.market.v1 import market_service_pb2_grpc as rpc
+
+from core.clock import Clock, TestClock
+from svc_market.build import make_market
+from svc_market.config import MarketSettings
+from svc_market.demo_data import seed_demo_data
+from svc_market.models import Base
+from svc_market.service import MarketDataServicer, MarketServicer
+
+NOW = datetime(2025, 1, 8, 12, tzinfo=UTC)
+
+
+class RecordingBus:
+    """Collects what the hub publishes (the bus itself is core's; this records the channel traffic)."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, bytes]] = []
+
+    async def publish(self, channel: str, data: bytes) -> None:
+        self.sent.append((channel, data))
+
+
+@pytest.fixture
+async def served(make_database):
+    db = await make_database(Base.metadata)
+    await seed_demo_data(db, TestClock(NOW), ["EURUSD", "BTCUSD"], days=5)
+    bus = RecordingBus()
+    settings = MarketSettings(stream_interval_s=0.01)
+    market = make_market(db, Clock(), settings, bus)
+    server = grpc.aio.server()
+    rpc.add_MarketServiceServicer_to_server(MarketServicer(market), server)
+    rpc.add_MarketDataServiceServicer_to_server(MarketDataServicer(market), server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+    yield rpc.MarketServiceStub(channel), rpc.MarketDataServiceStub(channel), market, bus
+    await channel.close()
+    await market.hub.close()
+    await server.stop(None)
+
+
+def _ts(seconds: int):
+    from google.protobuf.timestamp_pb2 import Timestamp
+
+    return Timestamp(seconds=seconds)
+
+
+async def test_hourly_candles_are_aligned_and_flagged_simulated(served) -> None:
+    stub, _, _, _ = served
+    start = int(datetime(2025, 1, 6, tzinfo=UTC).timestamp())
+    reply = await stub.GetCandles(
+        pb.GetCandlesRequest(symbol="EURUSD", tf="1h", to=_ts(start + 86400), **{"from": _ts(start)})
+    )
+    assert len(reply.candles) == 24
+    assert all(c.time.seconds % 3600 == 0 for c in reply.candles)
+    assert all(c.low <= min(c.open, c.close) and c.high >= max(c.open, c.close) for c in reply.candles)
+    assert reply.freshness.simulated
+
+
+async def test_fx_weekend_has_no_candles(served) -> None:
+    stub, _, _, _ = served
+    saturday = int(datetime(2025, 1, 4, tzinfo=UTC).timestamp())
+    reply = await stub.GetCandles(
+        pb.GetCandlesRequest(
+            symbol="EURUSD", tf="1h", to=_ts(saturday + 86400 * 2), **{"from": _ts(saturday)}
+        )
+    )
+    assert all(c.time.seconds >= saturday + 86400 + 22 * 3600 for c in reply.candles)
+
+
+async def test_unknown_symbol_is_not_found(served) -> None:
+    stub, _, _, _ = served
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await stub.GetCandles(pb.GetCandlesRequest(symbol="NOPE", tf="1h"))
+    assert caught.value.code() in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.UNKNOWN)
+
+
+async def test_indicators_are_served_for_the_newest_bars(served) -> None:
+    stub, data, _, _ = served
+    reply = await stub.GetIndicators(pb.GetIndicatorsRequest(symbol="EURUSD", timeframe="15m", points=3))
+    assert len(reply.points) == 3
+    latest = reply.points[-1]
+    assert latest.HasField("sma_50")
+    assert latest.HasField("rsi_14")
+    assert 0 <= latest.rsi_14 <= 100
+    snap = await data.GetIndicatorSnapshot(pb.GetIndicatorSnapshotRequest(symbol="EURUSD"))
+    assert snap.latest.HasField("atr_14")
+
+
+async def test_many_subscribers_share_one_feed_and_quotes_reach_the_bus(served) -> None:
+    stub, _, market, bus = served
+
+    async def take(n: int) -> list[pb.StreamPricesResponse]:
+        out = []
+        async for quote in stub.StreamPrices(pb.StreamPricesRequest(symbol="EURUSD")):
+            out.append(quote)
+            if len(out) == n:
+                break
+        return out
+
+    results = await asyncio.gather(*(take(3) for _ in range(5)))
+    assert all(len(r) == 3 for r in results)
+    assert all(q.ask > q.bid for r in results for q in r)
+    assert market.hub.feeds_started == 1
+    channel, data = bus.sent[0]
+    event = events_envelope_pb2.Event.FromString(data)
+    assert channel == "ticker:EURUSD"
+    assert event.type == "price_update"
+    assert event.price_update.symbol == "EURUSD"
+
+
+async def test_spreads_come_from_the_model_without_quotes(served) -> None:
+    _, data, _, _ = served
+    reply = await data.GetSpreads(pb.GetSpreadsRequest(ticker_id=1, session=pb.SESSION_LONDON))
+    assert reply.symbol == "EURUSD"
+    assert [s.session for s in reply.sessions] == [pb.SESSION_LONDON]
+    assert reply.sessions[0].samples == 0
+    assert reply.min < reply.avg_spread < reply.max
