@@ -1,0 +1,50 @@
+"""Broker: paper trading (orders, fills at bid/ask, net positions, SL/TP, PnL) and, later,
+investment accounts on MetaAPI behind the same Broker interface (seed 3.1, 4.1, 5.1, 5.2)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from trading.broker.v1 import broker_service_pb2_grpc, investment_service_pb2_grpc
+from trading.market.v1 import market_service_pb2_grpc
+
+from core.outbox import OutboxRelay
+from core.service import BuiltService, ServiceContext, ServiceSpec
+from svc_broker.config import BrokerSettings
+from svc_broker.investment_service import InvestmentServicer
+from svc_broker.market import DEFAULT_SYMBOLS, QuoteBook, StaticSymbolCatalog
+from svc_broker.market_feed import follow_tickers, load_symbols
+from svc_broker.models import OUTBOX, Base
+from svc_broker.monitor import PriceMonitor
+from svc_broker.paper import PaperBroker
+from svc_broker.service import PaperTradingServicer
+
+
+async def build(ctx: ServiceContext) -> BuiltService:
+    settings = BrokerSettings()
+    book = QuoteBook()
+    catalog = StaticSymbolCatalog(DEFAULT_SYMBOLS)
+    broker = PaperBroker(ctx.db, book, catalog, ctx.clock, settings)
+    monitor = PriceMonitor(broker, settings)
+    relay = OutboxRelay(ctx.db, ctx.bus, [OUTBOX], ctx.clock)
+
+    async def watch_prices() -> None:
+        await load_symbols(ctx.clients.stub(market_service_pb2_grpc.MarketServiceStub, "market"), catalog)
+        await follow_tickers(ctx.bus, book, monitor)
+
+    return BuiltService(
+        servicers=[
+            (broker_service_pb2_grpc.add_PaperTradingServiceServicer_to_server, PaperTradingServicer(broker)),
+            (investment_service_pb2_grpc.add_InvestmentServiceServicer_to_server, InvestmentServicer()),
+        ],
+        background=[watch_prices, monitor.run_sweeps, relay.run],
+    )
+
+
+SERVICE = ServiceSpec(
+    name="broker",
+    grpc_services=["trading.broker.v1.PaperTradingService", "trading.broker.v1.InvestmentService"],
+    metadata=[Base.metadata],
+    migrations=Path(__file__).parent / "migrations",
+    build=build,
+)

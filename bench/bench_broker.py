@@ -1,0 +1,167 @@
+"""Paper broker: orders per second and order-to-fill latency on SQLite and PostgreSQL, and the
+SL/TP monitor's cost per tick with 10,000 open positions.
+
+PostgreSQL is used when TRADING_BENCH_PG (an asyncpg URL of a database the bench may fill) is
+set or the local server answers; the bench creates and drops its own database there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import statistics
+import tempfile
+import time
+import uuid
+from decimal import Decimal as D
+
+from core.clock import Clock
+from core.db import Database
+from svc_broker.broker import OrderRequest
+from svc_broker.config import BrokerSettings
+from svc_broker.market import DEFAULT_SYMBOLS, Quote, QuoteBook, StaticSymbolCatalog
+from svc_broker.models import Base
+from svc_broker.monitor import PriceMonitor
+from svc_broker.paper import PaperBroker
+
+ORDERS = 400
+CONCURRENCY = 16
+POSITIONS = 10_000
+TICKS = 200
+
+
+def _broker(db: Database, book: QuoteBook) -> PaperBroker:
+    settings = BrokerSettings(session_spread_factor={})
+    return PaperBroker(db, book, StaticSymbolCatalog(DEFAULT_SYMBOLS), Clock(), settings)
+
+
+def _book() -> QuoteBook:
+    book = QuoteBook()
+    book.update(Quote("BTCUSD", D("50000"), D("50010"), Clock().now()))
+    return book
+
+
+async def orders(db: Database, label: str) -> None:
+    broker = _broker(db, _book())
+    latencies: list[float] = []
+    queue = list(range(ORDERS))
+
+    async def worker() -> None:
+        while queue:
+            i = queue.pop()
+            start = time.perf_counter()
+            await broker.place_order(f"bench-{i % 64}", OrderRequest("BTCUSD", "buy", D("0.001")))
+            latencies.append(time.perf_counter() - start)
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+    elapsed = time.perf_counter() - start
+    q = statistics.quantiles(latencies, n=100)
+    print(
+        f"{label:10s} market orders: {ORDERS / elapsed:7.0f} orders/s with {CONCURRENCY} in flight; "
+        f"order-to-fill p50 {q[49] * 1000:6.1f} ms, p99 {q[98] * 1000:6.1f} ms"
+    )
+
+
+async def monitor_cost(db: Database) -> None:
+    book = _book()
+    broker = _broker(db, book)
+    rows = [
+        {
+            "user_id": f"m-{i}",
+            "currency": "USD",
+            "balance_minor": 1_000_000,
+            "initial_balance_minor": 1_000_000,
+            "created_at": Clock().now(),
+        }
+        for i in range(POSITIONS)
+    ]
+    from svc_broker.models import PaperAccount, PaperPosition
+
+    async with db.transaction() as s:
+        await s.execute(PaperAccount.__table__.insert(), rows)
+        positions = [
+            {
+                "account_id": i + 1,
+                "symbol": "BTCUSD",
+                "side": "long",
+                "quantity": D("0.001"),
+                "cost": D("50.01"),
+                "entry_price": D("50010"),
+                "realized_pnl_minor": 0,
+                "margin_minor": 2501,
+                "stop_loss": D(40000 - i % 500),
+                "take_profit": D(60000 + i % 500),
+                "status": "open",
+                "opened_at": Clock().now(),
+            }
+            for i in range(POSITIONS)
+        ]
+        await s.execute(PaperPosition.__table__.insert(), positions)
+    monitor = PriceMonitor(broker, BrokerSettings())
+    start = time.perf_counter()
+    await monitor.load()
+    load_s = time.perf_counter() - start
+    start = time.perf_counter()
+    for i in range(TICKS):
+        await monitor.on_tick(Quote("BTCUSD", D(50000 + i % 7), D(50010 + i % 7), Clock().now()))
+    per_tick = (time.perf_counter() - start) / TICKS
+    print(
+        f"SL/TP monitor, {POSITIONS} open positions with SL and TP: load {load_s * 1000:.0f} ms, "
+        f"{per_tick * 1e6:.1f} µs per tick that touches nothing"
+    )
+    start = time.perf_counter()
+    fired = await monitor.on_tick(Quote("BTCUSD", D("39995"), D("40005"), Clock().now()))
+    print(
+        f"  a tick that stops out {fired} positions: {(time.perf_counter() - start) * 1000:.0f} ms "
+        f"({(time.perf_counter() - start) / max(fired, 1) * 1000:.2f} ms per close)"
+    )
+
+
+def _pg_admin() -> str | None:
+    url = os.environ.get("TRADING_BENCH_PG")
+    if url:
+        return url
+    try:
+        socket.create_connection(("127.0.0.1", 5432), timeout=1).close()
+    except OSError:
+        return None
+    return "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+async def on(url: str, label: str) -> None:
+    db = Database(url)
+    await db.create_all([Base.metadata])
+    try:
+        await orders(db, label)
+    finally:
+        await db.dispose()
+
+
+async def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        await on(f"sqlite+aiosqlite:///{tmp}/db/main.sqlite", "sqlite")
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Database(f"sqlite+aiosqlite:///{tmp}/db/main.sqlite")
+        await db.create_all([Base.metadata])
+        await monitor_cost(db)
+        await db.dispose()
+    admin = _pg_admin()
+    if admin is None:
+        print("postgresql: not running, skipped")
+        return
+    import psycopg
+
+    name = f"bench_broker_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        await on(f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}", "postgresql")
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

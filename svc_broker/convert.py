@@ -1,0 +1,181 @@
+"""Broker views to and from the contract's messages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from google.protobuf.timestamp_pb2 import Timestamp
+from trading.broker.v1 import broker_messages_pb2 as pb
+from trading.common.v1.money_pb2 import Money
+
+from core.db import decimal_str
+from core.errors import InvalidArgument
+from svc_broker.broker import UNCHANGED, AccountView, ExecutionReport, OrderRequest, OrderView, PositionView
+
+SIDE_IN = {pb.ORDER_SIDE_BUY: "buy", pb.ORDER_SIDE_SELL: "sell"}
+SIDE_OUT = {v: k for k, v in SIDE_IN.items()}
+TYPE_IN = {
+    pb.ORDER_TYPE_UNSPECIFIED: "market",
+    pb.ORDER_TYPE_MARKET: "market",
+    pb.ORDER_TYPE_LIMIT: "limit",
+    pb.ORDER_TYPE_STOP: "stop",
+}
+TYPE_OUT = {"market": pb.ORDER_TYPE_MARKET, "limit": pb.ORDER_TYPE_LIMIT, "stop": pb.ORDER_TYPE_STOP}
+TIF_IN = {
+    pb.TIME_IN_FORCE_UNSPECIFIED: "gtc",
+    pb.TIME_IN_FORCE_GTC: "gtc",
+    pb.TIME_IN_FORCE_IOC: "ioc",
+    pb.TIME_IN_FORCE_DAY: "day",
+}
+TIF_OUT = {"gtc": pb.TIME_IN_FORCE_GTC, "ioc": pb.TIME_IN_FORCE_IOC, "day": pb.TIME_IN_FORCE_DAY}
+UNIT_IN = {pb.AMOUNT_UNIT_UNSPECIFIED: "units", pb.AMOUNT_UNIT_UNITS: "units", pb.AMOUNT_UNIT_LOTS: "lots"}
+ORDER_STATUS = {
+    "pending": pb.ORDER_STATUS_PENDING,
+    "filled": pb.ORDER_STATUS_FILLED,
+    "cancelled": pb.ORDER_STATUS_CANCELLED,
+    "rejected": pb.ORDER_STATUS_REJECTED,
+    "expired": pb.ORDER_STATUS_EXPIRED,
+}
+ORDER_STATUS_IN = {v: k for k, v in ORDER_STATUS.items()}
+POSITION_STATUS_IN = {
+    pb.POSITION_STATUS_UNSPECIFIED: "open",
+    pb.POSITION_STATUS_OPEN: "open",
+    pb.POSITION_STATUS_CLOSED: "closed",
+}
+REASON = {
+    "order": pb.TRADE_REASON_ORDER,
+    "stop_loss": pb.TRADE_REASON_STOP_LOSS,
+    "take_profit": pb.TRADE_REASON_TAKE_PROFIT,
+    "close": pb.TRADE_REASON_CLOSE,
+    "stop_out": pb.TRADE_REASON_STOP_OUT,
+}
+
+
+def decimal_in(text: str, field: str) -> Decimal | None:
+    """An optional exact decimal field: empty is None."""
+    if not text:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise InvalidArgument(f"{field} is not a decimal", violations=[(field, "not a decimal")]) from None
+    if not value.is_finite():
+        raise InvalidArgument(f"{field} is not a decimal", violations=[(field, "not a decimal")])
+    return value
+
+
+def protection_in(text: str, field: str) -> Decimal | None:
+    """A stop loss or take profit in a modify call: empty keeps it (UNCHANGED), "0" removes it (None)."""
+    value = decimal_in(text, field)
+    if value is None:
+        return UNCHANGED
+    return None if value == 0 else value
+
+
+def order_request(req: pb.CreateOrderRequest) -> OrderRequest:
+    amount = decimal_in(req.amount, "amount")
+    if amount is None or amount <= 0:
+        raise InvalidArgument("amount must be positive", violations=[("amount", "must be positive")])
+    return OrderRequest(
+        symbol=req.symbol.upper(),
+        side=SIDE_IN[req.side],
+        amount=amount,
+        unit=UNIT_IN[req.amount_unit],
+        type=TYPE_IN[req.type],
+        limit_price=decimal_in(req.limit_price, "limit_price"),
+        stop_price=decimal_in(req.stop_price, "stop_price"),
+        stop_loss=decimal_in(req.stop_loss, "stop_loss"),
+        take_profit=decimal_in(req.take_profit, "take_profit"),
+        time_in_force=TIF_IN[req.time_in_force],
+        client_order_id=req.client_order_id or None,
+    )
+
+
+def _text(value: Decimal | None) -> str:
+    return decimal_str(value) if value is not None else ""
+
+
+def _ts(value: datetime | None) -> Timestamp | None:
+    if value is None:
+        return None
+    ts = Timestamp()
+    ts.FromDatetime(value)
+    return ts
+
+
+def money(minor: int, currency: str) -> Money:
+    return Money(currency=currency, minor_units=minor)
+
+
+def order_out(o: OrderView) -> pb.Order:
+    return pb.Order(
+        order_id=o.order_id,
+        client_order_id=o.client_order_id or "",
+        symbol=o.symbol,
+        side=SIDE_OUT[o.side],
+        type=TYPE_OUT[o.type],
+        time_in_force=TIF_OUT[o.time_in_force],
+        quantity=decimal_str(o.quantity),
+        lots=decimal_str(o.lots),
+        limit_price=_text(o.limit_price),
+        stop_price=_text(o.stop_price),
+        stop_loss=_text(o.stop_loss),
+        take_profit=_text(o.take_profit),
+        status=ORDER_STATUS[o.status],
+        fill_price=_text(o.fill_price),
+        reject_reason=o.reject_reason or "",
+        create_time=_ts(o.created_at),
+        update_time=_ts(o.updated_at),
+        fill_time=_ts(o.filled_at),
+        expire_time=_ts(o.expires_at),
+    )
+
+
+def position_out(p: PositionView) -> pb.Position:
+    return pb.Position(
+        position_id=p.position_id,
+        symbol=p.symbol,
+        side=pb.POSITION_SIDE_LONG if p.side == "long" else pb.POSITION_SIDE_SHORT,
+        quantity=decimal_str(p.quantity),
+        average_price=decimal_str(p.entry_price),
+        current_price=_text(p.current_price),
+        unrealized_pnl=money(p.unrealized_pnl_minor, p.currency),
+        realized_pnl=money(p.realized_pnl_minor, p.currency),
+        margin=money(p.margin_minor, p.currency),
+        stop_loss=_text(p.stop_loss),
+        take_profit=_text(p.take_profit),
+        status=pb.POSITION_STATUS_OPEN if p.status == "open" else pb.POSITION_STATUS_CLOSED,
+        open_time=_ts(p.opened_at),
+        close_time=_ts(p.closed_at),
+    )
+
+
+def trade_out(t: ExecutionReport) -> pb.Trade:
+    return pb.Trade(
+        trade_id=t.trade_id,
+        order_id=t.order_id or "",
+        position_id=t.position_id,
+        symbol=t.symbol,
+        side=SIDE_OUT[t.side],
+        quantity=decimal_str(t.quantity),
+        price=decimal_str(t.price),
+        realized_pnl=money(t.realized_pnl_minor, t.currency),
+        reason=REASON[t.reason],
+        execute_time=_ts(t.executed_at),
+    )
+
+
+def account_out(a: AccountView) -> pb.Account:
+    return pb.Account(
+        account_id=a.account_id,
+        balance=money(a.balance_minor, a.currency),
+        equity=money(a.equity_minor, a.currency),
+        margin=money(a.margin_minor, a.currency),
+        free_margin=money(a.free_margin_minor, a.currency),
+        margin_level_percent=_text(a.margin_level_percent),
+        margin_call=a.margin_call,
+        initial_balance=money(a.initial_balance_minor, a.currency),
+        create_time=_ts(a.created_at),
+        reset_time=_ts(a.reset_at),
+    )

@@ -1,0 +1,90 @@
+"""Filling the broker's PriceSource and SymbolCatalog from svc_market in a running service:
+the symbol list over gRPC at start, quotes from `ticker:{symbol}` price_update events on the bus."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC
+from decimal import Decimal
+from typing import Any
+
+from trading.events.v1.events_envelope_pb2 import Event
+from trading.market.v1 import market_messages_pb2 as mpb
+
+from core.bus import Bus
+from svc_broker.market import DEFAULT_SYMBOLS, Quote, QuoteBook, StaticSymbolCatalog, SymbolSpec
+from svc_broker.monitor import PriceMonitor
+
+log = logging.getLogger(__name__)
+
+_ASSET_CLASS = {
+    mpb.ASSET_TYPE_FOREX: "fx",
+    mpb.ASSET_TYPE_CRYPTO: "crypto",
+    mpb.ASSET_TYPE_INDEX: "index",
+    mpb.ASSET_TYPE_COMMODITY: "metal",
+    mpb.ASSET_TYPE_STOCK: "stock",
+}
+
+
+def _dec(text: str, default: str) -> Decimal:
+    return Decimal(text) if text else Decimal(default)
+
+
+def spec_from_market(info: Any, fallback: SymbolSpec | None = None) -> SymbolSpec:
+    """A svc_market SymbolInfo as the broker's SymbolSpec (limits in lots become units)."""
+    contract = _dec(info.contract_size, "1")
+    quote_ccy = info.quote_currency or (info.symbol[3:] if len(info.symbol) == 6 else "USD")
+    return SymbolSpec(
+        symbol=info.symbol.upper(),
+        asset_class=_ASSET_CLASS.get(info.asset_type, "fx"),
+        base_currency=info.symbol[:3],
+        quote_currency=quote_ccy,
+        contract_size=contract,
+        pip_size=_dec(info.pip_size, "0.0001"),
+        min_units=_dec(info.min_lot, "0.01") * contract,
+        max_units=_dec(info.max_lot, "100") * contract,
+        unit_step=_dec(info.lot_step, "0.01") * contract,
+        min_spread=fallback.min_spread if fallback else Decimal(0),
+    )
+
+
+async def load_symbols(market_stub: Any, catalog: StaticSymbolCatalog) -> None:
+    """Replace the catalog with svc_market's symbols; keep the built-in ones if it cannot answer."""
+    try:
+        reply = await market_stub.ListSymbols(mpb.ListSymbolsRequest())
+    except Exception as exc:  # svc_market down or not deployed: trade the built-in symbols
+        log.warning("could not read symbols from market (%s); using the built-in list", exc)
+        return
+    builtin = {s.symbol: s for s in DEFAULT_SYMBOLS}
+    specs = [spec_from_market(info, builtin.get(info.symbol.upper())) for info in reply.symbols]
+    if specs:
+        catalog.replace(specs)
+
+
+def quote_from_event(data: bytes) -> Quote | None:
+    event = Event.FromString(data)
+    if event.WhichOneof("payload") != "price_update":
+        return None
+    update = event.price_update
+    # Doubles on the wire (market series); repr gives the shortest decimal that round-trips.
+    return Quote(
+        update.symbol.upper(),
+        Decimal(repr(update.bid)),
+        Decimal(repr(update.ask)),
+        update.timestamp.ToDatetime(tzinfo=UTC),
+    )
+
+
+async def follow_tickers(bus: Bus, book: QuoteBook, monitor: PriceMonitor) -> None:
+    """Background task: every price_update becomes the latest quote and a monitor tick."""
+    async with bus.subscribe("ticker:*") as subscription:
+        async for message in subscription:
+            try:
+                quote = quote_from_event(message.data)
+            except Exception:
+                log.exception("unreadable event on %s", message.channel)
+                continue
+            if quote is None or quote.bid <= 0 or quote.ask < quote.bid:
+                continue
+            book.update(quote)
+            await monitor.on_tick(quote)

@@ -1,0 +1,108 @@
+"""The events a paper fill emits, staged in the outbox with the change that caused them."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from trading.common.v1.money_pb2 import Money
+from trading.events.v1 import events_payloads_pb2 as ev
+
+from core import outbox
+from core.clock import Clock
+from core.db import decimal_str
+from core.events import new_event, user_positions_channel, user_trades_channel
+from svc_broker.models import OUTBOX, PaperOrder, PaperPosition, PaperTrade
+
+PRODUCER = "broker"
+_SIDE = {"buy": ev.TRADE_SIDE_BUY, "sell": ev.TRADE_SIDE_SELL}
+_CLOSE_REASON = {
+    "stop_loss": ev.POSITION_CLOSE_REASON_STOP_LOSS,
+    "take_profit": ev.POSITION_CLOSE_REASON_TAKE_PROFIT,
+    "close": ev.POSITION_CLOSE_REASON_MANUAL,
+    "order": ev.POSITION_CLOSE_REASON_MANUAL,
+    "stop_out": ev.POSITION_CLOSE_REASON_MARGIN_CALL,
+}
+
+
+async def stage_trade_executed(
+    session: AsyncSession, user_id: str, account_id: int, trade: PaperTrade, clock: Clock
+) -> None:
+    payload = ev.TradeExecuted(
+        trade_id=str(trade.id),
+        order_id=str(trade.order_id) if trade.order_id is not None else "",
+        user_id=user_id,
+        symbol=trade.symbol,
+        side=_SIDE[trade.side],
+        price=decimal_str(trade.price),
+        quantity=decimal_str(trade.quantity),
+        status=ev.TRADE_STATUS_FILLED,
+        venue=ev.TRADE_VENUE_PAPER,
+        account_id=str(account_id),
+        position_id=str(trade.position_id),
+    )
+    payload.executed_at.FromDatetime(trade.executed_at)
+    channel = user_trades_channel(user_id)
+    await outbox.stage(
+        session,
+        channel,
+        new_event("trade_executed", channel, payload, PRODUCER, clock).SerializeToString(),
+        table=OUTBOX,
+        clock=clock,
+    )
+
+
+async def stage_order_refused(
+    session: AsyncSession, user_id: str, account_id: int, order: PaperOrder, clock: Clock
+) -> None:
+    """A pending order that ended without a fill (rejected when triggered, cancelled, expired)."""
+    status = ev.TRADE_STATUS_REJECTED if order.status == "rejected" else ev.TRADE_STATUS_CANCELED
+    payload = ev.TradeExecuted(
+        order_id=str(order.id),
+        user_id=user_id,
+        symbol=order.symbol,
+        side=_SIDE[order.side],
+        status=status,
+        venue=ev.TRADE_VENUE_PAPER,
+        account_id=str(account_id),
+    )
+    payload.executed_at.FromDatetime(order.updated_at)
+    channel = user_trades_channel(user_id)
+    await outbox.stage(
+        session,
+        channel,
+        new_event("trade_executed", channel, payload, PRODUCER, clock).SerializeToString(),
+        table=OUTBOX,
+        clock=clock,
+    )
+
+
+async def stage_position_closed(
+    session: AsyncSession,
+    user_id: str,
+    account_id: int,
+    position: PaperPosition,
+    closing: PaperTrade,
+    currency: str,
+    clock: Clock,
+) -> None:
+    payload = ev.PositionClosed(
+        position_id=str(position.id),
+        user_id=user_id,
+        symbol=position.symbol,
+        side=ev.TRADE_SIDE_BUY if position.side == "long" else ev.TRADE_SIDE_SELL,
+        entry_price=decimal_str(position.entry_price),
+        exit_price=decimal_str(closing.price),
+        quantity=decimal_str(closing.quantity),
+        pnl=Money(currency=currency, minor_units=position.realized_pnl_minor),
+        reason=_CLOSE_REASON[closing.reason],
+        venue=ev.TRADE_VENUE_PAPER,
+        account_id=str(account_id),
+    )
+    payload.closed_at.FromDatetime(closing.executed_at)
+    channel = user_positions_channel(user_id)
+    await outbox.stage(
+        session,
+        channel,
+        new_event("position_closed", channel, payload, PRODUCER, clock).SerializeToString(),
+        table=OUTBOX,
+        clock=clock,
+    )

@@ -1,0 +1,87 @@
+"""The SL/TP monitor: closes once under a fast stream, survives restarts, stops out."""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal as D
+
+from sqlalchemy import func, select
+
+from svc_broker.broker import OrderRequest
+from svc_broker.models import OUTBOX
+from svc_broker.monitor import PriceMonitor
+from tests.broker.conftest import USER
+
+
+async def outbox_rows(db, channel: str) -> int:
+    async with db.session() as s:
+        return (await s.execute(select(func.count()).where(OUTBOX.c.channel == channel))).scalar_one()
+
+
+async def test_stop_loss_closes_once_under_a_fast_stream(db, broker, make_broker, prices, settings) -> None:
+    await broker.place_order(USER, OrderRequest("EURUSD", "buy", D(10000), stop_loss=D("1.09500")))
+    monitors = [PriceMonitor(broker, settings), PriceMonitor(make_broker(), settings)]  # two processes
+    ticks = [
+        prices.tick("EURUSD", str(D("1.0950") - D("0.0001") * i), str(D("1.0951") - D("0.0001") * i))
+        for i in range(10)
+    ]
+    fired = await asyncio.gather(*(m.on_tick(t) for t in ticks for m in monitors))
+    assert sum(fired) == 1
+    closes = [t for t in (await broker.execution_reports(USER)).items if t.reason == "stop_loss"]
+    assert len(closes) == 1
+    assert await outbox_rows(db, f"user:{USER}:positions") == 1
+
+
+async def test_take_profit_closes_a_short_at_the_ask(broker, monitor, prices) -> None:
+    await broker.place_order(USER, OrderRequest("EURUSD", "sell", D(10000), take_profit=D("1.09")))
+    assert await monitor.on_tick(prices.tick("EURUSD", "1.0900", "1.0901")) == 0  # the ask is not there yet
+    assert await monitor.on_tick(prices.tick("EURUSD", "1.0898", "1.0899")) == 1
+    [close] = [t for t in (await broker.execution_reports(USER)).items if t.reason == "take_profit"]
+    assert close.price == D("1.0899")
+    assert close.realized_pnl_minor == 10100
+
+
+async def test_stop_loss_that_gaps_closes_at_the_first_price_after_the_gap(broker, monitor, prices) -> None:
+    await broker.place_order(USER, OrderRequest("EURUSD", "buy", D(10000), stop_loss=D("1.09")))
+    await monitor.on_tick(prices.tick("EURUSD", "1.0800", "1.0801"))
+    [close] = [t for t in (await broker.execution_reports(USER)).items if t.reason == "stop_loss"]
+    assert close.price == D("1.0800")
+
+
+async def test_a_restarted_monitor_picks_up_open_triggers(broker, make_broker, prices, settings) -> None:
+    await broker.place_order(USER, OrderRequest("EURUSD", "buy", D(10000), take_profit=D("1.105")))
+    await broker.place_order(
+        "user-2", OrderRequest("EURUSD", "buy", D(10000), type="limit", limit_price=D("1.0990"))
+    )
+    restarted = PriceMonitor(make_broker(), settings)  # a new process: nothing in memory
+    assert await restarted.on_tick(prices.tick("EURUSD", "1.0980", "1.0981")) == 1  # the limit order
+    assert await restarted.on_tick(prices.tick("EURUSD", "1.1050", "1.1051")) == 1  # the take profit
+    assert (await broker.positions(USER)).items == []
+    assert len((await broker.positions("user-2")).items) == 1
+
+
+async def test_changes_after_start_reach_the_monitor(broker, monitor, prices) -> None:
+    await monitor.load()
+    await broker.place_order(USER, OrderRequest("EURUSD", "buy", D(10000)))
+    [position] = (await broker.positions(USER)).items
+    await broker.modify_position(USER, position.position_id, stop_loss=D("1.0950"))
+    assert len(monitor.index) == 1
+    await broker.modify_position(USER, position.position_id, stop_loss=None)
+    assert await monitor.on_tick(prices.tick("EURUSD", "1.0900", "1.0901")) == 0
+
+
+async def test_stop_out_closes_the_worst_position_when_margin_level_falls(broker, monitor, prices) -> None:
+    await broker.place_order(USER, OrderRequest("BTCUSD", "buy", D("0.35")))  # margin 8751.75
+    await broker.place_order(USER, OrderRequest("EURUSD", "buy", D("1000")))
+    await monitor.sweep()
+    assert len((await broker.positions(USER)).items) == 2
+    prices.tick("BTCUSD", "35000", "35010")  # equity ~4750: level ~54%
+    await monitor.sweep()
+    assert len((await broker.positions(USER)).items) == 2
+    prices.tick("BTCUSD", "33000", "33010")  # equity ~4050: level ~46%, under 50
+    await monitor.sweep()
+    [left] = (await broker.positions(USER)).items
+    assert left.symbol == "EURUSD"
+    [stop_out] = [t for t in (await broker.execution_reports(USER)).items if t.reason == "stop_out"]
+    assert stop_out.price == D("33000")
+    assert (await broker.account_state(USER)).margin_call is False

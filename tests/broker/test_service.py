@@ -1,0 +1,101 @@
+"""The gRPC contract over a real server with the chassis interceptor."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import grpc
+import pytest
+from trading.broker.v1 import broker_messages_pb2 as pb
+from trading.broker.v1 import broker_service_pb2_grpc, investment_service_pb2_grpc
+from trading.broker.v1 import investment_messages_pb2 as ipb
+
+from core.auth import Authenticator
+from core.clock import Clock
+from core.interceptor import ChassisInterceptor
+from core.keys import KeyStore
+from core.kv import MemoryKeyValue
+from core.server import create_server
+from svc_broker import SERVICE
+from svc_broker.investment_service import InvestmentServicer
+from svc_broker.service import PaperTradingServicer
+
+
+@pytest.fixture
+async def rpc(broker) -> AsyncIterator[tuple]:
+    keys = KeyStore.ephemeral("https://trading.test", "trading-api", Clock())
+    interceptor = ChassisInterceptor(Authenticator(keys, None), MemoryKeyValue(Clock()))
+    server, port = await create_server(
+        "127.0.0.1:0",
+        [
+            (broker_service_pb2_grpc.add_PaperTradingServiceServicer_to_server, PaperTradingServicer(broker)),
+            (investment_service_pb2_grpc.add_InvestmentServiceServicer_to_server, InvestmentServicer()),
+        ],
+        list(SERVICE.grpc_services),
+        interceptors=[interceptor],
+    )
+    channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+    auth = (("authorization", f"Bearer {keys.sign_access_token({'sub': 'user-9', 'plan': 'premium'})}"),)
+    yield (
+        broker_service_pb2_grpc.PaperTradingServiceStub(channel),
+        investment_service_pb2_grpc.InvestmentServiceStub(channel),
+        auth,
+    )
+    await channel.close()
+    await server.stop(0)
+
+
+async def test_order_and_positions_over_grpc(rpc, prices) -> None:
+    paper, _, auth = rpc
+    created = await paper.CreateOrder(
+        pb.CreateOrderRequest(
+            symbol="eurusd",
+            side=pb.ORDER_SIDE_BUY,
+            amount="0.1",
+            amount_unit=pb.AMOUNT_UNIT_LOTS,
+            stop_loss="1.09",
+            client_order_id="c-1",
+        ),
+        metadata=auth,
+    )
+    assert (created.order.status, created.order.fill_price, created.order.quantity) == (
+        pb.ORDER_STATUS_FILLED,
+        "1.1001",
+        "10000",
+    )
+    positions = await paper.ListPositions(pb.ListPositionsRequest(), metadata=auth)
+    [position] = positions.positions
+    assert (position.side, position.average_price, position.unrealized_pnl.minor_units) == (
+        pb.POSITION_SIDE_LONG,
+        "1.1001",
+        -100,
+    )
+    account = await paper.GetAccount(pb.GetAccountRequest(), metadata=auth)
+    assert account.account.margin.minor_units == 36670
+
+
+async def test_rejections_come_back_with_their_reason(rpc, prices) -> None:
+    paper, _, auth = rpc
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await paper.CreateOrder(
+            pb.CreateOrderRequest(symbol="EURUSD", side=pb.ORDER_SIDE_SELL, amount="10000", stop_loss="1.0"),
+            metadata=auth,
+        )
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    with pytest.raises(grpc.aio.AioRpcError) as invalid:
+        await paper.CreateOrder(pb.CreateOrderRequest(symbol="EURUSD", amount="-1"), metadata=auth)
+    assert invalid.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+async def test_paper_rpcs_need_a_signed_in_user(rpc) -> None:
+    paper, _, _ = rpc
+    with pytest.raises(grpc.aio.AioRpcError) as denied:
+        await paper.GetAccount(pb.GetAccountRequest())
+    assert denied.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+async def test_investment_rpcs_answer_unimplemented_for_now(rpc) -> None:
+    _, investment, auth = rpc
+    with pytest.raises(grpc.aio.AioRpcError) as pending:
+        await investment.ListInvestmentProducts(ipb.ListInvestmentProductsRequest(), metadata=auth)
+    assert pending.value.code() == grpc.StatusCode.UNIMPLEMENTED
