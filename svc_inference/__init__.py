@@ -1,0 +1,23 @@
+"""The ML engine (seed 3.2, 4.1 ML Proxy, 4.2): predictions, signals, model registry and serving."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from core.service import BuiltService, ServiceContext, ServiceSpec
+from svc_inference.models import Base
+
+
+async def build(ctx: ServiceContext) -> BuiltService:
+    from svc_inference.wiring import build_service
+
+    return await build_service(ctx)
+
+
+SERVICE = ServiceSpec(
+    name="inference",
+    grpc_services=["trading.inference.v1.InferenceService"],
+    metadata=[Base.metadata],
+    migrations=Path(__file__).parent / "migrations",
+    build=build,
+)

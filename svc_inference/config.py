@@ -1,0 +1,38 @@
+"""The ML engine's own settings, from TRADING_INFERENCE_* environment variables."""
+
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class InferenceSettings(BaseSettings):
+    """Training, serving and scheduling knobs for svc_inference."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TRADING_INFERENCE_", extra="ignore", protected_namespaces=()
+    )
+
+    default_timeframe: str = "5m"
+    default_horizon: int = 18
+    history_bars: int = 300
+    """bars read per prediction: enough for the longest feature window (SMA 50) plus slack."""
+    active_symbols: list[str] = ["EURUSD", "GBPUSD", "USDJPY", "XAUUSD", "BTCUSD"]
+    default_strategy: str = "conservative"
+    schedule_interval_s: float = 900.0
+    scheduler_lock_ttl_s: float = 600.0
+    prediction_cache_ttl_s: int = 3600
+    signal_validity_bars: int = 3
+    """a signal is valid for this many bars of its timeframe after the bar it was made from."""
+    sl_atr_multiple: float = 1.0
+    """the stop distance in ATR(14) units, shared by labels, signals and backtests."""
+    prefer_gpu: bool = True
+    onnx_intra_op_threads: int = 0
+    """threads for batch sessions; 0 picks min(4, cpu count). One-row sessions always use 1."""
+    inline_rows: int = 16
+    """predicts of at most this many rows run on the event loop; bigger ones go to a thread pool."""
+    parity_tolerance: float = 1e-4
+    n_estimators: int = 300
+    max_depth: int = 6
+    learning_rate: float = 0.05
+    early_stopping_rounds: int = 30
+    seed: int = 42

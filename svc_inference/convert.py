@@ -1,0 +1,174 @@
+"""Domain objects to their protobuf messages (the servicer's only translation work)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from google.protobuf.timestamp_pb2 import Timestamp
+from trading.inference.v1 import inference_messages_pb2 as pb
+
+from svc_inference.labels import DIRECTIONS, RR_RATIOS
+from svc_inference.models import EntrySignalRow
+from svc_inference.prediction import Prediction
+from svc_inference.registry import ModelRecord
+from svc_inference.signals import LONG, NONE, SHORT, Signal
+
+DIRECTION = {
+    LONG: pb.SIGNAL_DIRECTION_LONG,
+    SHORT: pb.SIGNAL_DIRECTION_SHORT,
+    NONE: pb.SIGNAL_DIRECTION_NONE,
+    "long": pb.SIGNAL_DIRECTION_LONG,
+    "short": pb.SIGNAL_DIRECTION_SHORT,
+}
+STATUS = {
+    "candidate": pb.MODEL_STATUS_CANDIDATE,
+    "champion": pb.MODEL_STATUS_CHAMPION,
+    "retired": pb.MODEL_STATUS_RETIRED,
+}
+
+
+def ts(when: datetime) -> Timestamp:
+    out = Timestamp()
+    out.FromDatetime(when)
+    return out
+
+
+def prediction_pb(p: Prediction) -> pb.Prediction:
+    return pb.Prediction(
+        symbol=p.symbol,
+        timeframe=p.timeframe,
+        horizon=p.horizon,
+        predicted_high=p.predicted_high,
+        predicted_low=p.predicted_low,
+        confidence=p.confidence,
+        close=p.close,
+        predicted_high_price=p.predicted_high_price,
+        predicted_low_price=p.predicted_low_price,
+        atr=p.atr,
+        prob_tp_first=[
+            pb.TpFirstProbability(direction=DIRECTION[d], rr_ratio=rr, probability=p.prob(d, rr))
+            for d in DIRECTIONS
+            for rr in RR_RATIOS
+        ],
+        amd_phase=pb.AmdPhase.Name(p.amd_phase),
+        model_name=p.model_name,
+        model_version=p.model_version,
+        bar_time=ts(p.bar_time),
+        created_at=ts(p.created_at),
+        stale=p.stale,
+    )
+
+
+def signal_pb(s: Signal, *, include_range: bool = True, include_tpsl: bool = True) -> pb.Signal:
+    d, p = s.decision, s.prediction
+    msg = pb.Signal(
+        id=s.id,
+        symbol=p.symbol,
+        timeframe=p.timeframe,
+        horizon=p.horizon,
+        signal=DIRECTION[d.direction],
+        rr_ratio=d.rr_ratio,
+        prob_tp_first=d.prob_tp_first,
+        confidence=d.confidence,
+        amd_phase=pb.AmdPhase.Name(p.amd_phase),
+        strategy=s.strategy,
+        reason=d.reason,
+        model_name=p.model_name,
+        model_version=p.model_version,
+        created_at=ts(s.created_at),
+        valid_until=ts(s.valid_until),
+        stale=p.stale,
+    )
+    if include_tpsl:
+        msg.entry, msg.sl, msg.tp = d.entry, d.sl, d.tp
+    if include_range:
+        msg.prediction.CopyFrom(prediction_pb(p))
+    return msg
+
+
+def stored_signal_pb(r: EntrySignalRow) -> pb.Signal:
+    return pb.Signal(
+        id=r.id,
+        symbol=r.symbol,
+        timeframe=r.timeframe,
+        horizon=r.horizon,
+        signal=DIRECTION[r.direction],
+        entry=r.entry,
+        sl=r.sl,
+        tp=r.tp,
+        rr_ratio=r.rr_ratio,
+        prob_tp_first=r.prob_tp_first,
+        confidence=r.confidence,
+        amd_phase=pb.AmdPhase.Name(r.amd_phase),
+        strategy=r.strategy,
+        reason=r.reason,
+        model_name=r.model_name,
+        model_version=r.model_version,
+        created_at=ts(r.created_at),
+        valid_until=ts(r.valid_until),
+    )
+
+
+def _calibration(bins: list[dict[str, float]]) -> list[pb.CalibrationBin]:
+    return [
+        pb.CalibrationBin(
+            lower=b["lower"],
+            upper=b["upper"],
+            mean_predicted=b["mean_predicted"],
+            observed_rate=b["observed_rate"],
+            count=int(b["count"]),
+        )
+        for b in bins
+    ]
+
+
+def metrics_pb(m: dict[str, Any]) -> pb.ModelMetrics:
+    return pb.ModelMetrics(
+        mae=m["mae"],
+        accuracy=m["directional_accuracy"],
+        auc=m["auc"],
+        r2=m["r2"],
+        brier=m["brier"],
+        mae_high=m["delta_high"]["mae"],
+        mae_low=m["delta_low"]["mae"],
+        r2_high=m["delta_high"]["r2"],
+        r2_low=m["delta_low"]["r2"],
+        classifiers=[
+            pb.ClassifierMetrics(
+                target=name,
+                direction=DIRECTION[c["direction"]],
+                rr_ratio=c["rr"],
+                auc=c["auc"],
+                brier=c["brier"],
+                base_rate=c["base_rate"],
+                calibration=_calibration(c["calibration"]),
+            )
+            for name, c in m["classifiers"].items()
+        ],
+        test_rows=m["test_rows"],
+        max_parity_diff=m.get("max_parity_diff", 0.0),
+    )
+
+
+def model_pb(r: ModelRecord, *, loaded: bool) -> pb.ModelVersion:
+    msg = pb.ModelVersion(
+        name=r.name,
+        version=r.version,
+        status=STATUS[r.status],
+        symbol=r.symbol,
+        timeframe=r.timeframe,
+        horizon=r.horizon,
+        artifact_sha256=r.artifact_sha256,
+        features=r.features,
+        metrics=metrics_pb(r.metrics),
+        created_at=ts(r.created_at),
+        loaded=loaded,
+    )
+    msg.train_window.start.FromDatetime(r.train_start)
+    msg.train_window.end.FromDatetime(r.train_end)
+    msg.test_window.start.FromDatetime(r.test_start)
+    msg.test_window.end.FromDatetime(r.test_end)
+    if r.promoted_at is not None:
+        msg.promoted_at.FromDatetime(r.promoted_at)
+    return msg

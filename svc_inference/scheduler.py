@@ -1,0 +1,101 @@
+"""Every `schedule_interval_s` (15 min): predict, decide, store and announce signals for active symbols.
+
+Time is cut into slots of one interval. A run is due when the last completed slot (kept in the
+key-value store, shared by replicas) is older than the current slot. Being down for several
+slots leaves one due run, so a missed run is caught up once, not once per missed slot. A lock
+(`set_nx` with a TTL) makes sure that two runs never overlap, across tasks and replicas; the
+slot is re-read under the lock so a run that another replica just finished is not repeated.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+
+from core.clock import Clock
+from core.errors import DomainError
+from core.kv import KeyValue
+from svc_inference.engine import InferenceEngine
+from svc_inference.signals import Signal
+
+log = logging.getLogger(__name__)
+
+LOCK_KEY = "ml:scheduler:lock"
+SLOT_KEY = "ml:scheduler:last_slot"
+
+
+@dataclass
+class RunReport:
+    """What one run did."""
+
+    slot: int
+    signals: list[Signal] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+class SignalScheduler:
+    def __init__(
+        self,
+        engine: InferenceEngine,
+        kv: KeyValue,
+        clock: Clock,
+        *,
+        symbols: list[str],
+        interval_s: float = 900.0,
+        lock_ttl_s: float = 600.0,
+        strategy: str = "",
+    ) -> None:
+        self.engine = engine
+        self.kv = kv
+        self.clock = clock
+        self.symbols = symbols
+        self.interval_s = interval_s
+        self.lock_ttl_s = lock_ttl_s
+        self.strategy = strategy
+
+    def current_slot(self) -> int:
+        return int(self.clock.now().timestamp() // self.interval_s)
+
+    async def last_slot(self) -> int:
+        raw = await self.kv.get(SLOT_KEY)
+        return int(raw) if raw is not None else -1
+
+    async def tick(self) -> RunReport | None:
+        """Run if a run is due and no other run holds the lock; None when nothing ran."""
+        slot = self.current_slot()
+        if await self.last_slot() >= slot:
+            return None
+        token = uuid.uuid4().hex.encode()
+        if not await self.kv.set_nx(LOCK_KEY, token, self.lock_ttl_s):
+            return None
+        try:
+            if await self.last_slot() >= slot:
+                return None
+            report = await self.run(slot)
+            await self.kv.set(SLOT_KEY, str(slot).encode())
+            return report
+        finally:
+            await self.kv.delete_if_equals(LOCK_KEY, token)
+
+    async def run(self, slot: int) -> RunReport:
+        report = RunReport(slot)
+        for symbol in self.symbols:
+            try:
+                q = self.engine.query(symbol)
+                report.signals.append(await self.engine.generate_and_store(q, self.strategy))
+            except DomainError as err:
+                log.warning("scheduled signal for %s failed: %s", symbol, err.message)
+                report.failed.append(symbol)
+        return report
+
+    async def run_forever(self) -> None:
+        """The background task: tick, then sleep until the next slot starts (at most a minute)."""
+        while True:
+            try:
+                await self.tick()
+            except Exception:
+                log.exception("scheduler tick failed")
+            now = self.clock.now().timestamp()
+            until_next = self.interval_s - (now % self.interval_s)
+            await self.clock.sleep(min(60.0, until_next + 0.01))

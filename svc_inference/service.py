@@ -1,0 +1,121 @@
+"""The InferenceService servicer: proto in, engine call, proto out."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import numpy as np
+from trading.inference.v1 import inference_messages_pb2 as pb
+from trading.inference.v1 import inference_service_pb2_grpc
+
+from core.clock import Clock
+from core.errors import DomainError
+from svc_inference import convert
+from svc_inference.engine import InferenceEngine
+
+
+class InferenceServicer(inference_service_pb2_grpc.InferenceServiceServicer):
+    def __init__(self, engine: InferenceEngine, clock: Clock) -> None:
+        self.engine = engine
+        self.clock = clock
+
+    async def CreatePrediction(
+        self, request: pb.CreatePredictionRequest, context: Any
+    ) -> pb.CreatePredictionResponse:
+        q = self.engine.query(request.symbol, request.horizon, request.timeframe)
+        return pb.CreatePredictionResponse(prediction=convert.prediction_pb(await self.engine.predict(q)))
+
+    async def GetPrediction(self, request: pb.GetPredictionRequest, context: Any) -> pb.GetPredictionResponse:
+        q = self.engine.query(request.symbol, request.horizon)
+        return pb.GetPredictionResponse(prediction=convert.prediction_pb(await self.engine.predict(q)))
+
+    async def CreateSignal(self, request: pb.CreateSignalRequest, context: Any) -> pb.CreateSignalResponse:
+        q = self.engine.query(request.symbol, request.horizon, request.timeframe)
+        signal = await self.engine.signal(q, request.strategy)
+        return pb.CreateSignalResponse(
+            signal=convert.signal_pb(
+                signal, include_range=request.include_range, include_tpsl=request.include_tpsl
+            )
+        )
+
+    async def ListSignals(self, request: pb.ListSignalsRequest, context: Any) -> pb.ListSignalsResponse:
+        q = self.engine.query(request.symbol, request.horizon)
+        rows = await self.engine.recent_signals(q, request.page_size or 20)
+        signals = [convert.stored_signal_pb(r) for r in rows]
+        if not rows or rows[0].valid_until <= self.clock.now():
+            try:
+                signals.insert(0, convert.signal_pb(await self.engine.signal(q)))
+            except DomainError:
+                if not signals:
+                    raise
+        return pb.ListSignalsResponse(signals=signals)
+
+    async def BatchCreatePredictions(
+        self, request: pb.BatchCreatePredictionsRequest, context: Any
+    ) -> pb.BatchCreatePredictionsResponse:
+        queries = [self.engine.query(s, request.horizon, request.timeframe) for s in request.symbols]
+        preds, failed = await self.engine.predict_many(queries)
+        return pb.BatchCreatePredictionsResponse(
+            predictions=[convert.prediction_pb(p) for p in preds], failed_symbols=failed
+        )
+
+    async def PredictRows(self, request: pb.PredictRowsRequest, context: Any) -> pb.PredictRowsResponse:
+        X = np.array([list(r.values) for r in request.rows], dtype=np.float32)
+        model, out = await self.engine.predict_rows(request.name, X)
+        return pb.PredictRowsResponse(
+            output_names=model.outputs,
+            rows=[pb.ModelOutputRow(values=row) for row in out.tolist()],
+            model_version=model.record.version,
+        )
+
+    async def GetModelsStatus(
+        self, request: pb.GetModelsStatusRequest, context: Any
+    ) -> pb.GetModelsStatusResponse:
+        size = request.page.page_size or 50
+        offset = int(request.page.page_token or 0)
+        records = await self.engine.registry.list(limit=size + 1, offset=offset)
+        loaded = {m.record.id for m in self.engine.server.loaded().values()}
+        resp = pb.GetModelsStatusResponse(
+            models=[convert.model_pb(r, loaded=r.id in loaded) for r in records[:size]],
+            provider=self.engine.server.provider,
+            gpu=self.engine.server.gpu,
+        )
+        if len(records) > size:
+            resp.page.next_page_token = str(offset + size)
+        return resp
+
+    async def GetModelMetrics(
+        self, request: pb.GetModelMetricsRequest, context: Any
+    ) -> pb.GetModelMetricsResponse:
+        record = await self.engine.model_for_metrics(request.name, request.version)
+        loaded = self.engine.server.loaded().get(record.name)
+        return pb.GetModelMetricsResponse(
+            model=convert.model_pb(record, loaded=loaded is not None and loaded.record.id == record.id)
+        )
+
+    async def PromoteModel(self, request: pb.PromoteModelRequest, context: Any) -> pb.PromoteModelResponse:
+        record = await self.engine.promote(request.name, request.version, force=request.force)
+        return pb.PromoteModelResponse(model=convert.model_pb(record, loaded=True))
+
+    async def GetEngineHealth(
+        self, request: pb.GetEngineHealthRequest, context: Any
+    ) -> pb.GetEngineHealthResponse:
+        server = self.engine.server
+        names = sorted(server.loaded())
+        return pb.GetEngineHealthResponse(
+            status="ok" if names else "degraded",
+            gpu=server.gpu,
+            provider=server.provider,
+            loaded_models=names,
+        )
+
+    async def StreamPredictions(
+        self, request: pb.StreamPredictionsRequest, context: Any
+    ) -> AsyncIterator[pb.StreamPredictionsResponse]:
+        q = self.engine.query(request.symbol, request.horizon)
+        interval = max(1, request.interval_s or 60)
+        while True:
+            pred = await self.engine.predict(q)
+            yield pb.StreamPredictionsResponse(prediction=convert.prediction_pb(pred))
+            await self.clock.sleep(interval)

@@ -1,0 +1,158 @@
+"""Serving: onnxruntime sessions per model name, loaded and warmed before use, hot-swapped.
+
+Each loaded model has two sessions over the same bundle:
+- a one-row session with one intra-op thread: a single row gains nothing from a thread pool
+  and thread hand-offs would cost more than the ~20 µs the trees take;
+- a batch session with `batch_threads` intra-op threads (default min(4, cpus)) and spinning off,
+  so idle pool threads do not burn the cores the event loop and the other services share.
+Both use sequential execution (one inter-op thread): the bundle's six ensembles are small.
+
+A swap builds and warms the new sessions off the event loop, then replaces one dict entry;
+requests already running keep the model object they started with, so none is dropped. Small
+predicts (at most `inline_rows` rows, tens of µs) run inline on the event loop; larger ones go to
+a thread pool (onnxruntime releases the GIL while it computes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TypeVar
+
+import numpy as np
+import onnxruntime as ort
+from numpy.typing import NDArray
+
+from core.errors import Unavailable
+from svc_inference.export import INPUT_NAME, OUTPUT_NAME
+from svc_inference.providers import ProviderChoice, choose_providers
+from svc_inference.registry import ModelRecord
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def default_batch_threads() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def make_session(
+    onnx_bytes: bytes, providers: tuple[str, ...], *, intra_threads: int
+) -> ort.InferenceSession:
+    opts = ort.SessionOptions()
+    opts.log_severity_level = 3
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    opts.intra_op_num_threads = intra_threads
+    opts.inter_op_num_threads = 1
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(onnx_bytes, opts, providers=list(providers))
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A champion ready to answer: its record and its two warmed sessions."""
+
+    record: ModelRecord
+    single: ort.InferenceSession
+    batch: ort.InferenceSession
+    provider: str
+
+    @property
+    def outputs(self) -> list[str]:
+        return self.record.outputs
+
+    def run(self, X: NDArray[np.float32]) -> NDArray[np.float32]:
+        session = self.single if X.shape[0] == 1 else self.batch
+        result: NDArray[np.float32] = session.run([OUTPUT_NAME], {INPUT_NAME: X})[0]
+        return result
+
+
+def load_model(
+    record: ModelRecord, onnx_bytes: bytes, choice: ProviderChoice, batch_threads: int
+) -> LoadedModel:
+    """Build both sessions and warm them (first runs allocate and, on CUDA, initialise kernels)."""
+    single = make_session(onnx_bytes, choice.providers, intra_threads=1)
+    batch = make_session(onnx_bytes, choice.providers, intra_threads=batch_threads)
+    n = len(record.features)
+    for rows in (1, 64):
+        X = np.zeros((rows, n), dtype=np.float32)
+        (single if rows == 1 else batch).run([OUTPUT_NAME], {INPUT_NAME: X})
+    return LoadedModel(record, single, batch, single.get_providers()[0])
+
+
+class ModelServer:
+    """The loaded champions by model name, and where their predictions run."""
+
+    def __init__(
+        self,
+        *,
+        prefer_gpu: bool = True,
+        batch_threads: int = 0,
+        inline_rows: int = 16,
+        pool_workers: int = 2,
+    ) -> None:
+        self.choice = choose_providers(prefer_gpu)
+        self.batch_threads = batch_threads or default_batch_threads()
+        self.inline_rows = inline_rows
+        self._models: dict[str, LoadedModel] = {}
+        self._pool = ThreadPoolExecutor(max_workers=pool_workers, thread_name_prefix="onnx")
+        self._swap_lock = asyncio.Lock()
+
+    @property
+    def provider(self) -> str:
+        return self.choice.name
+
+    @property
+    def gpu(self) -> bool:
+        return self.choice.gpu
+
+    def loaded(self) -> dict[str, LoadedModel]:
+        return dict(self._models)
+
+    def get(self, name: str) -> LoadedModel:
+        model = self._models.get(name)
+        if model is None:
+            raise Unavailable(f"no model loaded for {name}", reason="MODEL_NOT_LOADED")
+        return model
+
+    async def run_off_loop(self, fn: Callable[[], T]) -> T:
+        return await self._off_loop(fn)
+
+    async def _off_loop(self, fn: Callable[[], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._pool, fn)
+
+    async def swap_in(self, record: ModelRecord, onnx_bytes: bytes) -> LoadedModel:
+        """Load and warm `record` off the event loop, then make it the one that answers."""
+        async with self._swap_lock:
+            current = self._models.get(record.name)
+            if current is not None and current.record.id == record.id:
+                return current
+            model = await self._off_loop(
+                lambda: load_model(record, onnx_bytes, self.choice, self.batch_threads)
+            )
+            self._models[record.name] = model
+        log.info("serving %s v%d on %s", record.name, record.version, model.provider)
+        return model
+
+    def unload(self, name: str) -> None:
+        self._models.pop(name, None)
+
+    def predict_inline(self, name: str, X: NDArray[np.float32]) -> tuple[LoadedModel, NDArray[np.float32]]:
+        model = self.get(name)
+        return model, model.run(X)
+
+    async def predict(self, name: str, X: NDArray[np.float32]) -> tuple[LoadedModel, NDArray[np.float32]]:
+        """The bundle's outputs for rows X: inline when small, in the thread pool otherwise."""
+        model = self.get(name)
+        if X.shape[0] <= self.inline_rows:
+            return model, model.run(X)
+        return model, await self._off_loop(lambda: model.run(X))
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._models.clear()

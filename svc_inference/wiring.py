@@ -1,0 +1,81 @@
+"""Assembles the engine from a ServiceContext: registry, warmed sessions, scheduler, outbox relay."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from trading.inference.v1 import inference_service_pb2_grpc
+
+from core.outbox import OutboxRelay
+from core.service import BuiltService, ServiceContext
+from svc_inference.bar_source import BarSource, CachedBarSource, MarketBarSource
+from svc_inference.cache import PredictionCache
+from svc_inference.config import InferenceSettings
+from svc_inference.engine import InferenceEngine
+from svc_inference.models import OUTBOX
+from svc_inference.registry import ArtifactStore, Registry
+from svc_inference.scheduler import SignalScheduler
+from svc_inference.service import InferenceServicer
+from svc_inference.serving import ModelServer
+
+log = logging.getLogger(__name__)
+CHAMPION_SYNC_S = 30.0
+
+
+def make_engine(
+    ctx: ServiceContext, settings: InferenceSettings, bars: BarSource | None = None
+) -> InferenceEngine:
+    server = ModelServer(
+        prefer_gpu=settings.prefer_gpu,
+        batch_threads=settings.onnx_intra_op_threads,
+        inline_rows=settings.inline_rows,
+    )
+    return InferenceEngine(
+        settings=settings,
+        db=ctx.db,
+        registry=Registry(ctx.db, ArtifactStore(ctx.settings.data_dir / "models")),
+        server=server,
+        bars=bars or CachedBarSource(MarketBarSource(ctx.clients)),
+        cache=PredictionCache(ctx.kv, settings.prediction_cache_ttl_s),
+        clock=ctx.clock,
+    )
+
+
+async def build_service(
+    ctx: ServiceContext, settings: InferenceSettings | None = None, bars: BarSource | None = None
+) -> BuiltService:
+    settings = settings or InferenceSettings()
+    engine = make_engine(ctx, settings, bars)
+    await engine.sync_champions()  # loaded and warmed before the first request
+    scheduler = SignalScheduler(
+        engine,
+        ctx.kv,
+        ctx.clock,
+        symbols=settings.active_symbols,
+        interval_s=settings.schedule_interval_s,
+        lock_ttl_s=settings.scheduler_lock_ttl_s,
+        strategy=settings.default_strategy,
+    )
+    relay = OutboxRelay(ctx.db, ctx.bus, [OUTBOX], ctx.clock)
+
+    async def sync_loop() -> None:
+        while True:
+            await asyncio.sleep(CHAMPION_SYNC_S)
+            with contextlib.suppress(Exception):
+                await engine.sync_champions()
+
+    async def close() -> None:
+        engine.server.close()
+
+    return BuiltService(
+        servicers=[
+            (
+                inference_service_pb2_grpc.add_InferenceServiceServicer_to_server,
+                InferenceServicer(engine, ctx.clock),
+            )
+        ],
+        background=[scheduler.run_forever, relay.run, sync_loop],
+        close=close,
+    )
