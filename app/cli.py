@@ -7,12 +7,11 @@ import asyncio
 import importlib
 import json
 import sys
-from collections.abc import Callable
 
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings
 
-from app.registry import SERVICE_PACKAGES, load_spec, load_specs
+from app.registry import SERVICE_PACKAGES, load_spec
 from core import logs
 from core.settings import Settings
 
@@ -89,23 +88,10 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.set_defaults(func=cmd_migrate)
     config = sub.add_parser("config", help="print the settings in force, secrets masked")
     config.set_defaults(func=cmd_config)
-    for register in _service_commands():
-        register(sub)
+    from app.commands import register
+
+    register(sub)
     return parser
-
-
-def _service_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
-    """Commands that services add (`svc_<x>/cli.py` exporting `register(subparsers)`)."""
-    found = []
-    for package in SERVICE_PACKAGES.values():
-        try:
-            module = importlib.import_module(f"{package}.cli")
-        except ImportError:
-            continue
-        register = getattr(module, "register", None)
-        if callable(register):
-            found.append(register)
-    return found
 
 
 def main(argv: list[str] | None = None) -> int:

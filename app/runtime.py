@@ -40,8 +40,8 @@ def make_context(settings: Settings, clock: Clock | None = None) -> ServiceConte
     return ServiceContext(
         settings=settings,
         db=Database(settings.effective_database_url),
-        bus=make_bus(settings),
-        kv=make_kv(settings, clock),
+        bus=make_bus(settings, namespace=settings.redis_namespace),
+        kv=make_kv(settings, clock, namespace=settings.redis_namespace),
         clock=clock,
         clients=ClientFactory(settings, clock, api_key=internal_api_key(settings)),
         keys=keys,

@@ -19,6 +19,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     database_url: str = ""
     redis_url: str = ""
+    redis_namespace: str = ""  # prefixes every Redis key and channel of this deployment
     grpc_host: str = "127.0.0.1"
     grpc_port: int = 50051
     edge_port: int = 8081

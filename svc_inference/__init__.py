@@ -14,10 +14,17 @@ async def build(ctx: ServiceContext) -> BuiltService:
     return await build_service(ctx)
 
 
+async def bootstrap(ctx: ServiceContext) -> None:
+    from svc_inference.bootstrap import bootstrap as train_first_models
+
+    await train_first_models(ctx)
+
+
 SERVICE = ServiceSpec(
     name="inference",
     grpc_services=["trading.inference.v1.InferenceService"],
     metadata=[Base.metadata],
     migrations=Path(__file__).parent / "migrations",
     build=build,
+    bootstrap=bootstrap,
 )

@@ -6,6 +6,8 @@ Database; these functions do the rest and return what they did.
 
 from __future__ import annotations
 
+import asyncio
+
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,8 +43,9 @@ async def train_command(
 ) -> TrainOutcome:
     """Train, export, parity-check (ParityError refuses), register; promote if it beats the champion."""
     p = replace(params or TrainParams(), horizon=horizon)
-    trained = train_models(bars, p)
-    bundle = export_bundle(trained)
+    # CPU-heavy and synchronous: off the event loop, so a running server keeps answering.
+    trained = await asyncio.to_thread(train_models, bars, p)
+    bundle = await asyncio.to_thread(export_bundle, trained)
     registry = Registry(db, ArtifactStore(data_dir / "models"))
     when = now or datetime.now(UTC)
     record = await registry.register(

@@ -84,7 +84,7 @@ async def make_database(database_url: str) -> AsyncIterator[Callable]:
         await db.dispose()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def redis_url() -> str:
     require_service("Redis", "127.0.0.1", 6379)
     return REDIS_URL

@@ -58,6 +58,7 @@ def platform(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         pg_url = request.getfixturevalue("pg_database_url")
         env["TRADING_DATABASE_URL"] = pg_url
         env["TRADING_REDIS_URL"] = request.getfixturevalue("redis_url")
+        env["TRADING_REDIS_NAMESPACE"] = f"test{ports['GRPC']}"
     log = (data_dir / "up.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "app", "up", "--no-bootstrap", "--envoy-base-id", str(ports["ENVOY"] % 60000)],
