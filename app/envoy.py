@@ -354,7 +354,7 @@ def _transcoder_filter(descriptor_path: Path, services: Sequence[str], max_body:
                 "add_whitespace": False,
                 "always_print_primitive_fields": True,  # a zero balance is "0", not a missing key
                 "always_print_enums_as_ints": False,
-                "preserve_proto_field_names": False,  # lowerCamelCase: proto3 JSON, as clients expect
+                "preserve_proto_field_names": True,  # snake_case, as the seed's REST bodies are written
                 "stream_newline_delimited": True,  # a server stream is NDJSON, not one JSON array
             },
             convert_grpc_status=True,

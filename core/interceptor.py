@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import math
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -174,7 +175,11 @@ class ChassisInterceptor(grpc.aio.ServerInterceptor):
         rid = logs.request_id.get()
         if isinstance(exc, DomainError):
             status = status_of(exc, error_domain(rule.method))
-            await context.abort(exc.code, exc.message, trailing_metadata=(*trailers_of(status), ("x-request-id", rid)))
+            trailers = [*trailers_of(status), ("x-request-id", rid)]
+            retry_after = getattr(exc, "retry_after_s", None)
+            if retry_after is not None:  # becomes the Retry-After header of a REST reply
+                trailers.append(("retry-after", str(max(1, math.ceil(retry_after)))))
+            await context.abort(exc.code, exc.message, trailing_metadata=tuple(trailers))
         if isinstance(exc, NotImplementedError):
             await context.abort(
                 grpc.StatusCode.UNIMPLEMENTED, "this method is not implemented", trailing_metadata=(("x-request-id", rid),)

@@ -56,6 +56,12 @@ async def build(ctx: ServiceContext) -> BuiltService:
     await ensure_catalogue(ctx.db)
     await market.sync.recover()
     background: list[BackgroundTask] = []
+
+    async def publish_tickers() -> None:
+        await market.hub.hold(settings.ticker_symbols)
+
+    if settings.ticker_symbols:
+        background.append(publish_tickers)
     if settings.polygon_enabled:
         background.append(market.sync.keep_up_to_date)
 

@@ -28,6 +28,8 @@ class MarketSettings(BaseSettings):
     breaker_call_timeout_s: float = 60.0
     breaker_reset_s: float = 300.0
     stream_interval_s: float = 1.0
+    # Symbols whose price_update events go out every interval whether or not anyone streams them.
+    ticker_symbols: list[str] = ["EURUSD", "GBPUSD", "USDJPY", "XAUUSD", "BTCUSD", "SPX"]
 
     @property
     def polygon_enabled(self) -> bool:

@@ -119,6 +119,23 @@ class PriceHub:
                     log.exception("publishing %s failed", symbol)
             await self.clock.sleep(self.interval_s)
 
+    async def hold(self, symbols: list[str], retry_s: float = 5.0) -> None:
+        """Keep the feeds of `symbols` running with nobody watching, so `ticker:{symbol}` gets a
+        price every interval (the broker's fills and SL/TP monitor listen there)."""
+        await asyncio.gather(*(self._hold_one(symbol, retry_s) for symbol in symbols))
+
+    async def _hold_one(self, symbol: str, retry_s: float) -> None:
+        while True:
+            try:
+                async with self.subscribe(symbol) as quotes:
+                    async for _ in quotes:
+                        pass
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # no bars yet (first start still seeding), unknown symbol
+                log.info("ticker feed for %s not running yet: %s", symbol, exc)
+                await asyncio.sleep(retry_s)
+
     async def close(self) -> None:
         for feed in list(self.feeds.values()):
             if feed.task is not None:

@@ -11,6 +11,7 @@ from trading.events.v1 import events_envelope_pb2
 from trading.market.v1 import market_messages_pb2 as pb
 from trading.market.v1 import market_service_pb2_grpc as rpc
 
+from core.bus import InProcessBus
 from core.clock import Clock, TestClock
 from svc_market.build import make_market
 from svc_market.config import MarketSettings
@@ -21,21 +22,11 @@ from svc_market.service import MarketDataServicer, MarketServicer
 NOW = datetime(2025, 1, 8, 12, tzinfo=UTC)
 
 
-class RecordingBus:
-    """Collects what the hub publishes (the bus itself is core's; this records the channel traffic)."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, bytes]] = []
-
-    async def publish(self, channel: str, data: bytes) -> None:
-        self.sent.append((channel, data))
-
-
 @pytest.fixture
 async def served(make_database):
     db = await make_database(Base.metadata)
     await seed_demo_data(db, TestClock(NOW), ["EURUSD", "BTCUSD"], days=5)
-    bus = RecordingBus()
+    bus = InProcessBus()
     settings = MarketSettings(stream_interval_s=0.01)
     market = make_market(db, Clock(), settings, bus)
     server = grpc.aio.server()
@@ -109,13 +100,14 @@ async def test_many_subscribers_share_one_feed_and_quotes_reach_the_bus(served) 
                 break
         return out
 
-    results = await asyncio.gather(*(take(3) for _ in range(5)))
+    async with bus.subscribe("ticker:*") as ticks:
+        results = await asyncio.gather(*(take(3) for _ in range(5)))
+        message = await asyncio.wait_for(anext(ticks), 5)
     assert all(len(r) == 3 for r in results)
     assert all(q.ask > q.bid for r in results for q in r)
     assert market.hub.feeds_started == 1
-    channel, data = bus.sent[0]
-    event = events_envelope_pb2.Event.FromString(data)
-    assert channel == "ticker:EURUSD"
+    event = events_envelope_pb2.Event.FromString(message.data)
+    assert message.channel == "ticker:EURUSD"
     assert event.type == "price_update"
     assert event.price_update.symbol == "EURUSD"
 
@@ -127,3 +119,17 @@ async def test_spreads_come_from_the_model_without_quotes(served) -> None:
     assert [s.session for s in reply.sessions] == [pb.SESSION_LONDON]
     assert reply.sessions[0].samples == 0
     assert reply.min < reply.avg_spread < reply.max
+
+
+async def test_held_feeds_publish_prices_with_nobody_streaming(served) -> None:
+    _, _, market, bus = served
+    async with bus.subscribe("ticker:*") as ticks:
+        holder = asyncio.create_task(market.hub.hold(["EURUSD", "BTCUSD", "NOPE"], retry_s=0.05))
+        seen: set[str] = set()
+        async with asyncio.timeout(10):
+            while seen != {"ticker:EURUSD", "ticker:BTCUSD"}:
+                seen.add((await anext(ticks)).channel)
+        holder.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await holder
+    assert "NOPE" not in market.hub.feeds  # an unknown symbol is retried, never fed
