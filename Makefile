@@ -37,7 +37,7 @@ check-generate: generate ## fail if gen/ differs from what the contracts generat
 
 buf-lint: setup ## buf lint and buf format check on the contracts
 	$(BUF) lint
-	$(BUF) format --diff --exit-code --path proto
+	$(BUF) format --diff --exit-code proto
 
 buf-breaking: setup ## buf breaking against the previous commit
 	@if git rev-parse -q --verify HEAD~1 >/dev/null && git cat-file -e HEAD~1:buf.yaml 2>/dev/null; then \

@@ -52,7 +52,11 @@ async def start_edge(settings: Settings, ctx: ServiceContext, services: list[str
 
 
 async def run_all_in_one(
-    settings: Settings, *, with_envoy: bool = True, bootstrap_first: bool = True, envoy_base_id: int = ENVOY_BASE_ID
+    settings: Settings,
+    *,
+    with_envoy: bool = True,
+    bootstrap_first: bool = True,
+    envoy_base_id: int = ENVOY_BASE_ID,
 ) -> int:
     specs = load_specs()
     await asyncio.to_thread(migrate, settings, specs)
@@ -81,7 +85,7 @@ async def run_all_in_one(
     return 0
 
 
-def settings_descriptor():  # noqa: ANN201
+def settings_descriptor():
     from pathlib import Path
 
     return Path(__file__).resolve().parent.parent / "gen" / "descriptor.binpb"
@@ -91,12 +95,14 @@ def print_urls(settings: Settings, port: int, with_envoy: bool) -> None:
     lines = [
         "",
         "The trading platform is up.",
-        f"  gRPC (all services)   {settings.grpc_host}:{port}   grpcurl -plaintext {settings.grpc_host}:{port} list",
+        f"  gRPC (all services)   {settings.grpc_host}:{port}"
+        f"   grpcurl -plaintext {settings.grpc_host}:{port} list",
         f"  edge (ws, webhooks)   http://{settings.grpc_host}:{settings.edge_port}",
     ]
     if with_envoy:
         lines += [
-            f"  REST + web (Envoy)    http://localhost:{settings.envoy_port}   curl localhost:{settings.envoy_port}/health",
+            f"  REST + web (Envoy)    http://localhost:{settings.envoy_port}"
+            f"   curl localhost:{settings.envoy_port}/health",
             f"  Envoy admin           http://127.0.0.1:{settings.envoy_admin_port}",
         ]
     lines.append("Ctrl-C stops everything.\n")

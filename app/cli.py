@@ -19,7 +19,9 @@ from core.settings import Settings
 def _masked(settings: BaseSettings) -> dict[str, object]:
     out: dict[str, object] = {}
     for name, value in settings:
-        out[name] = ("********" if value.get_secret_value() else "") if isinstance(value, SecretStr) else value
+        out[name] = (
+            ("********" if value.get_secret_value() else "") if isinstance(value, SecretStr) else value
+        )
     return out
 
 
@@ -76,7 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
     up = sub.add_parser("up", help="run the whole platform (embedded defaults)")
     up.add_argument("--no-envoy", action="store_true", help="skip the Envoy gateway")
     up.add_argument("--no-bootstrap", action="store_true", help="skip demo data and first models")
-    up.add_argument("--envoy-base-id", type=int, default=7, help="Envoy's --base-id (distinct per Envoy on a host)")
+    up.add_argument(
+        "--envoy-base-id", type=int, default=7, help="Envoy's --base-id (distinct per Envoy on a host)"
+    )
     up.set_defaults(func=cmd_up)
     serve = sub.add_parser("serve", help="run one service alone")
     serve.add_argument("service", choices=list(SERVICE_PACKAGES))

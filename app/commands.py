@@ -50,7 +50,9 @@ def _bar_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--symbol", required=True)
     parser.add_argument("--timeframe", default="5m")
     parser.add_argument("--horizon", type=int, default=18)
-    parser.add_argument("--file", type=Path, default=None, help="bars from a CSV/Parquet file (ts,open,high,low,close,volume)")
+    parser.add_argument(
+        "--file", type=Path, default=None, help="bars from a CSV/Parquet file (ts,open,high,low,close,volume)"
+    )
     parser.add_argument("--bars", type=int, default=5000, help="how many recent bars to ask market data for")
 
 
@@ -76,7 +78,9 @@ async def load_bars(args: argparse.Namespace, settings: Settings) -> pd.DataFram
 
     ctx = make_context(settings)
     try:
-        return await MarketBarSource(ctx.clients, deadline_s=30.0).recent(args.symbol, args.timeframe, args.bars)
+        return await MarketBarSource(ctx.clients, deadline_s=30.0).recent(
+            args.symbol, args.timeframe, args.bars
+        )
     finally:
         await ctx.clients.close()
         await ctx.db.dispose()

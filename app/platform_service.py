@@ -28,7 +28,9 @@ class PlatformServicer(pb_grpc.PlatformServiceServicer):
         self.services = list(services)
         self.run_mode = run_mode
 
-    async def GetServerInfo(self, request: pb.GetServerInfoRequest, context: object) -> pb.GetServerInfoResponse:
+    async def GetServerInfo(
+        self, request: pb.GetServerInfoRequest, context: object
+    ) -> pb.GetServerInfoResponse:
         return pb.GetServerInfoResponse(
             version=VERSION, server_time=_ts(self.clock), services=self.services, run_mode=self.run_mode
         )

@@ -51,8 +51,9 @@ def make_context(settings: Settings, clock: Clock | None = None) -> ServiceConte
 def credential_verifier(ctx: ServiceContext, specs: Sequence[ServiceSpec]) -> CredentialVerifier:
     """The internal key, then the service credentials svc_auth keeps: read from its tables when
     auth runs in this process, asked of it over gRPC (cached briefly) otherwise."""
-    from svc_auth.credentials import DatabaseCredentialVerifier, RemoteCredentialVerifier
     from trading.auth.v1.auth_service_pb2_grpc import AuthServiceStub
+
+    from svc_auth.credentials import DatabaseCredentialVerifier, RemoteCredentialVerifier
 
     internal = internal_api_key(ctx.settings)
     stored: CredentialVerifier
@@ -101,7 +102,9 @@ class Runtime:
             ctx.settings.grpc_port = port  # the services' clients call this very server
         for built in self.built:
             for task in built.background:
-                self.tasks.append(asyncio.create_task(supervise(task), name=getattr(task, "__qualname__", "task")))
+                self.tasks.append(
+                    asyncio.create_task(supervise(task), name=getattr(task, "__qualname__", "task"))
+                )
         return port
 
     async def stop(self, grace_s: float = 5.0) -> None:

@@ -31,7 +31,10 @@ async def serve(port_file: Path, bare: bool) -> None:
         interceptors.append(ChassisInterceptor(Authenticator(keys, None), MemoryKeyValue(clock)))
     servicer = PlatformServicer(clock, [SERVICE], "bench")
     server, port = await create_server(
-        "127.0.0.1:0", [(pb_grpc.add_PlatformServiceServicer_to_server, servicer)], [SERVICE], interceptors=interceptors
+        "127.0.0.1:0",
+        [(pb_grpc.add_PlatformServiceServicer_to_server, servicer)],
+        [SERVICE],
+        interceptors=interceptors,
     )
     port_file.write_text(str(port))
     stop = asyncio.Event()

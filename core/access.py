@@ -6,6 +6,7 @@ import importlib
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any
 
 from google.protobuf import descriptor_pool
 from trading.common.v1 import access_pb2
@@ -19,12 +20,12 @@ OPEN_SERVICES = frozenset(
     }
 )
 
-PUBLIC = access_pb2.AUDIENCE_PUBLIC
-USER = access_pb2.AUDIENCE_USER
-SUPPORT = access_pb2.AUDIENCE_SUPPORT
-ADMIN = access_pb2.AUDIENCE_ADMIN
-SERVICE = access_pb2.AUDIENCE_SERVICE
-UNSPECIFIED = access_pb2.AUDIENCE_UNSPECIFIED
+PUBLIC: int = access_pb2.AUDIENCE_PUBLIC
+USER: int = access_pb2.AUDIENCE_USER
+SUPPORT: int = access_pb2.AUDIENCE_SUPPORT
+ADMIN: int = access_pb2.AUDIENCE_ADMIN
+SERVICE: int = access_pb2.AUDIENCE_SERVICE
+UNSPECIFIED: int = access_pb2.AUDIENCE_UNSPECIFIED
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class AccessRule:
 
 
 def split_method(full_method: str) -> tuple[str, str]:
-    """"/trading.auth.v1.AuthService/Login" -> ("trading.auth.v1.AuthService", "Login")."""
+    """ "/trading.auth.v1.AuthService/Login" -> ("trading.auth.v1.AuthService", "Login")."""
     service, _, method = full_method.lstrip("/").partition("/")
     return service, method
 
@@ -60,7 +61,7 @@ def rule_for(full_method: str) -> AccessRule:
     except KeyError:
         return AccessRule(full_method, UNSPECIFIED)
     options = desc.GetOptions()
-    access = options.Extensions[access_pb2.access]
+    access: Any = options.Extensions[access_pb2.access]  # type: ignore[index]
     return AccessRule(
         full_method,
         access.audience,
@@ -87,7 +88,7 @@ def load_contracts() -> list[str]:
     return loaded
 
 
-def _is_idempotent(options) -> bool:  # noqa: ANN001
+def _is_idempotent(options) -> bool:
     from google.api import annotations_pb2
 
     if options.idempotency_level in (options.NO_SIDE_EFFECTS, options.IDEMPOTENT):
@@ -97,7 +98,7 @@ def _is_idempotent(options) -> bool:  # noqa: ANN001
 
 
 def methods_of(service_full_name: str) -> list[str]:
-    """"/svc/Method" paths of every RPC of a service registered in the descriptor pool."""
+    """ "/svc/Method" paths of every RPC of a service registered in the descriptor pool."""
     load_contracts()
     svc = descriptor_pool.Default().FindServiceByName(service_full_name)
     return [f"/{service_full_name}/{m.name}" for m in svc.methods]

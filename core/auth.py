@@ -54,7 +54,9 @@ class Authenticator:
         self.tokens = tokens
         self.credentials = credentials
 
-    async def authenticate(self, metadata: Sequence[tuple[str, Any]], rule: AccessRule) -> tuple[Principal, str]:
+    async def authenticate(
+        self, metadata: Sequence[tuple[str, Any]], rule: AccessRule
+    ) -> tuple[Principal, str]:
         """The caller and its raw bearer token. On public RPCs a bad token means anonymous."""
         bearer = _header(metadata, "authorization")
         api_key = _header(metadata, "x-api-key")
@@ -94,11 +96,11 @@ def authorize(rule: AccessRule, principal: Principal) -> None:
     if principal.kind == "anonymous":
         raise Unauthenticated("sign in first", reason="SIGN_IN_REQUIRED")
     roles = principal.roles
-    allowed = {
+    by_audience: dict[int, bool] = {
         access.USER: principal.kind in ("user", "service"),
         access.SUPPORT: bool(roles & {"support", "admin"}),
         access.ADMIN: "admin" in roles,
         access.SERVICE: principal.kind == "service" or "admin" in roles,
-    }.get(audience, False)
-    if not allowed:
+    }
+    if not by_audience.get(audience, False):
         raise PermissionDenied("your role may not call this", reason="ROLE_NOT_ALLOWED")

@@ -17,7 +17,12 @@ from core.settings import Settings
 
 RETRYABLE = frozenset({grpc.StatusCode.UNAVAILABLE})
 DEPENDENCY_FAULTS = frozenset(
-    {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED, grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKNOWN}
+    {
+        grpc.StatusCode.UNAVAILABLE,
+        grpc.StatusCode.DEADLINE_EXCEEDED,
+        grpc.StatusCode.INTERNAL,
+        grpc.StatusCode.UNKNOWN,
+    }
 )
 MAX_ATTEMPTS = 3
 

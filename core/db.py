@@ -32,8 +32,9 @@ SCHEMAS: set[str] = set()
 _SCHEMA_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-def make_base(schema: str) -> type[DeclarativeBase]:
-    """A declarative base whose tables all live in `schema`."""
+def make_base(schema: str) -> Any:
+    """A declarative base whose tables all live in `schema` (typed Any: mypy cannot subclass a
+    class made at run time otherwise)."""
     if not _SCHEMA_NAME.match(schema):
         raise ValueError(f"bad schema name {schema!r}")
     SCHEMAS.add(schema)

@@ -33,7 +33,7 @@ SLOW_CALL_S = 1.0
 
 
 def error_domain(method: str) -> str:
-    """"/trading.market.v1.MarketService/X" -> "trading.market"."""
+    """ "/trading.market.v1.MarketService/X" -> "trading.market"."""
     service, _ = access.split_method(method)
     return ".".join(service.split(".")[:2])
 
@@ -77,10 +77,16 @@ class ChassisInterceptor(grpc.aio.ServerInterceptor):
         if handler.unary_unary:
             return grpc.unary_unary_rpc_method_handler(self._unary(rule, handler.unary_unary), **kwargs)
         if handler.unary_stream:
-            return grpc.unary_stream_rpc_method_handler(self._server_stream(rule, handler.unary_stream), **kwargs)
+            return grpc.unary_stream_rpc_method_handler(
+                self._server_stream(rule, handler.unary_stream), **kwargs
+            )
         if handler.stream_unary:
-            return grpc.stream_unary_rpc_method_handler(self._client_stream(rule, handler.stream_unary), **kwargs)
-        return grpc.stream_stream_rpc_method_handler(self._server_stream(rule, handler.stream_stream), **kwargs)
+            return grpc.stream_unary_rpc_method_handler(
+                self._client_stream(rule, handler.stream_unary), **kwargs
+            )
+        return grpc.stream_stream_rpc_method_handler(
+            self._server_stream(rule, handler.stream_stream), **kwargs
+        )
 
     async def _admit(self, rule: AccessRule, request: Any, context: grpc.aio.ServicerContext) -> tuple:
         """Authenticate, authorize, charge the quota and validate; returns contextvar tokens."""
@@ -182,7 +188,9 @@ class ChassisInterceptor(grpc.aio.ServerInterceptor):
             await context.abort(exc.code, exc.message, trailing_metadata=tuple(trailers))
         if isinstance(exc, NotImplementedError):
             await context.abort(
-                grpc.StatusCode.UNIMPLEMENTED, "this method is not implemented", trailing_metadata=(("x-request-id", rid),)
+                grpc.StatusCode.UNIMPLEMENTED,
+                "this method is not implemented",
+                trailing_metadata=(("x-request-id", rid),),
             )
         if isinstance(exc, TimeoutError):
             await context.abort(
@@ -192,14 +200,18 @@ class ChassisInterceptor(grpc.aio.ServerInterceptor):
             )
         log.error("unhandled error in %s", rule.method, exc_info=exc)
         await context.abort(
-            grpc.StatusCode.INTERNAL, f"internal error (request id {rid})", trailing_metadata=(("x-request-id", rid),)
+            grpc.StatusCode.INTERNAL,
+            f"internal error (request id {rid})",
+            trailing_metadata=(("x-request-id", rid),),
         )
 
     def _finish(self, rule: AccessRule, started: float, code: str, rid_token: Any) -> None:
         elapsed = time.perf_counter() - started
         metrics.RPC_LATENCY.labels(rule.method, code).observe(elapsed)
         if code != "OK" or elapsed > SLOW_CALL_S:
-            log.info("rpc", extra={"fields": {"method": rule.method, "code": code, "ms": round(elapsed * 1000, 2)}})
+            log.info(
+                "rpc", extra={"fields": {"method": rule.method, "code": code, "ms": round(elapsed * 1000, 2)}}
+            )
         logs.request_id.reset(rid_token)
 
 

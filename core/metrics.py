@@ -23,4 +23,6 @@ BUS_LAG = Histogram(
     ["channel_kind"],
     buckets=(0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
-BREAKER_STATE = Counter("circuit_breaker_transitions_total", "Circuit breaker state changes.", ["name", "state"])
+BREAKER_STATE = Counter(
+    "circuit_breaker_transitions_total", "Circuit breaker state changes.", ["name", "state"]
+)

@@ -50,5 +50,5 @@ def set_principal(principal: Principal):  # returns a contextvars.Token
     return _current.set(principal)
 
 
-def reset_principal(token) -> None:  # noqa: ANN001
+def reset_principal(token) -> None:
     _current.reset(token)

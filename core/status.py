@@ -31,7 +31,7 @@ def status_of(error: DomainError, domain: str) -> status_pb2.Status:
     return status
 
 
-def _pack(status: status_pb2.Status, detail) -> None:  # noqa: ANN001
+def _pack(status: status_pb2.Status, detail) -> None:
     packed = any_pb2.Any()
     packed.Pack(detail)
     status.details.append(packed)
@@ -49,7 +49,7 @@ def details_of(error: grpc.aio.AioRpcError | grpc.RpcError) -> status_pb2.Status
     return None
 
 
-def unpack_detail(status: status_pb2.Status, cls):  # noqa: ANN001, ANN201
+def unpack_detail(status: status_pb2.Status, cls):
     """The first detail of type `cls` in a status, or None."""
     for any_detail in status.details:
         if any_detail.Is(cls.DESCRIPTOR):

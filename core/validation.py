@@ -10,7 +10,7 @@ from core.errors import InvalidArgument
 _validator = protovalidate.Validator()
 
 
-def _field_path(violation) -> str:  # noqa: ANN001
+def _field_path(violation) -> str:
     proto = violation.proto
     parts = []
     for element in proto.field.elements:
@@ -30,4 +30,6 @@ def validate(message: Message) -> None:
     except protovalidate.ValidationError as err:
         violations = [(_field_path(v), v.proto.message or v.proto.rule_id) for v in err.violations]
         summary = "; ".join(f"{f}: {d}" for f, d in violations)
-        raise InvalidArgument(f"invalid request: {summary}", violations=violations, reason="VALIDATION_FAILED") from None
+        raise InvalidArgument(
+            f"invalid request: {summary}", violations=violations, reason="VALIDATION_FAILED"
+        ) from None

@@ -9,7 +9,7 @@ Protocol (JSON text frames). The token comes in the `Sec-WebSocket-Protocol` hea
 the URL, which ends up in logs.
 
     -> {"type": "auth", "token": "<jwt>"}          first message, or again to extend the session
-    <- {"type": "ready", "userId": "42", "expiresAt": 1700000000}
+    <- {"type": "ready", "user_id": "42", "expires_at": 1700000000}
     -> {"type": "subscribe", "channels": ["ticker:EURUSD", "user:42:trades"]}
     <- {"type": "subscribed", "channels": [...]}    and one error per refused channel:
     <- {"type": "error", "code": "PERMISSION_DENIED", "reason": "NOT_OWNER", "channel": "user:7:trades"}
@@ -52,7 +52,9 @@ CLOSE_TRY_AGAIN_LATER = 1013
 def event_json(message: Message) -> str:
     """The frame for one bus message: the Event envelope as proto3 JSON."""
     event = events_envelope_pb2.Event.FromString(message.data)
-    body = json_format.MessageToDict(event, always_print_fields_with_no_presence=True)
+    body = json_format.MessageToDict(
+        event, always_print_fields_with_no_presence=True, preserving_proto_field_name=True
+    )
     return json.dumps({"type": "event", "channel": message.channel, "event": body}, separators=(",", ":"))
 
 
@@ -198,7 +200,9 @@ class WebSocketSession:
             raise _Closing(CLOSE_UNAUTHENTICATED, "TOKEN_OF_ANOTHER_USER")
         self.user_id = str(claims["sub"])
         self.expires_at = float(claims["exp"])
-        await self.watcher.send({"type": "ready", "userId": self.user_id, "expiresAt": int(self.expires_at)})
+        await self.watcher.send(
+            {"type": "ready", "user_id": self.user_id, "expires_at": int(self.expires_at)}
+        )
 
     async def _receive(self, timeout: float) -> dict[str, Any] | None:
         """The next JSON message; None when the socket closed."""

@@ -39,5 +39,7 @@ async def bootstrap(ctx: ServiceContext) -> None:
         )
         log.info(
             "trained first model",
-            extra={"fields": {"model": name, "version": outcome.record.version, "promoted": outcome.promoted}},
+            extra={
+                "fields": {"model": name, "version": outcome.record.version, "promoted": outcome.promoted}
+            },
         )

@@ -7,7 +7,6 @@ Database; these functions do the rest and return what they did.
 from __future__ import annotations
 
 import asyncio
-
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path

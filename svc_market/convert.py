@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import cast
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from trading.market.v1 import market_messages_pb2 as pb
@@ -109,7 +110,8 @@ def quote(q: Quote) -> pb.StreamPricesResponse:
 
 def indicator_point(p: IndicatorPoint) -> pb.IndicatorPoint:
     values = {k: v for k, v in p.values.items() if v is not None}
-    return pb.IndicatorPoint(time=Timestamp(seconds=p.ts), close=p.close, amd_phase=p.amd_phase, **values)
+    phase = cast(pb.AmdPhase, p.amd_phase)
+    return pb.IndicatorPoint(time=Timestamp(seconds=p.ts), close=p.close, amd_phase=phase, **values)
 
 
 def watchlist(w: WatchlistView) -> pb.Watchlist:

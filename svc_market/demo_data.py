@@ -73,7 +73,8 @@ def simulate_bars(spec: SymbolSpec, start: datetime, end: datetime, seed: int) -
     low = np.minimum(open_, close) - wick[1]
     volume = np.round(rng.gamma(2.0, 50.0, n) * activity * regime)
     digits = spec.price_precision
-    return Bars.from_columns(ts, *(np.round(a, digits) for a in (open_, high, low, close)), volume)
+    o, h, lo, c = (np.round(a, digits) for a in (open_, high, low, close))
+    return Bars.from_columns(ts, o, h, lo, c, volume)
 
 
 async def seed_demo_data(

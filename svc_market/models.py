@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core.db import ExactDecimal, UtcDateTime, make_base
 
 SCHEMA = "market_data"
-Base = make_base(SCHEMA)
+Base: Any = make_base(SCHEMA)
 
 
 class Symbol(Base):

@@ -13,16 +13,33 @@ import ast
 import pathlib
 import sys
 
-from google.protobuf import descriptor_pb2, descriptor_pool, text_encoding, text_format
-from google.protobuf import duration_pb2, field_mask_pb2, timestamp_pb2  # noqa: F401  (load deps)
+from google.protobuf import (  # noqa: F401  (load deps)
+    descriptor_pb2,
+    descriptor_pool,
+    duration_pb2,
+    field_mask_pb2,
+    text_encoding,
+    text_format,
+    timestamp_pb2,
+)
 
 FDP = descriptor_pb2.FieldDescriptorProto
 SCALARS = {
-    FDP.TYPE_DOUBLE: "double", FDP.TYPE_FLOAT: "float", FDP.TYPE_INT64: "int64",
-    FDP.TYPE_UINT64: "uint64", FDP.TYPE_INT32: "int32", FDP.TYPE_FIXED64: "fixed64",
-    FDP.TYPE_FIXED32: "fixed32", FDP.TYPE_BOOL: "bool", FDP.TYPE_STRING: "string",
-    FDP.TYPE_BYTES: "bytes", FDP.TYPE_UINT32: "uint32", FDP.TYPE_SFIXED32: "sfixed32",
-    FDP.TYPE_SFIXED64: "sfixed64", FDP.TYPE_SINT32: "sint32", FDP.TYPE_SINT64: "sint64",
+    FDP.TYPE_DOUBLE: "double",
+    FDP.TYPE_FLOAT: "float",
+    FDP.TYPE_INT64: "int64",
+    FDP.TYPE_UINT64: "uint64",
+    FDP.TYPE_INT32: "int32",
+    FDP.TYPE_FIXED64: "fixed64",
+    FDP.TYPE_FIXED32: "fixed32",
+    FDP.TYPE_BOOL: "bool",
+    FDP.TYPE_STRING: "string",
+    FDP.TYPE_BYTES: "bytes",
+    FDP.TYPE_UINT32: "uint32",
+    FDP.TYPE_SFIXED32: "sfixed32",
+    FDP.TYPE_SFIXED64: "sfixed64",
+    FDP.TYPE_SINT32: "sint32",
+    FDP.TYPE_SINT64: "sint64",
 }
 MAX_FIELD = 536870911
 
@@ -75,7 +92,9 @@ def field_line(f, syntax: str, in_oneof: bool, ind: str) -> str:
     opts = option_items(reparse(f.options, descriptor_pb2.FieldOptions)) if f.HasField("options") else []
     if f.HasField("default_value"):
         dv = f.default_value
-        opts.insert(0, f'default = "{dv}"' if f.type in (FDP.TYPE_STRING, FDP.TYPE_BYTES) else f"default = {dv}")
+        opts.insert(
+            0, f'default = "{dv}"' if f.type in (FDP.TYPE_STRING, FDP.TYPE_BYTES) else f"default = {dv}"
+        )
     tail = f" [{', '.join(opts)}]" if opts else ""
     return f"{ind}{label}{field_type(f)} {f.name} = {f.number}{tail};"
 

@@ -48,7 +48,9 @@ def grpcurl() -> str:
     return found
 
 
-@pytest.fixture(scope="module", params=["embedded", pytest.param("postgres+redis", marks=pytest.mark.postgres)])
+@pytest.fixture(
+    scope="module", params=["embedded", pytest.param("postgres+redis", marks=pytest.mark.postgres)]
+)
 def platform(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     data_dir = tmp_path_factory.mktemp("platform")
     ports = {name: free_port() for name in ("GRPC", "EDGE", "ENVOY", "ENVOY_ADMIN")}
@@ -93,7 +95,9 @@ def _wait_for_banner(proc: subprocess.Popen, data_dir: Path, timeout_s: float = 
 
 
 def test_grpcurl_lists_every_service(platform: Platform) -> None:
-    out = subprocess.run([grpcurl(), "-plaintext", platform.grpc, "list"], capture_output=True, text=True, timeout=30)
+    out = subprocess.run(
+        [grpcurl(), "-plaintext", platform.grpc, "list"], capture_output=True, text=True, timeout=30
+    )
     assert out.returncode == 0, out.stderr
     listed = set(out.stdout.split())
     expected = {name for spec in load_specs() for name in spec.grpc_services}
@@ -104,7 +108,11 @@ def test_grpcurl_lists_every_service(platform: Platform) -> None:
 async def _get(url: str, **kwargs: object) -> tuple[int, dict, dict]:
     async with aiohttp.ClientSession() as http, http.request(kwargs.pop("method", "GET"), url, **kwargs) as r:
         text = await r.text()
-        return r.status, dict(r.headers), (json.loads(text) if text.strip().startswith("{") else {"text": text})
+        return (
+            r.status,
+            dict(r.headers),
+            (json.loads(text) if text.strip().startswith("{") else {"text": text}),
+        )
 
 
 async def test_health_answers_through_envoy(platform: Platform) -> None:
@@ -122,11 +130,14 @@ async def test_public_rest_route_is_transcoded(platform: Platform) -> None:
 async def test_unimplemented_route_is_501_with_a_json_status(platform: Platform) -> None:
     status, _, body = await _get(f"{platform.http}/payments/plans")
     assert status == 501, body
-    assert body["code"] == 12 and body["message"]
+    assert body["code"] == 12
+    assert body["message"]
 
 
 async def test_forged_token_is_401(platform: Platform) -> None:
-    forged = KeyStore.ephemeral("https://trading.local", "trading-api", Clock()).sign_access_token({"sub": "u1"})
+    forged = KeyStore.ephemeral("https://trading.local", "trading-api", Clock()).sign_access_token(
+        {"sub": "u1"}
+    )
     status, _, _ = await _get(
         f"{platform.http}/trading/paper/positions", headers={"Authorization": f"Bearer {forged}"}
     )

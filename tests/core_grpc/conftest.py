@@ -35,9 +35,14 @@ class Running:
 async def start(servicer: object, *, max_deadline_s: float = 60.0) -> Running:
     clock = Clock()
     keys = KeyStore.ephemeral("https://trading.test", "trading-api", clock)
-    interceptor = ChassisInterceptor(Authenticator(keys, None), MemoryKeyValue(clock), max_deadline_s=max_deadline_s)
+    interceptor = ChassisInterceptor(
+        Authenticator(keys, None), MemoryKeyValue(clock), max_deadline_s=max_deadline_s
+    )
     server, port = await create_server(
-        "127.0.0.1:0", [(pb_grpc.add_PlatformServiceServicer_to_server, servicer)], [SERVICE], interceptors=[interceptor]
+        "127.0.0.1:0",
+        [(pb_grpc.add_PlatformServiceServicer_to_server, servicer)],
+        [SERVICE],
+        interceptors=[interceptor],
     )
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
     return Running(server, channel, pb_grpc.PlatformServiceStub(channel), keys)

@@ -58,13 +58,17 @@ async def test_token_signed_by_another_key_is_refused(platform: Running) -> None
 
 
 async def test_bad_token_on_public_rpc_is_treated_as_anonymous(platform: Running) -> None:
-    reply = await platform.stub.GetServerInfo(pb.GetServerInfoRequest(), metadata=(("authorization", "Bearer x.y.z"),))
+    reply = await platform.stub.GetServerInfo(
+        pb.GetServerInfoRequest(), metadata=(("authorization", "Bearer x.y.z"),)
+    )
     assert reply.version
 
 
 async def test_invalid_input_gets_field_violations(platform: Running) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as err:
-        async for _ in platform.stub.StreamHeartbeats(pb.StreamHeartbeatsRequest(count=0), metadata=platform.token()):
+        async for _ in platform.stub.StreamHeartbeats(
+            pb.StreamHeartbeatsRequest(count=0), metadata=platform.token()
+        ):
             pass
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     status = details_of(err.value)
@@ -82,7 +86,7 @@ class FailingPlatform(PlatformServicer):
         self.failure = failure
         self.delay_s = delay_s
 
-    async def GetServerInfo(self, request, context):  # noqa: ANN001, ANN201
+    async def GetServerInfo(self, request, context):
         if self.delay_s:
             await asyncio.sleep(self.delay_s)
         if self.failure:
@@ -94,7 +98,9 @@ async def _call_failing(servicer: FailingPlatform, **kwargs: float) -> grpc.aio.
     running = await start(servicer, **kwargs)
     try:
         with pytest.raises(grpc.aio.AioRpcError) as err:
-            await running.stub.GetServerInfo(pb.GetServerInfoRequest(), metadata=(("x-request-id", "req-42"),))
+            await running.stub.GetServerInfo(
+                pb.GetServerInfoRequest(), metadata=(("x-request-id", "req-42"),)
+            )
         return err.value
     finally:
         await running.channel.close()
@@ -137,7 +143,7 @@ async def test_health_and_reflection_are_served(platform: Running) -> None:
     assert reply.status == health_pb2.HealthCheckResponse.SERVING
     refl = reflection_pb2_grpc.ServerReflectionStub(platform.channel)
 
-    async def ask():  # noqa: ANN202
+    async def ask():
         yield reflection_pb2.ServerReflectionRequest(list_services="")
 
     names = set()

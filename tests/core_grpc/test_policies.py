@@ -52,7 +52,9 @@ def test_method_unknown_to_the_contracts_has_a_denying_rule() -> None:
 def test_rules_are_read_from_the_access_option() -> None:
     assert access.rule_for("/trading.platform.v1.PlatformService/GetServerInfo").audience == access.PUBLIC
     stream = access.rule_for("/trading.platform.v1.PlatformService/StreamHeartbeats")
-    assert stream.audience == access.USER and stream.server_streaming and stream.idempotent
+    assert stream.audience == access.USER
+    assert stream.server_streaming
+    assert stream.idempotent
 
 
 async def test_free_plan_gets_three_ml_calls_a_day_then_retry_after() -> None:
@@ -62,7 +64,8 @@ async def test_free_plan_gets_three_ml_calls_a_day_then_retry_after() -> None:
         await charge(kv, "ml", USER, "ipv4:127.0.0.1:5000")
     with pytest.raises(ResourceExhausted) as err:
         await charge(kv, "ml", USER, "ipv4:127.0.0.1:5000")
-    assert err.value.retry_after_s and 0 < err.value.retry_after_s <= 86_400
+    assert err.value.retry_after_s is not None
+    assert 0 < err.value.retry_after_s <= 86_400
     assert err.value.reason == "QUOTA_EXCEEDED"
 
 

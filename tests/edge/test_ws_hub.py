@@ -51,7 +51,7 @@ async def test_token_in_the_subprotocol_header_signs_the_socket_in(
         ready = await ws.receive_json(timeout=5)
         assert ws.protocol == "trading.v1"
     assert ready["type"] == "ready"
-    assert ready["userId"] == "u1"
+    assert ready["user_id"] == "u1"
 
 
 async def test_token_in_the_first_message_signs_the_socket_in(
@@ -60,7 +60,7 @@ async def test_token_in_the_first_message_signs_the_socket_in(
     client = await make_edge(grpc_port)
     async with await connect(client) as ws:
         await ws.send_json({"type": "auth", "token": user_token})
-        assert (await ws.receive_json(timeout=5))["userId"] == "u1"
+        assert (await ws.receive_json(timeout=5))["user_id"] == "u1"
 
 
 async def test_socket_without_a_valid_token_is_closed_4401(make_edge, grpc_port: int) -> None:
@@ -94,7 +94,7 @@ async def test_bus_events_reach_subscribers_as_json(
         await bus.publish("ticker:EURUSD", price_event("EURUSD"))
         frame = await ws.receive_json(timeout=5)
     assert frame["channel"] == "ticker:EURUSD"
-    assert frame["event"]["priceUpdate"]["symbol"] == "EURUSD"
+    assert frame["event"]["price_update"]["symbol"] == "EURUSD"
     assert frame["event"]["type"] == "price_update"
 
 

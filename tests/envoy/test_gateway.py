@@ -44,7 +44,7 @@ async def test_public_rest_route_is_transcoded_to_json_without_a_token(gateway: 
     assert status == 200
     assert headers["Content-Type"] == "application/json"
     info = json.loads(body)
-    assert info["runMode"] == "test"
+    assert info["run_mode"] == "test"
     assert "trading.education.v1.EducationService" in info["services"]
 
 
@@ -55,7 +55,7 @@ async def test_path_variable_reaches_the_service_and_zero_values_are_printed(
     assert status == 200
     course = json.loads(body)["course"]
     assert course["slug"] == "forex-basics"
-    assert course["lessonCount"] == 0  # always_print_primitive_fields
+    assert course["lesson_count"] == 0  # always_print_primitive_fields
     assert course["enrolled"] is False
 
 
@@ -99,7 +99,7 @@ async def test_server_stream_is_transcoded_to_newline_delimited_json(gateway: Ga
 async def test_unknown_query_parameter_is_ignored(gateway: Gateway) -> None:
     status, _, body = await get(gateway, "/platform/info?_=1700000000")
     assert status == 200
-    assert json.loads(body)["runMode"] == "test"
+    assert json.loads(body)["run_mode"] == "test"
 
 
 # tokens at the door
@@ -240,7 +240,7 @@ async def test_websocket_through_envoy_delivers_the_users_events(
         await bus.publish("user:u1:trades", event.SerializeToString())
         frame = await ws.receive_json(timeout=5)
     assert frame["channel"] == "user:u1:trades"
-    assert frame["event"]["tradeExecuted"]["tradeId"] == "t1"
+    assert frame["event"]["trade_executed"]["trade_id"] == "t1"
 
 
 async def test_rate_limit_answers_429_status_json(
