@@ -15,7 +15,7 @@ from core.service import ServiceSpec
 SPECS = [s for s in __import__("app.registry", fromlist=["load_specs"]).load_specs() if s.migrations]
 
 
-def _engine(url: str, schemas: list[str]):  # noqa: ANN202
+def _engine(url: str, schemas: list[str]):
     sync = migrations.sync_url(url)
     engine = create_engine(sync)
     if sync.get_backend_name() == "sqlite":
@@ -24,7 +24,7 @@ def _engine(url: str, schemas: list[str]):  # noqa: ANN202
         directory = sqlite_dir_of(url)
 
         @event.listens_for(engine, "connect")
-        def _attach(dbapi_conn, _record) -> None:  # noqa: ANN001
+        def _attach(dbapi_conn, _record) -> None:
             attach_sqlite_schemas(dbapi_conn, directory, schemas)
 
     return engine
@@ -56,14 +56,14 @@ def _drift(url: str, spec: ServiceSpec) -> list:
             )
             diffs = []
             for md in spec.metadata:
-                diffs += [
-                    d
-                    for d in compare_metadata(ctx, md)
-                    if not (isinstance(d, tuple) and d[0] == "remove_table" and d[1].name == migrations.VERSION_TABLE)
-                ]
+                diffs += [d for d in compare_metadata(ctx, md) if not _is_version_table(d)]
             return diffs
     finally:
         engine.dispose()
+
+
+def _is_version_table(diff: object) -> bool:
+    return isinstance(diff, tuple) and diff[0] == "remove_table" and diff[1].name == migrations.VERSION_TABLE
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=[s.name for s in SPECS])
