@@ -9,6 +9,7 @@ in one wrapper, built once per method and cached, keeps the per-call cost low.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import logging
 import math
@@ -99,22 +100,30 @@ class ChassisInterceptor(grpc.aio.ServerInterceptor):
             validate(request)
         return set_principal(principal), current_bearer.set(bearer)
 
+    @contextlib.asynccontextmanager
+    async def _guard(
+        self, rule: AccessRule, request: Any, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[None]:
+        """One call's frame: request id, admission (auth, role, quota, validation) and the
+        principal for the handler; any failure put on the wire as a status; metrics and log."""
+        started, rid_token = self._start(context)
+        code = "OK"
+        try:
+            tokens = await self._admit(rule, request, context)
+            try:
+                yield
+            finally:
+                _reset(tokens)
+        except BaseException as exc:
+            code = code_name(exc)
+            await self._fail(rule, context, exc)
+        finally:
+            self._finish(rule, started, code, rid_token)
+
     def _unary(self, rule: AccessRule, behavior: Callable) -> Callable:
         async def call(request: Any, context: grpc.aio.ServicerContext) -> Any:
-            started, rid_token = self._start(context)
-            code = "OK"
-            try:
-                tokens = await self._admit(rule, request, context)
-                try:
-                    async with asyncio.timeout(self._cap(context)):
-                        return await behavior(request, context)
-                finally:
-                    _reset(tokens)
-            except BaseException as exc:
-                code = code_name(exc)
-                await self._fail(rule, context, exc)
-            finally:
-                self._finish(rule, started, code, rid_token)
+            async with self._guard(rule, request, context), asyncio.timeout(self._cap(context)):
+                return await behavior(request, context)
 
         return call
 
@@ -122,43 +131,21 @@ class ChassisInterceptor(grpc.aio.ServerInterceptor):
         """Server-streaming and bidirectional calls (for the latter `request` is the iterator)."""
 
         async def call(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
-            started, rid_token = self._start(context)
-            code = "OK"
-            try:
-                single = request if isinstance(request, Message) else None
-                tokens = await self._admit(rule, single, context)
-                try:
-                    result = behavior(request, context)
-                    if inspect.isasyncgen(result):
-                        async for item in result:
-                            yield item
-                    else:
-                        await result
-                finally:
-                    _reset(tokens)
-            except BaseException as exc:
-                code = code_name(exc)
-                await self._fail(rule, context, exc)
-            finally:
-                self._finish(rule, started, code, rid_token)
+            single = request if isinstance(request, Message) else None
+            async with self._guard(rule, single, context):
+                result = behavior(request, context)
+                if inspect.isasyncgen(result):
+                    async for item in result:
+                        yield item
+                else:
+                    await result
 
         return call
 
     def _client_stream(self, rule: AccessRule, behavior: Callable) -> Callable:
         async def call(request_iterator: Any, context: grpc.aio.ServicerContext) -> Any:
-            started, rid_token = self._start(context)
-            code = "OK"
-            try:
-                tokens = await self._admit(rule, None, context)
-                try:
-                    return await behavior(request_iterator, context)
-                finally:
-                    _reset(tokens)
-            except BaseException as exc:
-                code = code_name(exc)
-                await self._fail(rule, context, exc)
-            finally:
-                self._finish(rule, started, code, rid_token)
+            async with self._guard(rule, None, context):
+                return await behavior(request_iterator, context)
 
         return call
 
