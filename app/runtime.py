@@ -36,6 +36,8 @@ def make_context(settings: Settings, clock: Clock | None = None) -> ServiceConte
         settings.jwt_audience,
         clock,
         access_ttl_s=settings.access_token_ttl_s,
+        publish_delay_s=settings.jwt_key_publish_delay_s,
+        overlap_s=settings.jwt_key_overlap_s,
     )
     return ServiceContext(
         settings=settings,

@@ -2,9 +2,13 @@
 
 Keys live as PEM files named `<created unix ms>-<kid>.pem` in one directory (0700, files 0600),
 so every process of a split run reads the same set and no metadata file can disagree with the
-keys. The newest key signs. A key replaced by a newer one keeps verifying (and stays in the
-JWKS) for `overlap_s` after its replacement was created, long enough for tokens it signed to
-expire and for JWKS caches to refresh.
+keys. A key's life follows from its creation time alone:
+
+- published: from creation it is in the JWKS and verifies;
+- signing: from `publish_delay_s` after creation (longer than Envoy caches the JWKS), so no
+  verifier meets a `kid` it has not fetched yet; the very first key signs at once;
+- retired: `overlap_s` after its successor started signing (longer than an access token lives),
+  it leaves the JWKS and stops verifying.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +87,7 @@ class KeyStore:
         *,
         access_ttl_s: int = 900,
         overlap_s: int = 3600,
+        publish_delay_s: int = 90,
         leeway_s: int = 5,
     ) -> None:
         self.directory = directory
@@ -91,6 +96,7 @@ class KeyStore:
         self.clock = clock
         self.access_ttl_s = access_ttl_s
         self.overlap_s = overlap_s
+        self.publish_delay_s = publish_delay_s
         self.leeway_s = leeway_s
         self._keys: list[SigningKey] = []  # oldest first
         self._lock = threading.Lock()
@@ -139,25 +145,42 @@ class KeyStore:
         self._keys.append(key)
         return key
 
+    def _signs_from(self, index: int) -> datetime:
+        """When key `index` (oldest first) starts signing: at once for the first key ever."""
+        key = self._keys[index]
+        return key.created if index == 0 else key.created + timedelta(seconds=self.publish_delay_s)
+
     def active(self) -> SigningKey:
-        """The key that signs new tokens; generated on first use."""
+        """The key that signs new tokens now: the newest one published long enough; generated on
+        first use."""
         with self._lock:
             if not self._keys:
                 self._new_key()
-            return self._keys[-1]
+            now = self.clock.now()
+            for i in range(len(self._keys) - 1, 0, -1):
+                if self._signs_from(i) <= now:
+                    return self._keys[i]
+            return self._keys[0]
 
     def rotate(self) -> SigningKey:
-        """Start signing with a new key; the previous ones keep verifying for the overlap window."""
+        """Publish a new key now; it signs once `publish_delay_s` has passed (until then the
+        current key goes on signing), and the current key keeps verifying for `overlap_s` after
+        that."""
         with self._lock:
+            if not self._keys:
+                self._new_key()  # the first key signs at once; the rotation replaces it
             return self._new_key()
 
     def _verifying_keys(self) -> list[SigningKey]:
+        """Published keys not yet retired (pending ones included: they are in the JWKS)."""
         now = self.clock.now()
-        keys = self._keys
         live = []
-        for i, key in enumerate(keys):
-            successor = keys[i + 1] if i + 1 < len(keys) else None
-            if successor is None or (now - successor.created).total_seconds() <= self.overlap_s:
+        for i, key in enumerate(self._keys):
+            if i + 1 == len(self._keys):
+                live.append(key)
+                continue
+            retires = self._signs_from(i + 1) + timedelta(seconds=self.overlap_s)
+            if now <= retires:
                 live.append(key)
         return live
 

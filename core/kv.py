@@ -168,10 +168,12 @@ def _ms(seconds: float) -> int:
 class RedisKeyValue:
     """KeyValue on Redis; `namespace` prefixes every key (`<namespace>:<key>`)."""
 
-    def __init__(self, url: str, namespace: str = "") -> None:
-        from redis.asyncio import Redis
+    def __init__(self, url: str, namespace: str = "", max_connections: int = 64) -> None:
+        from redis.asyncio import BlockingConnectionPool, Redis
 
-        self._redis: Any = Redis.from_url(url)
+        # Bounded and blocking: a burst of calls waits for a connection rather than opening one each.
+        pool = BlockingConnectionPool.from_url(url, max_connections=max_connections, timeout=10)
+        self._redis: Any = Redis(connection_pool=pool)
         self._prefix = f"{namespace}:" if namespace else ""
         self._incr = self._redis.register_script(_INCR)
         self._incr_window = self._redis.register_script(_INCR_WINDOW)

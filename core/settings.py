@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     jwt_audience: str = "trading-api"
     access_token_ttl_s: int = 900
     refresh_token_ttl_s: int = 7 * 24 * 3600
+    # Key rotation: a new signing key is in the JWKS this long before it signs (more than Envoy's
+    # 60 s JWKS cache), and a replaced key keeps verifying this long after its successor signs.
+    # Every process must agree, so these are platform settings.
+    jwt_key_publish_delay_s: int = 90
+    jwt_key_overlap_s: int = 3600
     internal_api_key: SecretStr | None = None
     service_addresses: dict[str, str] = {}
     default_deadline_s: float = 5.0

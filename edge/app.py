@@ -41,7 +41,8 @@ def create_app(
     app[HUB] = hub
 
     async def jwks(request: web.Request) -> web.Response:
-        return web.json_response(keys.jwks(), headers={"Cache-Control": "public, max-age=300"})
+        # Cached for less than the key publish delay (90 s), so a new key is seen before it signs.
+        return web.json_response(keys.jwks(), headers={"Cache-Control": "public, max-age=60"})
 
     async def health(request: web.Request) -> web.Response:
         healthy, body = await health_report(grpc_channel_factory, bus, services, gpu_probe)

@@ -19,7 +19,7 @@ from core.errors import FailedPrecondition, InvalidArgument, NotFound, Unauthent
 from svc_auth import two_factor
 from svc_auth.deps import AuthDeps
 from svc_auth.limits import LoginLimiter
-from svc_auth.mailer import compose
+from svc_auth.mailer import compose, queue
 from svc_auth.models import EmailToken, User
 from svc_auth.passwords import normalise_email
 from svc_auth.tokens import IssuedTokens, digest, issue_tokens, new_id, new_secret, revoke_all
@@ -100,8 +100,8 @@ async def register(
             mail = _verification_mail(deps, user, await _new_email_token(deps, s, user))
         else:
             mail = _already_registered_mail(deps, email)
+        await queue(s, mail, deps.clock)  # sent by the mailer once this commits
         tokens = await issue_tokens(deps, s, user)
-    await deps.mailer.send(mail)
     return user, tokens
 
 
@@ -197,8 +197,7 @@ async def resend_verification(deps: AuthDeps, email: str) -> None:
         )
         if user is None:
             return
-        mail = _verification_mail(deps, user, await _new_email_token(deps, s, user))
-    await deps.mailer.send(mail)
+        await queue(s, _verification_mail(deps, user, await _new_email_token(deps, s, user)), deps.clock)
 
 
 async def get_user(deps: AuthDeps, user_id: str) -> User:

@@ -45,7 +45,6 @@ class AuthSettings(BaseSettings):
     client_ip_header: str = "x-envoy-external-address"
     trusted_proxies: list[str] = ["127.0.0.1", "::1"]
 
-    key_overlap_s: int = 3600
     email_token_ttl_s: int = 48 * 3600
     two_factor_challenge_ttl_s: int = 300
     two_factor_issuer: str = "Trading"

@@ -9,8 +9,11 @@ from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import UtcDateTime, make_base
+from core.outbox import outbox_table
 
 Base: Any = make_base("auth")  # a class made at run time; Any keeps mypy quiet
+# Mail to send, staged in the transaction of the change that causes it (svc_auth.mailer).
+OUTBOX = outbox_table(Base.metadata)
 
 
 class User(Base):
@@ -138,3 +141,12 @@ class ServiceCredential(Base):
     key_prefix: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class SentMail(Base):
+    """A message the mailer has handed over, by its Message-ID: a redelivered one is not sent twice."""
+
+    __tablename__ = "sent_mail"
+
+    message_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from trading.auth.v1 import auth_service_pb2_grpc
 
+from core.outbox import OutboxRelay
 from core.service import BuiltService, ServiceContext
 from svc_auth.config import AuthSettings
 from svc_auth.credentials import DatabaseCredentialVerifier
 from svc_auth.deps import AuthDeps
-from svc_auth.mailer import Mailer, make_mailer
+from svc_auth.mailer import MailDispatcher, Mailer, make_mailer
+from svc_auth.models import OUTBOX
 from svc_auth.oauth import OAuth
 from svc_auth.passwords import Passwords
 from svc_auth.service import AuthServicer
@@ -37,5 +39,11 @@ def make_servicer(deps: AuthDeps) -> AuthServicer:
 
 
 def build_auth(ctx: ServiceContext, settings: AuthSettings | None = None) -> BuiltService:
-    servicer = make_servicer(make_deps(ctx, settings))
-    return BuiltService(servicers=[(auth_service_pb2_grpc.add_AuthServiceServicer_to_server, servicer)])
+    deps = make_deps(ctx, settings)
+    servicer = make_servicer(deps)
+    relay = OutboxRelay(ctx.db, ctx.bus, [OUTBOX], ctx.clock)
+    dispatcher = MailDispatcher(ctx.db, ctx.bus, deps.mailer, ctx.clock)
+    return BuiltService(
+        servicers=[(auth_service_pb2_grpc.add_AuthServiceServicer_to_server, servicer)],
+        background=[relay.run, dispatcher.run],
+    )

@@ -62,6 +62,16 @@ def _drift(url: str, spec: ServiceSpec) -> list:
         engine.dispose()
 
 
+def _drop_schemas(url: str, schemas: list[str]) -> None:
+    if not url.startswith("postgresql"):
+        return
+    engine = _engine(url, schemas)
+    with engine.begin() as conn:
+        for schema in schemas:
+            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    engine.dispose()
+
+
 def _is_version_table(diff: object) -> bool:
     return isinstance(diff, tuple) and diff[0] == "remove_table" and diff[1].name == migrations.VERSION_TABLE
 
@@ -71,6 +81,7 @@ def test_migrations_go_up_down_and_up_matching_the_models(database_url: str, spe
     plan = migrations.spec_of(spec)
     assert plan is not None
     url = database_url
+    _drop_schemas(url, plan.schemas)  # other tests may have created these tables directly
     head = migrations.upgrade(url, plan.name, plan.scripts_dir, plan.schemas)
     assert head in migrations.heads(plan.scripts_dir)
     for md in spec.metadata:

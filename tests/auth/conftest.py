@@ -16,16 +16,18 @@ from trading.auth.v1 import auth_messages_pb2 as m
 from trading.auth.v1 import auth_service_pb2_grpc
 
 from core.auth import Authenticator
+from core.bus import InProcessBus
 from core.clock import TestClock
 from core.interceptor import ChassisInterceptor
 from core.keys import KeyStore
 from core.kv import KeyValue, MemoryKeyValue
+from core.outbox import OutboxRelay
 from core.server import create_server
 from core.settings import Settings
 from svc_auth.config import AuthSettings
 from svc_auth.deps import AuthDeps
-from svc_auth.mailer import FileMailer
-from svc_auth.models import Base
+from svc_auth.mailer import FileMailer, MailDispatcher
+from svc_auth.models import OUTBOX, Base
 from svc_auth.passwords import Passwords
 from svc_auth.wiring import make_servicer
 
@@ -50,10 +52,18 @@ class AuthEnv:
     keys: KeyStore
     mail_dir: Path
     port: int
+    relay: OutboxRelay
+    dispatcher: MailDispatcher
     _read: set[str] = field(default_factory=set)
 
-    def mails(self) -> list[EmailMessage]:
-        """Messages written since the last call, oldest first."""
+    async def deliver(self) -> None:
+        """What the background tasks do: publish the committed outbox, then send the stream."""
+        await self.relay.drain()
+        await self.dispatcher.pump()
+
+    async def mails(self) -> list[EmailMessage]:
+        """Messages sent since the last call, oldest first."""
+        await self.deliver()
         new = sorted(
             (p for p in self.mail_dir.glob("*.eml") if p.name not in self._read),
             key=lambda p: p.stat().st_mtime_ns,
@@ -72,7 +82,7 @@ class AuthEnv:
         self, address: str = "ana@example.com", password: str = PASSWORD
     ) -> m.RegisterResponse:
         reply = await self.register(address, password)
-        token = verification_token(self.mails()[-1])
+        token = verification_token((await self.mails())[-1])
         await self.stub.VerifyEmail(m.VerifyEmailRequest(token=token))
         return reply
 
@@ -109,6 +119,7 @@ async def start_auth(
     auth_settings = settings or cheap_settings()
     platform = Settings(data_dir=tmp_path, jwt_issuer=ISSUER, jwt_audience=AUDIENCE)
     mail_dir = tmp_path / "mail"
+    bus = InProcessBus()
     deps = AuthDeps(
         db=db, keys=keys, kv=kv or MemoryKeyValue(clock), clock=clock, settings=auth_settings,
         platform=platform, passwords=Passwords(auth_settings), mailer=FileMailer(mail_dir),
@@ -122,11 +133,15 @@ async def start_auth(
         interceptors=[interceptor],
     )
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
-    env = AuthEnv(deps, auth_service_pb2_grpc.AuthServiceStub(channel), clock, keys, mail_dir, port)
+    relay = OutboxRelay(db, bus, [OUTBOX], clock)
+    dispatcher = MailDispatcher(db, bus, deps.mailer, clock, consumer="test")
+    stub = auth_service_pb2_grpc.AuthServiceStub(channel)
+    env = AuthEnv(deps, stub, clock, keys, mail_dir, port, relay, dispatcher)
 
     async def stop() -> None:
         await channel.close()
         await server.stop(0)
+        await bus.close()
 
     return env, stop
 

@@ -144,17 +144,63 @@ def test_garbage_is_refused(keys: KeyStore) -> None:
     assert reason(keys, "not-a-jwt") == "TOKEN_MALFORMED"
 
 
-def test_rotation_keeps_old_tokens_valid_for_the_overlap_only(keys: KeyStore, clock: TestClock) -> None:
-    old_token = keys.sign_access_token(CLAIMS)
+def kids(keys: KeyStore) -> set[str]:
+    return {k["kid"] for k in keys.jwks()["keys"]}
+
+
+def signer(token: str) -> str:
+    return jwt.get_unverified_header(token)["kid"]
+
+
+def test_a_rotated_in_key_is_published_at_once_but_signs_only_after_the_publish_delay(
+    keys: KeyStore, clock: TestClock
+) -> None:
     old_kid = keys.active().kid
-    keys.rotate()
-    new_token = keys.sign_access_token(CLAIMS)
-    assert jwt.get_unverified_header(new_token)["kid"] != old_kid
-    assert {k["kid"] for k in keys.jwks()["keys"]} >= {old_kid}
-    keys.verify_access_token(old_token)
-    clock.advance(keys.overlap_s + 1)
-    assert old_kid not in {k["kid"] for k in keys.jwks()["keys"]}
-    assert reason(keys, old_token) == "TOKEN_UNKNOWN_KEY"
+    assert keys.publish_delay_s == 90  # longer than Envoy caches the JWKS (60 s, app/envoy.py)
+    new = keys.rotate()
+    assert kids(keys) == {old_kid, new.kid}  # a verifier that fetches the JWKS now learns it ...
+    clock.advance(keys.publish_delay_s - 1)
+    assert signer(keys.sign_access_token(CLAIMS)) == old_kid  # ... before any token carries it
+    assert keys.active().kid == old_kid
+    clock.advance(1)
+    token = keys.sign_access_token(CLAIMS)
+    assert signer(token) == new.kid
+    assert keys.verify_access_token(token)["sub"] == "u1"
+
+
+def test_a_rotated_out_key_verifies_for_the_overlap_then_leaves_the_jwks(
+    keys: KeyStore, clock: TestClock
+) -> None:
+    old_kid = keys.active().kid
+    new = keys.rotate()
+    clock.advance(keys.publish_delay_s - 1)
+    last_old = keys.sign_access_token(CLAIMS)  # the old key's last token
+    assert signer(last_old) == old_kid
+    clock.advance(1)  # the new key signs from here on; the overlap starts
+    assert signer(keys.sign_access_token(CLAIMS)) == new.kid
+    clock.advance(keys.access_ttl_s - 10)
+    assert keys.verify_access_token(last_old)["sub"] == "u1"
+    clock.advance(keys.overlap_s - keys.access_ttl_s + 10)  # the overlap's last second
+    assert old_kid in kids(keys)
+    assert reason(keys, last_old) == "TOKEN_EXPIRED"  # the key still verifies; the token is old
+    clock.advance(1)
+    assert kids(keys) == {new.kid}
+    assert reason(keys, last_old) == "TOKEN_UNKNOWN_KEY"
+
+
+def test_the_first_key_signs_at_once_and_rotations_in_a_row_take_turns(
+    keys: KeyStore, clock: TestClock
+) -> None:
+    first = keys.active()
+    assert signer(keys.sign_access_token(CLAIMS)) == first.kid
+    second = keys.rotate()
+    clock.advance(30)
+    third = keys.rotate()
+    assert kids(keys) == {first.kid, second.kid, third.kid}
+    clock.advance(keys.publish_delay_s - 30)
+    assert keys.active().kid == second.kid
+    clock.advance(30)
+    assert keys.active().kid == third.kid
 
 
 def test_keys_persist_in_a_private_directory(tmp_path: Path, clock: TestClock) -> None:

@@ -30,7 +30,7 @@ async def test_register_returns_user_and_tokens_and_mails_a_verification_link(au
     assert not reply.user.email_verified
     assert reply.tokens.access_token
     assert reply.tokens.refresh_token
-    [mail] = auth.mails()
+    [mail] = await auth.mails()
     assert mail["To"] == "ana@example.com"
     verified = await auth.stub.VerifyEmail(m.VerifyEmailRequest(token=verification_token(mail)))
     assert verified.user.email_verified
@@ -40,7 +40,7 @@ async def test_register_returns_user_and_tokens_and_mails_a_verification_link(au
 
 async def test_verification_link_works_once(auth: AuthEnv) -> None:
     await auth.register()
-    token = verification_token(auth.mails()[-1])
+    token = verification_token((await auth.mails())[-1])
     await auth.stub.VerifyEmail(m.VerifyEmailRequest(token=token))
     error = await rpc_error(auth.stub.VerifyEmail(m.VerifyEmailRequest(token=token)))
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
@@ -117,7 +117,7 @@ async def test_register_with_a_taken_email_looks_the_same_and_cannot_take_it(aut
     assert again.user.email == owner.user.email
     assert again.tokens.access_token
     assert again.user.id != owner.user.id
-    [notice] = auth.mails()
+    [notice] = await auth.mails()
     assert "already" in notice["Subject"]
     assert "token=" not in notice.get_content()
     login = await auth.login()  # the owner's password still signs the owner in
@@ -128,10 +128,10 @@ async def test_register_with_a_taken_email_looks_the_same_and_cannot_take_it(aut
 
 async def test_resend_verification_answers_the_same_for_unknown_emails(auth: AuthEnv) -> None:
     await auth.register()
-    auth.mails()
+    await auth.mails()
     await auth.stub.ResendVerification(m.ResendVerificationRequest(email="ana@example.com"))
     await auth.stub.ResendVerification(m.ResendVerificationRequest(email="ghost@example.com"))
-    [mail] = auth.mails()
+    [mail] = await auth.mails()
     assert mail["To"] == "ana@example.com"
 
 

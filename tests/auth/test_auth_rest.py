@@ -1,0 +1,123 @@
+"""Sign-up and sign-in over REST through Envoy, against the real svc_auth (as `trading up` runs it):
+register, log in, refresh, GET /auth/me with the access token; a refresh token presented as an
+access token, a spent refresh token and no token at all are refused."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import pytest
+import pytest_asyncio
+
+from app import envoy
+from app.allinone import settings_descriptor, start_edge
+from app.migrate import migrate
+from app.registry import load_spec
+from app.runtime import Runtime, make_context
+from core.settings import Settings
+from tests.envoy.gateway_harness import free_port
+
+pytestmark = [pytest.mark.envoy, pytest.mark.asyncio(loop_scope="module")]
+PASSWORD = "a long passphrase 1"
+
+
+@dataclass
+class Rest:
+    url: str
+    session: aiohttp.ClientSession
+
+    async def send(self, method: str, path: str, body: Any = None, token: str = "") -> tuple[int, Any]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        async with self.session.request(method, self.url + path, json=body, headers=headers) as reply:
+            return reply.status, await reply.json(content_type=None)
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def rest(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Rest]:
+    data_dir = tmp_path_factory.mktemp("auth-rest")
+    settings = Settings(
+        data_dir=data_dir,
+        grpc_host="127.0.0.1",
+        grpc_port=0,
+        edge_port=free_port(),
+        envoy_port=free_port(),
+        envoy_admin_port=free_port(),
+    )
+    specs = [load_spec("auth")]
+    migrate(settings, specs)
+    runtime = Runtime(make_context(settings), specs, "test")
+    await runtime.start("127.0.0.1:0")
+    edge = await start_edge(settings, runtime.ctx, runtime.grpc_services)
+    config = envoy.render_envoy_config(settings, settings_descriptor(), runtime.grpc_services)
+    path = envoy.write_envoy_config(config, data_dir / "envoy.yaml")
+    proxy = await envoy.start_envoy(
+        path, base_id=random.randrange(10_000, 2_000_000), concurrency=1, log_path=data_dir / "envoy.log"
+    )
+    try:
+        await envoy.wait_ready(settings.envoy_admin_port, process=proxy)
+        async with aiohttp.ClientSession() as session:
+            yield Rest(f"http://127.0.0.1:{settings.envoy_port}", session)
+    finally:
+        await envoy.stop_envoy(proxy)
+        await edge.cleanup()
+        await runtime.stop(0)
+
+
+async def test_register_login_refresh_and_me_over_rest(rest: Rest) -> None:
+    status, registered = await rest.send(
+        "POST",
+        "/auth/register",
+        {
+            "email": "Ana@Example.com",
+            "password": PASSWORD,
+            "first_name": "Ana",
+            "last_name": "Ruiz",
+        },
+    )
+    assert status == 200, registered
+    assert registered["user"]["email"] == "ana@example.com"
+    assert set(registered["tokens"]) >= {"access_token", "refresh_token", "token_type", "expires_in"}
+
+    status, login = await rest.send("POST", "/auth/login", {"email": "ana@example.com", "password": PASSWORD})
+    assert status == 200, login
+    assert login["user"]["id"] == registered["user"]["id"]
+    refresh = login["tokens"]["refresh_token"]
+
+    status, renewed = await rest.send("POST", "/auth/refresh", {"refresh_token": refresh})
+    assert status == 200, renewed
+    assert renewed["refresh_token"] != refresh
+
+    status, me = await rest.send("GET", "/auth/me", token=renewed["access_token"])
+    assert status == 200, me
+    assert (me["user"]["id"], me["user"]["first_name"]) == (registered["user"]["id"], "Ana")
+
+
+async def test_tokens_that_are_not_access_tokens_are_refused(rest: Rest) -> None:
+    status, body = await rest.send(
+        "POST",
+        "/auth/register",
+        {
+            "email": "bob@example.com",
+            "password": PASSWORD,
+            "first_name": "Bob",
+            "last_name": "Lee",
+        },
+    )
+    assert status == 200, body
+    refresh = body["tokens"]["refresh_token"]
+
+    status, _ = await rest.send("GET", "/auth/me", token=refresh)  # a refresh token as a bearer
+    assert status == 401
+    status, _ = await rest.send("GET", "/auth/me")
+    assert status == 401
+
+    status, renewed = await rest.send("POST", "/auth/refresh", {"refresh_token": refresh})
+    assert status == 200, renewed
+    status, replay = await rest.send("POST", "/auth/refresh", {"refresh_token": refresh})  # spent
+    assert status == 401, replay
+    status, _ = await rest.send("POST", "/auth/refresh", {"refresh_token": renewed["refresh_token"]})
+    assert status == 401  # the replay revoked the whole family
