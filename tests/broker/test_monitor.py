@@ -32,22 +32,6 @@ async def test_stop_loss_closes_once_under_a_fast_stream(db, broker, make_broker
     assert await outbox_rows(db, f"user:{USER}:positions") == 1
 
 
-async def test_take_profit_closes_a_short_at_the_ask(broker, monitor, prices) -> None:
-    await broker.place_order(USER, OrderRequest("EURUSD", "sell", D(10000), take_profit=D("1.09")))
-    assert await monitor.on_tick(prices.tick("EURUSD", "1.0900", "1.0901")) == 0  # the ask is not there yet
-    assert await monitor.on_tick(prices.tick("EURUSD", "1.0898", "1.0899")) == 1
-    [close] = [t for t in (await broker.execution_reports(USER)).items if t.reason == "take_profit"]
-    assert close.price == D("1.0899")
-    assert close.realized_pnl_minor == 10100
-
-
-async def test_stop_loss_that_gaps_closes_at_the_first_price_after_the_gap(broker, monitor, prices) -> None:
-    await broker.place_order(USER, OrderRequest("EURUSD", "buy", D(10000), stop_loss=D("1.09")))
-    await monitor.on_tick(prices.tick("EURUSD", "1.0800", "1.0801"))
-    [close] = [t for t in (await broker.execution_reports(USER)).items if t.reason == "stop_loss"]
-    assert close.price == D("1.0800")
-
-
 async def test_a_restarted_monitor_picks_up_open_triggers(broker, make_broker, prices, settings) -> None:
     await broker.place_order(USER, OrderRequest("EURUSD", "buy", D(10000), take_profit=D("1.105")))
     await broker.place_order(

@@ -6,7 +6,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from core.errors import FailedPrecondition, InvalidArgument
+from core.errors import FailedPrecondition
 from svc_broker.broker import OrderRequest
 from tests.broker.conftest import USER
 
@@ -44,30 +44,6 @@ async def test_pnl_of_a_non_usd_quote_is_converted_at_the_current_rate(broker, p
     assert (await broker.account_state(USER)).balance_minor == 1_000_000 + 6490
 
 
-async def test_partial_close_keeps_the_average_and_books_its_share(broker, prices) -> None:
-    await trade(broker, "buy", "40000")  # at 1.10010
-    prices.tick("EURUSD", "1.10510", "1.10520")
-    [position] = (await broker.positions(USER)).items
-    assert position.unrealized_pnl_minor == 20000  # (1.10510 - 1.10010) * 40000
-    result = await broker.close_position(USER, position.position_id, D("10000"))
-    assert result.trade.realized_pnl_minor == 5000
-    assert result.trade.reason == "close"
-    assert (result.position.quantity, result.position.entry_price) == (30_000, D("1.10010"))
-    assert result.position.status == "open"
-    full = await broker.close_position(USER, position.position_id)
-    assert full.position.status == "closed"
-    assert full.position.realized_pnl_minor == 20000
-    with pytest.raises(FailedPrecondition):
-        await broker.close_position(USER, position.position_id)
-
-
-async def test_closing_more_than_the_position_is_refused(broker, prices) -> None:
-    await trade(broker, "buy", "10000")
-    [position] = (await broker.positions(USER)).items
-    with pytest.raises(InvalidArgument):
-        await broker.close_position(USER, position.position_id, D("20000"))
-
-
 async def test_margin_uses_the_asset_class_leverage(broker, prices) -> None:
     await trade(broker, "buy", "30000")  # 30000 * 1.1001 / 30 = 1100.10 USD
     await trade(broker, "buy", "0.1", "BTCUSD")  # 0.1 * 50010 / 2 = 2500.50 USD
@@ -85,20 +61,6 @@ async def test_reducing_a_position_needs_no_free_margin(broker, prices) -> None:
     assert order.status == "filled"
 
 
-async def test_sl_and_tp_can_be_set_and_removed_on_a_position(broker, prices) -> None:
-    await trade(broker, "buy", "10000")
-    [position] = (await broker.positions(USER)).items
-    changed = await broker.modify_position(
-        USER, position.position_id, stop_loss=D("1.09"), take_profit=D("1.2")
-    )
-    assert (changed.stop_loss, changed.take_profit) == (D("1.09"), D("1.2"))
-    with pytest.raises(InvalidArgument):
-        await broker.modify_position(USER, position.position_id, stop_loss=D("1.15"))
-    removed = await broker.modify_position(USER, position.position_id, stop_loss=None)
-    assert removed.stop_loss is None
-    assert removed.take_profit == D("1.2")
-
-
 async def test_reset_restores_the_initial_balance_and_clears_everything(broker, prices) -> None:
     await trade(broker, "buy", "10000")
     prices.tick("EURUSD", "1.2", "1.2001")
@@ -108,12 +70,3 @@ async def test_reset_restores_the_initial_balance_and_clears_everything(broker, 
     assert account.reset_at is not None
     assert (await broker.positions(USER, status="closed")).items == []
     assert (await broker.execution_reports(USER)).items == []
-
-
-async def test_another_users_position_is_not_found(broker, prices) -> None:
-    from core.errors import NotFound
-
-    await trade(broker, "buy", "10000")
-    [position] = (await broker.positions(USER)).items
-    with pytest.raises(NotFound):
-        await broker.close_position("someone-else", position.position_id)
