@@ -13,7 +13,7 @@ from core.service import BuiltService, ServiceContext, ServiceSpec
 from svc_broker.config import BrokerSettings
 from svc_broker.investment_service import InvestmentServicer
 from svc_broker.market import DEFAULT_SYMBOLS, QuoteBook, StaticSymbolCatalog
-from svc_broker.market_feed import follow_tickers, load_symbols
+from svc_broker.market_feed import follow_tickers, keep_symbols
 from svc_broker.models import OUTBOX, Base
 from svc_broker.monitor import PriceMonitor
 from svc_broker.paper import PaperBroker
@@ -28,8 +28,12 @@ async def build(ctx: ServiceContext) -> BuiltService:
     monitor = PriceMonitor(broker, settings)
     relay = OutboxRelay(ctx.db, ctx.bus, [OUTBOX], ctx.clock)
 
+    market = ctx.clients.stub(market_service_pb2_grpc.MarketServiceStub, "market")
+
+    async def watch_symbols() -> None:
+        await keep_symbols(market, catalog)
+
     async def watch_prices() -> None:
-        await load_symbols(ctx.clients.stub(market_service_pb2_grpc.MarketServiceStub, "market"), catalog)
         await follow_tickers(ctx.bus, book, monitor)
 
     return BuiltService(
@@ -37,7 +41,7 @@ async def build(ctx: ServiceContext) -> BuiltService:
             (broker_service_pb2_grpc.add_PaperTradingServiceServicer_to_server, PaperTradingServicer(broker)),
             (investment_service_pb2_grpc.add_InvestmentServiceServicer_to_server, InvestmentServicer()),
         ],
-        background=[watch_prices, monitor.run_sweeps, relay.run],
+        background=[watch_symbols, watch_prices, monitor.run_sweeps, relay.run],
     )
 
 

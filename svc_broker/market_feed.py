@@ -1,8 +1,9 @@
 """Filling the broker's PriceSource and SymbolCatalog from svc_market in a running service:
-the symbol list over gRPC at start, quotes from `ticker:{symbol}` price_update events on the bus."""
+the symbol list over gRPC (retried until market answers, then refreshed), quotes from `ticker:{symbol}` price_update events on the bus."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC
 from decimal import Decimal
@@ -48,17 +49,29 @@ def spec_from_market(info: Any, fallback: SymbolSpec | None = None) -> SymbolSpe
     )
 
 
-async def load_symbols(market_stub: Any, catalog: StaticSymbolCatalog) -> None:
-    """Replace the catalog with svc_market's symbols; keep the built-in ones if it cannot answer."""
+async def load_symbols(market_stub: Any, catalog: StaticSymbolCatalog) -> bool:
+    """Replace the catalog with svc_market's symbols; keep the built-in ones if it cannot answer.
+    Returns whether market answered."""
     try:
         reply = await market_stub.ListSymbols(mpb.ListSymbolsRequest())
     except Exception as exc:  # svc_market down or not deployed: trade the built-in symbols
         log.warning("could not read symbols from market (%s); using the built-in list", exc)
-        return
+        return False
     builtin = {s.symbol: s for s in DEFAULT_SYMBOLS}
     specs = [spec_from_market(info, builtin.get(info.symbol.upper())) for info in reply.symbols]
     if specs:
         catalog.replace(specs)
+    return True
+
+
+async def keep_symbols(
+    market_stub: Any, catalog: StaticSymbolCatalog, *, retry_s: float = 5.0, refresh_s: float = 3600.0
+) -> None:
+    """Load market's symbols, retrying until market answers (in a split run it may start later),
+    then refresh them now and then (new listings, changed lot limits)."""
+    while True:
+        answered = await load_symbols(market_stub, catalog)
+        await asyncio.sleep(refresh_s if answered else retry_s)
 
 
 def quote_from_event(data: bytes) -> Quote | None:

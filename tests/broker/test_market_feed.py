@@ -26,7 +26,7 @@ from core.server import create_server
 from svc_broker.broker import OrderRequest
 from svc_broker.config import BrokerSettings
 from svc_broker.market import DEFAULT_SYMBOLS, QuoteBook, StaticSymbolCatalog
-from svc_broker.market_feed import follow_tickers, load_symbols
+from svc_broker.market_feed import follow_tickers, keep_symbols, load_symbols
 from svc_broker.models import Base as BrokerBase
 from svc_broker.monitor import PriceMonitor
 from svc_broker.paper import PaperBroker
@@ -36,6 +36,7 @@ from svc_market.demo_data import seed_demo_data
 from svc_market.models import Base as MarketBase
 from svc_market.quotes import QuoteBook as MarketQuotes
 from svc_market.service import MarketServicer
+from svc_market.symbols import ensure_catalogue
 
 USER = "feed-user"
 START = datetime(2025, 1, 6, 12, 0, tzinfo=UTC)  # Monday, London session: FX is open
@@ -182,3 +183,40 @@ async def test_the_monitor_closes_a_position_once_when_the_stream_crosses_its_le
 
 async def _has_quote(feed: Feed) -> bool:
     return feed.book.latest("EURUSD") is not None
+
+
+async def test_symbols_are_retried_until_market_answers(tmp_path) -> None:
+    """In a split run the broker may start first: it keeps the built-in list, then takes market's."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    catalog = StaticSymbolCatalog(DEFAULT_SYMBOLS)
+    channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+    keeper = asyncio.create_task(
+        keep_symbols(market_service_pb2_grpc.MarketServiceStub(channel), catalog, retry_s=0.05)
+    )
+    db = Database(f"sqlite+aiosqlite:///{tmp_path}/db/main.sqlite")
+    await db.create_all([MarketBase.metadata])
+    await ensure_catalogue(db)
+    market = make_market(db, TestClock(START), MarketSettings(polygon_api_key=None), None)
+    try:
+        await asyncio.sleep(0.2)  # market is not up: a few refused tries
+        assert catalog.get("AAPL") is None
+        server, _ = await create_server(
+            f"127.0.0.1:{port}",
+            [(market_service_pb2_grpc.add_MarketServiceServicer_to_server, MarketServicer(market))],
+            ["trading.market.v1.MarketService"],
+        )
+
+        async def has_market_symbols() -> bool:
+            return catalog.get("AAPL") is not None
+
+        await until(has_market_symbols, "the broker took market's symbol list")
+        await server.stop(0)
+    finally:
+        keeper.cancel()
+        await asyncio.gather(keeper, return_exceptions=True)
+        await channel.close()
+        await db.dispose()
