@@ -71,8 +71,9 @@ class ClientFactory:
         return b
 
     def stub(self, stub_cls: type, service: str) -> GuardedStub:
-        """A stub of `stub_cls` to `service` ("market", "auth", ...)."""
-        return GuardedStub(stub_cls(self.channel(service)), self, service)
+        """A stub of `stub_cls` to `service` ("market", "auth", ...). The channel opens on first
+        use, so a stub made while services are being built reaches the address finally bound."""
+        return GuardedStub(stub_cls, self, service)
 
     def metadata(self, *, as_user: bool) -> list[tuple[str, str]]:
         md = []
@@ -94,12 +95,17 @@ class ClientFactory:
 class GuardedStub:
     """Calls `stub.Method(request, timeout=..., as_user=...)` with the chassis' policies."""
 
-    def __init__(self, stub: Any, factory: ClientFactory, service: str) -> None:
-        self._stub = stub
+    def __init__(self, stub_cls: type, factory: ClientFactory, service: str) -> None:
+        self._stub_cls = stub_cls
+        self._stub: Any = None
         self._factory = factory
         self._service = service
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if self._stub is None:
+            self._stub = self._stub_cls(self._factory.channel(self._service))
         callable_ = getattr(self._stub, name)
         method = callable_._method.decode() if isinstance(callable_._method, bytes) else callable_._method
         rule = access.rule_for(method)

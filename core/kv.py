@@ -172,7 +172,7 @@ class RedisKeyValue:
         from redis.asyncio import BlockingConnectionPool, Redis
 
         # Bounded and blocking: a burst of calls waits for a connection rather than opening one each.
-        pool = BlockingConnectionPool.from_url(url, max_connections=max_connections, timeout=10)
+        pool: Any = BlockingConnectionPool.from_url(url, max_connections=max_connections, timeout=10)
         self._redis: Any = Redis(connection_pool=pool)
         self._prefix = f"{namespace}:" if namespace else ""
         self._incr = self._redis.register_script(_INCR)

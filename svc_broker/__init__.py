@@ -13,7 +13,7 @@ from core.service import BuiltService, ServiceContext, ServiceSpec
 from svc_broker.config import BrokerSettings
 from svc_broker.investment_service import InvestmentServicer
 from svc_broker.market import DEFAULT_SYMBOLS, QuoteBook, StaticSymbolCatalog
-from svc_broker.market_feed import follow_tickers, keep_symbols
+from svc_broker.market_feed import follow_tickers, keep_symbols, load_symbols
 from svc_broker.models import OUTBOX, Base
 from svc_broker.monitor import PriceMonitor
 from svc_broker.paper import PaperBroker
@@ -34,6 +34,7 @@ async def build(ctx: ServiceContext) -> BuiltService:
         await keep_symbols(market, catalog)
 
     async def watch_prices() -> None:
+        await load_symbols(market, catalog)  # market's limits apply before the first fill
         await follow_tickers(ctx.bus, book, monitor)
 
     return BuiltService(

@@ -1,5 +1,6 @@
 """Filling the broker's PriceSource and SymbolCatalog from svc_market in a running service:
-the symbol list over gRPC (retried until market answers, then refreshed), quotes from `ticker:{symbol}` price_update events on the bus."""
+the symbol list over gRPC (retried until market answers, then refreshed), quotes from
+`ticker:{symbol}` price_update events on the bus."""
 
 from __future__ import annotations
 

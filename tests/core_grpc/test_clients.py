@@ -146,3 +146,16 @@ async def test_service_key_travels_by_default_and_the_users_token_when_asked() -
     assert "authorization" not in as_service
     assert as_user["authorization"] == "Bearer user-token"
     assert "x-api-key" not in as_user
+
+
+async def test_stub_made_before_the_server_binds_reaches_the_bound_port() -> None:
+    settings = Settings(grpc_port=0)
+    clients = ClientFactory(settings, Clock())
+    stub = clients.stub(pb_grpc.PlatformServiceStub, "platform")  # as a service's build() does
+    server, port = await serve((pb_grpc.add_PlatformServiceServicer_to_server, FlakyPlatform()))
+    settings.grpc_port = port  # what the runtime does once the server is bound
+    try:
+        assert (await stub.GetServerInfo(pb.GetServerInfoRequest())).version
+    finally:
+        await clients.close()
+        await server.stop(0)
