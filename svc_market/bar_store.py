@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from quant.bars import Bars
+from quant.bars import Bars, resample
+from svc_market import rollups
 from svc_market.models import Bar, Series
 
 BATCH_ROWS = 10_000
@@ -55,21 +55,56 @@ async def upsert_bars(
     bars: Bars,
     source: str,
     batch_rows: int = BATCH_ROWS,
+    daily_anchor_s: int = 0,
 ) -> int:
     """Insert or replace bars by (symbol, resolution, ts) in batches; returns the rows written.
 
-    Runs inside the caller's transaction, so a failure leaves nothing behind. Call
-    ``refresh_series`` once afterwards.
+    The series' roll-ups (svc_market/rollups.py) are brought up to date in the same transaction,
+    the caller's, so a failure leaves nothing behind. Call ``refresh_series`` once
+    afterwards. ``daily_anchor_s`` is the daily anchor whose roll-up the series should have.
     """
+    if len(bars) == 0:
+        return 0
+    registered = await rollups.registered_kinds(session, symbol_id, resolution_s)
+    new_kinds = rollups.wanted_kinds(resolution_s, daily_anchor_s) - registered
+    kinds, rebuild = registered | new_kinds, set()
+    merged = bars
+    if kinds:
+        # the touched buckets may hold stored bars too: read them before the write replaces any
+        start, end = rollups.covering(int(bars.ts[0]), int(bars.ts[-1]), kinds)
+        merged = rollups.merge(await load_bars(session, symbol_id, resolution_s, start, end), bars)
+        if new_kinds and await _has_bars_outside(session, symbol_id, resolution_s, start, end):
+            kinds, rebuild = registered, new_kinds  # these need the whole series: built after
     stmt = _insert(session)(Bar)
     stmt = stmt.on_conflict_do_update(
         index_elements=["symbol_id", "resolution_s", "ts"],
         set_={name: getattr(stmt.excluded, name) for name in _BAR_COLUMNS},
     )
     rows = list(_rows(symbol_id, resolution_s, bars, source))
-    for start in range(0, len(rows), batch_rows):
-        await session.execute(stmt, rows[start : start + batch_rows])
+    for offset in range(0, len(rows), batch_rows):
+        await session.execute(stmt, rows[offset : offset + batch_rows])
+    for kind in sorted(kinds):
+        first, stop = rollups.covering(int(bars.ts[0]), int(bars.ts[-1]), {kind})
+        candles = resample(rollups.within(merged, first, stop), *kind)
+        await rollups.store_rollup(session, symbol_id, resolution_s, kind, candles)
+    await rollups.register(session, symbol_id, resolution_s, kinds - registered)
+    await rollups.build_all(session, symbol_id, resolution_s, rebuild)
     return len(rows)
+
+
+async def _has_bars_outside(
+    session: AsyncSession, symbol_id: int, resolution_s: int, start: int, end: int
+) -> bool:
+    found = await session.execute(
+        select(Bar.ts)
+        .where(
+            Bar.symbol_id == symbol_id,
+            Bar.resolution_s == resolution_s,
+            (Bar.ts < start) | (Bar.ts >= end),
+        )
+        .limit(1)
+    )
+    return found.first() is not None
 
 
 async def refresh_series(
@@ -118,26 +153,18 @@ async def series_of(session: AsyncSession, symbol_id: int) -> list[SeriesInfo]:
 
 
 async def load_bars(
-    session: AsyncSession, symbol_id: int, resolution_s: int, start_ts: int | None, end_ts: int
+    session: AsyncSession, symbol_id: int, resolution_s: int, start_ts: int | None, end_ts: int | None
 ) -> Bars:
-    """Bars with start_ts <= ts < end_ts, oldest first (one primary-key range scan)."""
+    """Bars with start_ts <= ts < end_ts (None: unbounded), oldest first (one primary-key range scan)."""
     stmt = select(Bar.ts, Bar.open, Bar.high, Bar.low, Bar.close, Bar.volume).where(
-        Bar.symbol_id == symbol_id, Bar.resolution_s == resolution_s, Bar.ts < end_ts
+        Bar.symbol_id == symbol_id, Bar.resolution_s == resolution_s
     )
     if start_ts is not None:
         stmt = stmt.where(Bar.ts >= start_ts)
+    if end_ts is not None:
+        stmt = stmt.where(Bar.ts < end_ts)
     rows = (await session.execute(stmt.order_by(Bar.ts))).all()
-    if not rows:
-        return Bars.empty()
-    table = np.array(rows, dtype=np.float64)
-    return Bars(
-        ts=table[:, 0].astype(np.int64),
-        open=table[:, 1],
-        high=table[:, 2],
-        low=table[:, 3],
-        close=table[:, 4],
-        volume=table[:, 5],
-    )
+    return rollups.bars_from_rows(rows)
 
 
 async def last_bars(

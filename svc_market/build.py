@@ -7,12 +7,14 @@ from trading.market.v1 import market_service_pb2_grpc as rpc
 from core.clock import Clock
 from core.db import Database
 from core.service import BackgroundTask, BuiltService, ServiceContext
+from quant.bars import daily_anchor
 from svc_market.breaker import CircuitBreaker
 from svc_market.config import MarketSettings
 from svc_market.demo_data import seed_demo_data
 from svc_market.market import Market
 from svc_market.polygon import PolygonBars, RateLimited
 from svc_market.quotes import QuoteBook
+from svc_market.rollups import ensure_rollups
 from svc_market.stream import PriceHub, Publisher
 from svc_market.symbols import ensure_catalogue
 from svc_market.sync import SyncJobs
@@ -44,7 +46,14 @@ async def bootstrap(ctx: ServiceContext) -> None:
     settings = MarketSettings()
     if not settings.polygon_enabled and settings.demo_days > 0:
         await ensure_catalogue(ctx.db)
-        await seed_demo_data(ctx.db, ctx.clock, settings.demo_symbols, settings.demo_days, settings.demo_seed)
+        await seed_demo_data(
+            ctx.db,
+            ctx.clock,
+            settings.demo_symbols,
+            settings.demo_days,
+            settings.demo_seed,
+            daily_anchor(settings.daily_anchor_hour_utc),
+        )
 
 
 async def build(ctx: ServiceContext) -> BuiltService:
@@ -55,6 +64,7 @@ async def build(ctx: ServiceContext) -> BuiltService:
     market = make_market(ctx.db, ctx.clock, settings, ctx.bus)
     await ensure_catalogue(ctx.db)
     await market.sync.recover()
+    await ensure_rollups(ctx.db, market.daily_anchor_s)  # once after the migration or an anchor change
     background: list[BackgroundTask] = []
 
     async def publish_tickers() -> None:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.errors import InvalidArgument, NotFound
 from quant.bars import Bars, anchor_for, bucket_start, resample, timeframe_seconds
 from svc_market.bar_store import SOURCE_SIMULATED, SeriesInfo, load_bars, series_of
+from svc_market.rollups import load_rollup, registered_kinds
 from svc_market.symbols import get_symbol
 
 DEFAULT_LIMIT = 1000
@@ -100,6 +101,13 @@ async def get_candles(
         if not series:
             raise NotFound(f"no bars stored for {symbol.symbol}", reason="NO_DATA")
         return symbol.symbol, Bars.empty(), series
+    if (tf_s, anchor) in await registered_kinds(session, symbol.id, chosen.resolution_s):
+        # a stored roll-up: the candles themselves, newest ``limit`` in one index range scan
+        kind = (tf_s, anchor)
+        stored = await load_rollup(
+            session, symbol.id, chosen.resolution_s, kind, query.start_ts, end_ts, limit
+        )
+        return symbol.symbol, stored, series
     aligned_end = int(bucket_start([end_ts - 1], tf_s, anchor)[0]) + tf_s
     if query.start_ts is None:
         # nothing is stored after the series' last bar: count the window back from there

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 
 from core.db import Database
 from core.settings import Settings
+from quant.bars import daily_anchor
+from svc_market.config import MarketSettings
 from svc_market.importer import ImportRejected, import_bars
 from svc_market.models import Base
 from svc_market.symbols import ensure_catalogue
@@ -28,7 +30,8 @@ async def run_import(args: argparse.Namespace, db: Database) -> int:
     mapping = dict(item.split("=", 1) for item in args.map)
     await ensure_catalogue(db)
     try:
-        report = await import_bars(db, args.symbol, args.file, mapping, args.tz, args.resolution)
+        anchor = daily_anchor(MarketSettings().daily_anchor_hour_utc)
+        report = await import_bars(db, args.symbol, args.file, mapping, args.tz, args.resolution, anchor)
     except ImportRejected as exc:
         print(f"rejected: {exc.message}")
         for error in exc.errors:

@@ -78,7 +78,7 @@ def simulate_bars(spec: SymbolSpec, start: datetime, end: datetime, seed: int) -
 
 
 async def seed_demo_data(
-    db: Database, clock: Clock, symbols: list[str], days: int, seed: int = 20240101
+    db: Database, clock: Clock, symbols: list[str], days: int, seed: int = 20240101, daily_anchor_s: int = 0
 ) -> int:
     """Store ``days`` of simulated bars up to now for each symbol that has no bars yet; returns rows."""
     await ensure_catalogue(db)
@@ -92,6 +92,8 @@ async def seed_demo_data(
             if await series_of(session, row.id):
                 continue
             bars = simulate_bars(spec, start, end, seed + index)
-            written += await upsert_bars(session, row.id, BAR_S, bars, SOURCE_SIMULATED)
+            written += await upsert_bars(
+                session, row.id, BAR_S, bars, SOURCE_SIMULATED, daily_anchor_s=daily_anchor_s
+            )
             await refresh_series(session, row.id, BAR_S, SOURCE_SIMULATED)
     return written

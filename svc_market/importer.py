@@ -177,18 +177,20 @@ async def import_bars(
     mapping: Mapping[str, str] | None = None,
     tz: str = "UTC",
     resolution_s: int | None = None,
+    daily_anchor_s: int = 0,
 ) -> ImportReport:
     """Validate the whole file, then store every bar in one transaction (all or nothing).
 
     ``mapping`` maps our fields (time, open, high, low, close, volume) to the file's columns;
     unmapped fields are found by common names. ``tz`` is the zone of naive time text. The bars'
-    resolution is inferred from the smallest step unless given.
+    resolution is inferred from the smallest step unless given; ``daily_anchor_s`` is the daily anchor
+    whose roll-up the series gets (svc_market/rollups.py).
     """
     frame, first_line = read_table(Path(path))
     resolved = resolve_mapping(list(frame.columns), mapping)
     bars, resolution = validate_frame(frame, resolved, tz, first_line, resolution_s)
     async with db.transaction() as session:
         row = await get_symbol(session, symbol)
-        await upsert_bars(session, row.id, resolution, bars, SOURCE_IMPORT)
+        await upsert_bars(session, row.id, resolution, bars, SOURCE_IMPORT, daily_anchor_s=daily_anchor_s)
         await refresh_series(session, row.id, resolution, SOURCE_IMPORT)
     return ImportReport(row.symbol, resolution, len(bars), int(bars.ts[0]), int(bars.ts[-1]))

@@ -137,3 +137,36 @@ class Series(Base):
     bar_count: Mapped[int] = mapped_column(BigInteger)
     source: Mapped[str] = mapped_column(String(16))
     last_sync_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class RollupBar(Base):
+    """A stored coarse candle: resample(base bars of ``base_s``, ``tf_s``, ``anchor_s``) for one bucket.
+
+    Written in the same transaction as the base bars it comes from (svc_market/rollups.py), so a
+    1,000-candle query at 1 h, 4 h or 1 d reads 1,000 rows instead of every base bar.
+    """
+
+    __tablename__ = "ohlcv_rollup"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    symbol_id: Mapped[int] = mapped_column(ForeignKey(f"{SCHEMA}.symbols.id"), primary_key=True)
+    base_s: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tf_s: Mapped[int] = mapped_column(Integer, primary_key=True)
+    anchor_s: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ts: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    open: Mapped[float] = mapped_column(Float)
+    high: Mapped[float] = mapped_column(Float)
+    low: Mapped[float] = mapped_column(Float)
+    close: Mapped[float] = mapped_column(Float)
+    volume: Mapped[float] = mapped_column(Float)
+
+
+class RollupSeries(Base):
+    """A roll-up that is complete for its base series and kept up to date by every write of it."""
+
+    __tablename__ = "rollup_series"
+
+    symbol_id: Mapped[int] = mapped_column(ForeignKey(f"{SCHEMA}.symbols.id"), primary_key=True)
+    base_s: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tf_s: Mapped[int] = mapped_column(Integer, primary_key=True)
+    anchor_s: Mapped[int] = mapped_column(Integer, primary_key=True)

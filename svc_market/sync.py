@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from core.clock import Clock
 from core.db import Database
 from core.errors import AlreadyExists, DomainError, FailedPrecondition
+from quant.bars import daily_anchor
 from svc_market.bar_store import SOURCE_POLYGON, SeriesInfo, refresh_series, series_of, upsert_bars
 from svc_market.breaker import CircuitBreaker
 from svc_market.config import MarketSettings
@@ -177,7 +178,14 @@ class SyncJobs:
 
     async def _store(self, job_id: str, symbol_id: int, chunk, done: int) -> int:
         async with self.db.transaction() as session:
-            written = await upsert_bars(session, symbol_id, BAR_S, chunk, SOURCE_POLYGON)
+            written = await upsert_bars(
+                session,
+                symbol_id,
+                BAR_S,
+                chunk,
+                SOURCE_POLYGON,
+                daily_anchor_s=daily_anchor(self.settings.daily_anchor_hour_utc),
+            )
             await refresh_series(session, symbol_id, BAR_S, SOURCE_POLYGON)
             await session.execute(update(SyncJob).where(SyncJob.id == job_id).values(records=done + written))
         return written
