@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 from contextlib import suppress
 
@@ -68,7 +69,10 @@ async def run_all_in_one(
     if with_envoy:
         config = envoy.render_envoy_config(settings, settings_descriptor(), runtime.grpc_services)
         path = envoy.write_envoy_config(config, settings.data_dir / "envoy.yaml")
-        proxy = await envoy.start_envoy(path, envoy_base_id, log_path=settings.data_dir / "envoy.log")
+        workers = settings.envoy_workers or max(1, (os.cpu_count() or 2) // 2)
+        proxy = await envoy.start_envoy(
+            path, envoy_base_id, concurrency=workers, log_path=settings.data_dir / "envoy.log"
+        )
         await envoy.wait_ready(settings.envoy_admin_port, process=proxy)
     boot = asyncio.create_task(bootstrap(ctx, specs)) if bootstrap_first else None
     print_urls(settings, port, with_envoy)

@@ -12,6 +12,7 @@ and the REST/gRPC ratios.
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import re
 import shutil
@@ -53,6 +54,9 @@ def _start_server(tmp: Path) -> tuple[subprocess.Popen[bytes], int]:
     return proc, int(port_file.read_text())
 
 
+ENVOY_WORKERS = int(os.environ.get("BENCH_ENVOY_WORKERS", "1"))  # 2 cores: one worker, one Python server
+
+
 async def _start_envoy(tmp: Path, grpc_port: int) -> tuple[asyncio.subprocess.Process, int]:
     from app.envoy import RateLimit, render_envoy_config, start_envoy, wait_ready, write_envoy_config
     from core.settings import Settings
@@ -66,7 +70,8 @@ async def _start_envoy(tmp: Path, grpc_port: int) -> tuple[asyncio.subprocess.Pr
         settings, descriptor, [SERVICE], listen_host="127.0.0.1", rate_limit=unlimited
     )
     path = write_envoy_config(config, tmp / "envoy.yaml")
-    proc = await start_envoy(path, base_id=random.randrange(10_000, 2_000_000), log_path=tmp / "envoy.log")
+    base_id = random.randrange(10_000, 2_000_000)
+    proc = await start_envoy(path, base_id=base_id, log_path=tmp / "envoy.log", concurrency=ENVOY_WORKERS)
     await wait_ready(settings.envoy_admin_port, process=proc)
     return proc, settings.envoy_port
 

@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     edge_port: int = 8081
     envoy_port: int = 8080
     envoy_admin_port: int = 9901
+    # Envoy worker threads; 0 means half the cores (on a small box the Python server needs the rest).
+    envoy_workers: int = 0
     public_url: str = "http://localhost:8080"
     cors_origins: list[str] = ["http://localhost:8080", "http://localhost:5173"]
     jwt_issuer: str = "https://trading.local"
