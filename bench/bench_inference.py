@@ -1,6 +1,7 @@
 """ML engine benchmark: onnxruntime vs native XGBoost, the signal RPC vs a trivial RPC, training time.
 
-Run: `.venv/bin/python -m bench.bench_inference [--quick]`. Prints figures and ratios; asserts nothing.
+Run: `.venv/bin/python -m bench.bench_inference [--quick] [--rpc-only] [--profile FILE]`.
+Prints figures and ratios; asserts nothing.
 onnxruntime threads are set on purpose: the one-row session has 1 intra-op thread (a pool only
 adds hand-off cost to a ~20 µs call); the batch session uses min(4, cpus) threads, spinning off.
 """
@@ -9,15 +10,24 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import re
+import shutil
+import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import grpc
 import numpy as np
+import pandas as pd
 import xgboost as xgb
 
+from bench.load import HEADER, Result, process_cpu_s, run_load
 from svc_inference.export import to_onnx
 from svc_inference.providers import choose_providers
 from svc_inference.serving import default_batch_threads, make_session
@@ -75,96 +85,251 @@ def bench_training(n_bars: int) -> None:
     )
 
 
-async def _latency(call, callers: int, total: int) -> tuple[float, float, float]:
-    lat: list[float] = []
+# --- the signal RPC against a trivial RPC, the server in its own process ----------------------
 
-    async def worker(n: int) -> None:
-        for _ in range(n):
-            t0 = time.perf_counter()
-            await call()
-            lat.append(time.perf_counter() - t0)
-
-    t0 = time.perf_counter()
-    await asyncio.gather(*(worker(total // callers) for _ in range(callers)))
-    wall = time.perf_counter() - t0
-    lat.sort()
-    return lat[len(lat) // 2], lat[int(len(lat) * 0.99)], len(lat) / wall
+BENCH_KEY = "tk_int_bench_inference_key"
+SERVE_TREES = 300
 
 
-async def bench_rpc(n_trees: int) -> None:
-    from trading.inference.v1 import inference_messages_pb2 as pb
-    from trading.inference.v1 import inference_service_pb2_grpc as rpc
+def _live_bars(n_past: int, n_future: int) -> pd.DataFrame:
+    """Simulated 5m bars on the wall clock: the last closed bar closed at the latest 5-minute mark."""
+    bars = simulate_bars(n_past + n_future, seed=5)
+    step = 300
+    first_open = (int(time.time()) // step - n_past) * step
+    bars["ts"] = pd.to_datetime(
+        np.arange(first_open, first_open + len(bars) * step, step), unit="s", utc=True
+    )
+    return bars
 
-    from core.clock import Clock
-    from core.db import Database
-    from core.kv import MemoryKeyValue
+
+def _market_servicer(bars: pd.DataFrame) -> tuple[Any, Any]:
+    """A stand-in for svc_market's GetCandles over the same gRPC server: the newest bars up to now,
+    the forming one included (as svc_market answers)."""
+    from google.protobuf.timestamp_pb2 import Timestamp
+    from trading.market.v1 import market_messages_pb2 as mpb
+    from trading.market.v1 import market_service_pb2_grpc as mrpc
+
+    opens = ((bars["ts"] - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)).to_numpy()
+    cols = bars[["open", "high", "low", "close", "volume"]].to_numpy()
+
+    class Market(mrpc.MarketServiceServicer):
+        calls = 0
+
+        async def GetCandles(self, request: mpb.GetCandlesRequest, context: object) -> mpb.GetCandlesResponse:
+            Market.calls += 1
+            end = int(np.searchsorted(opens, time.time(), side="right"))
+            start = max(0, end - (request.limit or 300))
+            return mpb.GetCandlesResponse(
+                symbol=request.symbol,
+                tf=request.tf,
+                candles=[
+                    mpb.Candle(
+                        time=Timestamp(seconds=int(opens[i])), open=o, high=h, low=lo, close=c, volume=v
+                    )
+                    for i, (o, h, lo, c, v) in zip(range(start, end), cols[start:end].tolist(), strict=True)
+                ],
+            )
+
+    return Market(), mrpc.add_MarketServiceServicer_to_server
+
+
+async def serve_signal(port_file: Path, n_trees: int, validate: bool) -> None:
+    """The inference service as `build_service` assembles it (bars from a market over gRPC, the
+    chassis interceptor) beside PlatformService, on one server; writes its port and raw timings."""
+    import signal
+
+    from trading.platform.v1 import platform_service_pb2_grpc as platform_rpc
+
+    from app.credentials import InternalKeyVerifier
+    from app.migrate import migrate
+    from app.platform_service import PlatformServicer
+    from app.runtime import make_context
+    from core.auth import Authenticator
+    from core.interceptor import ChassisInterceptor
     from core.server import create_server
-    from svc_inference.bar_source import FrameBarSource
-    from svc_inference.cache import PredictionCache
+    from core.settings import Settings
+    from svc_inference import SERVICE
     from svc_inference.config import InferenceSettings
-    from svc_inference.engine import InferenceEngine
     from svc_inference.export import export_bundle
-    from svc_inference.models import Base
     from svc_inference.registry import ArtifactStore, Registry
-    from svc_inference.service import InferenceServicer
-    from svc_inference.serving import ModelServer
+    from svc_inference.wiring import build_service
 
     tmp = Path(tempfile.mkdtemp())
-    db = Database(f"sqlite+aiosqlite:///{tmp}/db/main.sqlite")
-    await db.create_all([Base.metadata])
-    bars = simulate_bars(6000, seed=5)
-    trained = train_models(bars, TrainParams(n_estimators=n_trees, early_stopping_rounds=n_trees))
-    source = FrameBarSource()
-    source.put("EURUSD", "5m", bars)
-    settings = InferenceSettings()
-    engine = InferenceEngine(
-        settings=settings, db=db, registry=Registry(db, ArtifactStore(tmp / "models")), server=ModelServer(),
-        bars=source, cache=PredictionCache(MemoryKeyValue()), clock=Clock(),
-    )  # fmt: skip
-    rec = await engine.registry.register(
-        symbol="EURUSD", timeframe="5m", trained=trained, bundle=export_bundle(trained), now=Clock().now()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    settings = Settings(data_dir=tmp, grpc_host="127.0.0.1", grpc_port=port, internal_api_key=BENCH_KEY)
+    migrate(settings, [SERVICE])
+    ctx = make_context(settings)
+    bars = _live_bars(6000, 2000)
+    past = bars[bars["ts"] < pd.Timestamp.now(tz="UTC")]
+    trained = train_models(past, TrainParams(n_estimators=n_trees, early_stopping_rounds=n_trees))
+    registry = Registry(ctx.db, ArtifactStore(tmp / "models"))
+    rec = await registry.register(
+        symbol="EURUSD", timeframe="5m", trained=trained, bundle=export_bundle(trained), now=ctx.clock.now()
     )
-    await engine.promote(rec.name, rec.version, force=True)
-    server, port = await create_server(
-        "127.0.0.1:0", [(rpc.add_InferenceServiceServicer_to_server, InferenceServicer(engine, Clock()))], []
+    await registry.promote(rec.name, rec.version, now=ctx.clock.now(), force=True)
+    built = await build_service(ctx, InferenceSettings(active_symbols=["EURUSD"]))
+    market, add_market = _market_servicer(bars)
+    names = [*SERVICE.grpc_services, "trading.platform.v1.PlatformService", "trading.market.v1.MarketService"]
+    servicers = [
+        *built.servicers,
+        (platform_rpc.add_PlatformServiceServicer_to_server, PlatformServicer(ctx.clock, names, "bench")),
+        (add_market, market),
+    ]
+    interceptor = ChassisInterceptor(
+        Authenticator(ctx.keys, InternalKeyVerifier(BENCH_KEY)), ctx.kv, validate_requests=validate
     )
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as ch:
-        stub = rpc.InferenceServiceStub(ch)
-        X1024 = np.resize(trained.X_test, (1024, 21))
-        rows_req = pb.PredictRowsRequest(
-            name=rec.name, rows=[pb.FeatureRow(values=r.tolist()) for r in X1024]
-        )
-        loaded = engine.server.get(rec.name)
-        t_raw = _time(lambda: loaded.run(X1024), 50)
-        calls = {
-            "trivial (GetEngineHealth)": lambda: stub.GetEngineHealth(pb.GetEngineHealthRequest()),
-            "CreateSignal": lambda: stub.CreateSignal(
-                pb.CreateSignalRequest(symbol="EURUSD", include_tpsl=True)
-            ),
-            "PredictRows 1024": lambda: stub.PredictRows(rows_req),
-        }
-        print("\n== gRPC (Python grpc.aio client; C load tools inflate less)")
-        for callers in (1, 32):
-            base = None
-            for name, call in calls.items():
-                p50, p99, rate = await _latency(call, callers, 640 if "1024" not in name else 128)
-                base = base or p50
-                print(f"{callers:>2} callers {name:<26} p50 {p50 * 1e3:6.2f} ms  p99 {p99 * 1e3:6.2f} ms  "
-                      f"{rate:7.0f}/s  p50/trivial {p50 / base:4.2f}x")  # fmt: skip
-        p50, _, _ = await _latency(calls["PredictRows 1024"], 1, 50)
-        print(f"PredictRows 1024 p50 / raw bundle call ({t_raw * 1e3:.2f} ms): {p50 / t_raw:.2f}x")
+    server, _ = await create_server(f"127.0.0.1:{port}", servicers, names, interceptors=[interceptor])
+    servicer = built.servicers[0][1]
+    model = servicer.engine.server.get(rec.name)
+    X1024 = np.resize(trained.X_test, (1024, 21)).astype(np.float32)
+    raw = {
+        "port": port,
+        "model": rec.name,
+        "raw_1row_s": _time(lambda: model.run(X1024[:1]), 2000),
+        "raw_1024_s": _time(lambda: model.run(X1024), 50),
+        "provider": model.provider,
+    }
+    port_file.write_text(json.dumps(raw))
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    await stop.wait()
+    print(f"market GetCandles calls served: {market.calls}", flush=True)
     await server.stop(0)
-    engine.server.close()
-    await db.dispose()
+    if built.close is not None:
+        await built.close()
+    await ctx.db.dispose()
+
+
+def _start_server(n_trees: int, validate: bool, profile: str = "") -> tuple[subprocess.Popen, dict]:
+    tmp = Path(tempfile.mkdtemp())
+    port_file = tmp / "port.json"
+    cmd = [sys.executable, "-m", "bench.bench_inference", "--serve", str(port_file), "--trees", str(n_trees)]
+    if not validate:
+        cmd.append("--no-validate")
+    if profile:
+        cmd = [sys.executable, "-m", "cProfile", "-o", profile, *cmd[1:]]
+    proc = subprocess.Popen(cmd)
+    for _ in range(1200):
+        if port_file.exists() and port_file.read_text():
+            return proc, json.loads(port_file.read_text())
+        if proc.poll() is not None:
+            break
+        time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("the benchmark server did not start")
+
+
+async def bench_rpc(n_trees: int, calls: int, validate: bool, profile: str = "") -> None:
+    from trading.inference.v1 import inference_messages_pb2 as pb
+    from trading.inference.v1 import inference_service_pb2_grpc as rpc
+    from trading.platform.v1 import platform_messages_pb2 as ppb
+    from trading.platform.v1 import platform_service_pb2_grpc as prpc
+
+    proc, info = _start_server(n_trees, validate, profile)
+    md = (("x-api-key", BENCH_KEY),)
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{info['port']}") as ch:
+            stub, platform = rpc.InferenceServiceStub(ch), prpc.PlatformServiceStub(ch)
+            signal_req = pb.CreateSignalRequest(symbol="EURUSD", include_tpsl=True, include_range=True)
+            trivial_req = ppb.GetServerInfoRequest()
+            rows = np.zeros((1024, 21), dtype=np.float32)
+            rows_req = pb.PredictRowsRequest(
+                name=info["model"], rows=[pb.FeatureRow(values=r) for r in rows.tolist()]
+            )
+            calls_by_name = {
+                "trivial (GetServerInfo)": lambda: platform.GetServerInfo(trivial_req, metadata=md),
+                "CreateSignal": lambda: stub.CreateSignal(signal_req, metadata=md),
+            }
+            print(
+                f"\n== gRPC, server in its own process ({info['provider']}), chassis interceptor"
+                f" {'with' if validate else 'WITHOUT'} request validation,"
+                f" Python grpc.aio client; raw one-row bundle call {info['raw_1row_s'] * 1e6:.1f} µs"
+            )
+            print(f"{HEADER} {'server CPU µs/call':>20} {'p50/trivial':>12} {'calls/s ratio':>14}")
+            for callers in (1, 32):
+                results: dict[str, list[tuple[Result, float]]] = {name: [] for name in calls_by_name}
+                for call in calls_by_name.values():
+                    await run_load(call, callers, 300)  # warm up
+                for _ in range(3):  # interleaved rounds, the best of each kept: less noise
+                    for name, call in calls_by_name.items():
+                        cpu0 = process_cpu_s(proc.pid)
+                        result = await run_load(call, callers, calls)
+                        results[name].append((result, (process_cpu_s(proc.pid) - cpu0) / result.calls * 1e6))
+                best = {name: min(rs, key=lambda r: r[0].p50_ms) for name, rs in results.items()}
+                base = best["trivial (GetServerInfo)"][0]
+                for name, (result, cpu) in best.items():
+                    print(
+                        f"{result.row(f'{name}, {callers} callers')} {cpu:20.0f}"
+                        f" {result.p50_ms / base.p50_ms:11.2f}x {result.per_s / base.per_s:13.2f}x",
+                        flush=True,
+                    )
+            result = await run_load(
+                lambda: stub.PredictRows(rows_req, metadata=md), 1, 200 if not validate else 10
+            )
+            raw_ms = info["raw_1024_s"] * 1e3
+            print(
+                f"PredictRows 1024 rows p50 {result.p50_ms:.2f} ms; raw bundle call {raw_ms:.2f} ms;"
+                f" ratio {result.p50_ms / raw_ms:.2f}x"
+            )
+            _h2load(info["port"], signal_req, trivial_req, 20_000 if not validate else 1_000)
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
+def _h2load(port: int, signal_req: object, trivial_req: object, n: int) -> None:
+    """The same two RPCs driven by h2load (a C HTTP/2 client), when it is installed."""
+    exe = shutil.which("h2load")
+    if exe is None:
+        print("h2load not found (Debian: nghttp2-client): C-client figures skipped")
+        return
+    print("\n== the same, driven by h2load (mean latency; h2load reports no percentiles)")
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, path, req in (
+            ("trivial (GetServerInfo)", "/trading.platform.v1.PlatformService/GetServerInfo", trivial_req),
+            ("CreateSignal", "/trading.inference.v1.InferenceService/CreateSignal", signal_req),
+        ):
+            body = req.SerializeToString()  # type: ignore[attr-defined]
+            data = Path(tmp) / "body"
+            data.write_bytes(b"\x00" + len(body).to_bytes(4, "big") + body)
+            for streams in (1, 32):
+                out = subprocess.run(
+                    [exe, "-n", str(n), "-c", "1", "-m", str(streams), "-d", str(data),
+                     "-H", "content-type: application/grpc", "-H", "te: trailers",
+                     "-H", f"x-api-key: {BENCH_KEY}", f"http://127.0.0.1:{port}{path}"],
+                    capture_output=True, text=True, check=False,
+                )  # fmt: skip
+                rate = re.search(r"finished in [^,]+, ([\d.]+) req/s", out.stdout)
+                mean = re.search(r"time for request:\s+\S+\s+\S+\s+(\S+)", out.stdout)
+                ok = re.search(r"(\d+) succeeded", out.stdout)
+                print(
+                    f"{name + f', {streams} in flight':<44} mean {mean.group(1) if mean else '?':>9}"
+                    f"  {rate.group(1) if rate else '?':>9} calls/s  ({ok.group(1) if ok else '?'} ok)"
+                )
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--quick", action="store_true", help="smaller training run")
-    args = ap.parse_args()
-    bench_models(300)
-    asyncio.run(bench_rpc(100 if args.quick else 300))
-    bench_training(20_000 if args.quick else 100_000)
+    ap.add_argument("--quick", action="store_true", help="smaller training run, fewer calls")
+    ap.add_argument("--rpc-only", action="store_true", help="only the RPC figures")
+    ap.add_argument("--profile", default="", help="cProfile the server into this file")
+    ap.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--trees", type=int, default=SERVE_TREES, help=argparse.SUPPRESS)
+    ap.add_argument("--no-validate", action="store_true", help=argparse.SUPPRESS)
+    args, _ = ap.parse_known_args()
+    if args.serve:
+        asyncio.run(serve_signal(args.serve, args.trees, not args.no_validate))
+        return
+    if not args.rpc_only:
+        bench_models(300)
+    trees = 100 if args.quick else SERVE_TREES
+    # the service's own cost (request validation off), then as deployed (validation on)
+    asyncio.run(bench_rpc(trees, 1000 if args.quick else 3000, False, args.profile))
+    asyncio.run(bench_rpc(trees, 300, True))
+    if not args.rpc_only:
+        bench_training(20_000 if args.quick else 100_000)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,9 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
+from core.clock import Clock
 from core.errors import NotFound, Unavailable
+from quant.bars import TIMEFRAME_SECONDS
 
 
 class BarSource(Protocol):
@@ -34,21 +36,27 @@ class FrameBarSource:
 
 
 class MarketBarSource:
-    """Bars from svc_market's GetCandles through the chassis' guarded client (deadline, breaker)."""
+    """Bars from svc_market's GetCandles through the chassis' guarded client (deadline, breaker).
 
-    def __init__(self, clients: Any, *, deadline_s: float = 2.0) -> None:
+    svc_market includes the bar still forming; given a clock, that bar is dropped so predictions
+    only ever see closed bars (the engine reads again when the next one has closed).
+    """
+
+    def __init__(self, clients: Any, *, deadline_s: float = 2.0, clock: Clock | None = None) -> None:
         from trading.market.v1 import market_service_pb2_grpc
 
         self._stub = clients.stub(market_service_pb2_grpc.MarketServiceStub, "market")
         self._deadline_s = deadline_s
+        self._clock = clock
 
     async def recent(self, symbol: str, timeframe: str, limit: int) -> pd.DataFrame:
         import grpc
         from trading.market.v1 import market_messages_pb2 as pb
 
+        ask = limit + 1 if self._clock is not None else limit
         try:
             resp = await self._stub.GetCandles(
-                pb.GetCandlesRequest(symbol=symbol.upper(), tf=timeframe, limit=limit),
+                pb.GetCandlesRequest(symbol=symbol.upper(), tf=timeframe, limit=ask),
                 timeout=self._deadline_s,
             )
         except grpc.aio.AioRpcError as err:
@@ -57,7 +65,12 @@ class MarketBarSource:
             ) from err
         except Exception as err:  # the open breaker raises its own error
             raise Unavailable(f"market data unavailable: {err}", reason="MARKET_UNAVAILABLE") from err
-        candles = resp.candles
+        candles = list(resp.candles)
+        if self._clock is not None and candles:
+            closes_at = candles[-1].time.seconds + TIMEFRAME_SECONDS.get(timeframe, 0)
+            if closes_at > self._clock.now().timestamp():
+                candles.pop()
+            candles = candles[-limit:]
         return pd.DataFrame(
             {
                 "ts": pd.to_datetime([c.time.seconds for c in candles], unit="s", utc=True),
@@ -71,7 +84,8 @@ class MarketBarSource:
 
 
 class CachedBarSource:
-    """Keeps each symbol's last answer for `ttl_s`: bars change once per bar, calls come far more often."""
+    """Keeps each symbol's last answer for `ttl_s` (for callers without the engine's own
+    new-bar timing, which reads bars only when a newer one can exist)."""
 
     def __init__(self, inner: BarSource, ttl_s: float = 5.0) -> None:
         self.inner = inner

@@ -16,6 +16,10 @@ class InferenceSettings(BaseSettings):
     default_horizon: int = 18
     history_bars: int = 300
     """bars read per prediction: enough for the longest feature window (SMA 50) plus slack."""
+    new_bar_retry_s: float = 2.0
+    """when a bar should have closed but the source has none newer yet, ask again after this."""
+    recent_signals_cache_s: float = 5.0
+    """how long ListSignals reuses the stored signals it read (a local store drops it at once)."""
     active_symbols: list[str] = ["EURUSD", "GBPUSD", "USDJPY", "XAUUSD", "BTCUSD"]
     default_strategy: str = "conservative"
     schedule_interval_s: float = 900.0

@@ -1,14 +1,22 @@
 """The engine's data plane: predictions, signals, batches and model changes, with no gRPC types.
 
-The servicer, the scheduler and the CLI all call this. A prediction reads the newest bars,
-builds the feature row of the last bar with the training code, runs the champion's bundle and
-caches the answer (seed 9.1). Until a new bar closes or the champion changes, the answer for a
-model is the same, so it is kept in memory and reused: repeated calls cost a dict lookup.
+The servicer, the scheduler and the CLI all call this. A prediction reads the newest closed
+bars, builds the feature row of the last bar with the training code, runs the champion's bundle
+and caches the answer (seed 9.1). Until a new bar closes or the champion changes, the answer for a
+model is the same, so the hot path is: the loaded model (a dict lookup), the last answer and the
+time a newer bar can first exist (another lookup and a comparison). Only after that time are bars
+read again (once, however many callers wait), the features of a new bar built once per symbol and
+timeframe (shared by every horizon's model), and the bundle run. When the source has no newer bar
+yet (it lags, or the market is closed), the bars are asked again after `new_bar_retry_s`.
+Decisions are memoised per prediction and strategy, and the signals list read from the database
+is kept for `recent_signals_cache_s` (dropped here whenever this engine stores a signal).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -28,7 +36,7 @@ from svc_inference.prediction import Prediction, from_outputs
 from svc_inference.registry import ModelRecord, Registry, model_name
 from svc_inference.serving import LoadedModel, ModelServer
 from svc_inference.signal_store import recent_rows, store_signal
-from svc_inference.signals import NONE, Signal, decide, strategy_named
+from svc_inference.signals import NONE, Signal, SignalDecision, decide, strategy_named
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +54,36 @@ class Query:
         return model_name(self.symbol, self.timeframe, self.horizon)
 
 
-def _compute(model: LoadedModel, bars: pd.DataFrame) -> tuple[pd.DataFrame, int, NDArray[np.float32]]:
+@dataclass(frozen=True)
+class _BarFeatures:
+    """The last closed bar of a symbol and timeframe, with its feature row."""
+
+    bar_time: datetime
+    row: NDArray[np.float32]  # 1 x n_features
+    close: float
+    atr: float
+    amd_phase: int
+
+
+@dataclass(frozen=True)
+class _Hot:
+    """A model's current answer and the earliest time a newer bar can exist."""
+
+    model: LoadedModel
+    pred: Prediction
+    refresh_at: datetime
+
+
+def _bar_features(bars: pd.DataFrame, bar_time: datetime) -> _BarFeatures:
     feats = build_features(bars)
-    out = model.run(feats.to_numpy(dtype=np.float32)[-1:])[0]
-    return feats, int(amd_phases(bars)[-1]), out
+    close = float(bars["close"].iloc[-1])
+    return _BarFeatures(
+        bar_time=bar_time,
+        row=feats.to_numpy(dtype=np.float32)[-1:],
+        close=close,
+        atr=float(feats["atr_norm"].iloc[-1]) * close,
+        amd_phase=int(amd_phases(bars)[-1]),
+    )
 
 
 class InferenceEngine:
@@ -71,7 +105,11 @@ class InferenceEngine:
         self.bars = bars
         self.cache = cache
         self.clock = clock
-        self._memo: dict[str, tuple[datetime, str, Prediction]] = {}
+        self._hot: dict[str, _Hot] = {}
+        self._refreshing: dict[str, asyncio.Future[Prediction]] = {}
+        self._features: dict[tuple[str, str], _BarFeatures] = {}
+        self._decisions: dict[tuple[str, str], tuple[Prediction, SignalDecision]] = {}
+        self._recent: dict[tuple[str, int, int], tuple[float, list]] = {}
 
     def query(self, symbol: str, horizon: int = 0, timeframe: str = "") -> Query:
         tf = timeframe or self.settings.default_timeframe
@@ -85,8 +123,10 @@ class InferenceEngine:
         """A fresh prediction, or the cached last one flagged stale when the model cannot answer."""
         try:
             model = self.server.get(q.model_name)
-            bars = await self.bars.recent(q.symbol, q.timeframe, self.settings.history_bars)
-            return await self._predict_bars(q, model, bars)
+            hot = self._hot.get(q.model_name)
+            if hot is not None and hot.model is model and self.clock.now() < hot.refresh_at:
+                return hot.pred
+            return await self._refresh(q, model)
         except (Unavailable, NotFound, FailedPrecondition) as err:
             cached = await self.cache.stale(q.model_name)
             if cached is not None:
@@ -98,31 +138,65 @@ class InferenceEngine:
                 retry_after_s=30,
             ) from err
 
-    async def _predict_bars(self, q: Query, model: LoadedModel, bars: pd.DataFrame) -> Prediction:
+    async def _refresh(self, q: Query, model: LoadedModel) -> Prediction:
+        """One refresh per model at a time; callers arriving meanwhile wait for the same one."""
+        key = q.model_name
+        pending = self._refreshing.get(key)
+        if pending is None:
+            pending = asyncio.ensure_future(self._read_and_predict(q, model))
+            self._refreshing[key] = pending
+
+            def done(f: asyncio.Future[Prediction]) -> None:
+                self._refreshing.pop(key, None)
+                if not f.cancelled():
+                    f.exception()  # retrieved: the waiters re-raise it
+
+            pending.add_done_callback(done)
+        return await asyncio.shield(pending)
+
+    async def _read_and_predict(self, q: Query, model: LoadedModel) -> Prediction:
+        bars = await self.bars.recent(q.symbol, q.timeframe, self.settings.history_bars)
         if len(bars) < WARMUP_BARS:
             raise FailedPrecondition(f"{len(bars)} bars, need {WARMUP_BARS}", reason="NOT_ENOUGH_BARS")
         bar_time = pd.Timestamp(bars["ts"].iloc[-1]).to_pydatetime()
-        memo = self._memo.get(q.model_name)
-        if memo is not None and memo[0] == bar_time and memo[1] == model.record.id:
-            return memo[2]
-        # ~2 ms of pandas/numpy on 300 bars: off the event loop
-        feats, amd, out = await self.server.run_off_loop(lambda: _compute(model, bars))
-        close = float(bars["close"].iloc[-1])
+        hot = self._hot.get(q.model_name)
+        if hot is not None and hot.model is model and hot.pred.bar_time == bar_time:
+            pred = hot.pred  # no newer bar yet
+        else:
+            pred = await self._predict_bar(q, model, bars, bar_time)
+        now = self.clock.now()
+        next_close = bar_time + timedelta(seconds=2 * TIMEFRAME_SECONDS[q.timeframe])
+        # no bar can close before next_close; past it, the source lags: ask again shortly
+        refresh_at = (
+            next_close if next_close > now else now + timedelta(seconds=self.settings.new_bar_retry_s)
+        )
+        self._hot[q.model_name] = _Hot(model, pred, refresh_at)
+        return pred
+
+    async def _predict_bar(
+        self, q: Query, model: LoadedModel, bars: pd.DataFrame, bar_time: datetime
+    ) -> Prediction:
+        key = (q.symbol, q.timeframe)
+        feats = self._features.get(key)
+        if feats is None or feats.bar_time != bar_time:
+            # ~2 ms of pandas/numpy on 300 bars: off the event loop, once per bar and symbol
+            feats = await self.server.run_off_loop(lambda: _bar_features(bars, bar_time))
+            self._features[key] = feats
+        out = model.run(feats.row)[0]  # one row: tens of µs
         pred = from_outputs(
             out,
             model.outputs,
             symbol=q.symbol,
             timeframe=q.timeframe,
             horizon=q.horizon,
-            close=close,
-            atr=float(feats["atr_norm"].iloc[-1]) * close,
-            amd_phase=amd,
+            close=feats.close,
+            atr=feats.atr,
+            amd_phase=feats.amd_phase,
             model_name=model.record.name,
             model_version=model.record.version,
             bar_time=bar_time,
             created_at=self.clock.now(),
         )
-        self._memo[q.model_name] = (bar_time, model.record.id, pred)
         await self.cache.put(pred)
         return pred
 
@@ -155,8 +229,13 @@ class InferenceEngine:
     async def signal(self, q: Query, strategy: str = "") -> Signal:
         pred = await self.predict(q)
         chosen = strategy_named(strategy or self.settings.default_strategy)
+        key = (q.model_name, chosen.name)
+        memo = self._decisions.get(key)
+        if memo is None or memo[0] is not pred:
+            memo = (pred, decide(pred, chosen, self.settings.sl_atr_multiple))
+            self._decisions[key] = memo
         return Signal(
-            decision=decide(pred, chosen, self.settings.sl_atr_multiple),
+            decision=memo[1],
             prediction=pred,
             strategy=chosen.name,
             created_at=self.clock.now(),
@@ -168,10 +247,21 @@ class InferenceEngine:
         signal = await self.signal(q, strategy)
         if signal.decision.direction == NONE or signal.prediction.stale:
             return signal
-        return await store_signal(self.db, signal, self.clock)
+        stored = await store_signal(self.db, signal, self.clock)
+        for key in [k for k in self._recent if k[0] == q.symbol]:
+            del self._recent[key]
+        return stored
 
     async def recent_signals(self, q: Query, limit: int) -> list:
-        return await recent_rows(self.db, q.symbol, q.horizon, limit)
+        """The newest stored signals; read from the database at most every few seconds."""
+        key = (q.symbol, q.horizon, limit)
+        hit = self._recent.get(key)
+        now = time.monotonic()
+        if hit is not None and now < hit[0]:
+            return hit[1]
+        rows = await recent_rows(self.db, q.symbol, q.horizon, limit)
+        self._recent[key] = (now + self.settings.recent_signals_cache_s, rows)
+        return rows
 
     # --- models --------------------------------------------------------------------------------
 

@@ -13,12 +13,16 @@ from core.clock import Clock
 from core.errors import DomainError
 from svc_inference import convert
 from svc_inference.engine import InferenceEngine
+from svc_inference.prediction import Prediction
+from svc_inference.signals import SignalDecision
 
 
 class InferenceServicer(inference_service_pb2_grpc.InferenceServiceServicer):
     def __init__(self, engine: InferenceEngine, clock: Clock) -> None:
         self.engine = engine
         self.clock = clock
+        # the encoded signal per (model, strategy, flags), reused while the decision is the same
+        self._encoded: dict[tuple[str, str, bool, bool], tuple[SignalDecision, Prediction, pb.Signal]] = {}
 
     async def CreatePrediction(
         self, request: pb.CreatePredictionRequest, context: Any
@@ -33,11 +37,17 @@ class InferenceServicer(inference_service_pb2_grpc.InferenceServiceServicer):
     async def CreateSignal(self, request: pb.CreateSignalRequest, context: Any) -> pb.CreateSignalResponse:
         q = self.engine.query(request.symbol, request.horizon, request.timeframe)
         signal = await self.engine.signal(q, request.strategy)
-        return pb.CreateSignalResponse(
-            signal=convert.signal_pb(
+        key = (q.model_name, signal.strategy, request.include_range, request.include_tpsl)
+        memo = self._encoded.get(key)
+        if memo is None or memo[0] is not signal.decision or memo[1] is not signal.prediction:
+            encoded = convert.signal_pb(
                 signal, include_range=request.include_range, include_tpsl=request.include_tpsl
             )
-        )
+            memo = self._encoded[key] = (signal.decision, signal.prediction, encoded)
+        resp = pb.CreateSignalResponse()
+        resp.signal.CopyFrom(memo[2])
+        resp.signal.created_at.FromDatetime(signal.created_at)  # the only per-call field
+        return resp
 
     async def ListSignals(self, request: pb.ListSignalsRequest, context: Any) -> pb.ListSignalsResponse:
         q = self.engine.query(request.symbol, request.horizon)

@@ -10,7 +10,7 @@ from trading.inference.v1 import inference_service_pb2_grpc
 
 from core.outbox import OutboxRelay
 from core.service import BuiltService, ServiceContext
-from svc_inference.bar_source import BarSource, CachedBarSource, MarketBarSource
+from svc_inference.bar_source import BarSource, MarketBarSource
 from svc_inference.cache import PredictionCache
 from svc_inference.config import InferenceSettings
 from svc_inference.engine import InferenceEngine
@@ -37,7 +37,7 @@ def make_engine(
         db=ctx.db,
         registry=Registry(ctx.db, ArtifactStore(ctx.settings.data_dir / "models")),
         server=server,
-        bars=bars or CachedBarSource(MarketBarSource(ctx.clients)),
+        bars=bars or MarketBarSource(ctx.clients, clock=ctx.clock),
         cache=PredictionCache(ctx.kv, settings.prediction_cache_ttl_s),
         clock=ctx.clock,
     )
