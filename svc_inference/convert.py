@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 from google.protobuf.timestamp_pb2 import Timestamp
+from numpy.typing import NDArray
 from trading.inference.v1 import inference_messages_pb2 as pb
 
+from core.errors import InvalidArgument
 from svc_inference.labels import DIRECTIONS, RR_RATIOS
 from svc_inference.models import EntrySignalRow
 from svc_inference.prediction import Prediction
@@ -172,3 +175,44 @@ def model_pb(r: ModelRecord, *, loaded: bool) -> pb.ModelVersion:
     if r.promoted_at is not None:
         msg.promoted_at.FromDatetime(r.promoted_at)
     return msg
+
+
+MAX_BATCH_ROWS = 20_000
+
+
+def feature_batch(request: pb.PredictRowsRequest) -> NDArray[np.float32]:
+    """The request's rows as a float32 matrix, from `rows` or the `matrix` block (exactly one)."""
+    has_matrix = request.HasField("matrix")
+    if has_matrix == bool(request.rows):
+        raise InvalidArgument(
+            "give the batch as rows or as matrix, not both and not neither",
+            violations=[("rows", "exactly one of rows and matrix is required")],
+            reason="ONE_BATCH_FORM",
+        )
+    if has_matrix:
+        block, columns = request.matrix.float32_le, request.matrix.columns
+        if len(block) % (4 * columns):
+            raise InvalidArgument(
+                "matrix.float32_le must hold whole rows of float32 values",
+                violations=[("matrix.float32_le", f"length must be a multiple of 4 x {columns}")],
+            )
+        X = np.frombuffer(block, dtype="<f4").reshape(-1, columns)
+    else:
+        widths = {len(r.values) for r in request.rows}
+        if len(widths) != 1:
+            raise InvalidArgument(
+                "every row needs the same number of values", violations=[("rows", "ragged rows")]
+            )
+        X = np.array([r.values for r in request.rows], dtype=np.float32)
+    if len(X) > MAX_BATCH_ROWS:
+        raise InvalidArgument(f"at most {MAX_BATCH_ROWS} rows", violations=[("matrix", "too many rows")])
+    return X
+
+
+def output_batch(response: pb.PredictRowsResponse, out: NDArray[np.float32], as_matrix: bool) -> None:
+    """Put the outputs in the form the request used."""
+    if as_matrix:
+        response.matrix.columns = out.shape[1]
+        response.matrix.float32_le = np.ascontiguousarray(out, dtype="<f4").tobytes()
+    else:
+        response.rows.extend(pb.ModelOutputRow(values=row) for row in out.tolist())

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-import numpy as np
 from trading.inference.v1 import inference_messages_pb2 as pb
 from trading.inference.v1 import inference_service_pb2_grpc
 
@@ -71,13 +70,10 @@ class InferenceServicer(inference_service_pb2_grpc.InferenceServiceServicer):
         )
 
     async def PredictRows(self, request: pb.PredictRowsRequest, context: Any) -> pb.PredictRowsResponse:
-        X = np.array([list(r.values) for r in request.rows], dtype=np.float32)
-        model, out = await self.engine.predict_rows(request.name, X)
-        return pb.PredictRowsResponse(
-            output_names=model.outputs,
-            rows=[pb.ModelOutputRow(values=row) for row in out.tolist()],
-            model_version=model.record.version,
-        )
+        model, out = await self.engine.predict_rows(request.name, convert.feature_batch(request))
+        response = pb.PredictRowsResponse(output_names=model.outputs, model_version=model.record.version)
+        convert.output_batch(response, out, as_matrix=request.HasField("matrix"))
+        return response
 
     async def GetModelsStatus(
         self, request: pb.GetModelsStatusRequest, context: Any

@@ -6,8 +6,9 @@ import pytest
 from trading.inference.v1 import inference_messages_pb2 as pb
 from trading.inference.v1 import inference_service_pb2_grpc as rpc
 
-from core.errors import Unavailable
+from core.errors import InvalidArgument, Unavailable
 from core.server import create_server
+from svc_inference import convert
 from svc_inference.service import InferenceServicer
 
 
@@ -87,6 +88,45 @@ async def test_predict_rows_answers_a_batch_in_order(stub, trained) -> None:
     np.testing.assert_allclose(
         resp.rows[1000].values[0], trained.models["delta_high"].predict(X[1000:1001])[0], atol=1e-6
     )
+
+
+async def test_predict_rows_as_a_matrix_gives_the_same_outputs_as_rows(stub, trained) -> None:
+    X = np.resize(trained.X_test, (256, trained.X_test.shape[1])).astype(np.float32)
+    as_rows = await stub.PredictRows(
+        pb.PredictRowsRequest(name="eurusd_5m_h18", rows=[pb.FeatureRow(values=r.tolist()) for r in X])
+    )
+    matrix = pb.FeatureMatrix(columns=X.shape[1], float32_le=X.astype("<f4").tobytes())
+    as_matrix = await stub.PredictRows(pb.PredictRowsRequest(name="eurusd_5m_h18", matrix=matrix))
+    assert not as_matrix.rows
+    out = np.frombuffer(as_matrix.matrix.float32_le, dtype="<f4").reshape(-1, as_matrix.matrix.columns)
+    assert out.shape == (256, len(as_matrix.output_names))
+    np.testing.assert_allclose(out, np.array([r.values for r in as_rows.rows]), atol=1e-6)
+
+
+ZERO_ROW = [0.0] * 21
+ONE_ROW = pb.FeatureRow(values=ZERO_ROW)
+SHORT_ROW = pb.FeatureRow(values=ZERO_ROW[:20])
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        pb.PredictRowsRequest(name="m"),
+        pb.PredictRowsRequest(
+            name="m",
+            rows=[pb.FeatureRow(values=ZERO_ROW)],
+            matrix=pb.FeatureMatrix(columns=21, float32_le=bytes(84)),
+        ),
+        pb.PredictRowsRequest(name="m", matrix=pb.FeatureMatrix(columns=21, float32_le=bytes(85))),
+        pb.PredictRowsRequest(
+            name="m", rows=[pb.FeatureRow(values=ZERO_ROW), pb.FeatureRow(values=ZERO_ROW[:20])]
+        ),
+    ],
+    ids=["neither", "both", "partial-row", "ragged"],
+)
+def test_malformed_batches_are_invalid_arguments(request_) -> None:
+    with pytest.raises(InvalidArgument):
+        convert.feature_batch(request_)
 
 
 async def test_batch_predictions_report_symbols_without_a_model(stub) -> None:

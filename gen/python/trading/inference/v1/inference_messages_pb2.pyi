@@ -328,22 +328,42 @@ class ModelOutputRow(_message.Message):
     def __init__(self, values: _Optional[_Iterable[float]] = ...) -> None: ...
 
 class PredictRowsRequest(_message.Message):
-    __slots__ = ("name", "rows")
+    __slots__ = ("name", "rows", "matrix")
     NAME_FIELD_NUMBER: _ClassVar[int]
     ROWS_FIELD_NUMBER: _ClassVar[int]
+    MATRIX_FIELD_NUMBER: _ClassVar[int]
     name: str
     rows: _containers.RepeatedCompositeFieldContainer[FeatureRow]
-    def __init__(self, name: _Optional[str] = ..., rows: _Optional[_Iterable[_Union[FeatureRow, _Mapping]]] = ...) -> None: ...
+    matrix: FeatureMatrix
+    def __init__(self, name: _Optional[str] = ..., rows: _Optional[_Iterable[_Union[FeatureRow, _Mapping]]] = ..., matrix: _Optional[_Union[FeatureMatrix, _Mapping]] = ...) -> None: ...
+
+class FeatureMatrix(_message.Message):
+    __slots__ = ("columns", "float32_le")
+    COLUMNS_FIELD_NUMBER: _ClassVar[int]
+    FLOAT32_LE_FIELD_NUMBER: _ClassVar[int]
+    columns: int
+    float32_le: bytes
+    def __init__(self, columns: _Optional[int] = ..., float32_le: _Optional[bytes] = ...) -> None: ...
+
+class OutputMatrix(_message.Message):
+    __slots__ = ("columns", "float32_le")
+    COLUMNS_FIELD_NUMBER: _ClassVar[int]
+    FLOAT32_LE_FIELD_NUMBER: _ClassVar[int]
+    columns: int
+    float32_le: bytes
+    def __init__(self, columns: _Optional[int] = ..., float32_le: _Optional[bytes] = ...) -> None: ...
 
 class PredictRowsResponse(_message.Message):
-    __slots__ = ("output_names", "rows", "model_version")
+    __slots__ = ("output_names", "rows", "model_version", "matrix")
     OUTPUT_NAMES_FIELD_NUMBER: _ClassVar[int]
     ROWS_FIELD_NUMBER: _ClassVar[int]
     MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    MATRIX_FIELD_NUMBER: _ClassVar[int]
     output_names: _containers.RepeatedScalarFieldContainer[str]
     rows: _containers.RepeatedCompositeFieldContainer[ModelOutputRow]
     model_version: int
-    def __init__(self, output_names: _Optional[_Iterable[str]] = ..., rows: _Optional[_Iterable[_Union[ModelOutputRow, _Mapping]]] = ..., model_version: _Optional[int] = ...) -> None: ...
+    matrix: OutputMatrix
+    def __init__(self, output_names: _Optional[_Iterable[str]] = ..., rows: _Optional[_Iterable[_Union[ModelOutputRow, _Mapping]]] = ..., model_version: _Optional[int] = ..., matrix: _Optional[_Union[OutputMatrix, _Mapping]] = ...) -> None: ...
 
 class GetModelsStatusRequest(_message.Message):
     __slots__ = ("page",)
