@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from trading.market.v1 import market_service_pb2_grpc as rpc
 
+from core.breaker import BreakerConfig, CircuitBreaker
 from core.clock import Clock
 from core.db import Database
 from core.service import BackgroundTask, BuiltService, ServiceContext
 from quant.bars import daily_anchor
-from svc_market.breaker import CircuitBreaker
 from svc_market.config import MarketSettings
 from svc_market.demo_data import seed_demo_data
+from svc_market.live import LiveQuotes, PolygonStream, QuoteRecorder
 from svc_market.market import Market
-from svc_market.polygon import PolygonBars, RateLimited
+from svc_market.polygon import PolygonBars
 from svc_market.quotes import QuoteBook
 from svc_market.rollups import ensure_rollups
 from svc_market.stream import PriceHub, Publisher
@@ -21,14 +22,10 @@ from svc_market.sync import SyncJobs
 
 
 def make_market(db: Database, clock: Clock, settings: MarketSettings, publisher: Publisher | None) -> Market:
-    breaker = CircuitBreaker(
-        "polygon",
-        clock,
-        settings.breaker_failures,
-        settings.breaker_call_timeout_s,
-        settings.breaker_reset_s,
-        ignore=(RateLimited,),
+    config = BreakerConfig(
+        settings.breaker_failures, settings.breaker_call_timeout_s, settings.breaker_reset_s
     )
+    breaker = CircuitBreaker("polygon", config, clock)  # defaults: core.breaker.POLYGON (seed 9.2)
     provider = None
     if settings.polygon_enabled and settings.polygon_api_key is not None:
         provider = PolygonBars(
@@ -36,9 +33,27 @@ def make_market(db: Database, clock: Clock, settings: MarketSettings, publisher:
             settings.polygon_base_url,
             settings.polygon_page_limit,
         )
-    quotes = QuoteBook(db)
-    hub = PriceHub(quotes.quote, clock, publisher, settings.stream_interval_s)
-    return Market(db, clock, settings, breaker, quotes, hub, SyncJobs(db, clock, settings, provider, breaker))
+    stream, recorder = None, None
+    if settings.live_enabled and settings.polygon_api_key is not None:
+        recorder = QuoteRecorder(
+            db,
+            clock,
+            settings.quote_record_interval_s,
+            settings.quote_flush_s,
+            settings.quote_retention_days * 86400,
+        )
+        stream = PolygonStream(
+            settings.polygon_api_key.get_secret_value(),
+            settings.polygon_ws_url,
+            clock,
+            recorder,
+            settings.ws_backoff_initial_s,
+            settings.ws_backoff_max_s,
+        )
+    quotes = LiveQuotes(QuoteBook(db), stream, clock, settings.live_quote_max_age_s)
+    hub = PriceHub(quotes.quote, clock, publisher, settings.stream_interval_s, upstream=stream)
+    sync = SyncJobs(db, clock, settings, provider, breaker)
+    return Market(db, clock, settings, breaker, quotes, hub, sync, stream, recorder)
 
 
 async def bootstrap(ctx: ServiceContext) -> None:
@@ -74,10 +89,14 @@ async def build(ctx: ServiceContext) -> BuiltService:
         background.append(publish_tickers)
     if settings.polygon_enabled:
         background.append(market.sync.keep_up_to_date)
+    if market.recorder is not None:
+        background.append(market.recorder.run)
 
     async def close() -> None:
         await market.hub.close()
         await market.sync.wait_idle()
+        if market.recorder is not None:
+            await market.recorder.flush()
 
     return BuiltService(
         servicers=[

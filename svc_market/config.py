@@ -28,9 +28,23 @@ class MarketSettings(BaseSettings):
     breaker_call_timeout_s: float = 60.0
     breaker_reset_s: float = 300.0
     stream_interval_s: float = 1.0
+    # Live quotes from Polygon's WebSocket (with a key): ws:// or wss:// and the host[:port] of the feed.
+    polygon_ws_enabled: bool = True
+    polygon_ws_url: str = "wss://socket.massive.com"
+    live_quote_max_age_s: float = 30.0  # an older live quote is not served: the replay takes over
+    ws_backoff_initial_s: float = 1.0
+    ws_backoff_max_s: float = 60.0
+    # Live quotes recorded for spread statistics: at most one per symbol per interval.
+    quote_record_interval_s: float = 1.0
+    quote_flush_s: float = 5.0
+    quote_retention_days: int = 30
     # Symbols whose price_update events go out every interval whether or not anyone streams them.
     ticker_symbols: list[str] = ["EURUSD", "GBPUSD", "USDJPY", "XAUUSD", "BTCUSD", "SPX"]
 
     @property
     def polygon_enabled(self) -> bool:
         return self.polygon_api_key is not None and bool(self.polygon_api_key.get_secret_value())
+
+    @property
+    def live_enabled(self) -> bool:
+        return self.polygon_enabled and self.polygon_ws_enabled

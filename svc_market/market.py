@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.breaker import CircuitBreaker
 from core.clock import Clock
 from core.db import Database
 from quant.bars import Bars, daily_anchor
 from svc_market import analytics
-from svc_market.breaker import CircuitBreaker
 from svc_market.candles import CandleQuery, Freshness, freshness_of, get_candles
 from svc_market.config import MarketSettings
-from svc_market.quotes import QuoteBook
+from svc_market.live import LiveQuotes, PolygonStream, QuoteRecorder
 from svc_market.stream import PriceHub
-from svc_market.sync import SyncJobs
+from svc_market.sync import SyncJobs, provider_available
 
 
 @dataclass
@@ -24,9 +24,11 @@ class Market:
     clock: Clock
     settings: MarketSettings
     breaker: CircuitBreaker
-    quotes: QuoteBook
+    quotes: LiveQuotes
     hub: PriceHub
     sync: SyncJobs
+    live: PolygonStream | None = None  # Polygon's WebSocket, with a key
+    recorder: QuoteRecorder | None = None
 
     @property
     def daily_anchor_s(self) -> int:
@@ -38,7 +40,7 @@ class Market:
         return symbol, bars, self._freshness(series)
 
     def _freshness(self, series: list) -> Freshness:
-        available = self.breaker.available if self.settings.polygon_enabled else False
+        available = provider_available(self.breaker) if self.settings.polygon_enabled else False
         return freshness_of(series, self.clock.now(), self.settings.stale_after_s, available)
 
     async def indicators(self, symbol: str, timeframe: str, points: int) -> tuple[str, list, Freshness]:

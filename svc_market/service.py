@@ -14,6 +14,7 @@ from svc_market import convert, symbols, watchlists
 from svc_market.candles import CandleQuery
 from svc_market.market import Market
 from svc_market.spreads import spreads_by_session
+from svc_market.sync import provider_available
 
 
 class MarketServicer(rpc.MarketServiceServicer):
@@ -135,15 +136,24 @@ class MarketDataServicer(rpc.MarketDataServiceServicer):
     async def GetDataHealth(self, request: pb.GetDataHealthRequest, context: Any) -> pb.GetDataHealthResponse:
         breaker = self.market.breaker
         polygon_on = self.market.sync.provider is not None
+        available = provider_available(breaker)
         polygon = pb.ProviderHealth(
             name="polygon",
             enabled=polygon_on,
-            available=polygon_on and breaker.available,
-            retry_after_seconds=breaker.retry_after_s(),
+            available=polygon_on and available,
+            retry_after_seconds=breaker.retry_after_s() if polygon_on else 0.0,
+        )
+        live = self.market.live
+        # live prices: Polygon's WebSocket; while it is down the streams replay stored bars
+        polygon_ws = pb.ProviderHealth(
+            name="polygon_ws", enabled=live is not None, available=live is not None and live.any_up
         )
         stored = pb.ProviderHealth(name="stored", enabled=True, available=True)
-        degraded = polygon_on and not breaker.available
-        return pb.GetDataHealthResponse(status="degraded" if degraded else "ok", providers=[polygon, stored])
+        live_down = live is not None and bool(live.subscriptions()) and not live.any_up
+        degraded = (polygon_on and not available) or live_down
+        return pb.GetDataHealthResponse(
+            status="degraded" if degraded else "ok", providers=[polygon, polygon_ws, stored]
+        )
 
     async def GetSyncStatus(self, request: pb.GetSyncStatusRequest, context: Any) -> pb.GetSyncStatusResponse:
         tickers = []
@@ -159,7 +169,9 @@ class MarketDataServicer(rpc.MarketDataServiceServicer):
             if t.last_bar_ts is not None:
                 item.last_bar_time.CopyFrom(convert.ts_from_epoch(t.last_bar_ts))
             tickers.append(item)
-        return pb.GetSyncStatusResponse(tickers=tickers, provider_available=self.market.breaker.available)
+        return pb.GetSyncStatusResponse(
+            tickers=tickers, provider_available=provider_available(self.market.breaker)
+        )
 
     async def TriggerSync(self, request: pb.TriggerSyncRequest, context: Any) -> pb.TriggerSyncResponse:
         job_id = await self.market.sync.trigger(request.ticker_id, convert.epoch_or_none(request, "from"))

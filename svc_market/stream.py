@@ -2,7 +2,10 @@
 
 Each feed produces a quote per interval, hands it to every subscriber's queue (a slow subscriber
 loses its oldest quote, never blocks the others) and publishes it on the bus as a price_update
-event on ``ticker:{symbol}``. The feed stops when its last subscriber leaves.
+event on ``ticker:{symbol}``. The feed stops when its last subscriber leaves. With an upstream
+(Polygon's WebSocket, svc_market.live) the feed's start and stop acquire and release the symbol's
+one upstream subscription; the quote function then serves the live quote or, while it is missing,
+the replay.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from trading.events.v1 import events_envelope_pb2, events_payloads_pb2
 
 from core.clock import Clock
+from core.errors import DomainError
 from svc_market.quotes import Quote
 
 log = logging.getLogger("svc_market.stream")
@@ -54,6 +58,18 @@ def price_update_event(quote: Quote) -> bytes:
     return event.SerializeToString()
 
 
+class Upstream(Protocol):
+    """A live source the feeds subscribe to: one acquire per running feed."""
+
+    def supports(self, symbol: str) -> bool: ...
+
+    def acquire(self, symbol: str) -> None: ...
+
+    def release(self, symbol: str) -> None: ...
+
+    async def close(self) -> None: ...
+
+
 class _Feed:
     def __init__(self) -> None:
         self.queues: set[asyncio.Queue[Quote]] = set()
@@ -64,9 +80,15 @@ class PriceHub:
     """Subscriptions to per-symbol quote feeds."""
 
     def __init__(
-        self, quote: QuoteFn, clock: Clock, publisher: Publisher | None, interval_s: float = 1.0
+        self,
+        quote: QuoteFn,
+        clock: Clock,
+        publisher: Publisher | None,
+        interval_s: float = 1.0,
+        upstream: Upstream | None = None,
     ) -> None:
         self.quote = quote
+        self.upstream = upstream
         self.clock = clock
         self.publisher = publisher
         self.interval_s = interval_s
@@ -77,12 +99,16 @@ class PriceHub:
     async def subscribe(self, symbol: str) -> AsyncIterator[AsyncIterator[Quote]]:
         """``async with hub.subscribe("EURUSD") as quotes: async for q in quotes: ...``"""
         code = symbol.upper()
-        await self.quote(code, self.clock.now())  # fail here (unknown symbol, no data), not in the feed
+        live = self.upstream is not None and self.upstream.supports(code)
+        if not live:
+            await self.quote(code, self.clock.now())  # fail here (unknown symbol, no data), not in the feed
         queue: asyncio.Queue[Quote] = asyncio.Queue(QUEUE_SIZE)
         feed = self.feeds.setdefault(code, _Feed())
         feed.queues.add(queue)
         if feed.task is None:
             self.feeds_started += 1
+            if live and self.upstream is not None:
+                self.upstream.acquire(code)
             feed.task = asyncio.create_task(self._run(code, feed))
         try:
             yield self._drain(queue)
@@ -90,6 +116,8 @@ class PriceHub:
             feed.queues.discard(queue)
             if not feed.queues and self.feeds.get(code) is feed:
                 del self.feeds[code]
+                if live and self.upstream is not None:
+                    self.upstream.release(code)
                 if feed.task is not None:
                     feed.task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
@@ -104,6 +132,10 @@ class PriceHub:
         while True:
             try:
                 quote = await self.quote(symbol, self.clock.now())
+            except DomainError as exc:  # no live quote yet and no stored bars to replay
+                log.debug("no quote for %s: %s", symbol, exc)
+                await self.clock.sleep(self.interval_s)
+                continue
             except Exception:
                 log.exception("quote for %s failed", symbol)
                 await self.clock.sleep(self.interval_s)
@@ -141,3 +173,5 @@ class PriceHub:
             if feed.task is not None:
                 feed.task.cancel()
         self.feeds.clear()
+        if self.upstream is not None:
+            await self.upstream.close()

@@ -17,12 +17,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from core.breaker import OPEN, CircuitBreaker
 from core.clock import Clock
 from core.db import Database
 from core.errors import AlreadyExists, DomainError, FailedPrecondition
 from quant.bars import daily_anchor
 from svc_market.bar_store import SOURCE_POLYGON, SeriesInfo, refresh_series, series_of, upsert_bars
-from svc_market.breaker import CircuitBreaker
 from svc_market.config import MarketSettings
 from svc_market.models import Symbol, SyncJob
 from svc_market.polygon import BAR_S, PolygonBars, ProviderError, RateLimited
@@ -43,6 +43,15 @@ class TickerStatus:
     last_bar_ts: int | None
     records_count: int
     running_job_id: str
+
+
+def provider_available(breaker: CircuitBreaker) -> bool:
+    """False while the provider's circuit is open and its reset time has not passed."""
+    return breaker.state != OPEN or breaker.retry_after_s() <= 0
+
+
+def _rate_limit_is_not_a_failure(exc: BaseException) -> bool:
+    return not isinstance(exc, RateLimited)
 
 
 def _provider_series(series: list[SeriesInfo]) -> SeriesInfo | None:
@@ -159,7 +168,8 @@ class SyncJobs:
             pending = aggs
             try:
                 chunk = await self.breaker.call(
-                    functools.partial(provider.next_chunk, pending, self.settings.sync_batch_rows)
+                    functools.partial(provider.next_chunk, pending, self.settings.sync_batch_rows),
+                    counts=_rate_limit_is_not_a_failure,
                 )
             except RateLimited:
                 rate_limited += 1
@@ -245,7 +255,7 @@ class SyncJobs:
             async with self.db.session() as session:
                 ids = list((await session.execute(select(Symbol.id))).scalars())
             for ticker_id in ids:
-                if self.breaker.available:
+                if provider_available(self.breaker):
                     try:
                         await self.trigger(ticker_id)
                     except DomainError:
