@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from contextvars import ContextVar
 from typing import Any, Protocol
@@ -86,6 +87,26 @@ class Authenticator:
         return principal
 
 
+# Every service verifies the keys presented to it, whatever its own key's scopes.
+ANY_SERVICE_METHODS = frozenset({"/trading.auth.v1.AuthService/VerifyServiceCredential"})
+
+
+def required_scope(method: str) -> str:
+    """ "/trading.auth.v1.AuthService/SetPlan" -> "auth:set_plan"."""
+    service, name = access.split_method(method)
+    domain = service.split(".")[1] if service.count(".") >= 2 else service
+    snake = re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+    return f"{domain}:{snake}"
+
+
+def scope_allows(scopes: frozenset[str], method: str) -> bool:
+    """A service key may call a method when its scopes hold "*", "<domain>:*" or "<domain>:<rpc>"."""
+    if "*" in scopes or method in ANY_SERVICE_METHODS:
+        return True
+    needed = required_scope(method)
+    return needed in scopes or f"{needed.split(':')[0]}:*" in scopes
+
+
 def authorize(rule: AccessRule, principal: Principal) -> None:
     """Raise unless the principal is in the RPC's audience."""
     audience = rule.audience
@@ -104,3 +125,10 @@ def authorize(rule: AccessRule, principal: Principal) -> None:
     }
     if not by_audience.get(audience, False):
         raise PermissionDenied("your role may not call this", reason="ROLE_NOT_ALLOWED")
+    if principal.kind == "service" and not scope_allows(principal.scopes, rule.method):
+        needed = required_scope(rule.method)
+        raise PermissionDenied(
+            f"this key's scopes do not include {needed}",
+            reason="SCOPE_NOT_ALLOWED",
+            metadata={"required_scope": needed},
+        )

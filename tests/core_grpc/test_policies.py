@@ -17,7 +17,7 @@ from core.quotas import charge
 USER = Principal(kind="user", subject="u1", roles=frozenset({"user"}), plan="free")
 SUPPORT = Principal(kind="user", subject="s1", roles=frozenset({"support"}))
 ADMIN = Principal(kind="user", subject="a1", roles=frozenset({"admin"}))
-SERVICE = Principal(kind="service", subject="svc-market")
+SERVICE = Principal(kind="service", subject="svc-market", scopes=frozenset({"*"}))
 
 
 @pytest.mark.parametrize(
@@ -109,3 +109,29 @@ def test_failed_trial_call_opens_the_circuit_again() -> None:
     breaker.record_failure()
     assert breaker.state == OPEN
     assert breaker.retry_after_s() == pytest.approx(60)
+
+
+@pytest.mark.parametrize(
+    ("scopes", "method", "allowed"),
+    [
+        ({"*"}, "/trading.auth.v1.AuthService/SetPlan", True),
+        ({"auth:set_plan"}, "/trading.auth.v1.AuthService/SetPlan", True),
+        ({"auth:*"}, "/trading.auth.v1.AuthService/SetPlan", True),
+        ({"inference:*"}, "/trading.auth.v1.AuthService/SetPlan", False),
+        ({"auth:set_user_roles"}, "/trading.auth.v1.AuthService/SetPlan", False),
+        (set(), "/trading.auth.v1.AuthService/SetPlan", False),
+        (set(), "/trading.auth.v1.AuthService/VerifyServiceCredential", True),
+        ({"market:list_symbols"}, "/trading.market.v1.MarketService/ListSymbols", True),
+    ],
+)
+def test_service_keys_reach_only_the_rpcs_their_scopes_name(
+    scopes: set[str], method: str, allowed: bool
+) -> None:
+    rule = access.rule_for(method)
+    key = Principal(kind="service", subject="service:billing", scopes=frozenset(scopes))
+    if allowed:
+        authorize(rule, key)
+    else:
+        with pytest.raises(PermissionDenied) as err:
+            authorize(rule, key)
+        assert err.value.reason == "SCOPE_NOT_ALLOWED"
