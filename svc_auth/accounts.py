@@ -15,7 +15,13 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import FailedPrecondition, InvalidArgument, NotFound, Unauthenticated
+from core.errors import (
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    ResourceExhausted,
+    Unauthenticated,
+)
 from svc_auth import two_factor
 from svc_auth.deps import AuthDeps
 from svc_auth.limits import LoginLimiter
@@ -85,6 +91,21 @@ async def register(
 ) -> tuple[User, IssuedTokens]:
     email = normalise_email(email)
     deps.passwords.check_rules(password)
+    st = deps.settings
+    # At most MAX_UNVERIFIED_CANDIDATES registrations per email and window: sign-in looks at the
+    # newest few unverified accounts, so others must not push a newcomer's account out of them.
+    # Counted for every email alike, so the refusal tells nothing about who holds it.
+    allowed, _, retry_after = await deps.kv.incr_window(
+        f"auth:register:{digest(email)[:32]}",
+        min(st.register_email_limit, MAX_UNVERIFIED_CANDIDATES),
+        st.register_email_window_s,
+    )
+    if not allowed:
+        raise ResourceExhausted(
+            "too many sign-ups with this email; try again later",
+            reason="TOO_MANY_REGISTRATIONS",
+            retry_after_s=retry_after,
+        )
     password_hash = await deps.passwords.hash(password)
     now = deps.clock.now()
     async with deps.db.transaction() as s:
@@ -126,12 +147,14 @@ async def login(deps: AuthDeps, email: str, password: str, client_ip: str) -> Si
     await limiter.charge(email, client_ip)
     candidates = await _candidates(deps, email)
     match = None
-    if not candidates:
-        await deps.passwords.verify(None, password)
-    for user in candidates:
-        if await deps.passwords.verify(user.password_hash, password):
-            match = user
-            break
+    # Always exactly MAX_UNVERIFIED_CANDIDATES hash checks (padded with the dummy hash), so the
+    # time taken tells nothing about whether, or how many, accounts hold the email.
+    hashes = [u.password_hash for u in candidates]
+    hashes += [None] * (MAX_UNVERIFIED_CANDIDATES - len(hashes))
+    for i, hashed in enumerate(hashes):
+        ok = await deps.passwords.verify(hashed, password)
+        if ok and match is None and i < len(candidates):
+            match = candidates[i]
     if match is None or match.disabled:
         raise _bad_credentials()
     await limiter.succeeded(email, client_ip)

@@ -40,10 +40,27 @@ class AuthSettings(BaseSettings):
     login_account_global_limit: int = 50
     login_ip_limit: int = 100
     login_ip_window_s: int = 15 * 60
+    # An IP that signed in to an account is exempt from that account's across-IP window this long.
+    login_known_ip_ttl_s: int = 30 * 24 * 3600
+    # Registrations per email address per window (at most MAX_UNVERIFIED_CANDIDATES are looked at).
+    register_email_limit: int = 3
+    register_email_window_s: int = 48 * 3600
 
-    # A client IP is read from this header only when the peer is a trusted proxy (Envoy).
+    # 2FA: answers to sign-in challenges per user, across challenges, per window.
+    two_factor_user_limit: int = 10
+    two_factor_user_window_s: int = 15 * 60
+
+    # A refresh token presented again this soon after its rotation is a race between two tabs.
+    refresh_race_grace_s: int = 10
+
+    # A client IP is read from this header only when the peer is a trusted proxy (Envoy) and, when
+    # proxy_secret is set, the call also carries it in proxy_secret_header (Envoy adds it with
+    # request_headers_to_add, overwriting any value a client sent). Without a secret, any process
+    # that can reach the port from a trusted address can claim any client IP.
     client_ip_header: str = "x-envoy-external-address"
     trusted_proxies: list[str] = ["127.0.0.1", "::1"]
+    proxy_secret: SecretStr = SecretStr("")
+    proxy_secret_header: str = "x-trading-proxy-secret"
 
     email_token_ttl_s: int = 48 * 3600
     two_factor_challenge_ttl_s: int = 300

@@ -7,9 +7,13 @@ the limit. Three fixed windows apply:
 - per account and IP (one source guessing one account): a success resets it;
 - per account across IPs, higher (a distributed guess): a success resets it.
 
-Windows expire on their own, and the owner signing in from their usual IP is counted apart
-from an attacker's IP, so an attacker cannot keep the owner out for good. Unknown emails are
-counted exactly like known ones, so the limits tell nothing about which emails exist.
+The per-account window across IPs is the one an attacker can fill from many addresses, so it is
+not applied to a client that has proven itself: an IP from which this account signed in with its
+password within `login_known_ip_ttl_s` (30 days). Such a client still has its own per account and
+IP window and the per-IP window, which no other address can fill; so a distributed flood closes
+the account to new addresses for a window at a time, never to the owner's known address.
+Unknown emails are counted exactly like known ones, so the limits tell nothing about which
+emails exist.
 """
 
 from __future__ import annotations
@@ -39,15 +43,19 @@ class LoginLimiter:
             f"auth:login:acct:{_h(email)}",
         )
 
+    def _known_key(self, email: str, ip: str) -> str:
+        return f"auth:login:known:{_h(email + '|' + ip)}"
+
     async def charge(self, email: str, ip: str) -> None:
-        """Count one attempt; ResourceExhausted when any window is full."""
+        """Count one attempt; ResourceExhausted when any window that applies is full."""
         ip_key, acct_ip_key, acct_key = self._keys(email, ip)
         s = self.s
-        checks = (
+        checks = [
             (ip_key, s.login_ip_limit, s.login_ip_window_s),
             (acct_ip_key, s.login_account_limit, s.login_account_window_s),
-            (acct_key, s.login_account_global_limit, s.login_account_window_s),
-        )
+        ]
+        if await self.kv.get(self._known_key(email, ip)) is None:
+            checks.append((acct_key, s.login_account_global_limit, s.login_account_window_s))
         for key, limit, window in checks:
             allowed, _count, retry_after = await self.kv.incr_window(key, limit, window)
             if not allowed:
@@ -58,6 +66,8 @@ class LoginLimiter:
                 )
 
     async def succeeded(self, email: str, ip: str) -> None:
+        """The password matched: reset the account's windows and remember this IP as the owner's."""
         _ip_key, acct_ip_key, acct_key = self._keys(email, ip)
+        await self.kv.set(self._known_key(email, ip), b"1", ttl_s=self.s.login_known_ip_ttl_s)
         await self.kv.delete(acct_ip_key)
         await self.kv.delete(acct_key)

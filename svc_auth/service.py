@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import ipaddress
 from typing import Any, TypeAlias
 
@@ -19,19 +20,32 @@ from svc_auth.oauth import OAuth
 Ctx: TypeAlias = grpc.aio.ServicerContext
 
 
-def client_ip(context: Ctx, header: str, trusted_proxies: list[str]) -> str:
-    """The caller's IP: the proxy's header when the peer is a trusted proxy, else the peer."""
+def client_ip(
+    context: Ctx,
+    header: str,
+    trusted_proxies: list[str],
+    proxy_secret: str = "",
+    secret_header: str = "x-trading-proxy-secret",
+) -> str:
+    """The caller's IP: the proxy's header when the peer is a trusted proxy (that also presents
+    `proxy_secret` when one is configured), else the peer."""
     peer = context.peer() or ""
     kind, _, rest = peer.partition(":")
     host = rest.rsplit(":", 1)[0].strip("[]") if kind in ("ipv4", "ipv6") else peer
-    if host in trusted_proxies:
-        for key, value in context.invocation_metadata() or ():
-            if key == header and value:
-                forwarded = str(value).split(",")[0].strip()
-                try:
-                    return str(ipaddress.ip_address(forwarded))
-                except ValueError:
-                    break
+    if host not in trusted_proxies:
+        return host
+    metadata = [(k, str(v)) for k, v in context.invocation_metadata() or ()]
+    if proxy_secret:
+        presented = next((v for k, v in metadata if k == secret_header), "")
+        if not hmac.compare_digest(presented.encode(), proxy_secret.encode()):
+            return host
+    for key, value in metadata:
+        if key == header and value:
+            forwarded = value.split(",")[0].strip()
+            try:
+                return str(ipaddress.ip_address(forwarded))
+            except ValueError:
+                break
     return host
 
 
@@ -57,7 +71,13 @@ class AuthServicer(auth_service_pb2_grpc.AuthServiceServicer):
 
     def _ip(self, context: Ctx) -> str:
         s = self.deps.settings
-        return client_ip(context, s.client_ip_header, s.trusted_proxies)
+        return client_ip(
+            context,
+            s.client_ip_header,
+            s.trusted_proxies,
+            s.proxy_secret.get_secret_value(),
+            s.proxy_secret_header,
+        )
 
     async def Register(self, request: m.RegisterRequest, context: Ctx) -> m.RegisterResponse:
         user, issued = await accounts.register(
@@ -91,9 +111,7 @@ class AuthServicer(auth_service_pb2_grpc.AuthServiceServicer):
         self, request: m.VerifyTwoFactorRequest, context: Ctx
     ) -> m.VerifyTwoFactorResponse:
         if request.challenge:
-            user = await two_factor.complete_challenge(self.deps, request.challenge, request.token)
-            async with self.deps.db.transaction() as s:
-                issued = await tokens.issue_tokens(self.deps, s, user)
+            user, issued = await two_factor.complete_challenge(self.deps, request.challenge, request.token)
             return m.VerifyTwoFactorResponse(
                 success=True, user=convert.user(user), tokens=convert.token_pair(issued)
             )
@@ -162,7 +180,14 @@ class AuthServicer(auth_service_pb2_grpc.AuthServiceServicer):
         )
 
     async def SetUserRoles(self, request: m.SetUserRolesRequest, context: Ctx) -> m.SetUserRolesResponse:
-        roles = [convert.ROLE_FROM_PROTO[r] for r in request.roles if r in convert.ROLE_FROM_PROTO]
+        unknown = [i for i, r in enumerate(request.roles) if r not in convert.ROLE_FROM_PROTO]
+        if unknown:
+            raise InvalidArgument(
+                "unknown role",
+                violations=[(f"roles[{i}]", "not a known role") for i in unknown],
+                reason="UNKNOWN_ROLE",
+            )
+        roles = [convert.ROLE_FROM_PROTO[r] for r in request.roles]
         user = await admin.set_roles(self.deps, current_principal().subject, request.user_id, roles)
         return m.SetUserRolesResponse(user=convert.user(user))
 

@@ -3,7 +3,9 @@
 A refresh token belongs to a family: the chain of tokens that rotation produced from one sign-in.
 Presenting a token that was already spent revokes its whole family, since either its owner or a
 thief holds a newer one. The spend is a conditional UPDATE, so of two concurrent refreshes with
-one token exactly one gets new tokens.
+one token exactly one gets new tokens; the other, arriving within `refresh_race_grace_s` of the
+spend, is told so (ABORTED, REFRESH_RACE) and the family is left alone, so two tabs refreshing at
+once do not sign their user out. Later reuse revokes the family.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import Unauthenticated
+from core.errors import Aborted, Unauthenticated
 from svc_auth.deps import AuthDeps
 from svc_auth.models import RefreshToken, User
 
@@ -117,6 +119,13 @@ async def refresh_tokens(deps: AuthDeps, refresh_token: str) -> tuple[User, Issu
             .execution_options(synchronize_session=False)
         )
         if spent.rowcount != 1:  # type: ignore[attr-defined]
+            spent_at = await s.scalar(select(RefreshToken.spent_at).where(RefreshToken.id == row.id))
+            grace = timedelta(seconds=deps.settings.refresh_race_grace_s)
+            if spent_at is not None and now - spent_at <= grace:
+                raise Aborted(
+                    "this refresh token was just used by another request; use the newer token",
+                    reason="REFRESH_RACE",
+                )
             reused = True
             await revoke_family(s, row.family_id, now)
         else:

@@ -15,13 +15,13 @@ from datetime import datetime, timedelta
 
 import pyotp
 import qrcode
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import FailedPrecondition, NotFound, Unauthenticated
+from core.errors import FailedPrecondition, NotFound, ResourceExhausted, Unauthenticated
 from svc_auth.deps import AuthDeps
 from svc_auth.models import RecoveryCode, TwoFactorChallenge, User
-from svc_auth.tokens import digest, new_secret
+from svc_auth.tokens import IssuedTokens, digest, issue_tokens, new_secret
 
 DRIFT_STEPS = 1
 MAX_CHALLENGE_FAILURES = 5
@@ -169,37 +169,75 @@ def _bad_challenge() -> Unauthenticated:
     )
 
 
-async def complete_challenge(deps: AuthDeps, challenge: str, code: str) -> User:
-    """The user whose challenge this code answers; the challenge is then spent."""
-    failed = False
+async def _charge_attempt(deps: AuthDeps, challenge_hash: str) -> str:
+    """Count one answer to a challenge before its code is checked; the challenge's user id.
+
+    The count is a conditional `UPDATE ... SET failures = failures + 1 WHERE failures < limit`,
+    committed on its own, so parallel answers cannot all read the same count and each spends one
+    of the challenge's attempts whatever the outcome. Wrong codes are also counted per user in
+    the key-value store, so starting a new challenge (signing in again) does not reset guessing.
+    """
     async with deps.db.transaction() as s:
         now = deps.clock.now()
-        row = await s.get(TwoFactorChallenge, digest(challenge))
-        if (
-            row is None
-            or row.used_at is not None
-            or row.expires_at <= now
-            or row.failures >= MAX_CHALLENGE_FAILURES
-        ):
+        counted = await s.execute(
+            update(TwoFactorChallenge)
+            .where(
+                TwoFactorChallenge.challenge_hash == challenge_hash,
+                TwoFactorChallenge.used_at.is_(None),
+                TwoFactorChallenge.expires_at > now,
+                TwoFactorChallenge.failures < MAX_CHALLENGE_FAILURES,
+            )
+            .values(failures=TwoFactorChallenge.failures + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if counted.rowcount != 1:  # type: ignore[attr-defined]
+            raise _bad_challenge()
+        user_id = await s.scalar(
+            select(TwoFactorChallenge.user_id).where(TwoFactorChallenge.challenge_hash == challenge_hash)
+        )
+    assert user_id is not None
+    st = deps.settings
+    allowed, _count, retry_after = await deps.kv.incr_window(
+        f"auth:2fa:user:{digest(user_id)[:32]}", st.two_factor_user_limit, st.two_factor_user_window_s
+    )
+    if not allowed:
+        raise ResourceExhausted(
+            "too many two-factor attempts; try again later",
+            reason="TOO_MANY_ATTEMPTS",
+            retry_after_s=retry_after,
+        )
+    return user_id
+
+
+async def complete_challenge(deps: AuthDeps, challenge: str, code: str) -> tuple[User, IssuedTokens]:
+    """Answer a sign-in challenge: the user and their new tokens; the challenge is then spent.
+
+    Each answer spends one of the challenge's attempts and one of the user's (counted and
+    committed before the code is checked). The code, the spend of the challenge and the new
+    tokens are one transaction.
+    """
+    challenge_hash = digest(challenge)
+    await _charge_attempt(deps, challenge_hash)
+    async with deps.db.transaction() as s:
+        now = deps.clock.now()
+        row = await s.get(TwoFactorChallenge, challenge_hash)
+        if row is None or row.used_at is not None or row.expires_at <= now:
             raise _bad_challenge()
         user = await _user(s, row.user_id)
         if user.disabled or not user.totp_enabled:
             raise _bad_challenge()
-        if await _accept_code(deps, s, user, code):
-            spent = await s.execute(
-                update(TwoFactorChallenge)
-                .where(
-                    TwoFactorChallenge.challenge_hash == row.challenge_hash,
-                    TwoFactorChallenge.used_at.is_(None),
-                )
-                .values(used_at=now)
-                .execution_options(synchronize_session=False)
+        if not await _accept_code(deps, s, user, code):
+            raise _bad_code()  # nothing else to keep: the attempt is already counted
+        spent = await s.execute(
+            update(TwoFactorChallenge)
+            .where(
+                TwoFactorChallenge.challenge_hash == challenge_hash,
+                TwoFactorChallenge.used_at.is_(None),
             )
-            if spent.rowcount != 1:  # type: ignore[attr-defined]
-                raise _bad_challenge()
-        else:
-            failed = True
-            row.failures += 1
-    if failed:  # raised after the commit so the failure is counted
-        raise _bad_code()
-    return user
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if spent.rowcount != 1:  # type: ignore[attr-defined]
+            raise _bad_challenge()
+        issued = await issue_tokens(deps, s, user)
+    return user, issued

@@ -67,6 +67,7 @@ async def test_replayed_refresh_token_revokes_its_family(auth: AuthEnv) -> None:
     await auth.verified_user()
     first = (await auth.login()).tokens.refresh_token
     second = (await auth.stub.RefreshToken(m.RefreshTokenRequest(refresh_token=first))).refresh_token
+    auth.clock.advance(auth.deps.settings.refresh_race_grace_s + 1)  # past the race window
     error = await rpc_error(auth.stub.RefreshToken(m.RefreshTokenRequest(refresh_token=first)))
     assert reason_of(error) == "REFRESH_TOKEN_REUSED"
     error = await rpc_error(auth.stub.RefreshToken(m.RefreshTokenRequest(refresh_token=second)))
@@ -84,7 +85,26 @@ async def test_two_concurrent_refreshes_with_one_token_have_one_winner(auth: Aut
     losers = [r for r in results if isinstance(r, grpc.aio.AioRpcError)]
     assert len(winners) == 1
     assert len(losers) == 1
-    assert losers[0].code() == grpc.StatusCode.UNAUTHENTICATED
+    assert losers[0].code() == grpc.StatusCode.ABORTED
+    assert reason_of(losers[0]) == "REFRESH_RACE"
+    # the loser revoked nothing: the winner's new refresh token works
+    again = await auth.stub.RefreshToken(m.RefreshTokenRequest(refresh_token=winners[0].refresh_token))
+    auth.keys.verify_access_token(again.access_token)
+
+
+async def test_a_refresh_token_replayed_soon_after_rotation_is_a_race_not_a_theft(auth: AuthEnv) -> None:
+    await auth.verified_user()
+    first = (await auth.login()).tokens.refresh_token
+    second = (await auth.stub.RefreshToken(m.RefreshTokenRequest(refresh_token=first))).refresh_token
+    auth.clock.advance(auth.deps.settings.refresh_race_grace_s)  # still inside the window
+    error = await rpc_error(auth.stub.RefreshToken(m.RefreshTokenRequest(refresh_token=first)))
+    assert (error.code(), reason_of(error)) == (grpc.StatusCode.ABORTED, "REFRESH_RACE")
+    third = (await auth.stub.RefreshToken(m.RefreshTokenRequest(refresh_token=second))).refresh_token
+    auth.clock.advance(1)  # now past the window of `first`'s spend: a theft, the family goes
+    error = await rpc_error(auth.stub.RefreshToken(m.RefreshTokenRequest(refresh_token=first)))
+    assert reason_of(error) == "REFRESH_TOKEN_REUSED"
+    error = await rpc_error(auth.stub.RefreshToken(m.RefreshTokenRequest(refresh_token=third)))
+    assert error.code() == grpc.StatusCode.UNAUTHENTICATED
 
 
 async def test_refresh_token_is_not_an_access_token(auth: AuthEnv) -> None:
