@@ -17,8 +17,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -32,6 +34,7 @@ from svc_inference.bar_source import BarSource
 from svc_inference.cache import PredictionCache
 from svc_inference.config import InferenceSettings
 from svc_inference.features import WARMUP_BARS, amd_phases, build_features
+from svc_inference.models import STATUS_CHAMPION
 from svc_inference.prediction import Prediction, from_outputs
 from svc_inference.registry import ModelRecord, Registry, model_name
 from svc_inference.serving import LoadedModel, ModelServer
@@ -39,6 +42,7 @@ from svc_inference.signal_store import recent_rows, store_signal
 from svc_inference.signals import NONE, Signal, SignalDecision, decide, strategy_named
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,8 @@ class InferenceEngine:
         self._features: dict[tuple[str, str], _BarFeatures] = {}
         self._decisions: dict[tuple[str, str], tuple[Prediction, SignalDecision]] = {}
         self._recent: dict[tuple[str, int, int], tuple[float, list]] = {}
+        self._encoded: dict[tuple[str, str, Hashable], tuple[SignalDecision, Prediction, Any]] = {}
+        self._promoting = asyncio.Lock()
 
     def query(self, symbol: str, horizon: int = 0, timeframe: str = "") -> Query:
         tf = timeframe or self.settings.default_timeframe
@@ -242,6 +248,38 @@ class InferenceEngine:
             valid_until=self.valid_until(pred),
         )
 
+    async def encoded_signal(
+        self, q: Query, strategy: str, variant: Hashable, encode: Callable[[Signal], T]
+    ) -> tuple[Signal, T]:
+        """The signal and its encoding, reused while the decision and the prediction are the same.
+
+        `variant` names what `encode` depends on beside the signal (the caller's output flags); the
+        caller stamps the per-call fields (`created_at`) on a copy."""
+        signal = await self.signal(q, strategy)
+        key = (q.model_name, signal.strategy, variant)
+        memo = self._encoded.get(key)
+        if memo is None or memo[0] is not signal.decision or memo[1] is not signal.prediction:
+            memo = self._encoded[key] = (signal.decision, signal.prediction, encode(signal))
+        encoded: T = memo[2]
+        return signal, encoded
+
+    async def list_signals(self, q: Query, limit: int) -> tuple[Signal | None, list]:
+        """The newest stored signals, and a signal computed now when none of them is still valid
+        (None when they are, or when none can be computed but stored ones exist)."""
+        rows = await self.recent_signals(q, limit)
+        if rows and rows[0].valid_until > self.clock.now():
+            return None, rows
+        try:
+            return await self.signal(q), rows
+        except DomainError:
+            if not rows:
+                raise
+            return None, rows
+
+    async def models_page(self, page_size: int, page_token: str) -> tuple[list[ModelRecord], str]:
+        """One page of registered versions (newest first) and the token of the next ('' at the end)."""
+        return await self.registry.page(page_size or 50, page_token)
+
     async def generate_and_store(self, q: Query, strategy: str = "") -> Signal:
         """A signal computed now; LONG and SHORT are stored and announced on signals:{symbol}."""
         signal = await self.signal(q, strategy)
@@ -283,10 +321,24 @@ class InferenceEngine:
         return changed
 
     async def promote(self, name: str, version: int, *, force: bool) -> ModelRecord:
-        """Promote, then swap the new champion in; requests in flight finish on the old one."""
-        record = await self.registry.promote(name, version, now=self.clock.now(), force=force)
-        await self.load(record)
+        """Load and warm the version, then commit the promotion, then swap it in.
+
+        A missing, corrupt or unloadable artifact fails before the registry changes, so the
+        champion in the database is always one this engine could load; requests in flight
+        finish on the old model."""
+        target = await self.registry.get(name, version)
+        if target.status == STATUS_CHAMPION and self.is_loaded(target):
+            return target
+        prepared = await self.server.prepare(target, self.registry.store.get(target.artifact_sha256))
+        async with self._promoting:  # the commits and the swaps of this engine in the same order
+            record = await self.registry.promote(name, version, now=self.clock.now(), force=force)
+            self.server.install(replace(prepared, record=record))
         return record
+
+    def is_loaded(self, record: ModelRecord) -> bool:
+        """Whether `record` is the version this engine serves for its name."""
+        model = self.server.loaded().get(record.name)
+        return model is not None and model.record.id == record.id
 
     async def model_for_metrics(self, name: str, version: int) -> ModelRecord:
         """A given version, else the champion, else the newest version."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import UtcDateTime, make_base
@@ -25,6 +25,14 @@ class ModelVersionRow(Base):
     __table_args__ = (
         UniqueConstraint("name", "version"),
         Index("ix_model_versions_name_status", "name", "status"),
+        # at most one champion per name, whatever races (promotions on two replicas)
+        Index(
+            "uq_model_versions_one_champion",
+            "name",
+            unique=True,
+            postgresql_where=text("status = 'champion'"),
+            sqlite_where=text("status = 'champion'"),
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

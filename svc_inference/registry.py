@@ -7,6 +7,7 @@ then retired. Exactly one champion per model name.
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import os
 import uuid
@@ -15,10 +16,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from core.db import Database
-from core.errors import FailedPrecondition, NotFound
+from core.errors import Aborted, FailedPrecondition, InvalidArgument, NotFound
 from svc_inference.export import ExportedBundle
 from svc_inference.models import STATUS_CANDIDATE, STATUS_CHAMPION, STATUS_RETIRED, ModelVersionRow
 from svc_inference.training import TrainedModels, beats
@@ -77,10 +79,16 @@ class ArtifactStore:
         return sha
 
     def get(self, sha256: str) -> bytes:
-        data = self.path(sha256).read_bytes()
+        try:
+            data = self.path(sha256).read_bytes()
+        except FileNotFoundError:
+            raise FailedPrecondition(f"artifact {sha256} is missing", reason="ARTIFACT_MISSING") from None
         if hashlib.sha256(data).hexdigest() != sha256:
             raise FailedPrecondition(f"artifact {sha256} is corrupt", reason="ARTIFACT_CORRUPT")
         return data
+
+
+REGISTER_ATTEMPTS = 5
 
 
 class Registry:
@@ -103,29 +111,39 @@ class Registry:
         sha = self.store.put(bundle.onnx_bytes)
         name = model_name(symbol, timeframe, trained.params.horizon)
         metrics = dict(trained.metrics, max_parity_diff=max(bundle.max_abs_diff.values()))
-        async with self.db.transaction() as s:
-            latest = await s.scalar(
-                select(func.max(ModelVersionRow.version)).where(ModelVersionRow.name == name)
-            )
-            row = ModelVersionRow(
-                id=str(uuid.uuid4()),
-                name=name,
-                version=(latest or 0) + 1,
-                status=STATUS_CANDIDATE,
-                symbol=symbol.upper(),
-                timeframe=timeframe,
-                horizon=trained.params.horizon,
-                artifact_sha256=sha,
-                features=list(trained.feature_names),
-                outputs=list(bundle.output_names),
-                metrics=metrics,
-                params={k: v for k, v in vars(trained.params).items() if k != "fractions"},
-                created_at=now,
-                promoted_at=None,
-                **trained.windows,
-            )
-            s.add(row)
-        return _record(row)
+        for _ in range(REGISTER_ATTEMPTS):
+            try:
+                async with self.db.transaction() as s:
+                    # the name's rows locked (PostgreSQL; SQLite's write lock is taken at BEGIN):
+                    # concurrent registrations of one name take the next versions in turn
+                    versions = await s.scalars(
+                        select(ModelVersionRow.version).where(ModelVersionRow.name == name).with_for_update()
+                    )
+                    row = ModelVersionRow(
+                        id=str(uuid.uuid4()),
+                        name=name,
+                        version=max(versions, default=0) + 1,
+                        status=STATUS_CANDIDATE,
+                        symbol=symbol.upper(),
+                        timeframe=timeframe,
+                        horizon=trained.params.horizon,
+                        artifact_sha256=sha,
+                        features=list(trained.feature_names),
+                        outputs=list(bundle.output_names),
+                        metrics=metrics,
+                        params={k: v for k, v in vars(trained.params).items() if k != "fractions"},
+                        created_at=now,
+                        promoted_at=None,
+                        **trained.windows,
+                    )
+                    s.add(row)
+                return _record(row)
+            except IntegrityError:
+                # the first version of a name has no row to lock: another registration took it
+                continue
+        raise Aborted(
+            f"could not register a version of {name}: concurrent registrations", reason="VERSION_RACE"
+        )
 
     async def get(self, name: str, version: int) -> ModelRecord:
         async with self.db.session() as s:
@@ -174,12 +192,36 @@ class Registry:
             )
             return [_record(r) for r in rows]
 
+    async def page(self, page_size: int, page_token: str) -> tuple[builtins.list[ModelRecord], str]:
+        """`page_size` versions from the offset in `page_token` ('' is the start), and the next
+        page's token ('' when there is none)."""
+        if page_size < 1:
+            raise InvalidArgument(
+                f"page_size {page_size} is not positive", violations=[("page.page_size", "at least 1")]
+            )
+        if page_token and not (page_token.isascii() and page_token.isdigit()):
+            raise InvalidArgument(
+                f"page_token {page_token[:20]!r} is not a token from a previous page",
+                violations=[("page.page_token", "use next_page_token from the previous page")],
+            )
+        offset = int(page_token or 0)
+        records = await self.list(limit=page_size + 1, offset=offset)
+        more = len(records) > page_size
+        return records[:page_size], str(offset + page_size) if more else ""
+
     async def promote(self, name: str, version: int, *, now: datetime, force: bool = False) -> ModelRecord:
-        """Make `version` the champion of `name`; without force it must beat the current champion."""
+        """Make `version` the champion of `name`; without force it must beat the current champion.
+
+        The name's rows are locked for the transaction (FOR UPDATE on PostgreSQL; on SQLite the
+        transaction holds the write lock from BEGIN), so concurrent promotions take turns and the
+        later one sees the earlier one's champion; a partial unique index backs this up.
+        """
         async with self.db.transaction() as s:
             rows = {
                 r.version: r
-                for r in await s.scalars(select(ModelVersionRow).where(ModelVersionRow.name == name))
+                for r in await s.scalars(
+                    select(ModelVersionRow).where(ModelVersionRow.name == name).with_for_update()
+                )
             }
             target = rows.get(version)
             if target is None:

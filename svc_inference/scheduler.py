@@ -5,6 +5,13 @@ key-value store, shared by replicas) is older than the current slot. Being down 
 slots leaves one due run, so a missed run is caught up once, not once per missed slot. A lock
 (`set_nx` with a TTL) makes sure that two runs never overlap, across tasks and replicas; the
 slot is re-read under the lock so a run that another replica just finished is not repeated.
+
+A symbol that fails, whatever the error, is logged and the run goes on with the next one; the
+slot is recorded when the run ends, so a failing symbol never makes the whole slot run again.
+Each stored symbol is also noted under the slot, so a run cut short (cancelled, the process
+killed) and retried in the same slot skips the symbols it already announced. The lock is renewed
+before every symbol while this run still owns it; a run that finds it lost stops, and the lock is
+released only by its owner.
 """
 
 from __future__ import annotations
@@ -23,6 +30,11 @@ log = logging.getLogger(__name__)
 
 LOCK_KEY = "ml:scheduler:lock"
 SLOT_KEY = "ml:scheduler:last_slot"
+DONE_KEY = "ml:scheduler:done:{slot}"
+
+
+class LockLost(Exception):
+    """The run's lock expired or was taken by another run: stop before storing anything more."""
 
 
 @dataclass
@@ -32,6 +44,7 @@ class RunReport:
     slot: int
     signals: list[Signal] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    lock_lost: bool = False
 
 
 class SignalScheduler:
@@ -72,21 +85,50 @@ class SignalScheduler:
         try:
             if await self.last_slot() >= slot:
                 return None
-            report = await self.run(slot)
+            report = await self.run(slot, token)
+            if report.lock_lost:
+                return report  # the run that holds the lock now finishes the slot
             await self.kv.set(SLOT_KEY, str(slot).encode())
+            await self.kv.delete(DONE_KEY.format(slot=slot))
             return report
         finally:
             await self.kv.delete_if_equals(LOCK_KEY, token)
 
-    async def run(self, slot: int) -> RunReport:
+    async def _renew(self, token: bytes | None) -> None:
+        """Push the lock's expiry out again, if this run still owns it."""
+        if token is None:
+            return
+        if await self.kv.get(LOCK_KEY) != token or not await self.kv.expire(LOCK_KEY, self.lock_ttl_s):
+            raise LockLost
+
+    async def run(self, slot: int, token: bytes | None = None) -> RunReport:
+        """Every symbol of the slot not already done; `token` is the lock this run holds."""
         report = RunReport(slot)
+        done_key = DONE_KEY.format(slot=slot)
+        raw = await self.kv.get(done_key)
+        done = set(raw.decode().split(",")) if raw else set()
         for symbol in self.symbols:
+            if symbol in done:
+                continue
+            try:
+                await self._renew(token)
+            except LockLost:
+                log.warning("scheduler lock lost in slot %d before %s: stopping", slot, symbol)
+                report.lock_lost = True
+                break
             try:
                 q = self.engine.query(symbol)
                 report.signals.append(await self.engine.generate_and_store(q, self.strategy))
             except DomainError as err:
                 log.warning("scheduled signal for %s failed: %s", symbol, err.message)
                 report.failed.append(symbol)
+                continue
+            except Exception:
+                log.exception("scheduled signal for %s failed", symbol)
+                report.failed.append(symbol)
+                continue
+            done.add(symbol)
+            await self.kv.set(done_key, ",".join(sorted(done)).encode(), ttl_s=2 * self.interval_s)
         return report
 
     async def run_forever(self) -> None:

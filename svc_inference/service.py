@@ -9,19 +9,14 @@ from trading.inference.v1 import inference_messages_pb2 as pb
 from trading.inference.v1 import inference_service_pb2_grpc
 
 from core.clock import Clock
-from core.errors import DomainError
 from svc_inference import convert
 from svc_inference.engine import InferenceEngine
-from svc_inference.prediction import Prediction
-from svc_inference.signals import SignalDecision
 
 
 class InferenceServicer(inference_service_pb2_grpc.InferenceServiceServicer):
     def __init__(self, engine: InferenceEngine, clock: Clock) -> None:
         self.engine = engine
         self.clock = clock
-        # the encoded signal per (model, strategy, flags), reused while the decision is the same
-        self._encoded: dict[tuple[str, str, bool, bool], tuple[SignalDecision, Prediction, pb.Signal]] = {}
 
     async def CreatePrediction(
         self, request: pb.CreatePredictionRequest, context: Any
@@ -35,29 +30,23 @@ class InferenceServicer(inference_service_pb2_grpc.InferenceServiceServicer):
 
     async def CreateSignal(self, request: pb.CreateSignalRequest, context: Any) -> pb.CreateSignalResponse:
         q = self.engine.query(request.symbol, request.horizon, request.timeframe)
-        signal = await self.engine.signal(q, request.strategy)
-        key = (q.model_name, signal.strategy, request.include_range, request.include_tpsl)
-        memo = self._encoded.get(key)
-        if memo is None or memo[0] is not signal.decision or memo[1] is not signal.prediction:
-            encoded = convert.signal_pb(
-                signal, include_range=request.include_range, include_tpsl=request.include_tpsl
-            )
-            memo = self._encoded[key] = (signal.decision, signal.prediction, encoded)
+        include_range, include_tpsl = request.include_range, request.include_tpsl
+        signal, encoded = await self.engine.encoded_signal(
+            q,
+            request.strategy,
+            (include_range, include_tpsl),
+            lambda sig: convert.signal_pb(sig, include_range=include_range, include_tpsl=include_tpsl),
+        )
         resp = pb.CreateSignalResponse()
-        resp.signal.CopyFrom(memo[2])
+        resp.signal.CopyFrom(encoded)
         resp.signal.created_at.FromDatetime(signal.created_at)  # the only per-call field
         return resp
 
     async def ListSignals(self, request: pb.ListSignalsRequest, context: Any) -> pb.ListSignalsResponse:
         q = self.engine.query(request.symbol, request.horizon)
-        rows = await self.engine.recent_signals(q, request.page_size or 20)
-        signals = [convert.stored_signal_pb(r) for r in rows]
-        if not rows or rows[0].valid_until <= self.clock.now():
-            try:
-                signals.insert(0, convert.signal_pb(await self.engine.signal(q)))
-            except DomainError:
-                if not signals:
-                    raise
+        live, rows = await self.engine.list_signals(q, request.page_size or 20)
+        signals = [convert.signal_pb(live)] if live is not None else []
+        signals += [convert.stored_signal_pb(r) for r in rows]
         return pb.ListSignalsResponse(signals=signals)
 
     async def BatchCreatePredictions(
@@ -78,31 +67,26 @@ class InferenceServicer(inference_service_pb2_grpc.InferenceServiceServicer):
     async def GetModelsStatus(
         self, request: pb.GetModelsStatusRequest, context: Any
     ) -> pb.GetModelsStatusResponse:
-        size = request.page.page_size or 50
-        offset = int(request.page.page_token or 0)
-        records = await self.engine.registry.list(limit=size + 1, offset=offset)
-        loaded = {m.record.id for m in self.engine.server.loaded().values()}
+        records, next_token = await self.engine.models_page(request.page.page_size, request.page.page_token)
         resp = pb.GetModelsStatusResponse(
-            models=[convert.model_pb(r, loaded=r.id in loaded) for r in records[:size]],
+            models=[convert.model_pb(r, loaded=self.engine.is_loaded(r)) for r in records],
             provider=self.engine.server.provider,
             gpu=self.engine.server.gpu,
         )
-        if len(records) > size:
-            resp.page.next_page_token = str(offset + size)
+        resp.page.next_page_token = next_token
         return resp
 
     async def GetModelMetrics(
         self, request: pb.GetModelMetricsRequest, context: Any
     ) -> pb.GetModelMetricsResponse:
         record = await self.engine.model_for_metrics(request.name, request.version)
-        loaded = self.engine.server.loaded().get(record.name)
         return pb.GetModelMetricsResponse(
-            model=convert.model_pb(record, loaded=loaded is not None and loaded.record.id == record.id)
+            model=convert.model_pb(record, loaded=self.engine.is_loaded(record))
         )
 
     async def PromoteModel(self, request: pb.PromoteModelRequest, context: Any) -> pb.PromoteModelResponse:
         record = await self.engine.promote(request.name, request.version, force=request.force)
-        return pb.PromoteModelResponse(model=convert.model_pb(record, loaded=True))
+        return pb.PromoteModelResponse(model=convert.model_pb(record, loaded=self.engine.is_loaded(record)))
 
     async def GetEngineHealth(
         self, request: pb.GetEngineHealthRequest, context: Any

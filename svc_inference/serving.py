@@ -27,7 +27,7 @@ import numpy as np
 import onnxruntime as ort
 from numpy.typing import NDArray
 
-from core.errors import Unavailable
+from core.errors import FailedPrecondition, Unavailable
 from svc_inference.export import INPUT_NAME, OUTPUT_NAME
 from svc_inference.providers import ProviderChoice, choose_providers
 from svc_inference.registry import ModelRecord
@@ -126,17 +126,32 @@ class ModelServer:
     async def _off_loop(self, fn: Callable[[], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._pool, fn)
 
+    async def prepare(self, record: ModelRecord, onnx_bytes: bytes) -> LoadedModel:
+        """Build and warm `record`'s sessions off the event loop, without serving them yet.
+
+        Bytes onnxruntime cannot load raise FailedPrecondition (the artifact is unusable)."""
+        try:
+            return await self._off_loop(
+                lambda: load_model(record, onnx_bytes, self.choice, self.batch_threads)
+            )
+        except Exception as err:
+            raise FailedPrecondition(
+                f"{record.name} v{record.version} cannot be loaded: {err}", reason="ARTIFACT_UNLOADABLE"
+            ) from err
+
+    def install(self, model: LoadedModel) -> None:
+        """Make a prepared model the one that answers for its name (one dict assignment)."""
+        self._models[model.record.name] = model
+        log.info("serving %s v%d on %s", model.record.name, model.record.version, model.provider)
+
     async def swap_in(self, record: ModelRecord, onnx_bytes: bytes) -> LoadedModel:
         """Load and warm `record` off the event loop, then make it the one that answers."""
         async with self._swap_lock:
             current = self._models.get(record.name)
             if current is not None and current.record.id == record.id:
                 return current
-            model = await self._off_loop(
-                lambda: load_model(record, onnx_bytes, self.choice, self.batch_threads)
-            )
-            self._models[record.name] = model
-        log.info("serving %s v%d on %s", record.name, record.version, model.provider)
+            model = await self.prepare(record, onnx_bytes)
+            self.install(model)
         return model
 
     def unload(self, name: str) -> None:
