@@ -23,6 +23,13 @@ class MoneyRules:
     def to_account_minor(self, amount_quote: Decimal, spec: SymbolSpec) -> int:
         return pricing.to_minor(amount_quote * self.rate(spec), self.currency)
 
+    def to_account(self, amount_quote: Decimal, spec: SymbolSpec) -> Decimal:
+        """An amount in the account currency, unrounded."""
+        return amount_quote * self.rate(spec)
+
+    def minor(self, amount: Decimal) -> int:
+        return pricing.to_minor(amount, self.currency)
+
     def margin_minor(self, quantity: Decimal, price: Decimal, spec: SymbolSpec) -> int:
         return pricing.margin_minor(quantity * price, self.rate(spec), self.leverage(spec), self.currency)
 
@@ -87,6 +94,7 @@ def _open(
         cost=ex.price * quantity,
         entry_price=ex.price,
         realized_pnl_minor=0,
+        realized_pnl_exact=Decimal(0),
         margin_minor=rules.margin_minor(quantity, ex.price, ex.spec),
         stop_loss=ex.stop_loss,
         take_profit=ex.take_profit,
@@ -120,7 +128,12 @@ def _reduce(
         removed_cost = position.cost * quantity / position.quantity
     proceeds = ex.price * quantity
     pnl_quote = proceeds - removed_cost if position.side == "long" else removed_cost - proceeds
-    pnl = rules.to_account_minor(pnl_quote, ex.spec)
+    # The position keeps its realized PnL unrounded; each fill books the change of the rounded
+    # total, so however a close is split, the cents booked add up to the rounded total.
+    before = position.realized_pnl_exact or Decimal(0)
+    after = before + rules.to_account(pnl_quote, ex.spec)
+    pnl = rules.minor(after) - rules.minor(before)
+    position.realized_pnl_exact = after
     position.quantity -= quantity
     position.cost -= removed_cost
     position.realized_pnl_minor += pnl

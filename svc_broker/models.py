@@ -91,6 +91,8 @@ class PaperPosition(Base):
     cost: Mapped[Decimal] = mapped_column(ExactDecimal)
     entry_price: Mapped[Decimal] = mapped_column(ExactDecimal)  # average of the open size
     realized_pnl_minor: Mapped[int] = mapped_column(BigInteger)
+    # the realized PnL in the account currency before rounding; fills book its rounded changes
+    realized_pnl_exact: Mapped[Decimal] = mapped_column(ExactDecimal, server_default="0")
     margin_minor: Mapped[int] = mapped_column(BigInteger)
     stop_loss: Mapped[Decimal | None] = mapped_column(ExactDecimal, nullable=True)
     take_profit: Mapped[Decimal | None] = mapped_column(ExactDecimal, nullable=True)

@@ -80,19 +80,33 @@ class PriceMonitor:
         self.index = TriggerIndex()
         self._loaded = False
         self._lock = asyncio.Lock()
+        self._during_load: list[Watch] | None = None  # changes heard while a load reads
         broker.add_listener(self._on_changes)
 
     def _on_changes(self, watches: Sequence[Watch]) -> None:
+        if self._during_load is not None:
+            self._during_load.extend(watches)
         if self._loaded:
             for watch in watches:
                 self.index.put(watch)
 
     async def load(self) -> None:
-        """Rebuild the index from the database."""
-        watches = await self._broker.watches()
-        self.index.clear()
-        for watch in watches:
-            self.index.put(watch)
+        """Rebuild the index from the database.
+
+        A change committed while the read runs may be missing from what it returns, so the
+        changes heard meanwhile are applied on top of it, in order, before the new index
+        replaces the old one; each is the state its commit left, so the newest wins.
+        """
+        heard: list[Watch] = []
+        self._during_load = heard
+        try:
+            watches = await self._broker.watches()
+            index = TriggerIndex()
+            for watch in [*watches, *heard]:
+                index.put(watch)
+        finally:
+            self._during_load = None
+        self.index = index
         self._loaded = True
 
     async def on_tick(self, quote: Quote) -> int:

@@ -37,7 +37,7 @@ from svc_broker.config import BrokerSettings
 from svc_broker.ledger import Execution, Fill, MoneyRules, book
 from svc_broker.market import PriceSource, Quote, SymbolCatalog, SymbolSpec
 from svc_broker.models import PaperAccount, PaperOrder, PaperPosition, PaperTrade
-from svc_broker.rules import check_order_request, check_protection, check_stop_price
+from svc_broker.rules import check_close_quantity, check_order_request, check_protection, check_stop_price
 from svc_broker.triggers import Trigger, order_trigger, position_triggers
 from svc_broker.valuation import account_view, execution_report, order_view, position_view, unrealized_minor
 
@@ -125,6 +125,19 @@ class PaperBroker:
             return None
         return self.effective_quote(quote)
 
+    def _last_quote(self, symbol: str) -> Quote | None:
+        """The latest quote however old: what open positions are valued at when the feed is late."""
+        quote = self._prices.latest(symbol)
+        return self.effective_quote(quote) if quote is not None else None
+
+    def _check_priced(self, positions: Sequence[PaperPosition]) -> None:
+        """Margin cannot be judged while an open position has never had a price."""
+        for p in positions:
+            if p.status == "open" and self._prices.latest(p.symbol) is None:
+                raise Unavailable(
+                    f"no price yet for the open {p.symbol} position", reason="NO_PRICE", retry_after_s=1
+                )
+
     def _rate(self, spec: SymbolSpec) -> Decimal:
         return pricing.conversion_rate(spec.quote_currency, self._settings.account_currency, self._prices)
 
@@ -196,6 +209,8 @@ class PaperBroker:
         if check_margin:
             after = positions + [p for p in fill.touched if p not in positions]
             view = self._account_view(account, after)
+            if view.margin_minor > margin_before:
+                self._check_priced(after)
             if view.margin_minor > margin_before and view.free_margin_minor < 0:
                 raise FailedPrecondition(
                     f"free margin {view.free_margin_minor + view.margin_minor - margin_before} is less than "
@@ -214,11 +229,32 @@ class PaperBroker:
         changes.watches.extend(position_watch(p) for p in fill.touched)
         return fill
 
+    async def _close_at_market(
+        self,
+        s: AsyncSession,
+        acc: PaperAccount,
+        position: PaperPosition,
+        spec: SymbolSpec,
+        quote: Quote,
+        reason: str,
+        changes: _Changes,
+        quantity: Decimal | None = None,
+    ) -> Fill:
+        """Close `quantity` of a position (all of it by default) at `quote`; a take profit fills
+        at its quote, every other close pays the slippage."""
+        side = "sell" if position.side == "long" else "buy"
+        slippage = Decimal(0) if reason == "take_profit" else self._slippage(spec)
+        amount = position.quantity if quantity is None else quantity
+        ex = Execution(
+            spec, side, amount, pricing.fill_price(side, quote, slippage), reason, self._clock.now()
+        )
+        return await self._execute(s, acc, ex, changes, check_margin=False)
+
     def _account_view(self, account: PaperAccount, positions: Sequence[PaperPosition]) -> AccountView:
         return account_view(
             account,
             positions,
-            self._quote_or_none,
+            self._last_quote,
             self.spec,
             self.rules,
             self._settings.margin_call_level_percent,
@@ -227,14 +263,22 @@ class PaperBroker:
     # ---- orders
 
     async def place_order(self, account: str, request: OrderRequest) -> OrderView:
+        # A retry is answered with the order its id already made, whatever the retry says.
+        if request.client_order_id:
+            async with self._db.session() as s:
+                acc_or_none = await self._account_or_none(s, account)
+                if acc_or_none is not None:
+                    existing = await self._by_client_order_id(s, acc_or_none, request.client_order_id)
+                    if existing is not None:
+                        return self._order_view(existing)
         spec = self.spec(request.symbol)
         quantity = pricing.units_for(request.amount, request.unit, spec)
         check_order_request(request, quantity, spec)
         async with self._locked(account) as (s, acc, changes):
-            if request.client_order_id:
+            if request.client_order_id:  # made by a concurrent call since the look-up above
                 existing = await self._by_client_order_id(s, acc, request.client_order_id)
                 if existing is not None:
-                    return order_view(existing, spec)
+                    return self._order_view(existing)
             self._check_open(spec)
             quote = self._quote(spec)
             order = self._new_order(acc, request, spec, quantity)
@@ -253,6 +297,9 @@ class PaperBroker:
                 check_protection(order.side, trigger.level, order.stop_loss, order.take_profit)
                 await self._rest_order(s, acc, order, spec, changes)
             return order_view(order, spec)
+
+    def _order_view(self, order: PaperOrder) -> OrderView:
+        return order_view(order, self._symbols.get(order.symbol))
 
     def _new_order(
         self, acc: PaperAccount, request: OrderRequest, spec: SymbolSpec, quantity: Decimal
@@ -302,18 +349,27 @@ class PaperBroker:
             order.status = "cancelled"
             await s.flush()
             return
+        await self._check_resting_margin(s, acc, order, spec)
+        await s.flush()
+        changes.watches.append(order_watch(order))
+
+    async def _check_resting_margin(
+        self, s: AsyncSession, acc: PaperAccount, order: PaperOrder, spec: SymbolSpec
+    ) -> None:
+        """A resting order that adds to the account's exposure needs the free margin for its level."""
         level = order.limit_price if order.type == "limit" else order.stop_price
         assert level is not None
-        needed = self.rules.margin_minor(order.quantity, level, spec)
         positions = await self._open_positions(s, acc)
+        if self._reduces(positions, order):
+            return
+        self._check_priced(positions)
+        needed = self.rules.margin_minor(order.quantity, level, spec)
         view = self._account_view(acc, positions)
-        if needed > view.free_margin_minor and not self._reduces(positions, order):
+        if needed > view.free_margin_minor:
             raise FailedPrecondition(
                 f"free margin {view.free_margin_minor} is less than the {needed} this order needs",
                 reason="INSUFFICIENT_MARGIN",
             )
-        await s.flush()
-        changes.watches.append(order_watch(order))
 
     @staticmethod
     def _reduces(positions: Sequence[PaperPosition], order: PaperOrder) -> bool:
@@ -329,9 +385,7 @@ class PaperBroker:
         return (await s.execute(query)).scalar_one_or_none()
 
     async def _own_order(self, s: AsyncSession, acc: PaperAccount, order_id: str) -> PaperOrder:
-        order = await s.get(PaperOrder, _id(order_id, "order_id")) if order_id.isdigit() else None
-        if order is None or order.account_id != acc.id:
-            raise NotFound(f"no order {order_id}", reason="ORDER_NOT_FOUND")
+        order: PaperOrder = await _own(s, acc, PaperOrder, order_id, "order")
         return order
 
     async def modify_order(
@@ -361,6 +415,8 @@ class PaperBroker:
             level = order.limit_price if order.type == "limit" else order.stop_price
             assert level is not None
             check_protection(order.side, level, order.stop_loss, order.take_profit)
+            if limit_price is not None or stop_price is not None:
+                await self._check_resting_margin(s, acc, order, spec)
             order.updated_at = self._clock.now()
             await s.flush()
             changes.watches.append(order_watch(order))
@@ -372,7 +428,7 @@ class PaperBroker:
             if order.status != "pending":
                 raise FailedPrecondition(f"order {order_id} is {order.status}", reason="ORDER_NOT_PENDING")
             await self._end_order(s, acc, order, "cancelled", None, changes)
-            return order_view(order, self._symbols.get(order.symbol))
+            return self._order_view(order)
 
     async def _end_order(
         self,
@@ -394,7 +450,7 @@ class PaperBroker:
             if acc is None:
                 raise NotFound(f"no order {order_id}", reason="ORDER_NOT_FOUND")
             order = await self._own_order(s, acc, order_id)
-            return order_view(order, self._symbols.get(order.symbol))
+            return self._order_view(order)
 
     async def list_orders(
         self,
@@ -411,7 +467,7 @@ class PaperBroker:
         if symbol:
             query = query.where(PaperOrder.symbol == symbol.upper())
         rows, token = await self._page(account, PaperOrder, query, page_size, page_token)
-        return Page([order_view(o, self._symbols.get(o.symbol)) for o in rows], token)
+        return Page([self._order_view(o) for o in rows], token)
 
     # ---- positions
 
@@ -424,14 +480,10 @@ class PaperBroker:
 
     def _position_view(self, p: PaperPosition) -> PositionView:
         spec = self.spec(p.symbol)
-        return position_view(p, self._quote_or_none(p.symbol), spec, self.rules)
+        return position_view(p, self._last_quote(p.symbol), spec, self.rules)
 
     async def _own_position(self, s: AsyncSession, acc: PaperAccount, position_id: str) -> PaperPosition:
-        position = (
-            await s.get(PaperPosition, _id(position_id, "position_id")) if position_id.isdigit() else None
-        )
-        if position is None or position.account_id != acc.id:
-            raise NotFound(f"no position {position_id}", reason="POSITION_NOT_FOUND")
+        position: PaperPosition = await _own(s, acc, PaperPosition, position_id, "position")
         return position
 
     async def get_position(self, account: str, position_id: str) -> PositionView:
@@ -456,11 +508,11 @@ class PaperBroker:
                     violations=[("quantity", "more than the open quantity")],
                 )
             spec = self.spec(position.symbol)
+            check_close_quantity(amount, position.quantity, spec)
             self._check_open(spec)
-            side = "sell" if position.side == "long" else "buy"
-            price = pricing.fill_price(side, self._quote(spec), self._slippage(spec))
-            ex = Execution(spec, side, amount, price, "close", self._clock.now())
-            fill = await self._execute(s, acc, ex, changes, check_margin=False)
+            fill = await self._close_at_market(
+                s, acc, position, spec, self._quote(spec), "close", changes, amount
+            )
             return CloseResult(self._position_view(position), execution_report(fill.trades[0], acc.currency))
 
     async def modify_position(
@@ -598,23 +650,13 @@ class PaperBroker:
             )
             if trigger is None or not trigger.touched(quote):
                 return False
-            spec = self.spec(position.symbol)
-            side = "sell" if position.side == "long" else "buy"
-            slippage = self._slippage(spec) if what == "stop_loss" else Decimal(0)
-            ex = Execution(
-                spec,
-                side,
-                position.quantity,
-                pricing.fill_price(side, quote, slippage),
-                what,
-                self._clock.now(),
-            )
-            await self._execute(s, acc, ex, changes, check_margin=False)
+            await self._close_at_market(s, acc, position, self.spec(position.symbol), quote, what, changes)
             return True
 
     async def fire_order_trigger(self, order_id: int, quote: Quote) -> bool:
         """Fill a pending order whose price `quote` touches, at that quote (a gap fills at the
-        first available price, not at the stop); reject it if the margin is not there."""
+        first available price, not at the stop); reject it if the margin is not there or if the
+        fill price has gapped past its own SL or TP."""
         user = await self._owner(PaperOrder, order_id)
         if user is None:
             return False
@@ -630,8 +672,11 @@ class PaperBroker:
             user_id, account_id = acc.user_id, acc.id
             try:
                 async with s.begin_nested():
+                    # A gap can carry the fill past the order's SL or TP: rejected, never opened
+                    # on the wrong side of its own protection.
+                    check_protection(order.side, price, order.stop_loss, order.take_profit)
                     await self._fill_order(s, acc, order, spec, price, changes)
-            except FailedPrecondition as refused:
+            except (FailedPrecondition, InvalidArgument) as refused:
                 changes.watches.clear()
                 order.status, order.reject_reason, order.updated_at = (
                     "rejected",
@@ -653,12 +698,17 @@ class PaperBroker:
                 .where(PaperOrder.status == "pending", PaperOrder.expires_at <= now)
             )
             due = (await s.execute(query)).all()
+        expired = 0
         for order_id, user in due:
-            async with self._locked(user) as (s, acc, changes):
-                order = await s.get(PaperOrder, order_id)
-                if order is not None and order.status == "pending":
-                    await self._end_order(s, acc, order, "expired", None, changes)
-        return len(due)
+            try:
+                async with self._locked(user) as (s, acc, changes):
+                    order = await s.get(PaperOrder, order_id)
+                    if order is not None and order.status == "pending":
+                        await self._end_order(s, acc, order, "expired", None, changes)
+                        expired += 1
+            except Exception:  # one account's trouble must not hold up the others
+                log.exception("expiring order %s failed", order_id)
+        return expired
 
     async def enforce_stop_out(self) -> int:
         """Close the worst position of every account whose margin level is at or below the
@@ -676,8 +726,11 @@ class PaperBroker:
             by_account.setdefault(acc.id, (acc, []))[1].append(position)
         closed = 0
         for acc, positions in by_account.values():
-            if self._below_stop_out(self._account_view(acc, positions)):
-                closed += await self._stop_out(acc.user_id)
+            try:
+                if self._below_stop_out(self._account_view(acc, positions)):
+                    closed += await self._stop_out(acc.user_id)
+            except Exception:  # one account's trouble must not hold up the others
+                log.exception("stop-out of account %s failed", acc.id)
         return closed
 
     def _below_stop_out(self, view: AccountView) -> bool:
@@ -701,11 +754,16 @@ class PaperBroker:
                     ),
                 )
                 spec = self.spec(worst.symbol)
-                side = "sell" if worst.side == "long" else "buy"
-                price = pricing.fill_price(side, self._quote(spec), self._slippage(spec))
-                ex = Execution(spec, side, worst.quantity, price, "stop_out", self._clock.now())
-                await self._execute(s, acc, ex, changes, check_margin=False)
+                await self._close_at_market(s, acc, worst, spec, self._quote(spec), "stop_out", changes)
                 closed += 1
+
+
+async def _own(s: AsyncSession, acc: PaperAccount, model: Any, text_id: str, what: str) -> Any:
+    """The account's row of `model` with that id; NOT_FOUND for another account's, as for none."""
+    row = await s.get(model, _id(text_id, f"{what}_id")) if text_id.isdigit() else None
+    if row is None or row.account_id != acc.id:
+        raise NotFound(f"no {what} {text_id}", reason=f"{what.upper()}_NOT_FOUND")
+    return row
 
 
 def _id(text: str, field_name: str) -> int:

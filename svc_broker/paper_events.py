@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from google.protobuf.message import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 from trading.common.v1.money_pb2 import Money
 from trading.events.v1 import events_payloads_pb2 as ev
@@ -40,14 +41,7 @@ async def stage_trade_executed(
         position_id=str(trade.position_id),
     )
     payload.executed_at.FromDatetime(trade.executed_at)
-    channel = user_trades_channel(user_id)
-    await outbox.stage(
-        session,
-        channel,
-        new_event("trade_executed", channel, payload, PRODUCER, clock).SerializeToString(),
-        table=OUTBOX,
-        clock=clock,
-    )
+    await _stage(session, "trade_executed", user_trades_channel(user_id), payload, clock)
 
 
 async def stage_order_refused(
@@ -65,14 +59,7 @@ async def stage_order_refused(
         account_id=str(account_id),
     )
     payload.executed_at.FromDatetime(order.updated_at)
-    channel = user_trades_channel(user_id)
-    await outbox.stage(
-        session,
-        channel,
-        new_event("trade_executed", channel, payload, PRODUCER, clock).SerializeToString(),
-        table=OUTBOX,
-        clock=clock,
-    )
+    await _stage(session, "trade_executed", user_trades_channel(user_id), payload, clock)
 
 
 async def stage_position_closed(
@@ -98,11 +85,10 @@ async def stage_position_closed(
         account_id=str(account_id),
     )
     payload.closed_at.FromDatetime(closing.executed_at)
-    channel = user_positions_channel(user_id)
-    await outbox.stage(
-        session,
-        channel,
-        new_event("position_closed", channel, payload, PRODUCER, clock).SerializeToString(),
-        table=OUTBOX,
-        clock=clock,
-    )
+    await _stage(session, "position_closed", user_positions_channel(user_id), payload, clock)
+
+
+async def _stage(session: AsyncSession, kind: str, channel: str, payload: Message, clock: Clock) -> None:
+    """Wrap a payload in the event envelope and stage it in the outbox, in the caller's transaction."""
+    event = new_event(kind, channel, payload, PRODUCER, clock)
+    await outbox.stage(session, channel, event.SerializeToString(), table=OUTBOX, clock=clock)

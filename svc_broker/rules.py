@@ -40,6 +40,22 @@ def check_order_request(request: OrderRequest, units: Decimal, spec: SymbolSpec)
             raise _invalid(name, f"{name} must be positive", f"INVALID_{name.upper()}")
 
 
+def check_close_quantity(amount: Decimal, open_quantity: Decimal, spec: SymbolSpec) -> None:
+    """A partial close obeys the symbol's step and minimum, and leaves nothing or at least the
+    minimum open; closing everything that is open is always allowed."""
+    if amount == open_quantity:
+        return
+    remainder = open_quantity - amount
+    on_step = (amount / spec.unit_step) == (amount / spec.unit_step).to_integral_value()
+    if amount < spec.min_units or not on_step or remainder < spec.min_units:
+        raise _invalid(
+            "quantity",
+            f"close at least {spec.min_units} units in steps of {spec.unit_step}, "
+            f"leaving nothing or at least {spec.min_units} open",
+            "CLOSE_QUANTITY_OUT_OF_RANGE",
+        )
+
+
 def check_protection(
     side: str, entry: Decimal, stop_loss: Decimal | None, take_profit: Decimal | None
 ) -> None:

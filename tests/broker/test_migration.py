@@ -72,7 +72,7 @@ async def test_migrations_go_up_and_down_and_the_broker_trades_on_them(database_
     assert list(plan.schemas) == [SCHEMA]
     drop_schema(database_url)
     head = migrations.upgrade(database_url, plan.name, plan.scripts_dir, plan.schemas)
-    assert head == "trading_0001"
+    assert head == "trading_0002"
     assert tables(database_url) == {t.name for t in Base.metadata.tables.values()}
     await trade_on(database_url)
     assert migrations.downgrade(database_url, plan.name, plan.scripts_dir, plan.schemas) is None

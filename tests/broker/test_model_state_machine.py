@@ -51,6 +51,7 @@ class PaperAccountModel(RuleBasedStateMachine):
         self.quote()
         self.units = Decimal(0)  # positive long, negative short
         self.cost = Decimal(0)  # price times units of the open size
+        self.realized = Decimal(0)  # the open position's realized PnL, unrounded
         self.balance = 1_000_000
 
     def run(self, coro):
@@ -94,9 +95,13 @@ class PaperAccountModel(RuleBasedStateMachine):
         closing = min(abs(signed), abs(self.units))
         share = self.cost if closing == abs(self.units) else self.cost * closing / abs(self.units)
         pnl = closing * price - share if self.units > 0 else share - closing * price
-        self.balance += cents(pnl)
+        # the position keeps its realized PnL unrounded; each fill books the change in cents
+        self.balance += cents(self.realized + pnl) - cents(self.realized)
+        self.realized += pnl
         self.cost -= share
         self.units += closing if self.units < 0 else -closing
+        if self.units == 0:
+            self.realized = Decimal(0)
         rest = abs(signed) - closing
         if rest:
             self.units = rest if signed > 0 else -rest
