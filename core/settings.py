@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     default_deadline_s: float = 5.0
     max_deadline_s: float = 60.0
     max_message_bytes: int = 8 * 1024 * 1024
+    event_loop: str = "uvloop"  # or "asyncio"
     log_level: str = "INFO"
     log_json: bool = True
 
