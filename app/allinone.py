@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import secrets
 import signal
 from contextlib import suppress
 
 from aiohttp import web
+from pydantic import SecretStr
 
 from app import envoy
 from app.migrate import migrate
@@ -60,6 +62,8 @@ async def run_all_in_one(
     envoy_base_id: int = ENVOY_BASE_ID,
 ) -> int:
     specs = load_specs()
+    if settings.proxy_secret is None:
+        settings.proxy_secret = SecretStr(secrets.token_urlsafe(32))  # this run's Envoy and services
     await asyncio.to_thread(migrate, settings, specs)
     ctx = make_context(settings)
     runtime = Runtime(ctx, specs, "all-in-one")

@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     jwt_key_publish_delay_s: int = 90
     jwt_key_overlap_s: int = 3600
     internal_api_key: SecretStr | None = None
+    # Envoy adds this to every request it forwards (x-trading-proxy-secret, overwriting any value a
+    # client sent), so services can believe its client-address header; `trading up` makes one per
+    # run when unset.
+    proxy_secret: SecretStr | None = None
     service_addresses: dict[str, str] = {}
     default_deadline_s: float = 5.0
     max_deadline_s: float = 60.0

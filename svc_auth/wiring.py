@@ -40,6 +40,9 @@ def make_servicer(deps: AuthDeps) -> AuthServicer:
 
 def build_auth(ctx: ServiceContext, settings: AuthSettings | None = None) -> BuiltService:
     deps = make_deps(ctx, settings)
+    platform_secret = ctx.settings.proxy_secret
+    if platform_secret is not None and not deps.settings.proxy_secret.get_secret_value():
+        deps.settings.proxy_secret = platform_secret  # the secret this deployment's Envoy sends
     servicer = make_servicer(deps)
     relay = OutboxRelay(ctx.db, ctx.bus, [OUTBOX], ctx.clock)
     dispatcher = MailDispatcher(ctx.db, ctx.bus, deps.mailer, ctx.clock)

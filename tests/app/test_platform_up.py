@@ -154,6 +154,14 @@ def test_keys_and_database_live_under_the_data_dir(platform: Platform) -> None:
     assert (platform.data_dir / "envoy.yaml").is_file()
 
 
+def test_envoy_stamps_this_runs_proxy_secret_and_keeps_its_config_private(platform: Platform) -> None:
+    config = platform.data_dir / "envoy.yaml"
+    assert config.stat().st_mode & 0o777 == 0o600
+    text = config.read_text()
+    assert "x-trading-proxy-secret" in text
+    assert "OVERWRITE_IF_EXISTS_OR_ADD" in text
+
+
 async def test_stops_cleanly_on_sigterm(platform: Platform) -> None:
     # Last in the module: the fixture is module-scoped.
     platform.process.terminate()

@@ -149,3 +149,21 @@ def test_envoy_accepts_the_committed_config() -> None:
         cwd=ROOT, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def _virtual_host(config: dict) -> dict:
+    manager = config["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"]
+    return manager["route_config"]["virtual_hosts"][0]
+
+
+def test_the_proxy_secret_replaces_whatever_a_client_sent() -> None:
+    from pydantic import SecretStr
+
+    settings = Settings.model_construct(proxy_secret=SecretStr("s3cret"))
+    config = render_envoy_config(settings, Path("gen/descriptor.binpb"), trading_services(DESCRIPTOR))
+    [added] = _virtual_host(config)["request_headers_to_add"]
+    assert added == {
+        "header": {"key": "x-trading-proxy-secret", "value": "s3cret"},
+        "append_action": "OVERWRITE_IF_EXISTS_OR_ADD",
+    }
+    assert _virtual_host(_config())["request_headers_to_add"] == []
