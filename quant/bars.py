@@ -8,6 +8,7 @@ not produced: gaps stay gaps.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,6 +63,18 @@ class Bars:
 
     def __len__(self) -> int:
         return int(self.ts.size)
+
+    def rows(self) -> Iterator[tuple[int, float, float, float, float, float]]:
+        """(ts, open, high, low, close, volume) per bar, as plain Python numbers."""
+        return zip(
+            self.ts.tolist(),
+            self.open.tolist(),
+            self.high.tolist(),
+            self.low.tolist(),
+            self.close.tolist(),
+            self.volume.tolist(),
+            strict=True,
+        )
 
     def check_shape(self) -> None:
         sizes = {a.size for a in (self.ts, self.open, self.high, self.low, self.close, self.volume)}

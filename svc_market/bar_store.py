@@ -25,15 +25,7 @@ def _insert(session: AsyncSession) -> Any:
 
 
 def _rows(symbol_id: int, resolution_s: int, bars: Bars, source: str) -> Iterator[dict[str, Any]]:
-    columns = zip(
-        bars.ts.tolist(),
-        bars.open.tolist(),
-        bars.high.tolist(),
-        bars.low.tolist(),
-        bars.close.tolist(),
-        bars.volume.tolist(),
-        strict=True,
-    )
+    columns = bars.rows()
     for ts, o, h, lo, c, v in columns:
         yield {
             "symbol_id": symbol_id,

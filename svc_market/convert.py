@@ -75,15 +75,7 @@ def symbol_info(row: Symbol) -> pb.SymbolInfo:
 def candles(bars: Bars) -> list[pb.Candle]:
     return [
         pb.Candle(time=Timestamp(seconds=t), open=o, high=h, low=lo, close=c, volume=v)
-        for t, o, h, lo, c, v in zip(
-            bars.ts.tolist(),
-            bars.open.tolist(),
-            bars.high.tolist(),
-            bars.low.tolist(),
-            bars.close.tolist(),
-            bars.volume.tolist(),
-            strict=True,
-        )
+        for t, o, h, lo, c, v in bars.rows()
     ]
 
 

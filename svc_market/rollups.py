@@ -99,15 +99,7 @@ async def store_rollup(
         index_elements=["symbol_id", "base_s", "tf_s", "anchor_s", "ts"],
         set_={name: getattr(stmt.excluded, name) for name in ("open", "high", "low", "close", "volume")},
     )
-    columns = zip(
-        candles.ts.tolist(),
-        candles.open.tolist(),
-        candles.high.tolist(),
-        candles.low.tolist(),
-        candles.close.tolist(),
-        candles.volume.tolist(),
-        strict=True,
-    )
+    columns = candles.rows()
     rows = [
         {
             "symbol_id": symbol_id,
