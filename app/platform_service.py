@@ -10,14 +10,13 @@ from trading.platform.v1 import platform_messages_pb2 as pb
 from trading.platform.v1 import platform_service_pb2_grpc as pb_grpc
 
 from core.clock import Clock
+from core.convert import timestamp
 
 VERSION = "0.1.0"
 
 
 def _ts(clock: Clock) -> Timestamp:
-    ts = Timestamp()
-    ts.FromDatetime(clock.now())
-    return ts
+    return timestamp(clock.now())
 
 
 class PlatformServicer(pb_grpc.PlatformServiceServicer):

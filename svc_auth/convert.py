@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from google.protobuf.timestamp_pb2 import Timestamp
 from trading.auth.v1 import auth_messages_pb2 as m
 
+from core.convert import optional_timestamp
 from svc_auth import models
 from svc_auth.tokens import IssuedTokens
 
@@ -21,14 +19,6 @@ RISK_TO_PROTO = {
     "aggressive": m.RISK_TOLERANCE_AGGRESSIVE,
 }
 RISK_FROM_PROTO = {v: k for k, v in RISK_TO_PROTO.items()}
-
-
-def timestamp(when: datetime | None) -> Timestamp | None:
-    if when is None:
-        return None
-    ts = Timestamp()
-    ts.FromDatetime(when)
-    return ts
 
 
 def user(u: models.User) -> m.User:
@@ -47,7 +37,7 @@ def user(u: models.User) -> m.User:
             max_drawdown_percent=u.max_drawdown_percent,
             horizon_months=u.horizon_months,
         ),
-        create_time=timestamp(u.created_at),
+        create_time=optional_timestamp(u.created_at),
     )
 
 
@@ -57,8 +47,8 @@ def token_pair(t: IssuedTokens) -> m.TokenPair:
         refresh_token=t.refresh_token,
         token_type="Bearer",
         expires_in=t.expires_in,
-        access_expire_time=timestamp(t.access_expires_at),
-        refresh_expire_time=timestamp(t.refresh_expires_at),
+        access_expire_time=optional_timestamp(t.access_expires_at),
+        refresh_expire_time=optional_timestamp(t.refresh_expires_at),
     )
 
 
@@ -68,6 +58,6 @@ def credential(c: models.ServiceCredential) -> m.ServiceCredential:
         name=c.name,
         scopes=c.scopes.split(),
         key_prefix=c.key_prefix,
-        create_time=timestamp(c.created_at),
-        revoke_time=timestamp(c.revoked_at),
+        create_time=optional_timestamp(c.created_at),
+        revoke_time=optional_timestamp(c.revoked_at),
     )

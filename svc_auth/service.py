@@ -10,6 +10,7 @@ import grpc
 from trading.auth.v1 import auth_messages_pb2 as m
 from trading.auth.v1 import auth_service_pb2_grpc
 
+from core.convert import optional_timestamp
 from core.errors import InvalidArgument
 from core.principal import current_principal
 from svc_auth import accounts, admin, convert, credentials, tokens, two_factor
@@ -52,7 +53,7 @@ def client_ip(
 def _sign_in(result: SignIn, response_cls: Any) -> Any:
     if result.challenge:
         challenge = m.TwoFactorChallenge(
-            challenge=result.challenge, expire_time=convert.timestamp(result.challenge_expires_at)
+            challenge=result.challenge, expire_time=optional_timestamp(result.challenge_expires_at)
         )
         return response_cls(two_factor=challenge)
     assert result.tokens is not None
@@ -91,7 +92,7 @@ class AuthServicer(auth_service_pb2_grpc.AuthServiceServicer):
 
     async def StartOAuth(self, request: m.StartOAuthRequest, context: Ctx) -> m.StartOAuthResponse:
         url, state, expires = await self.oauth.start(request.provider, request.redirect_uri)
-        return m.StartOAuthResponse(authorize_url=url, state=state, expire_time=convert.timestamp(expires))
+        return m.StartOAuthResponse(authorize_url=url, state=state, expire_time=optional_timestamp(expires))
 
     async def OAuthLogin(self, request: m.OAuthLoginRequest, context: Ctx) -> m.OAuthLoginResponse:
         result = await self.oauth.complete(
@@ -131,7 +132,7 @@ class AuthServicer(auth_service_pb2_grpc.AuthServiceServicer):
             refresh_token=issued.refresh_token,
             token_type="Bearer",
             expires_in=issued.expires_in,
-            refresh_expire_time=convert.timestamp(issued.refresh_expires_at),
+            refresh_expire_time=optional_timestamp(issued.refresh_expires_at),
         )
 
     async def Logout(self, request: m.LogoutRequest, context: Ctx) -> m.LogoutResponse:

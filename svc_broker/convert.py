@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from google.protobuf.timestamp_pb2 import Timestamp
 from trading.broker.v1 import broker_messages_pb2 as pb
 from trading.common.v1.money_pb2 import Money
 
+from core.convert import optional_timestamp
 from core.db import decimal_str
 from core.errors import InvalidArgument
 from svc_broker.broker import UNCHANGED, AccountView, ExecutionReport, OrderRequest, OrderView, PositionView
@@ -96,14 +95,6 @@ def _text(value: Decimal | None) -> str:
     return decimal_str(value) if value is not None else ""
 
 
-def _ts(value: datetime | None) -> Timestamp | None:
-    if value is None:
-        return None
-    ts = Timestamp()
-    ts.FromDatetime(value)
-    return ts
-
-
 def money(minor: int, currency: str) -> Money:
     return Money(currency=currency, minor_units=minor)
 
@@ -125,10 +116,10 @@ def order_out(o: OrderView) -> pb.Order:
         status=ORDER_STATUS[o.status],
         fill_price=_text(o.fill_price),
         reject_reason=o.reject_reason or "",
-        create_time=_ts(o.created_at),
-        update_time=_ts(o.updated_at),
-        fill_time=_ts(o.filled_at),
-        expire_time=_ts(o.expires_at),
+        create_time=optional_timestamp(o.created_at),
+        update_time=optional_timestamp(o.updated_at),
+        fill_time=optional_timestamp(o.filled_at),
+        expire_time=optional_timestamp(o.expires_at),
     )
 
 
@@ -146,8 +137,8 @@ def position_out(p: PositionView) -> pb.Position:
         stop_loss=_text(p.stop_loss),
         take_profit=_text(p.take_profit),
         status=pb.POSITION_STATUS_OPEN if p.status == "open" else pb.POSITION_STATUS_CLOSED,
-        open_time=_ts(p.opened_at),
-        close_time=_ts(p.closed_at),
+        open_time=optional_timestamp(p.opened_at),
+        close_time=optional_timestamp(p.closed_at),
     )
 
 
@@ -162,7 +153,7 @@ def trade_out(t: ExecutionReport) -> pb.Trade:
         price=decimal_str(t.price),
         realized_pnl=money(t.realized_pnl_minor, t.currency),
         reason=REASON[t.reason],
-        execute_time=_ts(t.executed_at),
+        execute_time=optional_timestamp(t.executed_at),
     )
 
 
@@ -176,6 +167,6 @@ def account_out(a: AccountView) -> pb.Account:
         margin_level_percent=_text(a.margin_level_percent),
         margin_call=a.margin_call,
         initial_balance=money(a.initial_balance_minor, a.currency),
-        create_time=_ts(a.created_at),
-        reset_time=_ts(a.reset_at),
+        create_time=optional_timestamp(a.created_at),
+        reset_time=optional_timestamp(a.reset_at),
     )

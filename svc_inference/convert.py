@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import numpy as np
-from google.protobuf.timestamp_pb2 import Timestamp
 from numpy.typing import NDArray
 from trading.inference.v1 import inference_messages_pb2 as pb
 
+from core.convert import timestamp
 from core.errors import InvalidArgument
 from svc_inference.labels import DIRECTIONS, RR_RATIOS
 from svc_inference.models import EntrySignalRow
@@ -29,12 +28,6 @@ STATUS = {
     "champion": pb.MODEL_STATUS_CHAMPION,
     "retired": pb.MODEL_STATUS_RETIRED,
 }
-
-
-def ts(when: datetime) -> Timestamp:
-    out = Timestamp()
-    out.FromDatetime(when)
-    return out
 
 
 def prediction_pb(p: Prediction) -> pb.Prediction:
@@ -57,8 +50,8 @@ def prediction_pb(p: Prediction) -> pb.Prediction:
         amd_phase=pb.AmdPhase.Name(p.amd_phase),
         model_name=p.model_name,
         model_version=p.model_version,
-        bar_time=ts(p.bar_time),
-        created_at=ts(p.created_at),
+        bar_time=timestamp(p.bar_time),
+        created_at=timestamp(p.created_at),
         stale=p.stale,
     )
 
@@ -79,8 +72,8 @@ def signal_pb(s: Signal, *, include_range: bool = True, include_tpsl: bool = Tru
         reason=d.reason,
         model_name=p.model_name,
         model_version=p.model_version,
-        created_at=ts(s.created_at),
-        valid_until=ts(s.valid_until),
+        created_at=timestamp(s.created_at),
+        valid_until=timestamp(s.valid_until),
         stale=p.stale,
     )
     if include_tpsl:
@@ -108,8 +101,8 @@ def stored_signal_pb(r: EntrySignalRow) -> pb.Signal:
         reason=r.reason,
         model_name=r.model_name,
         model_version=r.model_version,
-        created_at=ts(r.created_at),
-        valid_until=ts(r.valid_until),
+        created_at=timestamp(r.created_at),
+        valid_until=timestamp(r.valid_until),
     )
 
 
@@ -165,7 +158,7 @@ def model_pb(r: ModelRecord, *, loaded: bool) -> pb.ModelVersion:
         artifact_sha256=r.artifact_sha256,
         features=r.features,
         metrics=metrics_pb(r.metrics),
-        created_at=ts(r.created_at),
+        created_at=timestamp(r.created_at),
         loaded=loaded,
     )
     msg.train_window.start.FromDatetime(r.train_start)

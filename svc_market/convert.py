@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import cast
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from trading.market.v1 import market_messages_pb2 as pb
 
+from core.convert import timestamp
 from core.db import decimal_str
 from quant.bars import Bars
 from svc_market.analytics import IndicatorPoint
@@ -36,12 +36,6 @@ SESSION_NAMES = {v: k for k, v in SESSIONS.items()}
 
 def ts_from_epoch(seconds: int) -> Timestamp:
     return Timestamp(seconds=int(seconds))
-
-
-def ts_from_datetime(when: datetime) -> Timestamp:
-    out = Timestamp()
-    out.FromDatetime(when.astimezone(UTC))
-    return out
 
 
 def epoch_or_none(message: object, field: str) -> int | None:
@@ -95,7 +89,7 @@ def quote(q: Quote) -> pb.StreamPricesResponse:
         ask=q.ask,
         price=q.mid,
         volume=q.volume,
-        timestamp=ts_from_datetime(q.ts),
+        timestamp=timestamp(q.ts),
         simulated=q.simulated,
     )
 
@@ -112,6 +106,6 @@ def watchlist(w: WatchlistView) -> pb.Watchlist:
         name=w.name,
         position=w.position,
         items=[pb.WatchlistItem(symbol=s, position=i) for i, s in enumerate(w.symbols)],
-        created_at=ts_from_datetime(w.created_at),
-        updated_at=ts_from_datetime(w.updated_at),
+        created_at=timestamp(w.created_at),
+        updated_at=timestamp(w.updated_at),
     )

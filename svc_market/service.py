@@ -8,6 +8,7 @@ from typing import Any
 from trading.market.v1 import market_messages_pb2 as pb
 from trading.market.v1 import market_service_pb2_grpc as rpc
 
+from core.convert import timestamp
 from core.errors import InvalidArgument
 from core.principal import current_principal
 from svc_market import convert, symbols, watchlists
@@ -165,7 +166,7 @@ class MarketDataServicer(rpc.MarketDataServiceServicer):
                 running_job_id=t.running_job_id,
             )
             if t.last_sync is not None:
-                item.last_sync.CopyFrom(convert.ts_from_datetime(t.last_sync))
+                item.last_sync.CopyFrom(timestamp(t.last_sync))
             if t.last_bar_ts is not None:
                 item.last_bar_time.CopyFrom(convert.ts_from_epoch(t.last_bar_ts))
             tickers.append(item)
@@ -183,7 +184,7 @@ class MarketDataServicer(rpc.MarketDataServiceServicer):
         status, jobs = await self.market.sync.history(request.ticker_id)
         out = pb.GetSyncHistoryResponse(records_count=status.records_count)
         if status.last_sync is not None:
-            out.last_sync.CopyFrom(convert.ts_from_datetime(status.last_sync))
+            out.last_sync.CopyFrom(timestamp(status.last_sync))
         for job in jobs:
             item = pb.SyncJob(
                 job_id=job.id,
@@ -192,10 +193,10 @@ class MarketDataServicer(rpc.MarketDataServiceServicer):
                 records=job.records,
                 error=job.error,
                 state=_JOB_STATES[job.state],
-                created_at=convert.ts_from_datetime(job.created_at),
+                created_at=timestamp(job.created_at),
             )
             if job.finished_at is not None:
-                item.finished_at.CopyFrom(convert.ts_from_datetime(job.finished_at))
+                item.finished_at.CopyFrom(timestamp(job.finished_at))
             out.jobs.append(item)
         return out
 
