@@ -8,7 +8,6 @@ import grpc
 import pytest
 from google.rpc import error_details_pb2
 from trading.platform.v1 import platform_messages_pb2 as pb
-from trading.platform.v1 import platform_service_pb2_grpc as pb_grpc
 
 from app.platform_service import PlatformServicer
 from core.clock import Clock
@@ -151,6 +150,3 @@ async def test_health_and_reflection_are_served(platform: Running) -> None:
         names |= {s.name for s in answer.list_services_response.service}
     assert {SERVICE, "grpc.health.v1.Health"} <= names
 
-
-def test_generated_stub_module_is_the_one_served() -> None:
-    assert pb_grpc.PlatformServiceStub
