@@ -149,4 +149,3 @@ async def test_health_and_reflection_are_served(platform: Running) -> None:
     async for answer in refl.ServerReflectionInfo(ask()):
         names |= {s.name for s in answer.list_services_response.service}
     assert {SERVICE, "grpc.health.v1.Health"} <= names
-
