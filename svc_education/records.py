@@ -1,0 +1,155 @@
+"""Reads shared by the education domain modules: rows by id, a course's lessons in order, a
+learner's progress and enrolment."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import NotFound, PermissionDenied
+from svc_education import models as m
+from svc_education.views import (
+    Caller,
+    ChartSpec,
+    EnrollmentView,
+    PracticeSpec,
+)
+
+
+async def course_by_id(s: AsyncSession, course_id: str, caller: Caller) -> m.Course:
+    """A course the caller may see: a published one, or any one for an author."""
+    course = await s.get(m.Course, course_id)
+    if course is None or (course.published_at is None and not caller.is_author):
+        raise NotFound(f"no course {course_id}", reason="COURSE_NOT_FOUND")
+    return course
+
+
+async def course_by_slug(s: AsyncSession, slug: str, caller: Caller) -> m.Course:
+    course = (await s.execute(select(m.Course).where(m.Course.slug == slug))).scalar_one_or_none()
+    if course is None or (course.published_at is None and not caller.is_author):
+        raise NotFound(f"no course {slug!r}", reason="COURSE_NOT_FOUND")
+    return course
+
+
+async def lesson_by_id(s: AsyncSession, lesson_id: str, caller: Caller) -> tuple[m.Lesson, m.Course]:
+    lesson = await s.get(m.Lesson, lesson_id)
+    if lesson is None:
+        raise NotFound(f"no lesson {lesson_id}", reason="LESSON_NOT_FOUND")
+    try:
+        course = await course_by_id(s, lesson.course_id, caller)
+    except NotFound:
+        raise NotFound(f"no lesson {lesson_id}", reason="LESSON_NOT_FOUND") from None
+    return lesson, course
+
+
+async def modules_of(s: AsyncSession, course_id: str) -> list[m.Module]:
+    rows = await s.execute(
+        select(m.Module).where(m.Module.course_id == course_id).order_by(m.Module.position, m.Module.id)
+    )
+    return list(rows.scalars())
+
+
+async def lessons_in_order(s: AsyncSession, course_id: str) -> list[m.Lesson]:
+    """Every lesson of a course, module by module, each module's lessons by position."""
+    rows = await s.execute(
+        select(m.Lesson)
+        .join(m.Module, m.Module.id == m.Lesson.module_id)
+        .where(m.Lesson.course_id == course_id)
+        .order_by(m.Module.position, m.Module.id, m.Lesson.position, m.Lesson.id)
+    )
+    return list(rows.scalars())
+
+
+async def lesson_counts(s: AsyncSession, course_ids: list[str]) -> dict[str, tuple[int, int]]:
+    """(lessons, modules) of each course."""
+    if not course_ids:
+        return {}
+    lessons = dict(
+        (
+            await s.execute(
+                select(m.Lesson.course_id, func.count())
+                .where(m.Lesson.course_id.in_(course_ids))
+                .group_by(m.Lesson.course_id)
+            )
+        )
+        .tuples()
+        .all()
+    )
+    modules = dict(
+        (
+            await s.execute(
+                select(m.Module.course_id, func.count())
+                .where(m.Module.course_id.in_(course_ids))
+                .group_by(m.Module.course_id)
+            )
+        )
+        .tuples()
+        .all()
+    )
+    return {c: (lessons.get(c, 0), modules.get(c, 0)) for c in course_ids}
+
+
+async def completed_lessons(s: AsyncSession, user_id: str, course_id: str) -> set[str]:
+    rows = await s.execute(
+        select(m.LessonProgress.lesson_id).where(
+            m.LessonProgress.user_id == user_id,
+            m.LessonProgress.course_id == course_id,
+            m.LessonProgress.completed.is_(True),
+        )
+    )
+    return set(rows.scalars())
+
+
+async def enrollment_of(s: AsyncSession, user_id: str, course_id: str) -> m.Enrollment | None:
+    rows = await s.execute(
+        select(m.Enrollment).where(m.Enrollment.user_id == user_id, m.Enrollment.course_id == course_id)
+    )
+    return rows.scalar_one_or_none()
+
+
+async def require_enrollment(s: AsyncSession, caller: Caller, course: m.Course) -> m.Enrollment:
+    enrollment = await enrollment_of(s, caller.user_id, course.id)
+    if enrollment is None:
+        raise PermissionDenied(
+            f"enroll in {course.slug!r} first",
+            reason="NOT_ENROLLED",
+            metadata={"course_id": course.id, "course_slug": course.slug},
+        )
+    return enrollment
+
+
+def percent(done: int, total: int) -> int:
+    """Progress as a whole percentage, rounded down so 100 means every lesson."""
+    return 0 if total == 0 else (100 * done) // total
+
+
+async def enrollment_view(s: AsyncSession, enrollment: m.Enrollment) -> EnrollmentView:
+    total = (
+        await s.execute(select(func.count()).where(m.Lesson.course_id == enrollment.course_id))
+    ).scalar_one()
+    done = len(await completed_lessons(s, enrollment.user_id, enrollment.course_id))
+    certificate = (
+        await s.execute(
+            select(m.Certificate).where(
+                m.Certificate.user_id == enrollment.user_id, m.Certificate.course_id == enrollment.course_id
+            )
+        )
+    ).scalar_one_or_none()
+    return EnrollmentView(enrollment, percent(done, total), certificate)
+
+
+def chart_of(lesson: m.Lesson) -> ChartSpec | None:
+    if not lesson.chart_json:
+        return None
+    data: dict[str, Any] = json.loads(lesson.chart_json)
+    return ChartSpec(data["symbol"], data["timeframe"], tuple(data.get("indicators", ())))
+
+
+def practice_of(lesson: m.Lesson) -> PracticeSpec | None:
+    if not lesson.practice_json:
+        return None
+    data: dict[str, Any] = json.loads(lesson.practice_json)
+    return PracticeSpec(data["kind"], data.get("symbol", ""), data.get("instructions", ""))
