@@ -81,9 +81,7 @@ class Catalogue:
                         )
                         .group_by(m.LessonProgress.course_id)
                     )
-                )
-                .tuples()
-                .all()
+                ).all()
             )
         return [
             CourseView(

@@ -131,7 +131,7 @@ class PracticeWatcher:
                 .join(m.Enrollment, m.Enrollment.course_id == m.Lesson.course_id)
                 .where(m.Enrollment.user_id == user_id, m.Lesson.kind == "practice")
             )
-            for lesson, enrolled_at in rows.tuples():
+            for lesson, enrolled_at in rows.all():
                 task = records.practice_of(lesson)
                 if task is None or happened_at < enrolled_at.replace(microsecond=0):
                     continue

@@ -74,9 +74,7 @@ async def lesson_counts(s: AsyncSession, course_ids: list[str]) -> dict[str, tup
                 .where(m.Lesson.course_id.in_(course_ids))
                 .group_by(m.Lesson.course_id)
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     modules = dict(
         (
@@ -85,9 +83,7 @@ async def lesson_counts(s: AsyncSession, course_ids: list[str]) -> dict[str, tup
                 .where(m.Module.course_id.in_(course_ids))
                 .group_by(m.Module.course_id)
             )
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     return {c: (lessons.get(c, 0), modules.get(c, 0)) for c in course_ids}
 

@@ -147,7 +147,7 @@ class Search:
             sql, match = _POSTGRES_SEARCH, " | ".join(words)
         async with self._db.session() as s:
             rows = await s.execute(text(sql), {"match": match, "limit": limit or DEFAULT_LIMIT})
-            return [_hit(row) for row in rows.tuples()]
+            return [_hit(row) for row in rows.all()]
 
 
 def _hit(row: Any) -> LessonHit:
