@@ -102,7 +102,7 @@ class Catalogue:
             course = await records.course_by_slug(s, slug, caller)
             [view] = await self._course_views(s, caller, [course])
             modules = await records.modules_of(s, course.id)
-            lessons = await records.lessons_in_order(s, course.id)
+            lessons = await records.lessons_in_order(s, course.id, outline=True)
             completed = await records.completed_lessons(s, caller.user_id, course.id)
             enrollment = await records.enrollment_of(s, caller.user_id, course.id)
             enrollment_view = await records.enrollment_view(s, enrollment) if enrollment else None
@@ -116,7 +116,7 @@ class Catalogue:
         """A lesson's content for an enrolled learner (or an author); its opening for anyone else."""
         async with self._db.session() as s:
             lesson, course = await records.lesson_by_id(s, lesson_id, caller)
-            order = [item.id for item in await records.lessons_in_order(s, course.id)]
+            order = await records.lesson_ids_in_order(s, course.id)
             enrollment = await records.enrollment_of(s, caller.user_id, course.id)
             full = enrollment is not None or caller.is_author
             progress = await s.get(m.LessonProgress, (caller.user_id, lesson.id))

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import load_only
 
 from core.errors import NotFound, PermissionDenied
 from svc_education import models as m
@@ -52,15 +53,36 @@ async def modules_of(s: AsyncSession, course_id: str) -> list[m.Module]:
     return list(rows.scalars())
 
 
-async def lessons_in_order(s: AsyncSession, course_id: str) -> list[m.Lesson]:
-    """Every lesson of a course, module by module, each module's lessons by position."""
-    rows = await s.execute(
-        select(m.Lesson)
-        .join(m.Module, m.Module.id == m.Lesson.module_id)
+def _in_order(query: Any, course_id: str) -> Any:
+    return (
+        query.join(m.Module, m.Module.id == m.Lesson.module_id)
         .where(m.Lesson.course_id == course_id)
         .order_by(m.Module.position, m.Module.id, m.Lesson.position, m.Lesson.id)
     )
-    return list(rows.scalars())
+
+
+async def lessons_in_order(s: AsyncSession, course_id: str, *, outline: bool = False) -> list[m.Lesson]:
+    """Every lesson of a course, module by module, each module's lessons by position. An
+    `outline` leaves the lessons' content unloaded (never touch it on those rows)."""
+    query = select(m.Lesson)
+    if outline:
+        query = query.options(load_only(*OUTLINE_COLUMNS, raiseload=True))
+    return list((await s.execute(_in_order(query, course_id))).scalars())
+
+
+async def lesson_ids_in_order(s: AsyncSession, course_id: str) -> list[str]:
+    return list((await s.execute(_in_order(select(m.Lesson.id), course_id))).scalars())
+
+
+OUTLINE_COLUMNS = (
+    m.Lesson.id,
+    m.Lesson.course_id,
+    m.Lesson.module_id,
+    m.Lesson.title,
+    m.Lesson.kind,
+    m.Lesson.position,
+    m.Lesson.estimated_minutes,
+)
 
 
 async def lesson_counts(s: AsyncSession, course_ids: list[str]) -> dict[str, tuple[int, int]]:
