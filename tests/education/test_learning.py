@@ -305,3 +305,18 @@ async def test_every_lesson_completed_completes_the_course_with_a_certificate(se
     assert len(after.certificate.code) == 10
     assert after.enrollment.completed_at == after.certificate.issued_at
     assert await count(seeded, m.Certificate) == 1
+
+
+async def test_concurrent_attempts_never_exceed_the_quizs_limit(seeded: Kit) -> None:
+    edu = seeded.edu
+    outline = await edu.catalogue.get_course(ANA, RISK)
+    [lesson] = lessons(outline, "quiz")
+    quiz, questions = await quiz_of(seeded, lesson.id)
+    await edu.enrolment.enroll(ANA, outline.course.course.id)
+    tries = [edu.quizzes.submit(ANA, quiz.id, wrong_answers(questions)) for _ in range(6)]
+    results = await asyncio.gather(*tries, return_exceptions=True)
+    marked = [r for r in results if not isinstance(r, BaseException)]
+    refused = [r for r in results if isinstance(r, FailedPrecondition)]
+    assert (len(marked), len(refused)) == (quiz.max_attempts, 6 - quiz.max_attempts)
+    assert sorted(r.attempts_left for r in marked) == list(range(quiz.max_attempts))
+    assert await count(seeded, m.QuizAttempt) == quiz.max_attempts
