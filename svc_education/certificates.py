@@ -25,7 +25,10 @@ async def complete_course_if_done(s: AsyncSession, user_id: str, course_id: str,
     """Complete the enrolment and issue the certificate when every lesson is completed; True if
     it happened now. Runs inside the transaction that completed the last lesson."""
     enrollment = await records.enrollment_of(s, user_id, course_id)
-    if enrollment is None or enrollment.status == "completed":
+    if enrollment is None:
+        return False
+    await records.lock_enrollment(s, enrollment)
+    if enrollment.status == "completed":
         return False
     total = (await s.execute(select(func.count()).where(m.Lesson.course_id == course_id))).scalar_one()
     done = len(await records.completed_lessons(s, user_id, course_id))

@@ -120,6 +120,9 @@ class PracticeWatcher:
 
     async def handle(self, event: Event) -> list[str]:
         """Complete every practice lesson the event shows done; returns their ids."""
+        return await records.retry_on_conflict(lambda: self._handle(event))
+
+    async def _handle(self, event: Event) -> list[str]:
         subject = subject_of(event)
         if subject is None or not subject[0]:
             return []
@@ -127,18 +130,19 @@ class PracticeWatcher:
         done: list[str] = []
         async with self._db.transaction() as s:
             rows = await s.execute(
-                select(m.Lesson, m.Enrollment.enrolled_at)
+                select(m.Lesson, m.Enrollment)
                 .join(m.Enrollment, m.Enrollment.course_id == m.Lesson.course_id)
                 .where(m.Enrollment.user_id == user_id, m.Lesson.kind == "practice")
             )
-            for lesson, enrolled_at in rows.all():
+            for lesson, enrollment in rows.all():
                 task = records.practice_of(lesson)
-                if task is None or happened_at < enrolled_at.replace(microsecond=0):
+                if task is None or happened_at < enrollment.enrolled_at.replace(microsecond=0):
                     continue
                 if not task_done(task, payload):
                     continue
+                await records.lock_enrollment(s, enrollment)
                 now = self._clock.now()
-                row = await s.get(m.LessonProgress, (user_id, lesson.id))
+                row = await records.locked_progress(s, user_id, lesson.id)
                 row = row or await start_progress(s, user_id, lesson, now)
                 if await complete_lesson(s, row, lesson, now):
                     done.append(lesson.id)

@@ -37,6 +37,13 @@ class Progress:
                 "time spent must be between 0 and 24 hours",
                 violations=[("time_spent", "must be between 0s and 86400s")],
             )
+        return await records.retry_on_conflict(
+            lambda: self._update(caller, lesson_id, completed, time_spent_s, course_id)
+        )
+
+    async def _update(
+        self, caller: Caller, lesson_id: str, completed: bool, time_spent_s: int, course_id: str
+    ) -> ProgressUpdate:
         async with self._db.transaction() as s:
             lesson, course = await records.lesson_by_id(s, lesson_id, caller)
             if course_id and course_id != course.id:
@@ -46,7 +53,8 @@ class Progress:
                     reason="LESSON_NOT_IN_COURSE",
                 )
             enrollment = await records.require_enrollment(s, caller, course)
-            row = await s.get(m.LessonProgress, (caller.user_id, lesson.id))
+            await records.lock_enrollment(s, enrollment)
+            row = await records.locked_progress(s, caller.user_id, lesson.id)
             completing = completed and not (row is not None and row.completed)
             if completing and lesson.kind in EARNED_KINDS:
                 raise FailedPrecondition(EARNED_KINDS[lesson.kind], reason="LESSON_COMPLETES_ITSELF")

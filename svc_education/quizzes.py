@@ -64,14 +64,16 @@ class Quizzes:
         self._clock = clock
 
     async def submit(self, caller: Caller, quiz_id: str, answers: Answers) -> QuizResult:
+        return await records.retry_on_conflict(lambda: self._submit(caller, quiz_id, answers))
+
+    async def _submit(self, caller: Caller, quiz_id: str, answers: Answers) -> QuizResult:
         async with self._db.transaction() as s:
             quiz = await s.get(m.Quiz, quiz_id)
             if quiz is None:
                 raise NotFound(f"no quiz {quiz_id}", reason="QUIZ_NOT_FOUND")
             lesson, course = await records.lesson_by_id(s, quiz.lesson_id, caller)
             enrollment = await records.require_enrollment(s, caller, course)
-            # One attempt at a time per learner and course: the enrolment row is the lock.
-            await s.refresh(enrollment, with_for_update=True)
+            await records.lock_enrollment(s, enrollment)  # one attempt at a time: the limit holds
             questions = list(
                 (
                     await s.execute(
@@ -110,7 +112,7 @@ class Quizzes:
             )
             s.add(attempt)
             if passed:
-                row = await s.get(m.LessonProgress, (caller.user_id, lesson.id))
+                row = await records.locked_progress(s, caller.user_id, lesson.id)
                 row = row or await start_progress(s, caller.user_id, lesson, now)
                 await complete_lesson(s, row, lesson, now)
         left = -1 if not quiz.max_attempts else quiz.max_attempts - used - 1

@@ -4,9 +4,11 @@ learner's progress and enrolment."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import load_only
 
@@ -18,6 +20,8 @@ from svc_education.views import (
     EnrollmentView,
     PracticeSpec,
 )
+
+T = TypeVar("T")
 
 
 async def course_by_id(s: AsyncSession, course_id: str, caller: Caller) -> m.Course:
@@ -137,6 +141,31 @@ async def require_enrollment(s: AsyncSession, caller: Caller, course: m.Course) 
             metadata={"course_id": course.id, "course_slug": course.slug},
         )
     return enrollment
+
+
+async def lock_enrollment(s: AsyncSession, enrollment: m.Enrollment) -> None:
+    """Take the learner's lock on a course for this transaction: every write of their progress,
+    attempts and completion in the course takes it first, so they run one at a time and the
+    last lesson completed always sees the others (PostgreSQL `FOR UPDATE`; on SQLite the
+    transaction already holds the writer lock)."""
+    await s.refresh(enrollment, with_for_update=True)
+
+
+async def locked_progress(s: AsyncSession, user_id: str, lesson_id: str) -> m.LessonProgress | None:
+    """A learner's progress row, locked for this transaction (PostgreSQL; SQLite's writer lock
+    is already held), so concurrent updates add up instead of overwriting each other."""
+    return await s.get(m.LessonProgress, (user_id, lesson_id), with_for_update=True, populate_existing=True)
+
+
+async def retry_on_conflict(attempt: Callable[[], Awaitable[T]], tries: int = 3) -> T:
+    """Run a write transaction again when a concurrent one inserted the same row first (the
+    unique key refused ours; the next attempt finds and locks that row)."""
+    for _ in range(tries - 1):
+        try:
+            return await attempt()
+        except IntegrityError:
+            continue
+    return await attempt()
 
 
 def percent(done: int, total: int) -> int:

@@ -320,3 +320,31 @@ async def test_concurrent_attempts_never_exceed_the_quizs_limit(seeded: Kit) -> 
     assert (len(marked), len(refused)) == (quiz.max_attempts, 6 - quiz.max_attempts)
     assert sorted(r.attempts_left for r in marked) == list(range(quiz.max_attempts))
     assert await count(seeded, m.QuizAttempt) == quiz.max_attempts
+
+
+async def test_concurrent_progress_updates_add_up_and_complete_the_course_once(seeded: Kit) -> None:
+    edu = seeded.edu
+    outline = await edu.catalogue.get_course(ANA, CANDLES)
+    await edu.enrolment.enroll(ANA, outline.course.course.id)
+    first = lessons(outline, "article")[0]
+    updates = [edu.progress.update(ANA, first.id, completed=i == 3, time_spent_s=10) for i in range(6)]
+    await asyncio.gather(*updates)
+    progress = (await edu.catalogue.get_lesson(ANA, first.id)).progress
+    assert progress is not None
+    assert (progress.time_spent_s, progress.completed) == (60, True)
+
+    # Every other by-hand lesson at once, with the quiz and the practice lesson racing them.
+    [quiz_lesson] = lessons(outline, "quiz")
+    quiz, questions = await quiz_of(seeded, quiz_lesson.id)
+    seeded.clock.advance(5)
+    watcher = PracticeWatcher(seeded.db, seeded.ctx.bus, seeded.clock)
+    rest = [x for x in lessons(outline) if x.kind in ("article", "chart") and x.id != first.id]
+    await asyncio.gather(
+        *(edu.progress.update(ANA, x.id, completed=True, time_spent_s=1) for x in rest),
+        edu.quizzes.submit(ANA, quiz.id, right_answers(questions)),
+        watcher.handle(filled_order(ANA.user_id, seeded.clock)),
+    )
+    enrollment = (await edu.catalogue.get_course(ANA, CANDLES)).enrollment
+    assert enrollment is not None
+    assert (enrollment.enrollment.status, enrollment.progress_percent) == ("completed", 100)
+    assert await count(seeded, m.Certificate) == 1
