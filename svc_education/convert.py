@@ -8,6 +8,7 @@ from trading.education.v1 import education_messages_pb2 as pb
 from core.convert import optional_timestamp, timestamp
 from svc_education import models as m
 from svc_education.authoring import CourseDraft, LessonDraft, ModuleOrder, QuestionDraft, QuizDraft
+from svc_education.records import percent
 from svc_education.views import (
     ChartSpec,
     CourseOutline,
@@ -92,6 +93,7 @@ def module_out(view: ModuleView) -> pb.CourseModule:
         title=mod.title,
         position=mod.position,
         lessons=[lesson_summary_out(x) for x in view.lessons],
+        progress_percent=percent(sum(1 for x in view.lessons if x.completed), len(view.lessons)),
     )
 
 

@@ -136,6 +136,15 @@ async def test_the_seed_rows_in_a_learners_order(rest: Rest) -> None:
     assert progress["progress"]["completed"] is True
     assert progress["progress"]["time_spent"] == "90s"
     assert progress["enrollment"]["progress_percent"] == 100 // len(lessons)
+    status, course = await rest.send("GET", f"/education/courses/{CANDLES}", ana)
+    first_module = course["modules"][0]
+    assert first_module["progress_percent"] == 100 // len(first_module["lessons"])
+    assert course["modules"][1]["progress_percent"] == 0
+    assert (
+        course["enrollment"]["progress_percent"]
+        == course["course"]["progress_percent"]
+        == 100 // len(lessons)
+    )
 
     # POST /education/quizzes/:id/submit {answers[]}
     quiz_lesson = next(x for x in lessons if x["kind"] == "LESSON_KIND_QUIZ")

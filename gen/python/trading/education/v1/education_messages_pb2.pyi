@@ -96,16 +96,18 @@ class Course(_message.Message):
     def __init__(self, id: _Optional[str] = ..., slug: _Optional[str] = ..., title: _Optional[str] = ..., summary: _Optional[str] = ..., level: _Optional[_Union[CourseLevel, str]] = ..., category: _Optional[str] = ..., cover_image_url: _Optional[str] = ..., lesson_count: _Optional[int] = ..., estimated_duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., required_plan: _Optional[str] = ..., published_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., enrolled: _Optional[bool] = ..., progress_percent: _Optional[int] = ..., published: _Optional[bool] = ..., module_count: _Optional[int] = ...) -> None: ...
 
 class CourseModule(_message.Message):
-    __slots__ = ("id", "title", "position", "lessons")
+    __slots__ = ("id", "title", "position", "lessons", "progress_percent")
     ID_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
     POSITION_FIELD_NUMBER: _ClassVar[int]
     LESSONS_FIELD_NUMBER: _ClassVar[int]
+    PROGRESS_PERCENT_FIELD_NUMBER: _ClassVar[int]
     id: str
     title: str
     position: int
     lessons: _containers.RepeatedCompositeFieldContainer[LessonSummary]
-    def __init__(self, id: _Optional[str] = ..., title: _Optional[str] = ..., position: _Optional[int] = ..., lessons: _Optional[_Iterable[_Union[LessonSummary, _Mapping]]] = ...) -> None: ...
+    progress_percent: int
+    def __init__(self, id: _Optional[str] = ..., title: _Optional[str] = ..., position: _Optional[int] = ..., lessons: _Optional[_Iterable[_Union[LessonSummary, _Mapping]]] = ..., progress_percent: _Optional[int] = ...) -> None: ...
 
 class LessonSummary(_message.Message):
     __slots__ = ("id", "title", "kind", "position", "estimated_duration", "completed")
