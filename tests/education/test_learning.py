@@ -348,3 +348,12 @@ async def test_concurrent_progress_updates_add_up_and_complete_the_course_once(s
     assert enrollment is not None
     assert (enrollment.enrollment.status, enrollment.progress_percent) == ("completed", 100)
     assert await count(seeded, m.Certificate) == 1
+
+
+def test_a_preview_is_the_opening_paragraphs_that_fit() -> None:
+    from svc_education.catalogue import preview_of
+
+    text = "First paragraph.\n\nSecond one here.\n\nThird, which does not fit."
+    assert preview_of(text, 40) == "First paragraph.\n\nSecond one here."
+    assert preview_of("x" * 50 + "\n\nmore", 10) == "x" * 10 + "…"
+    assert preview_of("", 10) == ""
