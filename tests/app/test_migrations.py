@@ -30,11 +30,27 @@ def _engine(url: str, schemas: list[str]):
     return engine
 
 
+def _full_text_tables(conn, schema: str) -> set[str]:
+    """SQLite full-text indexes (FTS5 virtual tables and their shadow tables) a migration creates:
+    structures of the database engine, which the models do not declare."""
+    if conn.dialect.name != "sqlite":
+        return set()
+    virtual = [
+        row[0]
+        for row in conn.exec_driver_sql(
+            f"SELECT name FROM {schema}.sqlite_master "
+            "WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%'"
+        )
+    ]
+    names = set(inspect(conn).get_table_names(schema=schema))
+    return {n for n in names if any(n == v or n.startswith(f"{v}_") for v in virtual)}
+
+
 def _tables(url: str, schema: str) -> set[str]:
     engine = _engine(url, [schema])
     try:
         with engine.connect() as conn:
-            names = set(inspect(conn).get_table_names(schema=schema))
+            names = set(inspect(conn).get_table_names(schema=schema)) - _full_text_tables(conn, schema)
     finally:
         engine.dispose()
     return names - {migrations.VERSION_TABLE}
@@ -45,11 +61,15 @@ def _drift(url: str, spec: ServiceSpec) -> list:
     engine = _engine(url, schemas)
     try:
         with engine.connect() as conn:
+            engine_owned = set().union(*(_full_text_tables(conn, schema) for schema in schemas))
             ctx = MigrationContext.configure(
                 conn,
                 opts={
                     "include_schemas": True,
-                    "include_name": lambda name, type_, _parent: type_ != "schema" or name in schemas,
+                    "include_name": lambda name, type_, _parent: (
+                        (type_ != "schema" or name in schemas)
+                        and not (type_ == "table" and name in engine_owned)
+                    ),
                     "compare_type": False,
                     "compare_server_default": False,
                 },

@@ -1,4 +1,4 @@
-"""Education, billing and the agent are served with their final contracts and answer every RPC
+"""Billing and the agent are served with their final contracts and answer every RPC
 UNIMPLEMENTED through the real chassis until their own issues fill them in."""
 
 from __future__ import annotations
@@ -15,11 +15,9 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from trading.agent.v1 import agent_messages_pb2 as agent
 from trading.billing.v1 import billing_messages_pb2 as billing
 from trading.common.v1.money_pb2 import Money
-from trading.education.v1 import education_messages_pb2 as edu
 
 import svc_agent
 import svc_billing
-import svc_education
 from core.access import load_contracts
 from core.auth import Authenticator
 from core.bus import InProcessBus
@@ -37,18 +35,10 @@ UUID = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
 KEY = "0f8fad5b-d9cb-469f-a165-70867728950e"
 USD_10 = Money(currency="USD", minor_units=1000)
 
-SPECS = [svc_education.SERVICE, svc_billing.SERVICE, svc_agent.SERVICE]
+SPECS = [svc_billing.SERVICE, svc_agent.SERVICE]
 
 # A valid request for every RPC, so each call gets past validation to the servicer.
 REQUESTS: dict[str, Message] = {
-    "trading.education.v1.EducationService.ListCourses": edu.ListCoursesRequest(),
-    "trading.education.v1.EducationService.GetCourse": edu.GetCourseRequest(slug="forex-basics"),
-    "trading.education.v1.EducationService.EnrollCourse": edu.EnrollCourseRequest(id=UUID),
-    "trading.education.v1.EducationService.GetLesson": edu.GetLessonRequest(id=UUID),
-    "trading.education.v1.EducationService.UpdateLessonProgress": edu.UpdateLessonProgressRequest(id=UUID),
-    "trading.education.v1.EducationService.SubmitQuiz": edu.SubmitQuizRequest(
-        id=UUID, answers=[edu.QuizAnswer(question_id=UUID, option_ids=["a"])]
-    ),
     "trading.billing.v1.BillingService.ListPlans": billing.ListPlansRequest(),
     "trading.billing.v1.BillingService.CreateCheckoutSession": billing.CreateCheckoutSessionRequest(
         plan_id="pro-monthly", idempotency_key=KEY

@@ -65,6 +65,56 @@ class EducationServiceStub:
                 request_serializer=trading_dot_education_dot_v1_dot_education__messages__pb2.SubmitQuizRequest.SerializeToString,
                 response_deserializer=trading_dot_education_dot_v1_dot_education__messages__pb2.SubmitQuizResponse.FromString,
                 _registered_method=True)
+        self.SearchLessons = channel.unary_unary(
+                '/trading.education.v1.EducationService/SearchLessons',
+                request_serializer=trading_dot_education_dot_v1_dot_education__messages__pb2.SearchLessonsRequest.SerializeToString,
+                response_deserializer=trading_dot_education_dot_v1_dot_education__messages__pb2.SearchLessonsResponse.FromString,
+                _registered_method=True)
+        self.CreateCourse = channel.unary_unary(
+                '/trading.education.v1.EducationService/CreateCourse',
+                request_serializer=trading_dot_education_dot_v1_dot_education__messages__pb2.CreateCourseRequest.SerializeToString,
+                response_deserializer=trading_dot_education_dot_v1_dot_education__messages__pb2.CreateCourseResponse.FromString,
+                _registered_method=True)
+        self.UpdateCourse = channel.unary_unary(
+                '/trading.education.v1.EducationService/UpdateCourse',
+                request_serializer=trading_dot_education_dot_v1_dot_education__messages__pb2.UpdateCourseRequest.SerializeToString,
+                response_deserializer=trading_dot_education_dot_v1_dot_education__messages__pb2.UpdateCourseResponse.FromString,
+                _registered_method=True)
+        self.PublishCourse = channel.unary_unary(
+                '/trading.education.v1.EducationService/PublishCourse',
+                request_serializer=trading_dot_education_dot_v1_dot_education__messages__pb2.PublishCourseRequest.SerializeToString,
+                response_deserializer=trading_dot_education_dot_v1_dot_education__messages__pb2.PublishCourseResponse.FromString,
+                _registered_method=True)
+        self.CreateModule = channel.unary_unary(
+                '/trading.education.v1.EducationService/CreateModule',
+                request_serializer=trading_dot_education_dot_v1_dot_education__messages__pb2.CreateModuleRequest.SerializeToString,
+                response_deserializer=trading_dot_education_dot_v1_dot_education__messages__pb2.CreateModuleResponse.FromString,
+                _registered_method=True)
+        self.UpdateModule = channel.unary_unary(
+                '/trading.education.v1.EducationService/UpdateModule',
+                request_serializer=trading_dot_education_dot_v1_dot_education__messages__pb2.UpdateModuleRequest.SerializeToString,
+                response_deserializer=trading_dot_education_dot_v1_dot_education__messages__pb2.UpdateModuleResponse.FromString,
+                _registered_method=True)
+        self.CreateLesson = channel.unary_unary(
+                '/trading.education.v1.EducationService/CreateLesson',
+                request_serializer=trading_dot_education_dot_v1_dot_education__messages__pb2.CreateLessonRequest.SerializeToString,
+                response_deserializer=trading_dot_education_dot_v1_dot_education__messages__pb2.CreateLessonResponse.FromString,
+                _registered_method=True)
+        self.UpdateLesson = channel.unary_unary(
+                '/trading.education.v1.EducationService/UpdateLesson',
+                request_serializer=trading_dot_education_dot_v1_dot_education__messages__pb2.UpdateLessonRequest.SerializeToString,
+                response_deserializer=trading_dot_education_dot_v1_dot_education__messages__pb2.UpdateLessonResponse.FromString,
+                _registered_method=True)
+        self.SetLessonQuiz = channel.unary_unary(
+                '/trading.education.v1.EducationService/SetLessonQuiz',
+                request_serializer=trading_dot_education_dot_v1_dot_education__messages__pb2.SetLessonQuizRequest.SerializeToString,
+                response_deserializer=trading_dot_education_dot_v1_dot_education__messages__pb2.SetLessonQuizResponse.FromString,
+                _registered_method=True)
+        self.ReorderCourse = channel.unary_unary(
+                '/trading.education.v1.EducationService/ReorderCourse',
+                request_serializer=trading_dot_education_dot_v1_dot_education__messages__pb2.ReorderCourseRequest.SerializeToString,
+                response_deserializer=trading_dot_education_dot_v1_dot_education__messages__pb2.ReorderCourseResponse.FromString,
+                _registered_method=True)
 
 
 class EducationServiceServicer:
@@ -86,7 +136,7 @@ class EducationServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def EnrollCourse(self, request, context):
-        """EnrollCourse enrolls the caller in a course their plan allows (FAILED_PRECONDITION otherwise).
+        """EnrollCourse enrolls the caller in a course their plan allows (PERMISSION_DENIED naming the plan otherwise).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -108,6 +158,76 @@ class EducationServiceServicer:
 
     def SubmitQuiz(self, request, context):
         """SubmitQuiz marks the caller's answers to a quiz and stores the attempt.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SearchLessons(self, request, context):
+        """SearchLessons finds lessons of published courses by full text, best first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateCourse(self, request, context):
+        """CreateCourse creates an unpublished course (admins and instructors).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateCourse(self, request, context):
+        """UpdateCourse replaces a course's description (admins and instructors).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PublishCourse(self, request, context):
+        """PublishCourse publishes or unpublishes a course (admins and instructors).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateModule(self, request, context):
+        """CreateModule adds a module at the end of a course (admins and instructors).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateModule(self, request, context):
+        """UpdateModule renames a module (admins and instructors).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateLesson(self, request, context):
+        """CreateLesson adds a lesson at the end of a module (admins and instructors).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateLesson(self, request, context):
+        """UpdateLesson replaces a lesson's content (admins and instructors).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetLessonQuiz(self, request, context):
+        """SetLessonQuiz writes the quiz of a quiz lesson (admins and instructors).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReorderCourse(self, request, context):
+        """ReorderCourse sets the order of a course's modules and lessons (admins and instructors).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -145,6 +265,56 @@ def add_EducationServiceServicer_to_server(servicer, server):
                     servicer.SubmitQuiz,
                     request_deserializer=trading_dot_education_dot_v1_dot_education__messages__pb2.SubmitQuizRequest.FromString,
                     response_serializer=trading_dot_education_dot_v1_dot_education__messages__pb2.SubmitQuizResponse.SerializeToString,
+            ),
+            'SearchLessons': grpc.unary_unary_rpc_method_handler(
+                    servicer.SearchLessons,
+                    request_deserializer=trading_dot_education_dot_v1_dot_education__messages__pb2.SearchLessonsRequest.FromString,
+                    response_serializer=trading_dot_education_dot_v1_dot_education__messages__pb2.SearchLessonsResponse.SerializeToString,
+            ),
+            'CreateCourse': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateCourse,
+                    request_deserializer=trading_dot_education_dot_v1_dot_education__messages__pb2.CreateCourseRequest.FromString,
+                    response_serializer=trading_dot_education_dot_v1_dot_education__messages__pb2.CreateCourseResponse.SerializeToString,
+            ),
+            'UpdateCourse': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateCourse,
+                    request_deserializer=trading_dot_education_dot_v1_dot_education__messages__pb2.UpdateCourseRequest.FromString,
+                    response_serializer=trading_dot_education_dot_v1_dot_education__messages__pb2.UpdateCourseResponse.SerializeToString,
+            ),
+            'PublishCourse': grpc.unary_unary_rpc_method_handler(
+                    servicer.PublishCourse,
+                    request_deserializer=trading_dot_education_dot_v1_dot_education__messages__pb2.PublishCourseRequest.FromString,
+                    response_serializer=trading_dot_education_dot_v1_dot_education__messages__pb2.PublishCourseResponse.SerializeToString,
+            ),
+            'CreateModule': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateModule,
+                    request_deserializer=trading_dot_education_dot_v1_dot_education__messages__pb2.CreateModuleRequest.FromString,
+                    response_serializer=trading_dot_education_dot_v1_dot_education__messages__pb2.CreateModuleResponse.SerializeToString,
+            ),
+            'UpdateModule': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateModule,
+                    request_deserializer=trading_dot_education_dot_v1_dot_education__messages__pb2.UpdateModuleRequest.FromString,
+                    response_serializer=trading_dot_education_dot_v1_dot_education__messages__pb2.UpdateModuleResponse.SerializeToString,
+            ),
+            'CreateLesson': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateLesson,
+                    request_deserializer=trading_dot_education_dot_v1_dot_education__messages__pb2.CreateLessonRequest.FromString,
+                    response_serializer=trading_dot_education_dot_v1_dot_education__messages__pb2.CreateLessonResponse.SerializeToString,
+            ),
+            'UpdateLesson': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateLesson,
+                    request_deserializer=trading_dot_education_dot_v1_dot_education__messages__pb2.UpdateLessonRequest.FromString,
+                    response_serializer=trading_dot_education_dot_v1_dot_education__messages__pb2.UpdateLessonResponse.SerializeToString,
+            ),
+            'SetLessonQuiz': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetLessonQuiz,
+                    request_deserializer=trading_dot_education_dot_v1_dot_education__messages__pb2.SetLessonQuizRequest.FromString,
+                    response_serializer=trading_dot_education_dot_v1_dot_education__messages__pb2.SetLessonQuizResponse.SerializeToString,
+            ),
+            'ReorderCourse': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReorderCourse,
+                    request_deserializer=trading_dot_education_dot_v1_dot_education__messages__pb2.ReorderCourseRequest.FromString,
+                    response_serializer=trading_dot_education_dot_v1_dot_education__messages__pb2.ReorderCourseResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -310,6 +480,276 @@ class EducationService:
             '/trading.education.v1.EducationService/SubmitQuiz',
             trading_dot_education_dot_v1_dot_education__messages__pb2.SubmitQuizRequest.SerializeToString,
             trading_dot_education_dot_v1_dot_education__messages__pb2.SubmitQuizResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SearchLessons(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trading.education.v1.EducationService/SearchLessons',
+            trading_dot_education_dot_v1_dot_education__messages__pb2.SearchLessonsRequest.SerializeToString,
+            trading_dot_education_dot_v1_dot_education__messages__pb2.SearchLessonsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateCourse(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trading.education.v1.EducationService/CreateCourse',
+            trading_dot_education_dot_v1_dot_education__messages__pb2.CreateCourseRequest.SerializeToString,
+            trading_dot_education_dot_v1_dot_education__messages__pb2.CreateCourseResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateCourse(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trading.education.v1.EducationService/UpdateCourse',
+            trading_dot_education_dot_v1_dot_education__messages__pb2.UpdateCourseRequest.SerializeToString,
+            trading_dot_education_dot_v1_dot_education__messages__pb2.UpdateCourseResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PublishCourse(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trading.education.v1.EducationService/PublishCourse',
+            trading_dot_education_dot_v1_dot_education__messages__pb2.PublishCourseRequest.SerializeToString,
+            trading_dot_education_dot_v1_dot_education__messages__pb2.PublishCourseResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateModule(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trading.education.v1.EducationService/CreateModule',
+            trading_dot_education_dot_v1_dot_education__messages__pb2.CreateModuleRequest.SerializeToString,
+            trading_dot_education_dot_v1_dot_education__messages__pb2.CreateModuleResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateModule(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trading.education.v1.EducationService/UpdateModule',
+            trading_dot_education_dot_v1_dot_education__messages__pb2.UpdateModuleRequest.SerializeToString,
+            trading_dot_education_dot_v1_dot_education__messages__pb2.UpdateModuleResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateLesson(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trading.education.v1.EducationService/CreateLesson',
+            trading_dot_education_dot_v1_dot_education__messages__pb2.CreateLessonRequest.SerializeToString,
+            trading_dot_education_dot_v1_dot_education__messages__pb2.CreateLessonResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateLesson(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trading.education.v1.EducationService/UpdateLesson',
+            trading_dot_education_dot_v1_dot_education__messages__pb2.UpdateLessonRequest.SerializeToString,
+            trading_dot_education_dot_v1_dot_education__messages__pb2.UpdateLessonResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetLessonQuiz(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trading.education.v1.EducationService/SetLessonQuiz',
+            trading_dot_education_dot_v1_dot_education__messages__pb2.SetLessonQuizRequest.SerializeToString,
+            trading_dot_education_dot_v1_dot_education__messages__pb2.SetLessonQuizResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReorderCourse(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trading.education.v1.EducationService/ReorderCourse',
+            trading_dot_education_dot_v1_dot_education__messages__pb2.ReorderCourseRequest.SerializeToString,
+            trading_dot_education_dot_v1_dot_education__messages__pb2.ReorderCourseResponse.FromString,
             options,
             channel_credentials,
             insecure,
