@@ -195,10 +195,14 @@ def cmd_train(args: argparse.Namespace) -> int:
     settings = Settings()
 
     async def main() -> int:
+        from app.migrate import migrate
+        from app.registry import load_spec
         from core.db import Database
         from svc_inference.commands import train_command
 
         bars = await load_bars(args, settings)
+        # the model registry's tables, when this data directory or database has none yet
+        await asyncio.to_thread(migrate, settings, [load_spec("inference")])
         db = Database(settings.effective_database_url)
         try:
             outcome = await train_command(
@@ -219,14 +223,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                           "metrics": record.metrics}, indent=2, default=str))  # fmt: skip
         return 0
 
-    def run() -> int:
-        from app.migrate import migrate
-        from app.registry import load_spec
-
-        migrate(settings, [load_spec("inference")])  # the model registry's tables, if not there yet
-        return asyncio.run(main())
-
-    return _refusing("train", run)
+    return _refusing("train", lambda: asyncio.run(main()))
 
 
 def session_costs(symbol: str, *, spread: float | None, slippage: float, commission: float) -> Costs:
