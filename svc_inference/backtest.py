@@ -103,7 +103,10 @@ def refit_on_window(trained_models: dict[str, Any], bars: pd.DataFrame, p: Train
 
 
 def _trees(models: dict[str, Any]) -> dict[str, int]:
-    return {name: int(m.get_booster().num_boosted_rounds()) for name, m in models.items()}
+    return {
+        name: int(m.get_booster().num_boosted_rounds()) if hasattr(m, "get_booster") else 0
+        for name, m in models.items()
+    }
 
 
 @dataclass(frozen=True)
