@@ -255,6 +255,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
 
     async def main() -> int:
         from svc_inference.backtest import walk_forward, write_equity
+        from svc_inference.backtest_report import jsonable
         from svc_inference.signals import strategy_named
 
         symbol = args.symbol.upper()
@@ -277,7 +278,8 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         report = await asyncio.to_thread(write_equity, report, out, name)
         files = {"trades_csv": report.csv_path, "summary_json": report.json_path, "html": report.html_path,
                  "equity_png": report.png_path}  # fmt: skip
-        print(json.dumps({"folds": report.folds, "summary": report.summary, **files}, indent=2, default=str))
+        out = jsonable({"folds": report.folds, "summary": report.summary})
+        print(json.dumps({**out, **files}, indent=2, default=str, allow_nan=False))
         return 0
 
     return _refusing("backtest", lambda: asyncio.run(main()))

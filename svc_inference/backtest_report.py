@@ -32,6 +32,18 @@ SUMMARY_FIELDS = (
 )  # fmt: skip
 
 
+def jsonable(value: Any) -> Any:
+    """`value` with infinite or NaN floats as None (a profit factor with no losing trade is infinite),
+    which strict JSON readers accept."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return value
+
+
 def trades_frame(report: BacktestReport) -> pd.DataFrame:
     rows = []
     for book in BOOKS:
@@ -127,11 +139,11 @@ def write_report(report: BacktestReport, out_dir: Path, name: str) -> BacktestRe
     report.json_path = out_dir / f"{name}_summary.json"
     report.json_path.write_text(
         json.dumps(
-            {"settings": report.settings, "total": report.summary,
+            jsonable({"settings": report.settings, "total": report.summary,
              "folds": [{"fold": f.index, "train_start": f.train_start, "train_end": f.train_end,
                         "test_start": f.test_start, "test_end": f.test_end, "trees": f.trees, **f.summary}
-                       for f in report.fold_reports]},
-            indent=2, default=str,
+                       for f in report.fold_reports]}),
+            indent=2, default=str, allow_nan=False,
         )
     )  # fmt: skip
     s = report.settings

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from quant import indicators as ind
-from svc_inference.backtest import BOOKS, r_stats, walk_forward, write_equity
+from svc_inference.backtest import BOOKS, BacktestReport, r_stats, walk_forward, write_equity
 from svc_inference.backtest_stats import bootstrap_ci, summarise
 from svc_inference.commands import backtest_command, train_command
 from svc_inference.fills import BarArrays, Costs, Order, fill_one_at_a_time
@@ -98,7 +98,7 @@ def _replay(
     assert e == s + 1
     assert row.entry == bars["open"].iloc[e]
     sign = 1 if row.side == "LONG" else -1
-    exit_i, price, reason = min(s + horizon, len(bars) - 1), None, None
+    exit_i, price, reason = min(s + horizon, len(bars) - 1), 0.0, ""
     for i in range(e, exit_i + 1):
         o, h, lo = bars["open"].iloc[i], bars["high"].iloc[i], bars["low"].iloc[i]
         if sign * (o - row.sl) <= 0:
@@ -116,7 +116,7 @@ def _replay(
                 )
         if reason:
             break
-    if reason is None:
+    if not reason:
         price, reason = bars["close"].iloc[exit_i], "timeout" if s + horizon < len(bars) else "end"
     paid = (costs.spread_at(bars["ts"].iloc[e]) + costs.spread_at(bars["ts"].iloc[exit_i])) / 2
     paid += 2 * costs.slippage + costs.commission
@@ -131,11 +131,14 @@ def test_walk_forward_report_replays_trade_by_trade(tmp_path, small_params) -> N
         bars, strategy, symbol="EURUSD", params=small_params, train_bars=1200, folds=3, costs=costs, seed=4
     )
     report = write_equity(report, tmp_path, "eurusd")
+    assert report.csv_path and report.json_path and report.png_path and report.html_path  # noqa: PT018
     assert report.folds == 3 == len(report.fold_reports)
     assert report.trades, "the strategy never traded"
     frame = pd.read_csv(report.csv_path, parse_dates=["signal_time", "entry_time", "exit_time"])
     assert set(frame["book"]) == set(BOOKS)
-    atr = small_params.sl_atr_multiple * ind.atr(*(bars[k].to_numpy() for k in ("high", "low", "close")), 14)
+    atr = small_params.sl_atr_multiple * ind.atr(
+        bars["high"].to_numpy(), bars["low"].to_numpy(), bars["close"].to_numpy(), 14
+    )
     ts_index = {t: i for i, t in enumerate(bars["ts"])}
     for row in frame.itertuples():
         exit_time, price, reason, r = _replay(row, bars, costs, small_params.horizon)
@@ -175,6 +178,22 @@ def test_walk_forward_is_deterministic(small_params) -> None:
     ]
     assert [t.r for _, t in runs[0].books["random"]] == [t.r for _, t in runs[1].books["random"]]
     assert runs[0].summary == runs[1].summary
+
+
+def test_summary_json_is_strict_json_when_no_trade_lost(tmp_path) -> None:
+    trades, _ = fill_one_at_a_time(BarArrays.of(_scripted()), [Order(0, +1, 2.0, 1.0)], 2, Costs())
+    report = BacktestReport(
+        trades, 1, summary={"strategy": summarise(trades)}, books={"strategy": [(0, trades[0])]}
+    )
+    assert report.summary["strategy"]["profit_factor"] == float("inf")
+    report = write_equity(report, tmp_path, "one")
+    assert report.json_path is not None
+    assert (
+        json.loads(report.json_path.read_text(), parse_constant=pytest.fail)["total"]["strategy"][
+            "profit_factor"
+        ]
+        is None
+    )
 
 
 def test_summary_splits_long_and_short() -> None:
