@@ -87,12 +87,11 @@ def bundle_for(choice: ProviderChoice, onnx_bytes: bytes) -> tuple[bytes, str]:
     that cannot be compiled or differs is served as stored. Without CUDA: as stored."""
     if not choice.gpu:
         return onnx_bytes, TREE_ENSEMBLE
-    from svc_inference.export import ParityError
     from svc_inference.tensor_trees import compile_bundle
 
     try:
         tensor, diff = compile_bundle(onnx_bytes)
-    except (ParityError, ValueError, KeyError) as err:
+    except Exception as err:  # parity, an unsupported ensemble, onnx or onnxruntime refusing it
         log.warning("serving the tree-ensemble form on %s: no tensor form (%s)", choice.name, err)
         return onnx_bytes, TREE_ENSEMBLE
     log.info("tensor form for %s, max |diff| %.2g against the stored bundle", choice.name, diff)

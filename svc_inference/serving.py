@@ -76,7 +76,7 @@ def load_model(
     record: ModelRecord, onnx_bytes: bytes, choice: ProviderChoice, batch_threads: int
 ) -> LoadedModel:
     """Build both sessions and warm them (first runs allocate and, on CUDA, initialise kernels)."""
-    onnx_bytes, _form = bundle_for(choice, onnx_bytes)  # the tensor form where CUDA runs it
+    onnx_bytes = bundle_for(choice, onnx_bytes)[0]  # the tensor form where CUDA runs it
     single = make_session(onnx_bytes, choice.providers, intra_threads=1)
     batch = make_session(onnx_bytes, choice.providers, intra_threads=batch_threads)
     n = len(record.features)
