@@ -74,3 +74,25 @@ def choose_providers(prefer_gpu: bool = True) -> ProviderChoice:
     if not _cuda_provider_loads():
         return ProviderChoice(cpu.providers, CPU, False, "CUDA libraries do not load")
     return ProviderChoice((CUDA, CPU), CUDA, True, "CUDA device found")
+
+
+TREE_ENSEMBLE, TENSOR = "tree_ensemble", "tensor"
+
+
+def bundle_for(choice: ProviderChoice, onnx_bytes: bytes) -> tuple[bytes, str]:
+    """The form of a stored bundle to load with `choice`, and its name.
+
+    The tree-ensemble operators run on the CPU only, so where CUDA really loads the bundle is
+    compiled to tensor operations (`tensor_trees`) and checked against the stored form; a bundle
+    that cannot be compiled or differs is served as stored. Without CUDA: as stored."""
+    if not choice.gpu:
+        return onnx_bytes, TREE_ENSEMBLE
+    from svc_inference.tensor_trees import compile_bundle
+
+    try:
+        tensor, diff = compile_bundle(onnx_bytes)
+    except Exception as err:  # parity, an unsupported ensemble, onnx or onnxruntime refusing it
+        log.warning("serving the tree-ensemble form on %s: no tensor form (%s)", choice.name, err)
+        return onnx_bytes, TREE_ENSEMBLE
+    log.info("tensor form for %s, max |diff| %.2g against the stored bundle", choice.name, diff)
+    return tensor, TENSOR

@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 
 from core.errors import FailedPrecondition, Unavailable
 from svc_inference.export import INPUT_NAME, OUTPUT_NAME
-from svc_inference.providers import ProviderChoice, choose_providers
+from svc_inference.providers import ProviderChoice, bundle_for, choose_providers
 from svc_inference.registry import ModelRecord
 
 log = logging.getLogger(__name__)
@@ -76,6 +76,7 @@ def load_model(
     record: ModelRecord, onnx_bytes: bytes, choice: ProviderChoice, batch_threads: int
 ) -> LoadedModel:
     """Build both sessions and warm them (first runs allocate and, on CUDA, initialise kernels)."""
+    onnx_bytes = bundle_for(choice, onnx_bytes)[0]  # the tensor form where CUDA runs it
     single = make_session(onnx_bytes, choice.providers, intra_threads=1)
     batch = make_session(onnx_bytes, choice.providers, intra_threads=batch_threads)
     n = len(record.features)
