@@ -5,8 +5,8 @@ code path as a webhook, under an event id of its own, so a webhook arriving late
 from __future__ import annotations
 
 import json
-from typing import Any
 import logging
+from typing import Any
 
 from sqlalchemy import select
 

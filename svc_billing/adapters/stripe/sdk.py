@@ -105,12 +105,12 @@ class StripeSdkGateway:
         customer = await self._call(
             lambda: self._sdk().v1.customers.create_async(params, options), idempotent=True
         )
-        return str(customer.id)
+        return str(customer["id"])
 
     async def find_promotion_code(self, code: str) -> str | None:
         params: Any = {"code": code, "active": True, "limit": 1}
         found = await self._call(lambda: self._sdk().v1.promotion_codes.list_async(params), idempotent=True)
-        return str(found.data[0].id) if found.data else None
+        return str(found.data[0]["id"]) if found.data else None
 
     async def create_checkout_session(self, request: CheckoutRequest) -> CheckoutSessionInfo:
         params: Any = {
@@ -197,9 +197,14 @@ class StripeSdkGateway:
             await http.close_async()
 
 
-def _session(s: Any) -> CheckoutSessionInfo:
+def _plain(obj: Any) -> dict[str, Any]:
+    return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
+
+
+def _session(obj: Any) -> CheckoutSessionInfo:
+    s = _plain(obj)
     return CheckoutSessionInfo(
-        id=str(s.id),
+        id=str(s["id"]),
         url=str(s.get("url") or ""),
         status=str(s.get("status") or "open"),
         expires_at=_ts(s.get("expires_at")) or datetime.fromtimestamp(0, UTC),
@@ -214,13 +219,14 @@ def _id_of(value: Any) -> str | None:
     return str(value.get("id"))
 
 
-def _subscription(s: Any) -> SubscriptionInfo:
+def _subscription(obj: Any) -> SubscriptionInfo:
+    s = _plain(obj)
     metadata = dict(s.get("metadata") or {})
     item = (s.get("items") or {}).get("data") or [{}]
     start = s.get("current_period_start") or item[0].get("current_period_start")
     end = s.get("current_period_end") or item[0].get("current_period_end")
     return SubscriptionInfo(
-        id=str(s.id),
+        id=str(s["id"]),
         customer_id=_id_of(s.get("customer")) or "",
         status=str(s.get("status")),
         user_id=str(metadata.get("user_id", "")),
@@ -232,9 +238,10 @@ def _subscription(s: Any) -> SubscriptionInfo:
     )
 
 
-def _intent(i: Any) -> PaymentIntentInfo:
+def _intent(obj: Any) -> PaymentIntentInfo:
+    i = _plain(obj)
     return PaymentIntentInfo(
-        id=str(i.id),
+        id=str(i["id"]),
         client_secret=str(i.get("client_secret") or ""),
         status=str(i.get("status")),
         amount_minor=int(i.get("amount") or 0),
