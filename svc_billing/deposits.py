@@ -64,7 +64,7 @@ class Deposits:
     async def _pending(
         self, s: AsyncSession, user_id: str, transaction_id: str, intent: PaymentIntentInfo, key: str
     ) -> WalletTransaction:
-        txn = await s.get(WalletTransaction, transaction_id)
+        txn = await s.scalar(select(WalletTransaction).where(WalletTransaction.id == transaction_id))
         if txn is None:
             txn = WalletTransaction(
                 id=transaction_id,
@@ -93,7 +93,9 @@ class Deposits:
         transaction_id = intent.metadata.get("transaction_id", "")
         if not user_id or not transaction_id:
             return "ignored"  # not a wallet deposit
-        txn = await s.get(WalletTransaction, transaction_id, with_for_update=True)
+        txn = await s.scalar(
+            select(WalletTransaction).where(WalletTransaction.id == transaction_id).with_for_update()
+        )
         if txn is None:  # the intent was made but the pending row never committed
             txn = await self._pending(s, user_id, transaction_id, intent, f"deposit:pi:{intent.id}")
         if txn.status != PENDING:

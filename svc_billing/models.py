@@ -48,7 +48,8 @@ class WalletTransaction(Base):
         Index("ix_wallet_transactions_payment_intent_id", "payment_intent_id"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    seq: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)  # the order of posting
+    id: Mapped[str] = mapped_column(String(36), unique=True)
     user_id: Mapped[str] = mapped_column(String(64))
     type: Mapped[str] = mapped_column(String(32))  # deposit, investment_deposit, ... (see wallet.TYPES)
     status: Mapped[str] = mapped_column(String(16))  # pending, completed, failed, reversed

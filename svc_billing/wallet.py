@@ -73,7 +73,7 @@ class Wallets:
                 await s.scalars(
                     select(WalletTransaction)
                     .where(WalletTransaction.user_id == user_id)
-                    .order_by(WalletTransaction.created_at.desc(), WalletTransaction.id.desc())
+                    .order_by(WalletTransaction.seq.desc())
                     .offset(offset)
                     .limit(size + 1)
                 )

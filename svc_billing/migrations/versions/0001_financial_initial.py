@@ -37,6 +37,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "wallet_transactions",
+        sa.Column("seq", Id, primary_key=True, autoincrement=True),
         sa.Column("id", sa.String(36), nullable=False),
         sa.Column("user_id", sa.String(64), nullable=False),
         sa.Column("type", sa.String(32), nullable=False),
@@ -51,7 +52,8 @@ def upgrade() -> None:
         sa.Column("client_secret", sa.String(255), nullable=True),
         sa.Column("created_at", UtcDateTime, nullable=False),
         sa.Column("completed_at", UtcDateTime, nullable=True),
-        sa.PrimaryKeyConstraint("id", name="pk_wallet_transactions"),
+        sa.PrimaryKeyConstraint("seq", name="pk_wallet_transactions"),
+        sa.UniqueConstraint("id", name="uq_wallet_transactions_id"),
         sa.UniqueConstraint("user_id", "idempotency_key", name="uq_wallet_transactions_idempotency_key"),
         schema=SCHEMA,
     )
