@@ -83,7 +83,7 @@ async def test_a_bad_deposit_is_invalid_argument_with_a_field_violation(
     assert not served.world.twin.objects
 
 
-def transfer(kind: int, minor: int, key: str = KEY) -> pb.TransferWalletFundsRequest:
+def transfer(kind: pb.WalletTransactionType, minor: int, key: str = KEY) -> pb.TransferWalletFundsRequest:
     return pb.TransferWalletFundsRequest(
         user_id="u1", type=kind, amount=Money(currency="USD", minor_units=minor), reference="acct-1",
         idempotency_key=key,
