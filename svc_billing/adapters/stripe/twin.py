@@ -367,6 +367,7 @@ class StripeTwin:
         if session_id not in self.objects:
             raise web.HTTPNotFound(text="no such checkout session")
         session = self.pay_checkout(session_id)
+        await self.settle()  # the platform has the webhooks before the customer is sent back
         target = str(session["success_url"] or "/").replace("{CHECKOUT_SESSION_ID}", session_id)
         raise web.HTTPSeeOther(target)
 
@@ -384,6 +385,7 @@ class StripeTwin:
         if request.match_info["id"] not in self.objects:
             raise web.HTTPNotFound(text="no such payment")
         intent = self.pay_intent(request.match_info["id"])
+        await self.settle()
         return web.Response(
             text=_page("Paid", f"<p>Paid {intent['amount'] / 100:.2f}.</p>"), content_type="text/html"
         )
