@@ -55,6 +55,9 @@ class StripeTwin:
         self.events: list[dict[str, Any]] = []
         self.send_webhooks = True
         self.fail_next: int = 0  # answer the next N API calls 500 (tests of an outage)
+        self.stall_next: int = 0  # never answer the next N API calls (tests of a deadline)
+        self.idempotency_keys: list[str] = []  # the Idempotency-Key of every POST, in order
+        self.released = asyncio.Event()  # set on shutdown: stalled calls end
         self._replies: dict[str, tuple[int, dict[str, Any]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self.promotion_codes = {
@@ -102,7 +105,13 @@ class StripeTwin:
         if self.fail_next > 0:
             self.fail_next -= 1
             return _error(500, "the twin was told to fail")
+        if self.stall_next > 0:
+            self.stall_next -= 1
+            await self.released.wait()
+            return _error(500, "the twin was stalled")
         key = request.headers.get("Idempotency-Key")
+        if request.method == "POST":
+            self.idempotency_keys.append(key or "")
         if key and request.method == "POST" and key in self._replies:
             status, body = self._replies[key]
             return web.json_response(body, status=status, headers={"Idempotent-Replayed": "true"})
@@ -439,6 +448,7 @@ class TwinServer:
             await self.stop()
 
     async def stop(self) -> None:
+        self.twin.released.set()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
