@@ -42,17 +42,18 @@ async def post(
     if len(legs) < 2 or sum(amount for _, amount in legs) != 0 or any(a == 0 for _, a in legs):
         raise UnbalancedPosting(f"legs of {transaction_id} do not balance: {legs}")
     await session.execute(
-        insert(LedgerEntry),
-        [
-            {
-                "transaction_id": transaction_id,
-                "account": account,
-                "amount_minor": amount,
-                "currency": currency,
-                "created_at": at,
-            }
-            for account, amount in legs
-        ],
+        insert(LedgerEntry).values(
+            [
+                {
+                    "transaction_id": transaction_id,
+                    "account": account,
+                    "amount_minor": amount,
+                    "currency": currency,
+                    "created_at": at,
+                }
+                for account, amount in legs
+            ]
+        )
     )
 
 

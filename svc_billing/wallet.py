@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -103,17 +103,15 @@ class Wallets:
             "amount", minor, currency, wallet_currency=self.currency, limit=self.settings.max_transfer_minor
         )
         key = f"transfer:{idempotency_key}"
-        first = await self._find(user_id, key)
-        if first is not None:
-            return await self._replay(first, kind, amount, reference)
         signed = -amount.minor if kind == INVESTMENT_DEPOSIT else amount.minor
         counter = ledger.investment_account(reference)
         description = "To investment account" if signed < 0 else "From investment account"
+        # No lookup first: the key's unique constraint finds a retry, which then reads the first result.
         try:
             async with self.db.transaction() as s:
                 txn = await self.post(s, user_id, kind, signed, counter, reference, description, key)
-        except IntegrityError:
-            first = await self._find(user_id, key)  # the same key committed first
+        except (IntegrityError, InsufficientFunds):
+            first = await self._find(user_id, key)
             if first is None:
                 raise
             return await self._replay(first, kind, amount, reference)
@@ -151,8 +149,8 @@ class Wallets:
             created_at=now,
             completed_at=now,
         )
-        s.add(txn)
-        await s.flush()
+        values = {c.key: getattr(txn, c.key) for c in WalletTransaction.__table__.columns if c.key != "seq"}
+        await s.execute(insert(WalletTransaction).values(**values))
         await ledger.post(
             s,
             txn.id,
@@ -163,16 +161,15 @@ class Wallets:
         return txn
 
     async def apply_to_balance(self, s: AsyncSession, user_id: str, signed_minor: int) -> int:
-        await self._ensure_wallet(s, user_id)
+        """Change the balance in one conditional UPDATE (a debit only while it stays >= 0)."""
         where = [Wallet.user_id == user_id, Wallet.currency == self.currency]
         if signed_minor < 0:
             where.append(Wallet.balance_minor >= -signed_minor)
-        balance = await s.scalar(
-            update(Wallet)
-            .where(*where)
-            .values(balance_minor=Wallet.balance_minor + signed_minor)
-            .returning(Wallet.balance_minor)
-        )
+        change = update(Wallet).where(*where).values(balance_minor=Wallet.balance_minor + signed_minor)
+        balance = await s.scalar(change.returning(Wallet.balance_minor))
+        if balance is None and signed_minor > 0:  # a first credit: the wallet row does not exist yet
+            await self._ensure_wallet(s, user_id)
+            balance = await s.scalar(change.returning(Wallet.balance_minor))
         if balance is None:
             raise InsufficientFunds(
                 "the wallet balance is lower than the amount",
