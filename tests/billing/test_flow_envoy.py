@@ -181,6 +181,13 @@ async def test_buying_a_plan_end_to_end(platform: Platform) -> None:
     statuses = [(await p.send("GET", "/payments/wallet", token=pro_token))[0] for _ in range(12)]
     assert statuses == [200] * 12
 
+    status, canceled = await p.send("POST", "/payments/subscription/cancel", {}, pro_token)
+    assert status == 200, canceled
+    assert canceled["canceled"] is True
+    assert canceled["subscription"]["cancel_at_period_end"] is True
+    status, refused = await p.send("POST", "/payments/subscription/cancel", {"immediately": True}, pro_token)
+    assert status == 403, refused
+
     async def welcome_mail() -> bool:
         return any("Welcome to Pro" in m.read_text() for m in (p.data_dir / "mail").glob("*.eml"))
 
