@@ -116,4 +116,5 @@ def intent_out(i: PaymentIntentInfo, transaction_id: str) -> pb.PaymentIntent:
         status=INTENT_STATUS.get(i.status, pb.PAYMENT_INTENT_STATUS_UNSPECIFIED),
         amount=money(i.amount_minor, i.currency),
         transaction_id=transaction_id,
+        redirect_url=i.redirect_url,
     )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -204,9 +203,3 @@ class Wallets:
                 "this idempotency key was used for a different transfer", reason="IDEMPOTENCY_KEY_REUSED"
             )
         return TransferResult(first, first.balance_after_minor or 0)
-
-    def deposit_limit(self) -> int:
-        return self.settings.max_deposit_minor
-
-    def now(self) -> datetime:
-        return self.clock.now()

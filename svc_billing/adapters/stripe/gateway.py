@@ -54,6 +54,7 @@ class PaymentIntentInfo:
     amount_received_minor: int
     currency: str  # upper case
     metadata: dict[str, str] = field(default_factory=dict)
+    redirect_url: str = ""  # where the user completes it, when there is such a page
 
 
 class StripeGateway(Protocol):

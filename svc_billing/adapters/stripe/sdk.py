@@ -248,4 +248,5 @@ def _intent(obj: Any) -> PaymentIntentInfo:
         amount_received_minor=int(i.get("amount_received") or 0),
         currency=str(i.get("currency") or "").upper(),
         metadata={str(k): str(v) for k, v in dict(i.get("metadata") or {}).items()},
+        redirect_url=str(((i.get("next_action") or {}).get("redirect_to_url") or {}).get("url") or ""),
     )

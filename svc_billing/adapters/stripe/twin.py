@@ -221,7 +221,10 @@ class StripeTwin:
                 "status": "requires_payment_method",
                 "client_secret": f"{intent_id}_secret_{secrets.token_hex(8)}",
                 "created": self.now(),
-                "next_action": {"type": "redirect_to_url", "url": f"{self.public_base}/pay/{intent_id}"},
+                "next_action": {
+                    "type": "redirect_to_url",
+                    "redirect_to_url": {"url": f"{self.public_base}/pay/{intent_id}", "return_url": None},
+                },
                 "amount_refunded": 0,
                 "livemode": False,
             }
@@ -282,7 +285,12 @@ class StripeTwin:
     def pay_intent(self, intent_id: str) -> dict[str, Any]:
         intent = self.objects[intent_id]
         if intent["status"] != "succeeded":
-            intent.update(status="succeeded", amount_received=intent["amount"], latest_charge=_id("ch"))
+            intent.update(
+                status="succeeded",
+                amount_received=intent["amount"],
+                latest_charge=_id("ch"),
+                next_action=None,
+            )
             self._event("payment_intent.succeeded", intent)
         return intent
 
