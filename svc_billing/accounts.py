@@ -6,7 +6,8 @@ from typing import Protocol
 
 
 class AccountDirectory(Protocol):
-    """svc_auth as billing uses it (with the service credential)."""
+    """svc_auth as billing uses it (with the service credential). A user auth does not know is
+    core.errors.NotFound; anything else that fails may pass and is tried again."""
 
     async def set_plan(self, user_id: str, plan: str) -> None: ...
 

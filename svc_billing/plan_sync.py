@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 
 from core.clock import Clock
 from core.db import Database
+from core.errors import NotFound
 from core.kv import KeyValue
 from svc_billing.accounts import MAILS, AccountDirectory
 from svc_billing.models import PlanChange
@@ -77,6 +78,16 @@ class PlanSync:
             return len(pending)
 
     async def _deliver(self, change: PlanChange) -> None:
+        try:
+            await self._push(change)
+        except NotFound:  # the account is gone: nothing to deliver to, and it must not block the rest
+            log.warning("plan change for an unknown user dropped", extra={"fields": {"user": change.user_id}})
+        async with self.db.transaction() as s:
+            await s.execute(
+                update(PlanChange).where(PlanChange.id == change.id).values(delivered_at=self.clock.now())
+            )
+
+    async def _push(self, change: PlanChange) -> None:
         await self.accounts.set_plan(change.user_id, change.plan)
         await self.kv.set(plan_cache_key(change.user_id), change.plan.encode(), self.cache_ttl_s)
         if change.mail:
@@ -87,8 +98,4 @@ class PlanSync:
                 subject.format(plan_name=name),
                 body.format(plan_name=name),
                 f"billing-plan-change-{change.id}-{change.mail}",
-            )
-        async with self.db.transaction() as s:
-            await s.execute(
-                update(PlanChange).where(PlanChange.id == change.id).values(delivered_at=self.clock.now())
             )

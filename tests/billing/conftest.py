@@ -16,6 +16,7 @@ import pytest
 from core.bus import InProcessBus
 from core.clients import ClientFactory
 from core.clock import TestClock
+from core.errors import NotFound
 from core.keys import KeyStore
 from core.kv import MemoryKeyValue
 from core.service import ServiceContext
@@ -38,10 +39,13 @@ class RecordingDirectory:
     plans: dict[str, str] = field(default_factory=dict)
     mails: list[tuple[str, str, str]] = field(default_factory=list)  # user, subject, key
     down: bool = False
+    unknown: set[str] = field(default_factory=set)  # users auth answers NOT_FOUND for
 
     async def set_plan(self, user_id: str, plan: str) -> None:
         if self.down:
             raise ConnectionError("auth is down")
+        if user_id in self.unknown:
+            raise NotFound("no such user", reason="USER_NOT_FOUND")
         self.plans[user_id] = plan
 
     async def queue_mail(self, user_id: str, subject: str, body: str, idempotency_key: str) -> None:

@@ -228,3 +228,16 @@ async def test_auth_down_delays_the_plan_change_without_losing_it(world: World) 
     world.accounts.down = False
     await world.built.plan_sync.drain()
     assert world.accounts.plans == {"u1": "pro"}
+
+
+async def test_a_plan_change_for_a_user_auth_does_not_know_is_dropped_without_blocking_the_rest(
+    world: World,
+) -> None:
+    await subscribe(world, "gone")
+    await world.deliver_new()
+    await subscribe(world, "u2")
+    await world.deliver_new()
+    world.accounts.unknown.add("gone")
+    assert await world.built.plan_sync.drain() == 2
+    assert world.accounts.plans == {"u2": "pro"}
+    assert await world.built.plan_sync.drain() == 0
