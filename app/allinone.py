@@ -68,10 +68,9 @@ def stripe_webhook_wiring(ctx: ServiceContext) -> tuple[object, str]:
     """Billing's stub (with the internal key) and the Stripe webhook secret for the edge."""
     from trading.billing.v1.billing_service_pb2_grpc import BillingServiceStub
 
-    from app.credentials import internal_api_key
     from svc_billing.config import BillingSettings, webhook_secret
 
-    secret = webhook_secret(BillingSettings(), internal_api_key(ctx.settings))
+    secret = webhook_secret(BillingSettings(), ctx.clients.api_key or "")
     return ctx.clients.stub(BillingServiceStub, "billing"), secret
 
 

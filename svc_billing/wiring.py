@@ -41,12 +41,6 @@ class Assembly:
     background: list = field(default_factory=list)
 
 
-def internal_key(ctx: ServiceContext) -> str:
-    from app.credentials import internal_api_key
-
-    return internal_api_key(ctx.settings)
-
-
 def make_stripe(ctx: ServiceContext, settings: BillingSettings) -> tuple[StripeGateway, TwinServer | None]:
     """The SDK adapter on Stripe (a key is set), or on a twin served by this process."""
     if settings.stripe_secret_key is not None:
@@ -54,7 +48,7 @@ def make_stripe(ctx: ServiceContext, settings: BillingSettings) -> tuple[StripeG
         return StripeSdkGateway(
             key, settings.stripe_api_base, timeout_s=settings.stripe_timeout_s, clock=ctx.clock
         ), None
-    twin = StripeTwin(webhook_secret(settings, internal_key(ctx)), ctx.clock)
+    twin = StripeTwin(webhook_secret(settings, ctx.clients.api_key or ""), ctx.clock)
     twin.webhook_url = (
         settings.twin_webhook_url
         or f"http://{ctx.settings.grpc_host}:{ctx.settings.edge_port}/payments/webhook"
