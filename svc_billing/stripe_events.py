@@ -100,6 +100,9 @@ class StripeEvents:
             )
 
     async def apply(self, event_id: str, kind: str, obj: dict[str, Any]) -> str:
+        async with self.db.session() as s:
+            if await s.scalar(select(StripeEvent.applied_at).where(StripeEvent.id == event_id)) is not None:
+                return DUPLICATE  # a redelivery costs no call to Stripe
         # Stripe objects are fetched before the lock is taken, so no network call holds it.
         prepared = await self._fetch(kind, obj)
         async with self.db.transaction() as s:
