@@ -111,7 +111,7 @@ async def make_world(make_database: Callable, tmp_path: Path) -> AsyncIterator[C
         twin.send_webhooks = False  # tests deliver (or lose, or reorder) events themselves
         server = TwinServer(twin, "127.0.0.1", 0)
         await server.start()
-        stripe = StripeSdkGateway("sk_test_billing", server.base_url, timeout_s=5, clock=clock)
+        stripe = StripeSdkGateway("sk_test_billing", server.base_url, timeout_s=15, clock=clock)
         accounts = RecordingDirectory()
         ctx = context(db, clock, tmp_path)
         built = assemble(ctx, BillingSettings(**settings), stripe=stripe, accounts=accounts)

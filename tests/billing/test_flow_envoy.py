@@ -112,7 +112,7 @@ def claims(token: str) -> dict[str, Any]:
     return dict(json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))))
 
 
-async def eventually(check: Callable[[], Awaitable[Any]], attempts: int = 200) -> Any:
+async def eventually(check: Callable[[], Awaitable[Any]], attempts: int = 1200) -> Any:
     """Poll `check` until it returns something truthy; a bound on tries, never on time."""
     for _ in range(attempts):
         if result := await check():

@@ -45,7 +45,7 @@ async def open_world(url: str, directory: Path) -> World:
     twin.send_webhooks = False
     server = TwinServer(twin, "127.0.0.1", 0)
     await server.start()
-    stripe = StripeSdkGateway("sk_test_model", server.base_url, timeout_s=5, clock=clock)
+    stripe = StripeSdkGateway("sk_test_model", server.base_url, timeout_s=15, clock=clock)
     accounts = RecordingDirectory()
     ctx = context(db, clock, directory)
     return World(

@@ -25,7 +25,7 @@ async def served(world: World) -> AsyncIterator[Served]:
 
 
 async def test_plans_are_public_with_prices_and_the_seed_quotas(served: Served) -> None:
-    plans = (await served.stub.ListPlans(pb.ListPlansRequest(), timeout=10)).plans
+    plans = (await served.stub.ListPlans(pb.ListPlansRequest(), timeout=30)).plans
     assert [p.id for p in plans] == [
         "free", "basic-monthly", "basic-yearly", "pro-monthly", "pro-yearly",
         "premium-monthly", "premium-yearly",
@@ -40,7 +40,7 @@ async def test_plans_are_public_with_prices_and_the_seed_quotas(served: Served) 
 
 async def test_checkout_returns_the_twin_url_for_the_signed_in_user(served: Served) -> None:
     request = pb.CreateCheckoutSessionRequest(plan_id="pro-monthly", idempotency_key=KEY)
-    answer = await served.stub.CreateCheckoutSession(request, metadata=served.user(), timeout=10)
+    answer = await served.stub.CreateCheckoutSession(request, metadata=served.user(), timeout=30)
     assert answer.checkout_url.startswith(served.world.twin_server.base_url)
     assert answer.session_id.startswith("cs_")
 
@@ -48,7 +48,7 @@ async def test_checkout_returns_the_twin_url_for_the_signed_in_user(served: Serv
 async def test_checkout_without_a_token_is_unauthenticated(served: Served) -> None:
     request = pb.CreateCheckoutSessionRequest(plan_id="pro-monthly", idempotency_key=KEY)
     with pytest.raises(grpc.aio.AioRpcError) as failed:
-        await served.stub.CreateCheckoutSession(request, timeout=10)
+        await served.stub.CreateCheckoutSession(request, timeout=30)
     assert failed.value.code() == grpc.StatusCode.UNAUTHENTICATED
 
 
@@ -74,7 +74,7 @@ async def test_a_bad_deposit_is_invalid_argument_with_a_field_violation(
 ) -> None:
     request = pb.CreateWalletDepositRequest(amount=amount, method=pb.DEPOSIT_METHOD_CARD, idempotency_key=KEY)
     with pytest.raises(grpc.aio.AioRpcError) as failed:
-        await served.stub.CreateWalletDeposit(request, metadata=served.user(), timeout=10)
+        await served.stub.CreateWalletDeposit(request, metadata=served.user(), timeout=30)
     assert failed.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     status = details_of(failed.value)
     assert status is not None
@@ -93,9 +93,9 @@ def transfer(kind: pb.WalletTransactionType, minor: int, key: str = KEY) -> pb.T
 async def test_transfers_need_the_service_credential(served: Served) -> None:
     request = transfer(pb.WALLET_TRANSACTION_TYPE_INVESTMENT_WITHDRAWAL, 1_000)
     with pytest.raises(grpc.aio.AioRpcError) as failed:
-        await served.stub.TransferWalletFunds(request, metadata=served.user(), timeout=10)
+        await served.stub.TransferWalletFunds(request, metadata=served.user(), timeout=30)
     assert failed.value.code() == grpc.StatusCode.PERMISSION_DENIED
-    answer = await served.stub.TransferWalletFunds(request, metadata=served.service, timeout=10)
+    answer = await served.stub.TransferWalletFunds(request, metadata=served.service, timeout=30)
     assert answer.balance.minor_units == 1_000
 
 
@@ -114,10 +114,10 @@ async def test_an_overdraft_is_failed_precondition_and_a_retry_returns_the_first
         )
     assert failed.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     request = transfer(pb.WALLET_TRANSACTION_TYPE_INVESTMENT_DEPOSIT, 400)
-    first = await served.stub.TransferWalletFunds(request, metadata=served.service, timeout=10)
-    again = await served.stub.TransferWalletFunds(request, metadata=served.service, timeout=10)
+    first = await served.stub.TransferWalletFunds(request, metadata=served.service, timeout=30)
+    again = await served.stub.TransferWalletFunds(request, metadata=served.service, timeout=30)
     assert again == first
-    wallet = await served.stub.GetWallet(pb.GetWalletRequest(), metadata=served.user(), timeout=10)
+    wallet = await served.stub.GetWallet(pb.GetWalletRequest(), metadata=served.user(), timeout=30)
     assert wallet.balance.minor_units == 600
     assert [t.type for t in wallet.transactions] == [
         pb.WALLET_TRANSACTION_TYPE_INVESTMENT_DEPOSIT, pb.WALLET_TRANSACTION_TYPE_INVESTMENT_WITHDRAWAL,
