@@ -48,10 +48,30 @@ async def start_edge(settings: Settings, ctx: ServiceContext, services: list[str
     """The edge; it starts before Envoy, which fetches the JWKS from it before opening its listener."""
     from edge.app import create_app
 
-    runner = web.AppRunner(create_app(settings, ctx.bus, ctx.keys, ctx.clients.channel, services=services))
+    billing, secret = stripe_webhook_wiring(ctx)
+    app = create_app(
+        settings,
+        ctx.bus,
+        ctx.keys,
+        ctx.clients.channel,
+        services=services,
+        billing=billing,
+        stripe_webhook_secret=secret,
+    )
+    runner = web.AppRunner(app)
     await runner.setup()
     await web.TCPSite(runner, settings.grpc_host, settings.edge_port).start()
     return runner
+
+
+def stripe_webhook_wiring(ctx: ServiceContext) -> tuple[object, str]:
+    """Billing's stub (with the internal key) and the Stripe webhook secret for the edge."""
+    from trading.billing.v1.billing_service_pb2_grpc import BillingServiceStub
+
+    from svc_billing.config import BillingSettings, webhook_secret
+
+    secret = webhook_secret(BillingSettings(), ctx.clients.api_key or "")
+    return ctx.clients.stub(BillingServiceStub, "billing"), secret
 
 
 async def run_all_in_one(

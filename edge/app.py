@@ -8,16 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
 from core.bus import Bus
+from core.clock import Clock
 from core.keys import KeyStore
 from core.settings import Settings
 from edge.channels import ChatOwnerCheck, deny_all_chats
 from edge.health import ChannelFactory, GpuProbe, health_report
 from edge.static import static_handler
-from edge.webhooks import not_handled_yet
+from edge.webhooks import not_handled_yet, stripe_webhook
 from edge.ws_hub import Hub, websocket_handler
 
 HUB = web.AppKey("hub", Hub)
@@ -34,8 +36,13 @@ def create_app(
     chat_owner: ChatOwnerCheck = deny_all_chats,
     web_root: Path = DEFAULT_WEB_ROOT,
     gpu_probe: GpuProbe | None = None,
+    billing: Any = None,
+    stripe_webhook_secret: str = "",
+    clock: Clock | None = None,
 ) -> web.Application:
-    """The edge app. `services` are the gRPC service names /health checks (none: the server)."""
+    """The edge app. `services` are the gRPC service names /health checks (none: the server).
+    `billing` (a BillingService stub with the service credential) and `stripe_webhook_secret`
+    turn on `/payments/webhook`."""
     app = web.Application(client_max_size=settings.max_message_bytes)
     hub = Hub(bus)
     app[HUB] = hub
@@ -55,7 +62,10 @@ def create_app(
     app.router.add_get("/.well-known/jwks.json", jwks)
     app.router.add_get("/health", health)
     app.router.add_get("/ws", websocket_handler(hub, keys, chat_owner))
-    app.router.add_post("/payments/webhook", not_handled_yet("Stripe", "the billing service"))
+    if billing is not None and stripe_webhook_secret:
+        app.router.add_post("/payments/webhook", stripe_webhook(billing, stripe_webhook_secret, clock))
+    else:
+        app.router.add_post("/payments/webhook", not_handled_yet("Stripe", "the billing service"))
     app.router.add_post("/broker/webhook", not_handled_yet("MetaAPI", "the broker service"))
     app.router.add_get("/{tail:.*}", static_handler(web_root))
     return app

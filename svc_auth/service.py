@@ -13,7 +13,7 @@ from trading.auth.v1 import auth_service_pb2_grpc
 from core.convert import optional_timestamp
 from core.errors import InvalidArgument
 from core.principal import current_principal
-from svc_auth import accounts, admin, convert, credentials, tokens, two_factor
+from svc_auth import accounts, admin, convert, credentials, service_mail, tokens, two_factor
 from svc_auth.accounts import Profile, SignIn
 from svc_auth.deps import AuthDeps
 from svc_auth.oauth import OAuth
@@ -203,6 +203,12 @@ class AuthServicer(auth_service_pb2_grpc.AuthServiceServicer):
         if plan is None:
             raise InvalidArgument("choose a plan", violations=[("plan", "required")])
         return m.SetPlanResponse(user=convert.user(await admin.set_plan(self.deps, request.user_id, plan)))
+
+    async def QueueUserMail(self, request: m.QueueUserMailRequest, context: Ctx) -> m.QueueUserMailResponse:
+        await service_mail.queue_user_mail(
+            self.deps, request.user_id, request.subject, request.body, request.idempotency_key
+        )
+        return m.QueueUserMailResponse(queued=True)
 
     async def CreateServiceCredential(
         self, request: m.CreateServiceCredentialRequest, context: Ctx

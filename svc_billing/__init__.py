@@ -1,23 +1,24 @@
-"""Billing: plans, Stripe subscriptions and the wallet ledger (seed 3.3, 4.1 Payments)."""
+"""Billing: plans, Stripe checkout and subscriptions, the wallet ledger and Stripe webhooks
+(seed 3.3, 4.1 Payments, 5.1, 9.1)."""
 
 from __future__ import annotations
 
-from trading.billing.v1 import billing_service_pb2_grpc
+from pathlib import Path
 
 from core.service import BuiltService, ServiceContext, ServiceSpec
-from svc_billing.service import BillingServicer
+from svc_billing.models import Base
 
 
 async def build(ctx: ServiceContext) -> BuiltService:
-    return BuiltService(
-        servicers=[(billing_service_pb2_grpc.add_BillingServiceServicer_to_server, BillingServicer())]
-    )
+    from svc_billing.wiring import build_billing
+
+    return build_billing(ctx)
 
 
 SERVICE = ServiceSpec(
     name="billing",
     grpc_services=["trading.billing.v1.BillingService"],
-    metadata=[],
-    migrations=None,
+    metadata=[Base.metadata],
+    migrations=Path(__file__).parent / "migrations",
     build=build,
 )

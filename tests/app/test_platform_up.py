@@ -128,10 +128,16 @@ async def test_public_rest_route_is_transcoded(platform: Platform) -> None:
 
 
 async def test_unimplemented_route_is_501_with_a_json_status(platform: Platform) -> None:
-    status, _, body = await _get(f"{platform.http}/payments/plans")
+    status, _, body = await _get(f"{platform.http}/broker/webhook", method="POST", data=b"{}")
     assert status == 501, body
     assert body["code"] == 12
     assert body["message"]
+
+
+async def test_the_plans_are_public(platform: Platform) -> None:
+    status, _, body = await _get(f"{platform.http}/payments/plans")
+    assert status == 200, body
+    assert [p["id"] for p in body["plans"]][:2] == ["free", "basic-monthly"]
 
 
 async def test_forged_token_is_401(platform: Platform) -> None:

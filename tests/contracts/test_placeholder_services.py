@@ -1,5 +1,5 @@
-"""Billing and the agent are served with their final contracts and answer every RPC
-UNIMPLEMENTED through the real chassis until their own issues fill them in."""
+"""The agent is served with its final contract and answers every RPC
+UNIMPLEMENTED through the real chassis until its own issue fills it in."""
 
 from __future__ import annotations
 
@@ -11,13 +11,9 @@ import grpc
 import pytest
 from google.protobuf import descriptor_pool
 from google.protobuf.message import Message
-from google.protobuf.timestamp_pb2 import Timestamp
 from trading.agent.v1 import agent_messages_pb2 as agent
-from trading.billing.v1 import billing_messages_pb2 as billing
-from trading.common.v1.money_pb2 import Money
 
 import svc_agent
-import svc_billing
 from core.access import load_contracts
 from core.auth import Authenticator
 from core.bus import InProcessBus
@@ -33,36 +29,11 @@ from core.settings import Settings
 
 UUID = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
 KEY = "0f8fad5b-d9cb-469f-a165-70867728950e"
-USD_10 = Money(currency="USD", minor_units=1000)
 
-SPECS = [svc_billing.SERVICE, svc_agent.SERVICE]
+SPECS = [svc_agent.SERVICE]
 
 # A valid request for every RPC, so each call gets past validation to the servicer.
 REQUESTS: dict[str, Message] = {
-    "trading.billing.v1.BillingService.ListPlans": billing.ListPlansRequest(),
-    "trading.billing.v1.BillingService.CreateCheckoutSession": billing.CreateCheckoutSessionRequest(
-        plan_id="pro-monthly", idempotency_key=KEY
-    ),
-    "trading.billing.v1.BillingService.GetSubscription": billing.GetSubscriptionRequest(),
-    "trading.billing.v1.BillingService.CancelSubscription": billing.CancelSubscriptionRequest(),
-    "trading.billing.v1.BillingService.GetWallet": billing.GetWalletRequest(),
-    "trading.billing.v1.BillingService.CreateWalletDeposit": billing.CreateWalletDepositRequest(
-        amount=USD_10, method=billing.DEPOSIT_METHOD_CARD, idempotency_key=KEY
-    ),
-    "trading.billing.v1.BillingService.ProcessStripeEvent": billing.ProcessStripeEventRequest(
-        event_id="evt_123",
-        event_type="invoice.payment_failed",
-        payload=b"{}",
-        created_at=Timestamp(seconds=1),
-    ),
-    "trading.billing.v1.BillingService.GetUserPlan": billing.GetUserPlanRequest(user_id="u1"),
-    "trading.billing.v1.BillingService.TransferWalletFunds": billing.TransferWalletFundsRequest(
-        user_id="u1",
-        type=billing.WALLET_TRANSACTION_TYPE_INVESTMENT_WITHDRAWAL,
-        amount=USD_10,
-        reference=UUID,
-        idempotency_key=KEY,
-    ),
     "trading.agent.v1.AgentService.Chat": agent.ChatRequest(message="hola"),
     "trading.agent.v1.AgentService.ListConversations": agent.ListConversationsRequest(),
     "trading.agent.v1.AgentService.GetConversation": agent.GetConversationRequest(id=UUID),

@@ -383,6 +383,24 @@ class SetPlanResponse(_message.Message):
     user: User
     def __init__(self, user: _Optional[_Union[User, _Mapping]] = ...) -> None: ...
 
+class QueueUserMailRequest(_message.Message):
+    __slots__ = ("user_id", "subject", "body", "idempotency_key")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    BODY_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    subject: str
+    body: str
+    idempotency_key: str
+    def __init__(self, user_id: _Optional[str] = ..., subject: _Optional[str] = ..., body: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class QueueUserMailResponse(_message.Message):
+    __slots__ = ("queued",)
+    QUEUED_FIELD_NUMBER: _ClassVar[int]
+    queued: bool
+    def __init__(self, queued: _Optional[bool] = ...) -> None: ...
+
 class ServiceCredential(_message.Message):
     __slots__ = ("id", "name", "scopes", "key_prefix", "create_time", "revoke_time")
     ID_FIELD_NUMBER: _ClassVar[int]

@@ -125,6 +125,11 @@ class AuthServiceStub:
                 request_serializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.SetPlanRequest.SerializeToString,
                 response_deserializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.SetPlanResponse.FromString,
                 _registered_method=True)
+        self.QueueUserMail = channel.unary_unary(
+                '/trading.auth.v1.AuthService/QueueUserMail',
+                request_serializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.QueueUserMailRequest.SerializeToString,
+                response_deserializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.QueueUserMailResponse.FromString,
+                _registered_method=True)
         self.CreateServiceCredential = channel.unary_unary(
                 '/trading.auth.v1.AuthService/CreateServiceCredential',
                 request_serializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.CreateServiceCredentialRequest.SerializeToString,
@@ -277,6 +282,13 @@ class AuthServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def QueueUserMail(self, request, context):
+        """QueueUserMail stages a mail to a user through auth's mail outbox; billing sends its notices this way.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def CreateServiceCredential(self, request, context):
         """CreateServiceCredential creates a scoped API key for service-to-service calls.
         """
@@ -397,6 +409,11 @@ def add_AuthServiceServicer_to_server(servicer, server):
                     servicer.SetPlan,
                     request_deserializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.SetPlanRequest.FromString,
                     response_serializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.SetPlanResponse.SerializeToString,
+            ),
+            'QueueUserMail': grpc.unary_unary_rpc_method_handler(
+                    servicer.QueueUserMail,
+                    request_deserializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.QueueUserMailRequest.FromString,
+                    response_serializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.QueueUserMailResponse.SerializeToString,
             ),
             'CreateServiceCredential': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateServiceCredential,
@@ -906,6 +923,33 @@ class AuthService:
             '/trading.auth.v1.AuthService/SetPlan',
             trading_dot_auth_dot_v1_dot_auth__messages__pb2.SetPlanRequest.SerializeToString,
             trading_dot_auth_dot_v1_dot_auth__messages__pb2.SetPlanResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def QueueUserMail(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trading.auth.v1.AuthService/QueueUserMail',
+            trading_dot_auth_dot_v1_dot_auth__messages__pb2.QueueUserMailRequest.SerializeToString,
+            trading_dot_auth_dot_v1_dot_auth__messages__pb2.QueueUserMailResponse.FromString,
             options,
             channel_credentials,
             insecure,

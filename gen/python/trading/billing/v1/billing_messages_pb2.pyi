@@ -199,18 +199,20 @@ class WalletTransaction(_message.Message):
     def __init__(self, id: _Optional[str] = ..., type: _Optional[_Union[WalletTransactionType, str]] = ..., status: _Optional[_Union[WalletTransactionStatus, str]] = ..., amount: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., balance_after: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., reference: _Optional[str] = ..., description: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., completed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class PaymentIntent(_message.Message):
-    __slots__ = ("id", "client_secret", "status", "amount", "transaction_id")
+    __slots__ = ("id", "client_secret", "status", "amount", "transaction_id", "redirect_url")
     ID_FIELD_NUMBER: _ClassVar[int]
     CLIENT_SECRET_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_FIELD_NUMBER: _ClassVar[int]
     TRANSACTION_ID_FIELD_NUMBER: _ClassVar[int]
+    REDIRECT_URL_FIELD_NUMBER: _ClassVar[int]
     id: str
     client_secret: str
     status: PaymentIntentStatus
     amount: _money_pb2.Money
     transaction_id: str
-    def __init__(self, id: _Optional[str] = ..., client_secret: _Optional[str] = ..., status: _Optional[_Union[PaymentIntentStatus, str]] = ..., amount: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., transaction_id: _Optional[str] = ...) -> None: ...
+    redirect_url: str
+    def __init__(self, id: _Optional[str] = ..., client_secret: _Optional[str] = ..., status: _Optional[_Union[PaymentIntentStatus, str]] = ..., amount: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., transaction_id: _Optional[str] = ..., redirect_url: _Optional[str] = ...) -> None: ...
 
 class ListPlansRequest(_message.Message):
     __slots__ = ()

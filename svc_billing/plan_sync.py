@@ -1,0 +1,101 @@
+"""Delivers plan changes to svc_auth, the plan cache and the user's mailbox, after the commit.
+
+A subscription change stages a `plan_changes` row in its own transaction; this delivers the rows
+in order (SetPlan, `user:{id}:plan` in the key-value store for an hour, then the mail), marking
+each delivered only when all of it succeeded. A failure (auth down) leaves the row for the next
+pass, so an activation is never lost and SetPlan is never applied out of order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from sqlalchemy import select, update
+
+from core.clock import Clock
+from core.db import Database
+from core.errors import NotFound
+from core.kv import KeyValue
+from svc_billing.accounts import MAILS, AccountDirectory
+from svc_billing.models import PlanChange
+from svc_billing.plans import TIERS
+
+log = logging.getLogger(__name__)
+
+
+def plan_cache_key(user_id: str) -> str:
+    return f"user:{user_id}:plan"
+
+
+class PlanSync:
+    def __init__(
+        self,
+        db: Database,
+        kv: KeyValue,
+        accounts: AccountDirectory,
+        clock: Clock,
+        *,
+        cache_ttl_s: int = 3600,
+        retry_s: float = 5.0,
+    ) -> None:
+        self.db = db
+        self.kv = kv
+        self.accounts = accounts
+        self.clock = clock
+        self.cache_ttl_s = cache_ttl_s
+        self.retry_s = retry_s
+        self._wake = asyncio.Event()
+        self._lock = asyncio.Lock()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Deliver until cancelled: at once when woken, else every `retry_s`."""
+        while True:
+            self._wake.clear()
+            try:
+                await self.drain()
+            except Exception:
+                log.warning("plan delivery failed; retrying", exc_info=True)
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.retry_s)
+            except TimeoutError:
+                pass
+
+    async def drain(self) -> int:
+        """Deliver every pending change now, in order; returns how many were delivered."""
+        async with self._lock:
+            async with self.db.session() as s:
+                pending = (
+                    await s.scalars(
+                        select(PlanChange).where(PlanChange.delivered_at.is_(None)).order_by(PlanChange.id)
+                    )
+                ).all()
+            for change in pending:
+                await self._deliver(change)
+            return len(pending)
+
+    async def _deliver(self, change: PlanChange) -> None:
+        try:
+            await self._push(change)
+        except NotFound:  # the account is gone: nothing to deliver to, and it must not block the rest
+            log.warning("plan change for an unknown user dropped", extra={"fields": {"user": change.user_id}})
+        async with self.db.transaction() as s:
+            await s.execute(
+                update(PlanChange).where(PlanChange.id == change.id).values(delivered_at=self.clock.now())
+            )
+
+    async def _push(self, change: PlanChange) -> None:
+        await self.accounts.set_plan(change.user_id, change.plan)
+        await self.kv.set(plan_cache_key(change.user_id), change.plan.encode(), self.cache_ttl_s)
+        if change.mail:
+            subject, body = MAILS[change.mail]
+            name = change.mail_plan.capitalize() if change.mail_plan in TIERS else change.mail_plan
+            await self.accounts.queue_mail(
+                change.user_id,
+                subject.format(plan_name=name),
+                body.format(plan_name=name),
+                f"billing-plan-change-{change.id}-{change.mail}",
+            )
