@@ -46,9 +46,16 @@ async def bootstrap(ctx: ServiceContext, specs: list[ServiceSpec]) -> None:
 
 async def start_edge(settings: Settings, ctx: ServiceContext, services: list[str]) -> web.AppRunner:
     """The edge; it starts before Envoy, which fetches the JWKS from it before opening its listener."""
-    from edge.app import create_app
+    from trading.agent.v1.agent_service_pb2_grpc import AgentServiceStub
 
-    runner = web.AppRunner(create_app(settings, ctx.bus, ctx.keys, ctx.clients.channel, services=services))
+    from edge.app import create_app
+    from edge.channels import AgentChatOwners
+
+    chat_owner = AgentChatOwners(ctx.clients.stub(AgentServiceStub, "agent"), ctx.clock)
+    app = create_app(
+        settings, ctx.bus, ctx.keys, ctx.clients.channel, services=services, chat_owner=chat_owner
+    )
+    runner = web.AppRunner(app)
     await runner.setup()
     await web.TCPSite(runner, settings.grpc_host, settings.edge_port).start()
     return runner
