@@ -1,4 +1,4 @@
-"""Education, billing and the agent are served with their final contracts and answer every RPC
+"""Education and billing are served with their final contracts and answer every RPC
 UNIMPLEMENTED through the real chassis until their own issues fill them in."""
 
 from __future__ import annotations
@@ -12,12 +12,10 @@ import pytest
 from google.protobuf import descriptor_pool
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
-from trading.agent.v1 import agent_messages_pb2 as agent
 from trading.billing.v1 import billing_messages_pb2 as billing
 from trading.common.v1.money_pb2 import Money
 from trading.education.v1 import education_messages_pb2 as edu
 
-import svc_agent
 import svc_billing
 import svc_education
 from core.access import load_contracts
@@ -37,7 +35,7 @@ UUID = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
 KEY = "0f8fad5b-d9cb-469f-a165-70867728950e"
 USD_10 = Money(currency="USD", minor_units=1000)
 
-SPECS = [svc_education.SERVICE, svc_billing.SERVICE, svc_agent.SERVICE]
+SPECS = [svc_education.SERVICE, svc_billing.SERVICE]
 
 # A valid request for every RPC, so each call gets past validation to the servicer.
 REQUESTS: dict[str, Message] = {
@@ -73,10 +71,6 @@ REQUESTS: dict[str, Message] = {
         reference=UUID,
         idempotency_key=KEY,
     ),
-    "trading.agent.v1.AgentService.Chat": agent.ChatRequest(message="hola"),
-    "trading.agent.v1.AgentService.ListConversations": agent.ListConversationsRequest(),
-    "trading.agent.v1.AgentService.GetConversation": agent.GetConversationRequest(id=UUID),
-    "trading.agent.v1.AgentService.DeleteConversation": agent.DeleteConversationRequest(id=UUID),
 }
 
 
