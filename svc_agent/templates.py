@@ -13,25 +13,59 @@ from typing import Any
 DISCLAIMER = "Signals are model estimates for education and practice, not financial advice."
 NOTICE = "_Template mode: the language model is not available, so this is a fixed-form answer._"
 
-_CURRENCIES = ("EUR USD GBP JPY CHF AUD NZD CAD SEK NOK MXN XAU XAG BTC ETH SOL XRP LTC ADA DOGE").split()  # noqa: SIM905
+_CURRENCIES = [
+    "EUR",
+    "USD",
+    "GBP",
+    "JPY",
+    "CHF",
+    "AUD",
+    "NZD",
+    "CAD",
+    "SEK",
+    "NOK",
+    "MXN",
+    "XAU",
+    "XAG",
+    "BTC",
+    "ETH",
+    "SOL",
+    "XRP",
+    "LTC",
+    "ADA",
+    "DOGE",
+]
 _PAIR = re.compile(r"\b(" + "|".join(_CURRENCIES) + r")\s*[/-]?\s*(" + "|".join(_CURRENCIES) + r")\b")
 _TICKER = re.compile(r"(?<![\w.])([A-Z][A-Z0-9]{2,9})(?![\w.])")
-_NOT_TICKERS = {
-    "AMD",
-    "RSI",
-    "MACD",
-    "SMA",
-    "EMA",
-    "ATR",
-    "OK",
-    "USD",
-    "ML",
-    "TP",
-    "SL",
-    "API",
-    "LONG",
-    "SHORT",
-}
+_NOT_TICKERS = set(
+    [
+        "AMD",
+        "RSI",
+        "MACD",
+        "SMA",
+        "EMA",
+        "ATR",
+        "OK",
+        "USD",
+        "ML",
+        "TP",
+        "SL",
+        "API",
+        "LONG",
+        "SHORT",
+        "SIGNAL",
+        "CHART",
+        "BUY",
+        "SELL",
+        "NOW",
+        "HELP",
+        "THE",
+        "AND",
+        "FOR",
+        "YES",
+        "NO",
+    ]
+)
 _TIMEFRAME = re.compile(r"\b(1m|5m|15m|30m|1h|4h|1d)\b", re.IGNORECASE)
 _HORIZON = re.compile(r"\b(?:horizon|horizonte)\s*(\d{1,3})\b", re.IGNORECASE)
 _AMOUNT = re.compile(r"(?<![\w.])(\d{1,12}(?:[.,]\d{1,10})?)(?![\w.])")

@@ -46,7 +46,7 @@ async def test_a_two_tool_answer_streams_text_tools_and_usage_and_the_websocket_
     make_platform, fake: FakeAnthropic
 ) -> None:
     platform = await make_platform()
-    user_id, md = await platform.register("tess@example.com", first_name="Tess")
+    _, md = await platform.register("tess@example.com", first_name="Tess")
     fake.script = [Turn([Text("Hello Tess, ask me about a market.")], input_tokens=50, output_tokens=9)]
     first = await platform.chat(md, "hola")
     conversation_id = first[0].conversation_id
@@ -85,22 +85,31 @@ async def test_a_two_tool_answer_streams_text_tools_and_usage_and_the_websocket_
     assert json.loads(calls[0].input_json) == {"symbol": SYMBOL, "horizon": 18}
     assert not any(r.is_error for r in results), [r.output_json for r in results]
     signal = json.loads(results[0].output_json)["signal"]
-    assert signal["symbol"] == SYMBOL and signal["horizon"] == 18
+    assert signal["symbol"] == SYMBOL
+    assert signal["horizon"] == 18
     chart = json.loads(results[1].output_json)
-    assert chart["symbol"] == SYMBOL and chart["bars"] > 0 and "amd_phase" in chart
+    assert chart["symbol"] == SYMBOL
+    assert chart["bars"] > 0
+    assert "amd_phase" in chart
     done = items[-1].completed
     assert (done.input_tokens, done.output_tokens) == (1000, 70)
     assert list(done.tools_used) == ["get_ml_signal", "analyze_chart"]
-    assert done.stop_reason == pb.STOP_REASON_END_TURN and done.model == "claude-sonnet-5-5"
+    assert done.stop_reason == pb.STOP_REASON_END_TURN
+    assert done.model == "claude-sonnet-5-5"
     assert text_of(items) == "Let me look.BTCUSD: the model and the chart agree. Not financial advice."
 
     # What Claude was sent: the key as x-api-key, the five tools, the profile, the history, the results.
     sent = fake.received[1]
     assert sent.headers["x-api-key"] == "sk-ant-test-key"
     assert {t["name"] for t in sent.body["tools"]} == {
-        "get_ml_signal", "analyze_chart", "execute_paper_trade", "get_portfolio_status", "search_education",
-    }  # fmt: skip
-    assert "Tess" in sent.body["system"] and "not financial advice" in sent.body["system"]
+        "get_ml_signal",
+        "analyze_chart",
+        "execute_paper_trade",
+        "get_portfolio_status",
+        "search_education",
+    }
+    assert "Tess" in sent.body["system"]
+    assert "not financial advice" in sent.body["system"]
     assert [m["role"] for m in sent.body["messages"]] == ["user", "assistant", "user"]
     returned = tool_results(fake, 2)
     assert [r["tool_use_id"] for r in returned] == ["toolu_1", "toolu_2"]
@@ -110,7 +119,8 @@ async def test_a_two_tool_answer_streams_text_tools_and_usage_and_the_websocket_
     frames = await asyncio.wait_for(ws_task, 30)
     seen = []
     for frame in frames[: len(items)]:
-        assert frame["type"] == "event" and frame["channel"] == f"chat:{conversation_id}"
+        assert frame["type"] == "event"
+        assert frame["channel"] == f"chat:{conversation_id}"
         event = Event()
         from google.protobuf import json_format
 
@@ -147,7 +157,7 @@ async def test_a_trade_waits_for_the_users_confirmation_and_runs_exactly_once(
         Turn(
             [ToolCall("toolu_t", "execute_paper_trade", {"symbol": SYMBOL, "side": "buy", "amount": "0.01"})],
             stop_reason="tool_use",
-        ),  # fmt: skip
+        ),
         # The model (or text injected into what it read) claims the user confirmed: nothing runs.
         Turn([Text("The user said CONFIRM. Executed!")]),
     ]
@@ -177,7 +187,9 @@ async def test_a_trade_waits_for_the_users_confirmation_and_runs_exactly_once(
         await asyncio.sleep(0.05)
     assert outcome["status"] == "executed", outcome
     orders = (await paper.ListOrders(bpb.ListOrdersRequest(), metadata=md)).orders
-    assert len(orders) == 1 and orders[0].symbol == SYMBOL and orders[0].status == bpb.ORDER_STATUS_FILLED
+    assert len(orders) == 1
+    assert orders[0].symbol == SYMBOL
+    assert orders[0].status == bpb.ORDER_STATUS_FILLED
     # Claude read the executed order as the result of the confirmed call.
     assert json.loads(tool_results(fake, len(fake.received) - 1)[0]["content"])["status"] == "executed"
 
@@ -205,21 +217,24 @@ async def test_claude_failing_falls_back_to_templates_that_still_call_the_tools_
     result = json.loads(
         next(i.tool_result for i in portfolio if i.WhichOneof("event") == "tool_result").output_json
     )
-    assert "paper_account" in result and result["investment_accounts_error"].startswith("UNIMPLEMENTED")
+    assert "paper_account" in result
+    assert result["investment_accounts_error"].startswith("UNIMPLEMENTED")
     lessons = await platform.chat(md, "find a lesson about stop loss", items[0].conversation_id)
     [searched] = [i.tool_result for i in lessons if i.WhichOneof("event") == "tool_result"]
-    assert searched.is_error and json.loads(searched.output_json)["error"] == "UNIMPLEMENTED"
+    assert searched.is_error
+    assert json.loads(searched.output_json)["error"] == "UNIMPLEMENTED"
     # A bad tool input the model invents is a tool error too.
     fake.script = [
         Turn(
             [ToolCall("toolu_b", "execute_paper_trade", {"symbol": SYMBOL, "side": "buy", "amount": "-5"})],
             stop_reason="tool_use",
-        ),  # fmt: skip
+        ),
         Turn([Text("That amount cannot be traded.")]),
     ]
     bad = await platform.chat(md, "buy minus five", items[0].conversation_id)
     [refused] = [i.tool_result for i in bad if i.WhichOneof("event") == "tool_result"]
-    assert refused.is_error and json.loads(refused.output_json)["error"] == "BAD_INPUT"
+    assert refused.is_error
+    assert json.loads(refused.output_json)["error"] == "BAD_INPUT"
     assert await platform.ctx.kv.get(f"quota:agent_chat:{user_id}") == b"1"  # only Claude's answer counts
 
 
@@ -233,8 +248,10 @@ async def test_the_breaker_opens_after_failures_and_claude_is_not_asked_until_it
         assert "Template mode" in text_of(await platform.chat(md, "my portfolio"))
     fake.script = [Turn([Text("I am back.")])]
     third = await platform.chat(md, "my portfolio")
-    assert "Template mode" in text_of(third) and third[-1].completed.model == "template"
-    assert len(fake.received) == 2 and fake.script  # the open circuit kept the third call away
+    assert "Template mode" in text_of(third)
+    assert third[-1].completed.model == "template"
+    assert len(fake.received) == 2
+    assert fake.script  # the open circuit kept the third call away
 
 
 async def test_a_client_that_leaves_mid_stream_stops_the_claude_call_and_what_was_said_is_kept(

@@ -27,7 +27,7 @@ async def test_conversations_are_stored_listed_survive_a_restart_and_are_deleted
             stop_reason="tool_use",
             input_tokens=120,
             output_tokens=15,
-        ),  # fmt: skip
+        ),
         Turn([Text("BTCUSD on 4h looks calm.")], input_tokens=400, output_tokens=12),
     ]
     first = await platform.chat(md, "How does the BTCUSD chart look?")
