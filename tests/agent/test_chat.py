@@ -283,3 +283,24 @@ async def test_empty_and_over_long_messages_are_invalid_and_change_nothing(make_
         assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     listed = await platform.agent.ListConversations(pb.ListConversationsRequest(), metadata=md)
     assert not listed.conversations
+
+
+async def test_the_free_plan_gets_ten_answered_messages_a_day_and_failed_ones_are_free(
+    make_platform, fake: FakeAnthropic
+) -> None:
+    platform = await make_platform(breaker_failures="100")
+    md = platform.token_for("free-user", plan="free")
+    fake.script = [Failure(500, "api_error")] + [Turn([Text(f"answer {n}")]) for n in range(10)]
+    conversation_id = None
+    for n in range(11):  # the first is answered by the templates: not counted
+        items = await platform.chat(md, f"question {n}", conversation_id)
+        conversation_id = items[0].conversation_id
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await platform.chat(md, "one more", conversation_id)
+    assert refused.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert len(fake.received) == 11  # the refused message never reached Claude
+
+    premium = platform.token_for("premium-user", plan="premium")
+    fake.script = [Turn([Text("premium answer")]) for _ in range(12)]
+    for n in range(12):
+        assert text_of(await platform.chat(premium, f"q {n}")) == "premium answer"
