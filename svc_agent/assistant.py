@@ -89,6 +89,15 @@ class _Draft:
 
 
 @dataclass(frozen=True)
+class _Said:
+    """The user's message: its id, its text, and whether it is stored already."""
+
+    id: str
+    text: str
+    stored: bool
+
+
+@dataclass(frozen=True)
 class Reply:
     """A reply that has started: its ids are known, its events come from `events()`."""
 
@@ -122,27 +131,33 @@ class Assistant:
         self._clock = clock
 
     async def start(self, principal: Principal, message: str, conversation_id: str | None) -> Reply:
-        """Open (or continue) the conversation and store the user's message."""
+        """Open (or check the caller owns) the conversation; a new one holds the user's message."""
         user_id = principal.require_user()
+        said = _Said(str(uuid.uuid4()), message, stored=conversation_id is None)
         if conversation_id:
             conversation = await self._store.owned(conversation_id, user_id)
         else:
-            conversation = await self._store.create(user_id, message)
-        earlier = await self._store.messages(conversation.id)
-        await self._store.add_message(conversation.id, "user", message)
+            conversation = await self._store.create(user_id, message, said.id)
         message_id = str(uuid.uuid4())
 
         def events() -> AsyncIterator[ReplyEvent]:
-            return self._write(principal, conversation.id, message_id, message, earlier)
+            return self._write(principal, conversation.id, message_id, said)
 
         return Reply(conversation.id, message_id, events)
 
     async def _write(
-        self, principal: Principal, conversation_id: str, message_id: str, message: str, earlier: list
+        self, principal: Principal, conversation_id: str, message_id: str, said: _Said
     ) -> AsyncIterator[ReplyEvent]:
+        """The reply's events. The user's message of a continued conversation is stored while the
+        model is asked (it is off the path to the first chunk); the reply is stored after it."""
         draft = _Draft(model=self._model.name)
+        stored: asyncio.Future[Any] | None = None
+        if not said.stored:
+            stored = asyncio.ensure_future(
+                self._store.add_message(conversation_id, "user", said.text, message_id=said.id)
+            )
         try:
-            async for event in self._loop(principal.subject, conversation_id, message, earlier, draft):
+            async for event in self._loop(principal.subject, conversation_id, said, draft):
                 yield event
         except BaseException:
             draft.stop_reason = "interrupted"
@@ -150,13 +165,22 @@ class Assistant:
         finally:
             # A task of its own, so a client that leaves (cancelling this one) cannot stop the save.
             await asyncio.shield(
-                asyncio.ensure_future(self._save(principal, conversation_id, message_id, draft))
+                asyncio.ensure_future(self._save(principal, conversation_id, message_id, draft, stored))
             )
 
-    async def _save(self, principal: Principal, conversation_id: str, message_id: str, draft: _Draft) -> None:
+    async def _save(
+        self,
+        principal: Principal,
+        conversation_id: str,
+        message_id: str,
+        draft: _Draft,
+        user_message: asyncio.Future[Any] | None,
+    ) -> None:
         if not draft.model_answered:
             await self._quota.refund(principal)
         try:
+            if user_message is not None:
+                await user_message
             await self._store.add_message(
                 conversation_id,
                 "assistant",
@@ -174,13 +198,17 @@ class Assistant:
             )
 
     async def _loop(
-        self, user_id: str, conversation_id: str, message: str, earlier: list, draft: _Draft
+        self, user_id: str, conversation_id: str, said: _Said, draft: _Draft
     ) -> AsyncIterator[ReplyEvent]:
         settings = self._settings
-        system = prompt.system_prompt(await self._profile(), self._clock.now())
+        message = said.text
+        stored, pending, profile = await asyncio.gather(
+            self._store.messages(conversation_id), self._proposals.pending(conversation_id), self._profile()
+        )
+        earlier = [m for m in stored if m.id != said.id]
+        system = prompt.system_prompt(profile, self._clock.now())
         messages = prompt.history(earlier, settings.history_token_budget)
         messages.append({"role": "user", "content": message})
-        pending = await self._proposals.pending(conversation_id)
         if pending is not None and is_confirmation(message):
             async for event in self._execute(pending, messages, draft):
                 yield event

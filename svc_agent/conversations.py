@@ -91,19 +91,35 @@ class ConversationStore:
         self._clock = clock
         self._page_size = default_page_size
 
-    async def create(self, user_id: str, first_message: str) -> ConversationRecord:
+    async def create(self, user_id: str, first_message: str, message_id: str) -> ConversationRecord:
+        """A new conversation with the user's first message in it (one transaction)."""
         now = self._clock.now()
         row = Conversation(
             id=str(uuid.uuid4()),
             user_id=user_id,
             title=_shorten(first_message, TITLE_CHARS) or "Conversation",
-            message_count=0,
-            last_message_preview="",
+            message_count=1,
+            last_message_preview=_shorten(first_message, PREVIEW_CHARS),
             created_at=now,
             updated_at=now,
         )
+        first = Message(
+            id=message_id,
+            conversation_id=row.id,
+            seq=1,
+            role="user",
+            content=first_message,
+            tool_calls=[],
+            model="",
+            stop_reason="",
+            input_tokens=0,
+            output_tokens=0,
+            created_at=now,
+        )
         async with self._db.transaction() as s:
             s.add(row)
+            await s.flush()
+            s.add(first)
         return _record(row)
 
     async def owned(self, conversation_id: str, user_id: str) -> ConversationRecord:

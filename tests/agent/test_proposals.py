@@ -12,7 +12,7 @@ from svc_agent.models import Base
 
 async def book_and_conversation(make_database, clock: TestClock) -> tuple[ProposalBook, str]:
     db = await make_database(Base.metadata)
-    conversation = await ConversationStore(db, clock).create("u1", "buy something")
+    conversation = await ConversationStore(db, clock).create("u1", "buy something", "first-message")
     return ProposalBook(db, clock, ttl_s=600), conversation.id
 
 
