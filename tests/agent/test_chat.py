@@ -304,3 +304,27 @@ async def test_the_free_plan_gets_ten_answered_messages_a_day_and_failed_ones_ar
     fake.script = [Turn([Text("premium answer")]) for _ in range(12)]
     for n in range(12):
         assert text_of(await platform.chat(premium, f"q {n}")) == "premium answer"
+
+
+async def test_a_reply_is_bounded_in_tool_rounds(make_platform, fake: FakeAnthropic) -> None:
+    platform = await make_platform(max_rounds="2")
+    _, md = await platform.register("looper@example.com")
+    again = Turn([ToolCall("toolu_p", "get_portfolio_status", {})], stop_reason="tool_use")
+    fake.script = [again, again, Turn([Text("never asked")])]
+    items = await platform.chat(md, "check my portfolio forever")
+    assert kinds(items).count("tool_result") == 2
+    assert items[-1].completed.stop_reason == pb.STOP_REASON_TOOL_LIMIT
+    assert len(fake.received) == 2
+
+
+async def test_a_reply_is_bounded_in_output_tokens(make_platform, fake: FakeAnthropic) -> None:
+    platform = await make_platform(max_output_tokens="50")
+    _, md = await platform.register("talker@example.com")
+    chart = Turn(
+        [ToolCall("toolu_k", "analyze_chart", {"symbol": SYMBOL})], stop_reason="tool_use", output_tokens=50
+    )
+    fake.script = [chart, Turn([Text("never asked")])]
+    items = await platform.chat(md, "analyze BTCUSD")
+    assert items[-1].completed.stop_reason == pb.STOP_REASON_MAX_TOKENS
+    assert len(fake.received) == 1
+    assert fake.received[0].body["max_tokens"] == 50
