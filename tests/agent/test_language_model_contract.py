@@ -95,3 +95,46 @@ async def test_claude_errors_are_model_unavailable_and_open_the_breaker() -> Non
     finally:
         await claude.close()
         await runner.cleanup()
+
+
+async def test_after_the_reset_time_one_trial_call_closes_the_breaker_again() -> None:
+    fake = FakeAnthropic(script=[Failure(500, "api_error"), Failure(500, "api_error"), Turn([Text("back")])])
+    runner = await start_fake(fake)
+    clock = TestClock()
+    breaker = CircuitBreaker("anthropic", BreakerConfig(2, 10, 60), clock)
+    claude = ClaudeModel("sk-ant-test", "claude-sonnet-5-5", breaker, base_url=fake.url, max_retries=0)
+    try:
+        for _ in range(3):
+            with pytest.raises(ModelUnavailable):
+                await turn(claude, [{"role": "user", "content": ASK}])
+        clock.advance(61)
+        answered = await turn(claude, [{"role": "user", "content": ASK}])
+        assert "".join(e.text for e in answered if isinstance(e, TextDelta)) == "back"
+        assert breaker.state == "closed"
+    finally:
+        await claude.close()
+        await runner.cleanup()
+
+
+async def test_a_stalled_stream_times_out_as_model_unavailable_after_what_it_said() -> None:
+    fake = FakeAnthropic(script=[Turn([Text("partial answer")], hold_after_first_delta=True)])
+    runner = await start_fake(fake)
+    breaker = CircuitBreaker("anthropic", BreakerConfig(5, 10, 60), TestClock())
+    claude = ClaudeModel(
+        "sk-ant-test", "claude-sonnet-5-5", breaker, base_url=fake.url, max_retries=0, timeout_s=0.5
+    )
+    seen: list = []
+
+    async def read() -> None:
+        request = TurnRequest("system", [{"role": "user", "content": ASK}], TOOL_SPECS, 64)
+        async for event in claude.stream(request):
+            seen.append(event)
+
+    try:
+        with pytest.raises(ModelUnavailable) as failed:
+            await read()
+        assert failed.value.reason == "TIMEOUT"
+        assert seen == [TextDelta("partial ")]
+    finally:
+        await claude.close()
+        await runner.cleanup()

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import anthropic
-import httpx
 
 from core.breaker import CircuitBreaker
 from core.errors import Unavailable
@@ -28,7 +27,9 @@ from svc_agent.adapters.anthropic.interface import (
 
 log = logging.getLogger(__name__)
 
-_FAILURES = (anthropic.APIError, httpx.HTTPError, TimeoutError, ValueError)
+# Anything the SDK raises (API errors, its HTTP transport's errors mid-stream, a malformed stream)
+# means Claude did not answer; our own cancellation is a BaseException and passes through.
+_FAILURES = (Exception,)
 
 
 @dataclass
@@ -148,7 +149,7 @@ def _tool_input(block: _Block) -> dict[str, Any]:
 
 
 def _reason(failure: BaseException) -> str:
-    if isinstance(failure, anthropic.APITimeoutError | TimeoutError):
+    if isinstance(failure, anthropic.APITimeoutError | TimeoutError) or "Timeout" in type(failure).__name__:
         return "TIMEOUT"
     if isinstance(failure, anthropic.APIStatusError):
         return f"HTTP_{failure.status_code}"
