@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from core.clock import Clock
-from core.errors import NotFound
+from core.errors import DomainError, NotFound
 from core.principal import Principal
 from svc_agent import prompt, templates
 from svc_agent.adapters.anthropic import (
@@ -134,10 +134,15 @@ class Assistant:
         """Open (or check the caller owns) the conversation; a new one holds the user's message."""
         user_id = principal.require_user()
         said = _Said(str(uuid.uuid4()), message, stored=conversation_id is None)
-        if conversation_id:
-            conversation = await self._store.owned(conversation_id, user_id)
-        else:
-            conversation = await self._store.create(user_id, message, said.id)
+        try:
+            await self._quota.limit_rate(principal)
+            if conversation_id:
+                conversation = await self._store.owned(conversation_id, user_id)
+            else:
+                conversation = await self._store.create(user_id, message, said.id)
+        except DomainError:
+            await self._quota.refund(principal)
+            raise
         message_id = str(uuid.uuid4())
 
         def events() -> AsyncIterator[ReplyEvent]:
@@ -239,7 +244,7 @@ class Assistant:
                     else:
                         end = item
             except ModelUnavailable as failure:
-                if model is self._fallback:
+                if model.name == self._fallback.name:
                     raise
                 log.warning(
                     "model unavailable, answering from templates",
@@ -254,7 +259,7 @@ class Assistant:
                 raise ModelUnavailable("the turn ended without a stop reason", "NO_STOP_REASON")
             draft.input_tokens += end.input_tokens
             draft.output_tokens += end.output_tokens
-            draft.model_answered = draft.model_answered or model is not self._fallback
+            draft.model_answered = draft.model_answered or model.name != self._fallback.name
             if end.stop_reason != "tool_use" or not uses:
                 draft.stop_reason = "max_tokens" if end.stop_reason == "max_tokens" else "end_turn"
                 break

@@ -34,3 +34,5 @@ class AgentSettings(BaseSettings):
     # A proposed paper trade waits this long for the user's confirmation.
     proposal_ttl_s: float = 900.0
     default_page_size: int = 20
+    # Seed 3.4 step 3: messages a user may send per minute (the daily quota is per plan, seed 7.2).
+    messages_per_minute: int = 10

@@ -57,7 +57,7 @@ def build_agent(ctx: ServiceContext, settings: AgentSettings | None = None) -> B
         services=services,
         model=model,
         fallback=TemplateModel(),
-        quota=ChatQuota(ctx.kv),
+        quota=ChatQuota(ctx.kv, settings.messages_per_minute),
         settings=settings,
         clock=ctx.clock,
     )

@@ -328,3 +328,20 @@ async def test_a_reply_is_bounded_in_output_tokens(make_platform, fake: FakeAnth
     assert items[-1].completed.stop_reason == pb.STOP_REASON_MAX_TOKENS
     assert len(fake.received) == 1
     assert fake.received[0].body["max_tokens"] == 50
+
+
+async def test_messages_per_minute_are_limited_and_a_refused_one_costs_no_daily_quota(make_platform) -> None:
+    platform = await make_platform(claude=False, messages_per_minute="2")
+    user_id = "hasty-user"
+    md = platform.token_for(user_id)
+    for n in range(2):
+        await platform.chat(md, f"help {n}")
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await platform.chat(md, "help again")
+    assert refused.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert dict(refused.value.trailing_metadata() or ())["retry-after"]
+    with pytest.raises(grpc.aio.AioRpcError) as missing:
+        await platform.chat(platform.token_for("other-user"), "hi", "7c9e6679-7425-40de-944b-e07fc1f90ae7")
+    assert missing.value.code() == grpc.StatusCode.NOT_FOUND
+    assert await platform.ctx.kv.get(f"quota:agent_chat:{user_id}") == b"0"
+    assert await platform.ctx.kv.get("quota:agent_chat:other-user") == b"0"
