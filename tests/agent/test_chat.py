@@ -288,7 +288,7 @@ async def test_empty_and_over_long_messages_are_invalid_and_change_nothing(make_
 async def test_the_free_plan_gets_ten_answered_messages_a_day_and_failed_ones_are_free(
     make_platform, fake: FakeAnthropic
 ) -> None:
-    platform = await make_platform(breaker_failures="100")
+    platform = await make_platform(breaker_failures="100", messages_per_minute="100")
     md = platform.token_for("free-user", plan="free")
     fake.script = [Failure(500, "api_error")] + [Turn([Text(f"answer {n}")]) for n in range(10)]
     conversation_id = None
