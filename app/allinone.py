@@ -46,9 +46,13 @@ async def bootstrap(ctx: ServiceContext, specs: list[ServiceSpec]) -> None:
 
 async def start_edge(settings: Settings, ctx: ServiceContext, services: list[str]) -> web.AppRunner:
     """The edge; it starts before Envoy, which fetches the JWKS from it before opening its listener."""
+    from trading.agent.v1.agent_service_pb2_grpc import AgentServiceStub
+
     from edge.app import create_app
+    from edge.channels import AgentChatOwners
 
     billing, secret = stripe_webhook_wiring(ctx)
+    chat_owner = AgentChatOwners(ctx.clients.stub(AgentServiceStub, "agent"), ctx.clock)
     app = create_app(
         settings,
         ctx.bus,
@@ -57,6 +61,7 @@ async def start_edge(settings: Settings, ctx: ServiceContext, services: list[str
         services=services,
         billing=billing,
         stripe_webhook_secret=secret,
+        chat_owner=chat_owner,
     )
     runner = web.AppRunner(app)
     await runner.setup()

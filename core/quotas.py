@@ -57,3 +57,15 @@ async def charge(kv: KeyValue, quota: str, principal: Principal, peer: str) -> N
             retry_after_s=retry_after,
             metadata={"quota": quota, "plan": plan, "limit": str(limit)},
         )
+
+
+async def refund(kv: KeyValue, quota: str, principal: Principal) -> None:
+    """Give back one call that `charge` counted for a signed-in user (work that never happened)."""
+    if not quota or principal.kind != "user" or principal.is_admin:
+        return
+    limit, window = limit_for(quota, principal.plan)
+    if limit is None:
+        return
+    key = f"quota:{quota}:{principal.subject}"
+    if await kv.get(key) is not None:
+        await kv.incr(key, -1, ttl_s=window)

@@ -27,7 +27,7 @@ from trading.agent.v1 import agent_messages_pb2 as trading_dot_agent_dot_v1_dot_
 from trading.common.v1 import access_pb2 as trading_dot_common_dot_v1_dot_access__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$trading/agent/v1/agent_service.proto\x12\x10trading.agent.v1\x1a\x1cgoogle/api/annotations.proto\x1a%trading/agent/v1/agent_messages.proto\x1a\x1etrading/common/v1/access.proto2\xc4\x04\n\x0c\x41gentService\x12q\n\x04\x43hat\x12\x1d.trading.agent.v1.ChatRequest\x1a\x1e.trading.agent.v1.ChatResponse\"(\x8a\xb5\x18\x0e\x08\x02\x12\nagent_chat\x82\xd3\xe4\x93\x02\x10\"\x0b/agent/chat:\x01*0\x01\x12\x90\x01\n\x11ListConversations\x12*.trading.agent.v1.ListConversationsRequest\x1a+.trading.agent.v1.ListConversationsResponse\"\"\x8a\xb5\x18\x02\x08\x02\x82\xd3\xe4\x93\x02\x16\x12\x14/agent/conversations\x12\x8f\x01\n\x0fGetConversation\x12(.trading.agent.v1.GetConversationRequest\x1a).trading.agent.v1.GetConversationResponse\"\'\x8a\xb5\x18\x02\x08\x02\x82\xd3\xe4\x93\x02\x1b\x12\x19/agent/conversations/{id}\x12\x9b\x01\n\x12\x44\x65leteConversation\x12+.trading.agent.v1.DeleteConversationRequest\x1a,.trading.agent.v1.DeleteConversationResponse\"*\x90\x02\x02\x8a\xb5\x18\x02\x08\x02\x82\xd3\xe4\x93\x02\x1b*\x19/agent/conversations/{id}b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$trading/agent/v1/agent_service.proto\x12\x10trading.agent.v1\x1a\x1cgoogle/api/annotations.proto\x1a%trading/agent/v1/agent_messages.proto\x1a\x1etrading/common/v1/access.proto2\xd0\x05\n\x0c\x41gentService\x12q\n\x04\x43hat\x12\x1d.trading.agent.v1.ChatRequest\x1a\x1e.trading.agent.v1.ChatResponse\"(\x8a\xb5\x18\x0e\x08\x02\x12\nagent_chat\x82\xd3\xe4\x93\x02\x10\"\x0b/agent/chat:\x01*0\x01\x12\x90\x01\n\x11ListConversations\x12*.trading.agent.v1.ListConversationsRequest\x1a+.trading.agent.v1.ListConversationsResponse\"\"\x8a\xb5\x18\x02\x08\x02\x82\xd3\xe4\x93\x02\x16\x12\x14/agent/conversations\x12\x8f\x01\n\x0fGetConversation\x12(.trading.agent.v1.GetConversationRequest\x1a).trading.agent.v1.GetConversationResponse\"\'\x8a\xb5\x18\x02\x08\x02\x82\xd3\xe4\x93\x02\x1b\x12\x19/agent/conversations/{id}\x12\x9b\x01\n\x12\x44\x65leteConversation\x12+.trading.agent.v1.DeleteConversationRequest\x1a,.trading.agent.v1.DeleteConversationResponse\"*\x90\x02\x02\x8a\xb5\x18\x02\x08\x02\x82\xd3\xe4\x93\x02\x1b*\x19/agent/conversations/{id}\x12\x89\x01\n\x17\x43heckConversationAccess\x12\x30.trading.agent.v1.CheckConversationAccessRequest\x1a\x31.trading.agent.v1.CheckConversationAccessResponse\"\t\x90\x02\x01\x8a\xb5\x18\x02\x08\x05\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -42,6 +42,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_AGENTSERVICE'].methods_by_name['GetConversation']._serialized_options = b'\212\265\030\002\010\002\202\323\344\223\002\033\022\031/agent/conversations/{id}'
   _globals['_AGENTSERVICE'].methods_by_name['DeleteConversation']._loaded_options = None
   _globals['_AGENTSERVICE'].methods_by_name['DeleteConversation']._serialized_options = b'\220\002\002\212\265\030\002\010\002\202\323\344\223\002\033*\031/agent/conversations/{id}'
+  _globals['_AGENTSERVICE'].methods_by_name['CheckConversationAccess']._loaded_options = None
+  _globals['_AGENTSERVICE'].methods_by_name['CheckConversationAccess']._serialized_options = b'\220\002\001\212\265\030\002\010\005'
   _globals['_AGENTSERVICE']._serialized_start=160
-  _globals['_AGENTSERVICE']._serialized_end=740
+  _globals['_AGENTSERVICE']._serialized_end=880
 # @@protoc_insertion_point(module_scope)

@@ -55,6 +55,11 @@ class AgentServiceStub:
                 request_serializer=trading_dot_agent_dot_v1_dot_agent__messages__pb2.DeleteConversationRequest.SerializeToString,
                 response_deserializer=trading_dot_agent_dot_v1_dot_agent__messages__pb2.DeleteConversationResponse.FromString,
                 _registered_method=True)
+        self.CheckConversationAccess = channel.unary_unary(
+                '/trading.agent.v1.AgentService/CheckConversationAccess',
+                request_serializer=trading_dot_agent_dot_v1_dot_agent__messages__pb2.CheckConversationAccessRequest.SerializeToString,
+                response_deserializer=trading_dot_agent_dot_v1_dot_agent__messages__pb2.CheckConversationAccessResponse.FromString,
+                _registered_method=True)
 
 
 class AgentServiceServicer:
@@ -89,6 +94,14 @@ class AgentServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CheckConversationAccess(self, request, context):
+        """CheckConversationAccess says whether a user owns a conversation (the edge asks before it lets a
+        WebSocket subscribe to chat:{conversation_id}).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AgentServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -111,6 +124,11 @@ def add_AgentServiceServicer_to_server(servicer, server):
                     servicer.DeleteConversation,
                     request_deserializer=trading_dot_agent_dot_v1_dot_agent__messages__pb2.DeleteConversationRequest.FromString,
                     response_serializer=trading_dot_agent_dot_v1_dot_agent__messages__pb2.DeleteConversationResponse.SerializeToString,
+            ),
+            'CheckConversationAccess': grpc.unary_unary_rpc_method_handler(
+                    servicer.CheckConversationAccess,
+                    request_deserializer=trading_dot_agent_dot_v1_dot_agent__messages__pb2.CheckConversationAccessRequest.FromString,
+                    response_serializer=trading_dot_agent_dot_v1_dot_agent__messages__pb2.CheckConversationAccessResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -222,6 +240,33 @@ class AgentService:
             '/trading.agent.v1.AgentService/DeleteConversation',
             trading_dot_agent_dot_v1_dot_agent__messages__pb2.DeleteConversationRequest.SerializeToString,
             trading_dot_agent_dot_v1_dot_agent__messages__pb2.DeleteConversationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CheckConversationAccess(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trading.agent.v1.AgentService/CheckConversationAccess',
+            trading_dot_agent_dot_v1_dot_agent__messages__pb2.CheckConversationAccessRequest.SerializeToString,
+            trading_dot_agent_dot_v1_dot_agent__messages__pb2.CheckConversationAccessResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,6 +1,7 @@
 import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from trading.agent.v1 import agent_messages_pb2 as _agent_messages_pb2
 from trading.common.v1 import money_pb2 as _money_pb2
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -182,15 +183,17 @@ class SubscriptionActivated(_message.Message):
     def __init__(self, user_id: _Optional[str] = ..., plan: _Optional[str] = ..., subscription_id: _Optional[str] = ..., current_period_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class LlmResponseChunk(_message.Message):
-    __slots__ = ("conversation_id", "message_id", "chunk", "index", "done")
+    __slots__ = ("conversation_id", "message_id", "chunk", "index", "done", "response")
     CONVERSATION_ID_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_ID_FIELD_NUMBER: _ClassVar[int]
     CHUNK_FIELD_NUMBER: _ClassVar[int]
     INDEX_FIELD_NUMBER: _ClassVar[int]
     DONE_FIELD_NUMBER: _ClassVar[int]
+    RESPONSE_FIELD_NUMBER: _ClassVar[int]
     conversation_id: str
     message_id: str
     chunk: str
     index: int
     done: bool
-    def __init__(self, conversation_id: _Optional[str] = ..., message_id: _Optional[str] = ..., chunk: _Optional[str] = ..., index: _Optional[int] = ..., done: _Optional[bool] = ...) -> None: ...
+    response: _agent_messages_pb2.ChatResponse
+    def __init__(self, conversation_id: _Optional[str] = ..., message_id: _Optional[str] = ..., chunk: _Optional[str] = ..., index: _Optional[int] = ..., done: _Optional[bool] = ..., response: _Optional[_Union[_agent_messages_pb2.ChatResponse, _Mapping]] = ...) -> None: ...
