@@ -13,6 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from core.bus import InProcessBus
 from core.clock import Clock
 from core.db import Database
 from core.keys import KeyStore
@@ -50,6 +51,7 @@ async def bench_logins(n: int = 40) -> None:
         await db.create_all([Base.metadata])
         deps = AuthDeps(
             db=db,
+            bus=InProcessBus(),
             keys=KeyStore.ephemeral("https://trading.local", "trading-api", clock),
             kv=MemoryKeyValue(clock),
             clock=clock,

@@ -6,6 +6,8 @@ app. It holds no data of its own: events come from the bus, health from the serv
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -13,12 +15,13 @@ from aiohttp import web
 
 from core.bus import Bus
 from core.keys import KeyStore
+from core.revocation import SessionVersions
 from core.settings import Settings
 from edge.channels import ChatOwnerCheck, deny_all_chats
 from edge.health import ChannelFactory, GpuProbe, health_report
 from edge.static import static_handler
 from edge.webhooks import not_handled_yet
-from edge.ws_hub import Hub, websocket_handler
+from edge.ws_hub import Hub, Sessions, websocket_handler
 
 HUB = web.AppKey("hub", Hub)
 DEFAULT_WEB_ROOT = Path("web/dist")
@@ -34,11 +37,14 @@ def create_app(
     chat_owner: ChatOwnerCheck = deny_all_chats,
     web_root: Path = DEFAULT_WEB_ROOT,
     gpu_probe: GpuProbe | None = None,
+    session_versions: SessionVersions | None = None,
 ) -> web.Application:
-    """The edge app. `services` are the gRPC service names /health checks (none: the server)."""
+    """The edge app. `services` are the gRPC service names /health checks (none: the server).
+    With `session_versions`, WebSockets of ended sessions are refused and closed (core.revocation)."""
     app = web.Application(client_max_size=settings.max_message_bytes)
     hub = Hub(bus)
     app[HUB] = hub
+    sessions = Sessions(session_versions)
 
     async def jwks(request: web.Request) -> web.Response:
         # Cached for less than the key publish delay (90 s), so a new key is seen before it signs.
@@ -52,10 +58,25 @@ def create_app(
         await hub.close()
 
     app.on_shutdown.append(close_hub)
+    if session_versions is not None:
+        app.cleanup_ctx.append(_listening(session_versions))
     app.router.add_get("/.well-known/jwks.json", jwks)
     app.router.add_get("/health", health)
-    app.router.add_get("/ws", websocket_handler(hub, keys, chat_owner))
+    app.router.add_get("/ws", websocket_handler(hub, keys, chat_owner, sessions=sessions))
     app.router.add_post("/payments/webhook", not_handled_yet("Stripe", "the billing service"))
     app.router.add_post("/broker/webhook", not_handled_yet("MetaAPI", "the broker service"))
     app.router.add_get("/{tail:.*}", static_handler(web_root))
     return app
+
+
+def _listening(versions: SessionVersions):
+    """Apply pushed session revocations for the life of the app."""
+
+    async def run(app: web.Application):
+        task = asyncio.create_task(versions.listen(), name="edge-session-versions")
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    return run

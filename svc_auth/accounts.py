@@ -22,13 +22,21 @@ from core.errors import (
     ResourceExhausted,
     Unauthenticated,
 )
-from svc_auth import two_factor
+from svc_auth import step_up, two_factor
 from svc_auth.deps import AuthDeps
 from svc_auth.limits import LoginLimiter
 from svc_auth.mailer import compose, queue
 from svc_auth.models import EmailToken, User
 from svc_auth.passwords import normalise_email
-from svc_auth.tokens import IssuedTokens, digest, issue_tokens, new_id, new_secret, revoke_all
+from svc_auth.tokens import (
+    IssuedTokens,
+    announce_revocation,
+    digest,
+    issue_tokens,
+    new_id,
+    new_secret,
+    revoke_all,
+)
 
 MAX_UNVERIFIED_CANDIDATES = 3
 
@@ -113,7 +121,7 @@ async def register(
             id=new_id(), email=email, email_verified=False, password_hash=password_hash,
             first_name=first_name.strip(), last_name=last_name.strip(), roles="user", plan="free",
             disabled=False, totp_enabled=False, totp_last_step=0, risk_tolerance="",
-            max_drawdown_percent=0, horizon_months=0, created_at=now, updated_at=now,
+            max_drawdown_percent=0, horizon_months=0, session_version=0, created_at=now, updated_at=now,
         )  # fmt: skip
         s.add(user)
         await s.flush()
@@ -196,8 +204,13 @@ async def verify_email(deps: AuthDeps, token: str) -> User:
                 .values(used_at=now)
             )
             user = await s.get(User, row.user_id)
-            if used.rowcount != 1 or user is None or user.email != row.email:  # type: ignore[attr-defined]
+            if used.rowcount != 1 or user is None:  # type: ignore[attr-defined]
                 raise _bad_email_token()
+            if user.email != row.email:  # a link from ChangeEmail: the account moves to the new address
+                await step_up.notify(
+                    deps, s, user, "Your email address was changed", f"The email was changed to {row.email}"
+                )
+                user.email = row.email
             user.email_verified = True
             user.updated_at = now
             await s.flush()
@@ -244,20 +257,84 @@ async def update_profile(deps: AuthDeps, user_id: str, profile: Profile) -> User
     return user
 
 
-async def change_password(deps: AuthDeps, user_id: str, current: str, new: str) -> IssuedTokens:
-    """Change the password, end every session and start a new one."""
-    deps.passwords.check_rules(new, field="new_password")
+async def _prove(deps: AuthDeps, user_id: str, password: str, code: str, password_field: str) -> None:
+    """Check the password, and a 2FA code when 2FA is on; each call spends one of the user's
+    step-up attempts first. A code is spent only when the password matched too."""
+    await step_up.charge_attempt(deps, user_id)
     user = await get_user(deps, user_id)
-    if not await deps.passwords.verify(user.password_hash, current):
+    if not await deps.passwords.verify(user.password_hash, password):
         raise InvalidArgument(
-            "the current password is wrong",
-            violations=[("current_password", "does not match")],
-            reason="WRONG_PASSWORD",
+            "the password is wrong", violations=[(password_field, "does not match")], reason="WRONG_PASSWORD"
         )
+    if not user.totp_enabled:
+        return
+    if not code:
+        raise InvalidArgument(
+            "two-factor sign-in is on: give a code too",
+            violations=[("two_factor_code", "required when two-factor sign-in is on")],
+            reason="TWO_FACTOR_CODE_REQUIRED",
+        )
+    async with deps.db.transaction() as s:
+        if not await two_factor.accept_code(deps, s, user, code):
+            raise two_factor.bad_code()
+
+
+async def confirm_identity(deps: AuthDeps, user_id: str, password: str, code: str) -> tuple[str, datetime]:
+    """A reauth token for the next few minutes, once the password (and 2FA code) check out."""
+    await _prove(deps, user_id, password, code, "password")
+    return await step_up.issue_proof(deps, user_id)
+
+
+async def change_password(
+    deps: AuthDeps, user_id: str, current: str, new: str, code: str = ""
+) -> IssuedTokens:
+    """Change the password given the current one (and a 2FA code), end every session and start a new one."""
+    deps.passwords.check_rules(new, field="new_password")
+    await _prove(deps, user_id, current, code, "current_password")
     new_hash = await deps.passwords.hash(new)
     async with deps.db.transaction() as s:
-        user = await s.get(User, user_id)  # type: ignore[assignment]
+        user = await s.get(User, user_id)
+        if user is None:
+            raise NotFound("no such user", reason="USER_NOT_FOUND")
         user.password_hash = new_hash
         user.updated_at = deps.clock.now()
-        await revoke_all(s, user_id, deps.clock.now())
-        return await issue_tokens(deps, s, user)
+        version = await revoke_all(s, user_id, deps.clock.now())
+        await step_up.notify(deps, s, user, "Your password was changed", "The password was changed")
+        issued = await issue_tokens(deps, s, user)
+    await announce_revocation(deps, user_id, version)
+    return issued
+
+
+def _email_change_mail(deps: AuthDeps, user: User, new_email: str, token: str):
+    body = (
+        f"Hello {user.first_name},\n\nTo move your account to this address, open this link:\n\n"
+        f"{deps.settings.verify_email_url}{token}\n\nThe link works for "
+        f"{deps.settings.email_token_ttl_s // 3600} hours. "
+        "If you did not ask for this, ignore this message.\n"
+    )
+    return compose(deps.settings.mail_from, new_email, "Confirm your new email address", body)
+
+
+async def change_email(deps: AuthDeps, user_id: str, new_email: str, reauth_token: str) -> None:
+    """Mail a link to `new_email`; the account moves there when it is opened (VerifyEmail).
+
+    The answer is the same whether or not another account holds the address; if one does, the
+    link fails when opened and the holder is not told who asked."""
+    await step_up.require_proof(deps, user_id, reauth_token)
+    new_email = normalise_email(new_email)
+    async with deps.db.transaction() as s:
+        user = await s.get(User, user_id)
+        if user is None:
+            raise NotFound("no such user", reason="USER_NOT_FOUND")
+        if new_email == user.email:
+            raise InvalidArgument(
+                "that is already your email", violations=[("new_email", "same as the current one")]
+            )
+        token = new_secret()
+        expires = deps.clock.now() + timedelta(seconds=deps.settings.email_token_ttl_s)
+        s.add(EmailToken(token_hash=digest(token), user_id=user.id, email=new_email, expires_at=expires))
+        await queue(s, _email_change_mail(deps, user, new_email, token), deps.clock)
+        await step_up.notify(
+            deps, s, user, "Your email address is being changed",
+            f"A move of your account to {new_email} was asked for",
+        )  # fmt: skip

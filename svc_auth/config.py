@@ -50,6 +50,12 @@ class AuthSettings(BaseSettings):
     two_factor_user_limit: int = 10
     two_factor_user_window_s: int = 15 * 60
 
+    # Step-up: guesses at a user's password or 2FA codes through account changes, per window,
+    # and how long a proof from ConfirmIdentity lasts.
+    step_up_limit: int = 10
+    step_up_window_s: int = 15 * 60
+    reauth_ttl_s: int = 5 * 60
+
     # A refresh token presented again this soon after its rotation is a race between two tabs.
     refresh_race_grace_s: int = 10
 

@@ -46,6 +46,8 @@ class User(Base):
     risk_tolerance: Mapped[str] = mapped_column(String(20), default="")
     max_drawdown_percent: Mapped[int] = mapped_column(Integer, default=0)
     horizon_months: Mapped[int] = mapped_column(Integer, default=0)
+    # Raised whenever every session ends; access tokens carry it (claim `sv`, core.revocation).
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 

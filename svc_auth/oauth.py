@@ -218,7 +218,8 @@ class OAuth:
                     id=new_id(), email=identity.email, email_verified=True, password_hash=None,
                     first_name=identity.first_name[:100], last_name=identity.last_name[:100], roles="user",
                     plan="free", disabled=False, totp_enabled=False, totp_last_step=0, risk_tolerance="",
-                    max_drawdown_percent=0, horizon_months=0, created_at=now, updated_at=now,
+                    max_drawdown_percent=0, horizon_months=0, session_version=0, created_at=now,
+                    updated_at=now,
                 )  # fmt: skip
                 s.add(user)
                 await s.flush()

@@ -103,7 +103,7 @@ class AuthServicer(auth_service_pb2_grpc.AuthServiceServicer):
     async def SetupTwoFactor(
         self, request: m.SetupTwoFactorRequest, context: Ctx
     ) -> m.SetupTwoFactorResponse:
-        setup = await two_factor.setup(self.deps, current_principal().require_user())
+        setup = await two_factor.setup(self.deps, current_principal().require_user(), request.reauth_token)
         return m.SetupTwoFactorResponse(
             secret=setup.secret, otpauth_uri=setup.otpauth_uri, qr_code=setup.qr_png
         )
@@ -116,13 +116,17 @@ class AuthServicer(auth_service_pb2_grpc.AuthServiceServicer):
             return m.VerifyTwoFactorResponse(
                 success=True, user=convert.user(user), tokens=convert.token_pair(issued)
             )
-        codes = await two_factor.enable(self.deps, current_principal().require_user(), request.token)
+        codes = await two_factor.enable(
+            self.deps, current_principal().require_user(), request.token, request.reauth_token
+        )
         return m.VerifyTwoFactorResponse(success=True, recovery_codes=codes)
 
     async def DisableTwoFactor(
         self, request: m.DisableTwoFactorRequest, context: Ctx
     ) -> m.DisableTwoFactorResponse:
-        user = await two_factor.disable(self.deps, current_principal().require_user(), request.token)
+        user = await two_factor.disable(
+            self.deps, current_principal().require_user(), request.token, request.reauth_token
+        )
         return m.DisableTwoFactorResponse(user=convert.user(user))
 
     async def RefreshToken(self, request: m.RefreshTokenRequest, context: Ctx) -> m.RefreshTokenResponse:
@@ -168,9 +172,27 @@ class AuthServicer(auth_service_pb2_grpc.AuthServiceServicer):
         self, request: m.ChangePasswordRequest, context: Ctx
     ) -> m.ChangePasswordResponse:
         issued = await accounts.change_password(
-            self.deps, current_principal().require_user(), request.current_password, request.new_password
+            self.deps,
+            current_principal().require_user(),
+            request.current_password,
+            request.new_password,
+            request.two_factor_code,
         )
         return m.ChangePasswordResponse(tokens=convert.token_pair(issued))
+
+    async def ConfirmIdentity(
+        self, request: m.ConfirmIdentityRequest, context: Ctx
+    ) -> m.ConfirmIdentityResponse:
+        token, expires = await accounts.confirm_identity(
+            self.deps, current_principal().require_user(), request.password, request.two_factor_code
+        )
+        return m.ConfirmIdentityResponse(reauth_token=token, expire_time=optional_timestamp(expires))
+
+    async def ChangeEmail(self, request: m.ChangeEmailRequest, context: Ctx) -> m.ChangeEmailResponse:
+        await accounts.change_email(
+            self.deps, current_principal().require_user(), request.new_email, request.reauth_token
+        )
+        return m.ChangeEmailResponse()
 
     async def ListUsers(self, request: m.ListUsersRequest, context: Ctx) -> m.ListUsersResponse:
         users, next_token = await admin.list_users(

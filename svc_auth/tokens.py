@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import revocation
 from core.errors import Aborted, Unauthenticated
 from svc_auth.deps import AuthDeps
 from svc_auth.models import RefreshToken, User
@@ -56,6 +57,7 @@ def access_claims(user: User) -> dict[str, Any]:
         "email_verified": user.email_verified,
         "roles": sorted(user.role_set),
         "plan": user.plan,
+        revocation.CLAIM: user.session_version,
     }
 
 
@@ -93,13 +95,27 @@ async def revoke_family(session: AsyncSession, family_id: str, now: datetime) ->
     )
 
 
-async def revoke_all(session: AsyncSession, user_id: str, now: datetime) -> None:
-    """End every session of a user (password change, account disabled, logout everywhere)."""
+async def revoke_all(session: AsyncSession, user_id: str, now: datetime) -> int:
+    """End every session of a user (password change, account disabled, logout everywhere): revoke
+    the refresh tokens and raise the session version, which the caller announces once committed
+    (`announce_revocation`) so access tokens already out stop working too. Returns the version."""
     await session.execute(
         update(RefreshToken)
         .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
         .values(revoked_at=now)
     )
+    user = await session.get(User, user_id)
+    if user is None:
+        return 0
+    user.session_version = (user.session_version or 0) + 1
+    await session.flush()
+    return user.session_version
+
+
+async def announce_revocation(deps: AuthDeps, user_id: str, version: int) -> None:
+    """Tell every server and the edge, after the commit, that tokens below `version` are revoked."""
+    keep_s = deps.keys.access_ttl_s + 60  # after that every token signed before is expired anyway
+    await revocation.announce(deps.kv, deps.bus, user_id, version, keep_s)
 
 
 async def refresh_tokens(deps: AuthDeps, refresh_token: str) -> tuple[User, IssuedTokens]:
@@ -146,7 +162,10 @@ async def logout(deps: AuthDeps, refresh_token: str, all_sessions: bool) -> None
         if row is None or row.revoked_at is not None:
             raise _invalid()
         now = deps.clock.now()
+        version = 0
         if all_sessions:
-            await revoke_all(s, row.user_id, now)
+            version = await revoke_all(s, row.user_id, now)
         else:
             await revoke_family(s, row.family_id, now)
+    if version:
+        await announce_revocation(deps, row.user_id, version)

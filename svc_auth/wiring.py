@@ -22,6 +22,7 @@ def make_deps(
     settings = settings or AuthSettings()
     return AuthDeps(
         db=ctx.db,
+        bus=ctx.bus,
         keys=ctx.keys,
         kv=ctx.kv,
         clock=ctx.clock,

@@ -123,3 +123,37 @@ async def test_tokens_that_are_not_access_tokens_are_refused(rest: Rest) -> None
     assert replay["details"][0]["reason"] == "REFRESH_RACE"
     status, again = await rest.send("POST", "/auth/refresh", {"refresh_token": renewed["refresh_token"]})
     assert status == 200, again
+
+
+async def _signed_in(rest: Rest, email: str) -> dict[str, Any]:
+    body = {"email": email, "password": PASSWORD, "first_name": "Eve", "last_name": "Ray"}
+    status, registered = await rest.send("POST", "/auth/register", body)
+    assert status == 200, registered
+    return dict(registered)
+
+
+async def test_account_changes_need_a_fresh_proof_and_guesses_are_limited_over_rest(rest: Rest) -> None:
+    access = (await _signed_in(rest, "carol@example.com"))["tokens"]["access_token"]
+    status, body = await rest.send("POST", "/auth/2fa/setup", {}, token=access)
+    assert status == 403, body
+    assert body["details"][0]["reason"] == "REAUTH_REQUIRED"
+    statuses = []
+    for i in range(11):
+        wrong = {"current_password": f"guess {i} wrong", "new_password": "a new long password"}
+        status, body = await rest.send("POST", "/auth/password", wrong, token=access)
+        statuses.append(status)
+    assert statuses == [400] * 10 + [429], statuses
+    assert body["details"][0]["reason"] == "TOO_MANY_ATTEMPTS"
+
+
+async def test_a_password_change_revokes_other_access_tokens_at_once_over_rest(rest: Rest) -> None:
+    registered = await _signed_in(rest, "dan@example.com")
+    stolen = registered["tokens"]["access_token"]
+    change = {"current_password": PASSWORD, "new_password": "a new long password"}
+    status, changed = await rest.send("POST", "/auth/password", change, token=stolen)
+    assert status == 200, changed
+    status, body = await rest.send("GET", "/auth/me", token=stolen)
+    assert status == 401, body
+    assert body["details"][0]["reason"] == "SESSION_REVOKED"
+    status, me = await rest.send("GET", "/auth/me", token=changed["tokens"]["access_token"])
+    assert status == 200, me

@@ -105,6 +105,16 @@ class AuthServiceStub:
                 request_serializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ChangePasswordRequest.SerializeToString,
                 response_deserializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ChangePasswordResponse.FromString,
                 _registered_method=True)
+        self.ConfirmIdentity = channel.unary_unary(
+                '/trading.auth.v1.AuthService/ConfirmIdentity',
+                request_serializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ConfirmIdentityRequest.SerializeToString,
+                response_deserializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ConfirmIdentityResponse.FromString,
+                _registered_method=True)
+        self.ChangeEmail = channel.unary_unary(
+                '/trading.auth.v1.AuthService/ChangeEmail',
+                request_serializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ChangeEmailRequest.SerializeToString,
+                response_deserializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ChangeEmailResponse.FromString,
+                _registered_method=True)
         self.ListUsers = channel.unary_unary(
                 '/trading.auth.v1.AuthService/ListUsers',
                 request_serializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ListUsersRequest.SerializeToString,
@@ -249,6 +259,20 @@ class AuthServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ConfirmIdentity(self, request, context):
+        """ConfirmIdentity checks the password (and a 2FA code when 2FA is on) and returns a proof for 5 minutes.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ChangeEmail(self, request, context):
+        """ChangeEmail mails a link to a new address; opening it moves the account there.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListUsers(self, request, context):
         """ListUsers lists accounts for admins and support.
         """
@@ -377,6 +401,16 @@ def add_AuthServiceServicer_to_server(servicer, server):
                     servicer.ChangePassword,
                     request_deserializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ChangePasswordRequest.FromString,
                     response_serializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ChangePasswordResponse.SerializeToString,
+            ),
+            'ConfirmIdentity': grpc.unary_unary_rpc_method_handler(
+                    servicer.ConfirmIdentity,
+                    request_deserializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ConfirmIdentityRequest.FromString,
+                    response_serializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ConfirmIdentityResponse.SerializeToString,
+            ),
+            'ChangeEmail': grpc.unary_unary_rpc_method_handler(
+                    servicer.ChangeEmail,
+                    request_deserializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ChangeEmailRequest.FromString,
+                    response_serializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ChangeEmailResponse.SerializeToString,
             ),
             'ListUsers': grpc.unary_unary_rpc_method_handler(
                     servicer.ListUsers,
@@ -798,6 +832,60 @@ class AuthService:
             '/trading.auth.v1.AuthService/ChangePassword',
             trading_dot_auth_dot_v1_dot_auth__messages__pb2.ChangePasswordRequest.SerializeToString,
             trading_dot_auth_dot_v1_dot_auth__messages__pb2.ChangePasswordResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ConfirmIdentity(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trading.auth.v1.AuthService/ConfirmIdentity',
+            trading_dot_auth_dot_v1_dot_auth__messages__pb2.ConfirmIdentityRequest.SerializeToString,
+            trading_dot_auth_dot_v1_dot_auth__messages__pb2.ConfirmIdentityResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ChangeEmail(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trading.auth.v1.AuthService/ChangeEmail',
+            trading_dot_auth_dot_v1_dot_auth__messages__pb2.ChangeEmailRequest.SerializeToString,
+            trading_dot_auth_dot_v1_dot_auth__messages__pb2.ChangeEmailResponse.FromString,
             options,
             channel_credentials,
             insecure,
