@@ -56,6 +56,10 @@ class AuthSettings(BaseSettings):
     step_up_window_s: int = 15 * 60
     reauth_ttl_s: int = 5 * 60
 
+    # A sign-in session (a refresh token family) ends this long after the sign-in, however often
+    # its refresh token is rotated (each rotation gives at most refresh_token_ttl_s more).
+    session_max_life_s: int = 30 * 24 * 3600
+
     # A refresh token presented again this soon after its rotation is a race between two tabs.
     refresh_race_grace_s: int = 10
 

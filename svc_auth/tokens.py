@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import revocation
@@ -62,12 +62,23 @@ def access_claims(user: User) -> dict[str, Any]:
 
 
 async def issue_tokens(
-    deps: AuthDeps, session: AsyncSession, user: User, family_id: str = ""
+    deps: AuthDeps,
+    session: AsyncSession,
+    user: User,
+    family_id: str = "",
+    family_started_at: datetime | None = None,
 ) -> IssuedTokens:
-    """Sign an access token and store a new refresh token (a new family unless one is given)."""
+    """Sign an access token and store a new refresh token (a new family unless one is given).
+
+    A refresh token lives `refresh_token_ttl_s` (7 days), but never past `session_max_life_s`
+    (30 days) from its family's sign-in, however often it is rotated."""
     now = deps.clock.now()
     refresh = new_secret()
     refresh_expires = now + timedelta(seconds=deps.platform.refresh_token_ttl_s)
+    if family_started_at is not None:
+        refresh_expires = min(
+            refresh_expires, family_started_at + timedelta(seconds=deps.settings.session_max_life_s)
+        )
     session.add(
         RefreshToken(
             id=new_id(),
@@ -148,7 +159,10 @@ async def refresh_tokens(deps: AuthDeps, refresh_token: str) -> tuple[User, Issu
             user = await s.get(User, row.user_id)
             if user is None or user.disabled:
                 raise _invalid()
-            issued = await issue_tokens(deps, s, user, family_id=row.family_id)
+            started = await s.scalar(
+                select(func.min(RefreshToken.created_at)).where(RefreshToken.family_id == row.family_id)
+            )
+            issued = await issue_tokens(deps, s, user, row.family_id, started or now)
     if reused:  # raised after the commit so the revocation sticks
         raise Unauthenticated("the refresh token was already used", reason="REFRESH_TOKEN_REUSED")
     assert user is not None
@@ -156,12 +170,17 @@ async def refresh_tokens(deps: AuthDeps, refresh_token: str) -> tuple[User, Issu
 
 
 async def logout(deps: AuthDeps, refresh_token: str, all_sessions: bool) -> None:
-    """Revoke the token's family, or every session of its user."""
+    """Revoke the token's family, or every session of its user.
+
+    Signing out everywhere takes the session's current refresh token: a spent or expired one (an
+    old copy from a log or a backup) can end its own family, never the owner's other sessions."""
     async with deps.db.transaction() as s:
         row = await s.scalar(select(RefreshToken).where(RefreshToken.token_hash == digest(refresh_token)))
+        now = deps.clock.now()
         if row is None or row.revoked_at is not None:
             raise _invalid()
-        now = deps.clock.now()
+        if all_sessions and (row.spent_at is not None or row.expires_at <= now):
+            raise _invalid()
         version = 0
         if all_sessions:
             version = await revoke_all(s, row.user_id, now)

@@ -157,3 +157,14 @@ async def test_a_password_change_revokes_other_access_tokens_at_once_over_rest(r
     assert body["details"][0]["reason"] == "SESSION_REVOKED"
     status, me = await rest.send("GET", "/auth/me", token=changed["tokens"]["access_token"])
     assert status == 200, me
+
+
+async def test_a_spent_refresh_token_cannot_log_out_everywhere_over_rest(rest: Rest) -> None:
+    registered = await _signed_in(rest, "erin@example.com")
+    old_copy = registered["tokens"]["refresh_token"]
+    status, renewed = await rest.send("POST", "/auth/refresh", {"refresh_token": old_copy})
+    assert status == 200, renewed
+    status, body = await rest.send("POST", "/auth/logout", {"refresh_token": old_copy, "all_sessions": True})
+    assert status == 401, body
+    status, me = await rest.send("GET", "/auth/me", token=renewed["access_token"])
+    assert status == 200, me
