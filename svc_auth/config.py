@@ -73,6 +73,10 @@ class AuthSettings(BaseSettings):
     proxy_secret_header: str = "x-trading-proxy-secret"
 
     email_token_ttl_s: int = 48 * 3600
+    password_reset_ttl_s: int = 15 * 60
+    reset_url: str = "http://localhost:8080/reset-password?token="
+    # Reset links mailed per email address per hour (silently not sent beyond).
+    password_reset_email_limit: int = 5
     two_factor_challenge_ttl_s: int = 300
     two_factor_issuer: str = "Trading"
     recovery_code_count: int = 10

@@ -83,6 +83,17 @@ class EmailToken(Base):
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
+class PasswordResetToken(Base):
+    """A single-use password reset token (stored as its SHA-256), short-lived."""
+
+    __tablename__ = "password_reset_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
 class TwoFactorChallenge(Base):
     """A password-verified login waiting for its TOTP code (stored as its SHA-256)."""
 

@@ -13,7 +13,7 @@ from trading.auth.v1 import auth_service_pb2_grpc
 from core.convert import optional_timestamp
 from core.errors import InvalidArgument
 from core.principal import current_principal
-from svc_auth import accounts, admin, convert, credentials, tokens, two_factor
+from svc_auth import accounts, admin, convert, credentials, password_reset, tokens, two_factor
 from svc_auth.accounts import Profile, SignIn
 from svc_auth.deps import AuthDeps
 from svc_auth.oauth import OAuth
@@ -179,6 +179,16 @@ class AuthServicer(auth_service_pb2_grpc.AuthServiceServicer):
             request.two_factor_code,
         )
         return m.ChangePasswordResponse(tokens=convert.token_pair(issued))
+
+    async def ForgotPassword(
+        self, request: m.ForgotPasswordRequest, context: Ctx
+    ) -> m.ForgotPasswordResponse:
+        await password_reset.forgot_password(self.deps, request.email)
+        return m.ForgotPasswordResponse()
+
+    async def ResetPassword(self, request: m.ResetPasswordRequest, context: Ctx) -> m.ResetPasswordResponse:
+        await password_reset.reset_password(self.deps, request.token, request.new_password)
+        return m.ResetPasswordResponse()
 
     async def ConfirmIdentity(
         self, request: m.ConfirmIdentityRequest, context: Ctx

@@ -168,3 +168,15 @@ async def test_a_spent_refresh_token_cannot_log_out_everywhere_over_rest(rest: R
     assert status == 401, body
     status, me = await rest.send("GET", "/auth/me", token=renewed["access_token"])
     assert status == 200, me
+
+
+async def test_forgot_password_answers_alike_and_a_bad_reset_token_is_json_over_rest(rest: Rest) -> None:
+    await _signed_in(rest, "fay@example.com")
+    known = await rest.send("POST", "/auth/password/forgot", {"email": "fay@example.com"})
+    unknown = await rest.send("POST", "/auth/password/forgot", {"email": "ghost@example.com"})
+    assert known == unknown == (200, {})
+    status, body = await rest.send(
+        "POST", "/auth/password/reset", {"token": "forged", "new_password": "a new long password"}
+    )
+    assert status == 400, body
+    assert body["details"][0]["reason"] == "RESET_TOKEN_INVALID"

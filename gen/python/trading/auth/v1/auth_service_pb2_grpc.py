@@ -105,6 +105,16 @@ class AuthServiceStub:
                 request_serializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ChangePasswordRequest.SerializeToString,
                 response_deserializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ChangePasswordResponse.FromString,
                 _registered_method=True)
+        self.ForgotPassword = channel.unary_unary(
+                '/trading.auth.v1.AuthService/ForgotPassword',
+                request_serializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ForgotPasswordRequest.SerializeToString,
+                response_deserializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ForgotPasswordResponse.FromString,
+                _registered_method=True)
+        self.ResetPassword = channel.unary_unary(
+                '/trading.auth.v1.AuthService/ResetPassword',
+                request_serializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ResetPasswordRequest.SerializeToString,
+                response_deserializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ResetPasswordResponse.FromString,
+                _registered_method=True)
         self.ConfirmIdentity = channel.unary_unary(
                 '/trading.auth.v1.AuthService/ConfirmIdentity',
                 request_serializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ConfirmIdentityRequest.SerializeToString,
@@ -259,6 +269,20 @@ class AuthServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ForgotPassword(self, request, context):
+        """ForgotPassword mails a single-use reset link (15 minutes) if the address has an account.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResetPassword(self, request, context):
+        """ResetPassword sets a new password with a reset link's token and ends every session.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ConfirmIdentity(self, request, context):
         """ConfirmIdentity checks the password (and a 2FA code when 2FA is on) and returns a proof for 5 minutes.
         """
@@ -401,6 +425,16 @@ def add_AuthServiceServicer_to_server(servicer, server):
                     servicer.ChangePassword,
                     request_deserializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ChangePasswordRequest.FromString,
                     response_serializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ChangePasswordResponse.SerializeToString,
+            ),
+            'ForgotPassword': grpc.unary_unary_rpc_method_handler(
+                    servicer.ForgotPassword,
+                    request_deserializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ForgotPasswordRequest.FromString,
+                    response_serializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ForgotPasswordResponse.SerializeToString,
+            ),
+            'ResetPassword': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResetPassword,
+                    request_deserializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ResetPasswordRequest.FromString,
+                    response_serializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ResetPasswordResponse.SerializeToString,
             ),
             'ConfirmIdentity': grpc.unary_unary_rpc_method_handler(
                     servicer.ConfirmIdentity,
@@ -832,6 +866,60 @@ class AuthService:
             '/trading.auth.v1.AuthService/ChangePassword',
             trading_dot_auth_dot_v1_dot_auth__messages__pb2.ChangePasswordRequest.SerializeToString,
             trading_dot_auth_dot_v1_dot_auth__messages__pb2.ChangePasswordResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ForgotPassword(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trading.auth.v1.AuthService/ForgotPassword',
+            trading_dot_auth_dot_v1_dot_auth__messages__pb2.ForgotPasswordRequest.SerializeToString,
+            trading_dot_auth_dot_v1_dot_auth__messages__pb2.ForgotPasswordResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResetPassword(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trading.auth.v1.AuthService/ResetPassword',
+            trading_dot_auth_dot_v1_dot_auth__messages__pb2.ResetPasswordRequest.SerializeToString,
+            trading_dot_auth_dot_v1_dot_auth__messages__pb2.ResetPasswordResponse.FromString,
             options,
             channel_credentials,
             insecure,
