@@ -46,6 +46,11 @@ class KeyValue(Protocol):
         """
         ...
 
+    async def uncount(self, key: str) -> None:
+        """Take one back from a live counter (a hit that should not have counted); never below 0,
+        and nothing when the key has expired, so a refund never outlives its window."""
+        ...
+
     async def expire(self, key: str, ttl_s: float) -> bool:
         """Set a key's TTL; False when the key does not exist."""
         ...
@@ -120,6 +125,11 @@ class MemoryKeyValue:
             return True, count, 0.0
         return False, count, (await self.ttl(key)) or window_s
 
+    async def uncount(self, key: str) -> None:
+        entry = self._live(key)
+        if entry is not None and int(entry.value) > 0:
+            entry.value = str(int(entry.value) - 1).encode()
+
     async def expire(self, key: str, ttl_s: float) -> bool:
         entry = self._live(key)
         if entry is None:
@@ -155,6 +165,12 @@ end
 return {n, ttl}
 """
 
+_UNCOUNT = """
+local n = tonumber(redis.call('GET', KEYS[1]))
+if n ~= nil and n > 0 then return redis.call('DECR', KEYS[1]) end
+return 0
+"""
+
 _DELETE_IF_EQUALS = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
@@ -178,6 +194,7 @@ class RedisKeyValue:
         self._incr = self._redis.register_script(_INCR)
         self._incr_window = self._redis.register_script(_INCR_WINDOW)
         self._delete_if_equals = self._redis.register_script(_DELETE_IF_EQUALS)
+        self._uncount = self._redis.register_script(_UNCOUNT)
 
     def _key(self, key: str) -> str:
         return self._prefix + key
@@ -208,6 +225,9 @@ class RedisKeyValue:
         if int(count) <= limit:
             return True, int(count), 0.0
         return False, int(count), int(ttl_ms) / 1000
+
+    async def uncount(self, key: str) -> None:
+        await self._uncount(keys=[self._key(key)])
 
     async def expire(self, key: str, ttl_s: float) -> bool:
         return bool(await self._redis.pexpire(self._key(key), _ms(ttl_s)))

@@ -134,3 +134,16 @@ async def test_redis_namespaces_keep_keys_apart(redis_url: str, namespace: str) 
         await theirs.close()
         await delete_namespace(redis_url, namespace)
         await delete_namespace(redis_url, namespace + "x")
+
+
+async def test_uncount_takes_one_back_never_below_zero_nor_past_the_window(store: Store) -> None:
+    kv = store.kv
+    await kv.incr_window("hits", limit=5, window_s=60)
+    await kv.incr_window("hits", limit=5, window_s=60)
+    await kv.uncount("hits")
+    assert await kv.get("hits") == b"1"
+    await kv.uncount("hits")
+    await kv.uncount("hits")
+    assert await kv.get("hits") == b"0"
+    await kv.uncount("gone")  # an expired window is not brought back with a credit
+    assert await kv.get("gone") is None
