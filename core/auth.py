@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from core import access
 from core.access import AccessRule
-from core.errors import PermissionDenied, Unauthenticated
+from core.errors import FailedPrecondition, PermissionDenied, Unauthenticated
 from core.principal import ANONYMOUS, Principal
 
 if TYPE_CHECKING:
@@ -143,4 +143,18 @@ def authorize(rule: AccessRule, principal: Principal) -> None:
             f"this key's scopes do not include {needed}",
             reason="SCOPE_NOT_ALLOWED",
             metadata={"required_scope": needed},
+        )
+
+
+def require_verified_email(principal: Principal) -> None:
+    """For money-moving calls (billing, investment): FailedPrecondition (EMAIL_NOT_VERIFIED) for a
+    user whose token says the email is not verified yet. Services are not users and pass.
+
+    The claim is `email_verified` in the access token; after VerifyEmail the client refreshes its
+    tokens to get one that says true."""
+    if principal.kind == "user" and not principal.email_verified:
+        raise FailedPrecondition(
+            "verify your email address first",
+            reason="EMAIL_NOT_VERIFIED",
+            metadata={"claim": "email_verified"},
         )

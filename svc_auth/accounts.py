@@ -95,11 +95,21 @@ def _already_registered_mail(deps: AuthDeps, email: str):
 
 
 async def register(
-    deps: AuthDeps, email: str, password: str, first_name: str, last_name: str
+    deps: AuthDeps, email: str, password: str, first_name: str, last_name: str, client_ip: str = ""
 ) -> tuple[User, IssuedTokens]:
     email = normalise_email(email)
     deps.passwords.check_rules(password)
     st = deps.settings
+    # Each sign-up costs an Argon2id hash, a row and a mail: at most a few per client address.
+    allowed, _, retry_after = await deps.kv.incr_window(
+        f"auth:register:ip:{digest(client_ip)[:32]}", st.register_ip_limit, st.register_ip_window_s
+    )
+    if not allowed:
+        raise ResourceExhausted(
+            "too many sign-ups from this address; try again later",
+            reason="TOO_MANY_REGISTRATIONS",
+            retry_after_s=retry_after,
+        )
     # At most MAX_UNVERIFIED_CANDIDATES registrations per email and window: sign-in looks at the
     # newest few unverified accounts, so others must not push a newcomer's account out of them.
     # Counted for every email alike, so the refusal tells nothing about who holds it.

@@ -42,6 +42,9 @@ class AuthSettings(BaseSettings):
     login_ip_window_s: int = 15 * 60
     # An IP that signed in to an account is exempt from that account's across-IP window this long.
     login_known_ip_ttl_s: int = 30 * 24 * 3600
+    # Registrations per client address per window.
+    register_ip_limit: int = 20
+    register_ip_window_s: int = 3600
     # Registrations per email address per window (at most MAX_UNVERIFIED_CANDIDATES are looked at).
     register_email_limit: int = 3
     register_email_window_s: int = 48 * 3600

@@ -82,7 +82,12 @@ class AuthServicer(auth_service_pb2_grpc.AuthServiceServicer):
 
     async def Register(self, request: m.RegisterRequest, context: Ctx) -> m.RegisterResponse:
         user, issued = await accounts.register(
-            self.deps, request.email, request.password, request.first_name, request.last_name
+            self.deps,
+            request.email,
+            request.password,
+            request.first_name,
+            request.last_name,
+            self._ip(context),
         )
         return m.RegisterResponse(user=convert.user(user), tokens=convert.token_pair(issued))
 

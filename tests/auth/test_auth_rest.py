@@ -180,3 +180,17 @@ async def test_forgot_password_answers_alike_and_a_bad_reset_token_is_json_over_
     )
     assert status == 400, body
     assert body["details"][0]["reason"] == "RESET_TOKEN_INVALID"
+
+
+async def test_sign_ups_from_one_address_are_limited_over_rest(rest: Rest) -> None:
+    """Runs last in this module: it uses up the sign-ups of the test's address."""
+    statuses = []
+    for i in range(25):
+        body = {"email": f"bot{i}@example.com", "password": PASSWORD, "first_name": "B", "last_name": "T"}
+        status, reply = await rest.send("POST", "/auth/register", body)
+        statuses.append(status)
+        if status == 429:
+            break
+    assert statuses[-1] == 429, statuses
+    assert set(statuses[:-1]) == {200}
+    assert reply["details"][0]["reason"] == "TOO_MANY_REGISTRATIONS"
