@@ -369,12 +369,45 @@ def _transcoder_filter(descriptor_path: Path, services: Sequence[str], max_body:
     }
 
 
-# Envoy's own error replies (a bad token, the rate limit, no upstream) as google.rpc.Status JSON
-# like the transcoded errors: HTTP status -> google.rpc.Code. gRPC callers get grpc-status as usual.
-LOCAL_REPLY_CODES = {401: 16, 403: 7, 404: 5, 413: 8, 429: 8, 503: 14, 504: 4}
+# Envoy's own error replies (a body the transcoder cannot parse or an unknown enum value, a bad
+# token, a body too large, the rate limit, no upstream) as google.rpc.Status JSON like the
+# transcoded errors: HTTP status -> google.rpc.Code; any other error status is UNKNOWN (2). gRPC
+# and gRPC-Web callers get grpc-status as usual.
+LOCAL_REPLY_CODES = {
+    400: 3, 401: 16, 403: 7, 404: 5, 405: 12, 408: 4, 409: 10, 413: 8, 414: 3, 415: 3, 429: 8,
+    431: 3, 499: 1, 500: 13, 501: 12, 502: 14, 503: 14, 504: 4,
+}  # fmt: skip
+UNKNOWN_CODE = 2
 
 
-def _local_reply_config() -> dict[str, Any]:
+def _buffer_filter(max_body: int) -> dict[str, Any]:
+    """Whole request bodies up to `max_body`, else 413 before anything is transcoded or sent on
+    (the transcoder passes a larger one through, and the service would refuse it as 429)."""
+    return _filter(
+        "envoy.filters.http.buffer",
+        "envoy.extensions.filters.http.buffer.v3.Buffer",
+        max_request_bytes=max_body,
+    )
+
+
+def _no_buffering() -> dict[str, Any]:
+    return {
+        "envoy.filters.http.buffer": _any(
+            "envoy.extensions.filters.http.buffer.v3.BufferPerRoute", disabled=True
+        )
+    }
+
+
+def _json_error(code: int) -> dict[str, Any]:
+    return {
+        "json_format": {"code": code, "message": "%LOCAL_REPLY_BODY%", "details": []},
+        "content_type": "application/json",
+    }
+
+
+def _rest_request() -> dict[str, Any]:
+    """A REST call: not gRPC by its content type, or turned into gRPC by the transcoder (which
+    rewrites the content type and keeps the original path in x-envoy-original-path)."""
     not_grpc = {
         "header_filter": {
             "header": {
@@ -385,23 +418,31 @@ def _local_reply_config() -> dict[str, Any]:
             }
         }
     }
-    mappers = []
-    for http_status, code in LOCAL_REPLY_CODES.items():
-        comparison = {
-            "op": "EQ",
-            "value": {"default_value": http_status, "runtime_key": f"local_reply_{http_status}"},
+    transcoded = {"header_filter": {"header": {"name": "x-envoy-original-path", "present_match": True}}}
+    return {"or_filter": {"filters": [not_grpc, transcoded]}}
+
+
+def _status_is(op: str, http_status: int, key: str) -> dict[str, Any]:
+    comparison = {"op": op, "value": {"default_value": http_status, "runtime_key": key}}
+    return {"status_code_filter": {"comparison": comparison}}
+
+
+def _local_reply_config() -> dict[str, Any]:
+    rest = _rest_request()
+    mappers = [
+        {
+            "filter": {"and_filter": {"filters": [_status_is("EQ", status, f"local_reply_{status}"), rest]}},
+            "body_format_override": _json_error(code),
         }
-        mappers.append(
-            {
-                "filter": {
-                    "and_filter": {"filters": [{"status_code_filter": {"comparison": comparison}}, not_grpc]}
-                },
-                "body_format_override": {
-                    "json_format": {"code": code, "message": "%LOCAL_REPLY_BODY%", "details": []},
-                    "content_type": "application/json",
-                },
-            }
-        )
+        for status, code in LOCAL_REPLY_CODES.items()
+    ]
+    any_error = _status_is("GE", 400, "local_reply_any_error")
+    mappers.append(
+        {
+            "filter": {"and_filter": {"filters": [any_error, rest]}},
+            "body_format_override": _json_error(UNKNOWN_CODE),
+        }
+    )
     return {"mappers": mappers}
 
 
@@ -431,6 +472,7 @@ def _routes(
                 "idle_timeout": "3600s",
                 "upgrade_configs": [{"upgrade_type": "websocket", "enabled": True}],
             },
+            "typed_per_filter_config": _no_buffering(),  # an upgraded request never ends
         },
         *({"match": {"path": p}, "route": {"cluster": edge_cluster, "timeout": "15s"}} for p in EDGE_PATHS),
     ]
@@ -474,6 +516,7 @@ def render_envoy_config(
         _filter("envoy.filters.http.cors", "envoy.extensions.filters.http.cors.v3.Cors"),
         _rate_limit_filter(rate_limit or RateLimit()),
         _jwt_filter(settings, edge_cluster, edge_address, rpcs),
+        _buffer_filter(settings.max_message_bytes),
         _filter("envoy.filters.http.grpc_web", "envoy.extensions.filters.http.grpc_web.v3.GrpcWeb"),
         _transcoder_filter(descriptor_path, services, settings.max_message_bytes),
         _filter("envoy.filters.http.router", "envoy.extensions.filters.http.router.v3.Router"),

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
@@ -24,6 +25,23 @@ from edge.webhooks import not_handled_yet
 from edge.ws_hub import Hub, Sessions, websocket_handler
 
 HUB = web.AppKey("hub", Hub)
+# HTTP status -> google.rpc.Code for the edge's own errors (unknown path, wrong method, too large).
+RPC_CODE_OF_STATUS = {400: 3, 401: 16, 403: 7, 404: 5, 405: 12, 413: 8, 429: 8, 500: 13, 501: 12, 503: 14}
+
+
+@web.middleware
+async def json_errors(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Errors as google.rpc.Status JSON, like every other error through the gateway."""
+    try:
+        return await handler(request)  # type: ignore[no-any-return]
+    except web.HTTPException as e:
+        if e.status < 400:
+            raise
+        body = {"code": RPC_CODE_OF_STATUS.get(e.status, 2), "message": e.reason, "details": []}
+        headers = {k: v for k, v in e.headers.items() if k.lower() in ("allow", "retry-after")}
+        return web.json_response(body, status=e.status, headers=headers)
+
+
 DEFAULT_WEB_ROOT = Path("web/dist")
 
 
@@ -41,7 +59,7 @@ def create_app(
 ) -> web.Application:
     """The edge app. `services` are the gRPC service names /health checks (none: the server).
     With `session_versions`, WebSockets of ended sessions are refused and closed (core.revocation)."""
-    app = web.Application(client_max_size=settings.max_message_bytes)
+    app = web.Application(client_max_size=settings.max_message_bytes, middlewares=[json_errors])
     hub = Hub(bus)
     app[HUB] = hub
     sessions = Sessions(session_versions)
