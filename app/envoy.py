@@ -72,12 +72,40 @@ class RpcRoute:
 
 
 @dataclass(frozen=True)
+class Bucket:
+    """A token bucket: `max_tokens` at once, `tokens_per_fill` more every `fill_interval_s`."""
+
+    max_tokens: int
+    tokens_per_fill: int
+    fill_interval_s: float = 1.0
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "max_tokens": self.max_tokens,
+            "tokens_per_fill": self.tokens_per_fill,
+            "fill_interval": _duration(self.fill_interval_s),
+        }
+
+
+@dataclass(frozen=True)
 class RateLimit:
-    """The coarse gateway-wide token bucket (every request, every client, per Envoy process)."""
+    """The gateway's token buckets, per Envoy process: one per client address and one per bearer
+    token (so one client cannot use up the gateway for everyone), and a coarse one for all.
+
+    A request pays into every bucket that applies: its address's, its token's when it has one,
+    and the gateway's. Client buckets live in an LRU of `max_clients` entries each, so a flood of
+    new addresses or tokens cannot grow Envoy's memory without bound."""
 
     max_tokens: int = 2000
     tokens_per_fill: int = 1000
     fill_interval_s: float = 1.0
+    per_address: Bucket = Bucket(200, 100)
+    per_token: Bucket = Bucket(100, 50)
+    max_clients: int = 20_000
+
+    @property
+    def gateway(self) -> Bucket:
+        return Bucket(self.max_tokens, self.tokens_per_fill, self.fill_interval_s)
 
 
 # descriptor set ----------------------------------------------------------------------------------
@@ -318,18 +346,41 @@ def _jwt_filter(settings: Settings, edge_cluster: str, edge_address: str, rpcs: 
     }
 
 
+CLIENT_ADDRESS_KEY = "remote_address"  # the key the remote_address action gives
+CLIENT_TOKEN_KEY = "client_token"
+
+
 def _rate_limit_filter(limit: RateLimit) -> dict[str, Any]:
     always = {"default_value": {"numerator": 100, "denominator": "HUNDRED"}}
+    # An entry without a value is dynamic: one bucket per distinct value seen (LRU-bounded).
+    per_client = [
+        {"entries": [{"key": CLIENT_ADDRESS_KEY}], "token_bucket": limit.per_address.config()},
+        {"entries": [{"key": CLIENT_TOKEN_KEY}], "token_bucket": limit.per_token.config()},
+    ]
+    actions = [
+        {"actions": [{"remote_address": {}}]},
+        {
+            "actions": [
+                {
+                    "request_headers": {
+                        "header_name": "authorization",
+                        "descriptor_key": CLIENT_TOKEN_KEY,
+                        "skip_if_absent": True,
+                    }
+                }
+            ]
+        },
+    ]
     return {
         "name": "envoy.filters.http.local_ratelimit",
         "typed_config": _any(
             "envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit",
             stat_prefix="gateway_rate_limit",
-            token_bucket={
-                "max_tokens": limit.max_tokens,
-                "tokens_per_fill": limit.tokens_per_fill,
-                "fill_interval": _duration(limit.fill_interval_s),
-            },
+            token_bucket=limit.gateway.config(),
+            descriptors=per_client,
+            max_dynamic_descriptors=limit.max_clients,
+            rate_limits=actions,
+            always_consume_default_token_bucket=True,
             filter_enabled={"runtime_key": "gateway_rate_limit_enabled", **always},
             filter_enforced={"runtime_key": "gateway_rate_limit_enforced", **always},
             response_headers_to_add=[

@@ -7,6 +7,7 @@ reads a counter on both implementations. TTLs are seconds (floats; Redis keeps m
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
@@ -69,18 +70,45 @@ class _Entry:
 
 
 class MemoryKeyValue:
-    """KeyValue in a dict; time comes from the clock, so tests can drive expiry."""
+    """KeyValue in a dict; time comes from the clock, so tests can drive expiry.
 
-    def __init__(self, clock: Clock | None = None) -> None:
+    Bounded: at most `max_keys` keys. Making room for a new key first drops the expired ones,
+    then the least recently used, so a flood of new keys (one counter per client address) cannot
+    grow memory without bound; `evicted` counts the live keys dropped that way.
+    """
+
+    def __init__(self, clock: Clock | None = None, max_keys: int = 100_000) -> None:
+        if max_keys < 1:
+            raise ValueError("max_keys must be at least 1")
         self._clock = clock or Clock()
-        self._data: dict[str, _Entry] = {}
+        self._data: OrderedDict[str, _Entry] = OrderedDict()
+        self.max_keys = max_keys
+        self.evicted = 0
 
     def _live(self, key: str) -> _Entry | None:
         entry = self._data.get(key)
-        if entry is not None and entry.expires_at is not None and entry.expires_at <= self._clock.now():
+        if entry is None:
+            return None
+        if entry.expires_at is not None and entry.expires_at <= self._clock.now():
             del self._data[key]
             return None
+        self._data.move_to_end(key)
         return entry
+
+    def _put(self, key: str, entry: _Entry) -> _Entry:
+        if key not in self._data and len(self._data) >= self.max_keys:
+            self._make_room()
+        self._data[key] = entry
+        self._data.move_to_end(key)
+        return entry
+
+    def _make_room(self) -> None:
+        now = self._clock.now()
+        for key in [k for k, e in self._data.items() if e.expires_at is not None and e.expires_at <= now]:
+            del self._data[key]
+        while len(self._data) >= self.max_keys:
+            self._data.popitem(last=False)
+            self.evicted += 1
 
     def _expiry(self, ttl_s: float | None) -> datetime | None:
         return None if ttl_s is None else self._clock.now() + timedelta(seconds=ttl_s)
@@ -90,12 +118,12 @@ class MemoryKeyValue:
         return None if entry is None else entry.value
 
     async def set(self, key: str, value: bytes, ttl_s: float | None = None) -> None:
-        self._data[key] = _Entry(bytes(value), self._expiry(ttl_s))
+        self._put(key, _Entry(bytes(value), self._expiry(ttl_s)))
 
     async def set_nx(self, key: str, value: bytes, ttl_s: float | None) -> bool:
         if self._live(key) is not None:
             return False
-        self._data[key] = _Entry(bytes(value), self._expiry(ttl_s))
+        self._put(key, _Entry(bytes(value), self._expiry(ttl_s)))
         return True
 
     async def delete(self, key: str) -> None:
@@ -111,7 +139,7 @@ class MemoryKeyValue:
     async def incr(self, key: str, amount: int = 1, ttl_s: float | None = None) -> int:
         entry = self._live(key)
         if entry is None:
-            entry = self._data[key] = _Entry(b"0", self._expiry(ttl_s))
+            entry = self._put(key, _Entry(b"0", self._expiry(ttl_s)))
         try:
             count = int(entry.value) + amount
         except ValueError:

@@ -147,3 +147,21 @@ async def test_uncount_takes_one_back_never_below_zero_nor_past_the_window(store
     assert await kv.get("hits") == b"0"
     await kv.uncount("gone")  # an expired window is not brought back with a credit
     assert await kv.get("gone") is None
+
+
+async def test_the_memory_store_is_bounded_dropping_expired_then_least_recently_used_keys() -> None:
+    clock = TestClock()
+    kv = MemoryKeyValue(clock, max_keys=100)
+    await kv.set("kept", b"1")
+    await kv.set("short", b"1", ttl_s=1)
+    clock.advance(2)
+    for i in range(99):  # the expired key makes room before any live one is dropped
+        await kv.incr_window(f"flood:{i}", 5, 60)
+    assert kv.evicted == 0
+    assert await kv.get("kept") == b"1"  # read: now the most recently used
+    for i in range(99, 10_000):  # a flood of new clients
+        await kv.incr_window(f"flood:{i}", 5, 60)
+    assert len(kv._data) <= 100
+    assert await kv.get("flood:9999") == b"1"
+    assert await kv.get("flood:0") is None
+    assert kv.evicted == 10_001 - 100  # "kept" and the oldest of the flood
