@@ -28,18 +28,18 @@ def client_ip(
     proxy_secret: str = "",
     secret_header: str = "x-trading-proxy-secret",
 ) -> str:
-    """The caller's IP: the proxy's header when the peer is a trusted proxy (that also presents
-    `proxy_secret` when one is configured), else the peer."""
+    """The caller's IP: the proxy's header when the peer is a trusted proxy that also presents
+    `proxy_secret`, else the peer. Without a secret the header is never believed, in any run mode:
+    any process that reaches the port could otherwise name any address."""
     peer = context.peer() or ""
     kind, _, rest = peer.partition(":")
     host = rest.rsplit(":", 1)[0].strip("[]") if kind in ("ipv4", "ipv6") else peer
-    if host not in trusted_proxies:
+    if host not in trusted_proxies or not proxy_secret:
         return host
     metadata = [(k, str(v)) for k, v in context.invocation_metadata() or ()]
-    if proxy_secret:
-        presented = next((v for k, v in metadata if k == secret_header), "")
-        if not hmac.compare_digest(presented.encode(), proxy_secret.encode()):
-            return host
+    presented = next((v for k, v in metadata if k == secret_header), "")
+    if not hmac.compare_digest(presented.encode(), proxy_secret.encode()):
+        return host
     for key, value in metadata:
         if key == header and value:
             forwarded = value.split(",")[0].strip()

@@ -36,11 +36,17 @@ from svc_auth.wiring import make_servicer
 ISSUER = "https://trading.test"
 AUDIENCE = "trading-api"
 PASSWORD = "correct horse battery"
+PROXY_SECRET = "the proxy secret of this test"
 
 
 def cheap_settings(**overrides: Any) -> AuthSettings:
     """Argon2 at a test-only cost; production defaults stay at OWASP's parameters."""
-    values: dict[str, Any] = {"argon2_memory_kib": 256, "argon2_time_cost": 1, **overrides}
+    values: dict[str, Any] = {
+        "argon2_memory_kib": 256,
+        "argon2_time_cost": 1,
+        "proxy_secret": PROXY_SECRET,
+        **overrides,
+    }
     return AuthSettings(**values)
 
 
@@ -92,7 +98,7 @@ class AuthEnv:
     async def login(
         self, address: str = "ana@example.com", password: str = PASSWORD, ip: str = ""
     ) -> m.LoginResponse:
-        md = (("x-envoy-external-address", ip),) if ip else None
+        md = proxied(ip) if ip else None
         return await self.stub.Login(m.LoginRequest(email=address, password=password), metadata=md)
 
     async def proof(self, access: str, password: str = PASSWORD, code: str = "") -> str:
@@ -106,6 +112,11 @@ class AuthEnv:
         from svc_auth import admin
 
         await admin.set_roles(self.deps, "", user_id, ["admin"])
+
+
+def proxied(ip: str) -> tuple[tuple[str, str], ...]:
+    """What Envoy adds to a call from `ip`: the client address and the proxy secret."""
+    return (("x-envoy-external-address", ip), ("x-trading-proxy-secret", PROXY_SECRET))
 
 
 def verification_token(message: EmailMessage) -> str:

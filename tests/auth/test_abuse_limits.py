@@ -9,7 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import grpc
+import pytest
 from trading.auth.v1 import auth_messages_pb2 as m
+from trading.auth.v1 import auth_service_pb2_grpc
 
 from svc_auth.models import Base
 from svc_auth.passwords import Passwords
@@ -160,3 +162,39 @@ async def test_the_client_ip_header_needs_the_proxy_secret_when_one_is_set(
         assert reply.tokens.access_token
     finally:
         await stop()
+
+
+async def test_in_the_split_run_without_a_secret_the_client_ip_header_is_never_believed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`trading serve auth` with no proxy secret anywhere: a caller naming a new address on each
+    call is still counted under its own peer address."""
+    from app.migrate import migrate
+    from app.registry import load_spec
+    from app.runtime import Runtime, make_context
+    from core.settings import Settings
+
+    monkeypatch.setenv("TRADING_AUTH_ARGON2_MEMORY_KIB", "256")
+    monkeypatch.setenv("TRADING_AUTH_ARGON2_TIME_COST", "1")
+    monkeypatch.delenv("TRADING_PROXY_SECRET", raising=False)
+    monkeypatch.delenv("TRADING_AUTH_PROXY_SECRET", raising=False)
+    settings = Settings(data_dir=tmp_path, grpc_host="127.0.0.1", grpc_port=0)
+    specs = [load_spec("auth")]
+    migrate(settings, specs)
+    runtime = Runtime(make_context(settings), specs, "split")
+    port = await runtime.start("127.0.0.1:0")
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = auth_service_pb2_grpc.AuthServiceStub(channel)
+            request = m.RegisterRequest(
+                email="ana@example.com", password=PASSWORD, first_name="A", last_name="B"
+            )
+            await stub.Register(request)
+            codes = []
+            for i in range(11):
+                md = (("x-envoy-external-address", f"203.0.113.{i + 1}"),)
+                guess = m.LoginRequest(email="ana@example.com", password=f"guess number {i}")
+                codes.append((await rpc_error(stub.Login(guess, metadata=md))).code())
+    finally:
+        await runtime.stop(0)
+    assert codes == [grpc.StatusCode.UNAUTHENTICATED] * 10 + [grpc.StatusCode.RESOURCE_EXHAUSTED]

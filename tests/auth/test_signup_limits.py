@@ -13,13 +13,21 @@ from trading.auth.v1 import auth_messages_pb2 as m
 from core.auth import principal_from_claims, require_verified_email
 from core.errors import FailedPrecondition
 from svc_auth.models import Base
-from tests.auth.conftest import PASSWORD, AuthEnv, cheap_settings, rpc_error, start_auth, verification_token
+from tests.auth.conftest import (
+    PASSWORD,
+    AuthEnv,
+    cheap_settings,
+    proxied,
+    rpc_error,
+    start_auth,
+    verification_token,
+)
 from tests.auth.test_register_login import reason_of
 
 
 async def _sign_up(auth: AuthEnv, email: str, ip: str) -> m.RegisterResponse:
     request = m.RegisterRequest(email=email, password=PASSWORD, first_name="A", last_name="B")
-    return await auth.stub.Register(request, metadata=(("x-envoy-external-address", ip),))
+    return await auth.stub.Register(request, metadata=proxied(ip))
 
 
 async def test_sign_ups_from_one_address_are_limited(make_database: Callable, tmp_path: Path) -> None:
