@@ -20,6 +20,9 @@ class OAuthProviderSettings(BaseModel):
     jwks_url: str = ""
     emails_url: str = ""  # GitHub: where verified emails are listed
     scopes: list[str] = []
+    # Whether this provider's verified email is trusted to prove the address: only then does a
+    # sign-in link to, or take over the address of, an account that already uses the email.
+    trusted_email: bool = False
 
 
 class AuthSettings(BaseSettings):

@@ -126,6 +126,8 @@ class OAuthState(Base):
     redirect_uri: Mapped[str] = mapped_column(String(2000))
     code_verifier: Mapped[str] = mapped_column(String(128))
     nonce: Mapped[str] = mapped_column(String(64))
+    # SHA-256 of the value given to the starting browser; the completing call must present it.
+    binding_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 

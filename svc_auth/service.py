@@ -96,12 +96,14 @@ class AuthServicer(auth_service_pb2_grpc.AuthServiceServicer):
         return _sign_in(result, m.LoginResponse)
 
     async def StartOAuth(self, request: m.StartOAuthRequest, context: Ctx) -> m.StartOAuthResponse:
-        url, state, expires = await self.oauth.start(request.provider, request.redirect_uri)
-        return m.StartOAuthResponse(authorize_url=url, state=state, expire_time=optional_timestamp(expires))
+        url, state, expires, binding = await self.oauth.start(request.provider, request.redirect_uri)
+        return m.StartOAuthResponse(
+            authorize_url=url, state=state, expire_time=optional_timestamp(expires), browser_binding=binding
+        )
 
     async def OAuthLogin(self, request: m.OAuthLoginRequest, context: Ctx) -> m.OAuthLoginResponse:
         result = await self.oauth.complete(
-            request.provider, request.code, request.state, request.redirect_uri
+            request.provider, request.code, request.state, request.redirect_uri, request.browser_binding
         )
         return _sign_in(result, m.OAuthLoginResponse)
 

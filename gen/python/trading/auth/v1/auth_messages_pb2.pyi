@@ -154,26 +154,30 @@ class StartOAuthRequest(_message.Message):
     def __init__(self, provider: _Optional[str] = ..., redirect_uri: _Optional[str] = ...) -> None: ...
 
 class StartOAuthResponse(_message.Message):
-    __slots__ = ("authorize_url", "state", "expire_time")
+    __slots__ = ("authorize_url", "state", "expire_time", "browser_binding")
     AUTHORIZE_URL_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
+    BROWSER_BINDING_FIELD_NUMBER: _ClassVar[int]
     authorize_url: str
     state: str
     expire_time: _timestamp_pb2.Timestamp
-    def __init__(self, authorize_url: _Optional[str] = ..., state: _Optional[str] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    browser_binding: str
+    def __init__(self, authorize_url: _Optional[str] = ..., state: _Optional[str] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., browser_binding: _Optional[str] = ...) -> None: ...
 
 class OAuthLoginRequest(_message.Message):
-    __slots__ = ("provider", "code", "state", "redirect_uri")
+    __slots__ = ("provider", "code", "state", "redirect_uri", "browser_binding")
     PROVIDER_FIELD_NUMBER: _ClassVar[int]
     CODE_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     REDIRECT_URI_FIELD_NUMBER: _ClassVar[int]
+    BROWSER_BINDING_FIELD_NUMBER: _ClassVar[int]
     provider: str
     code: str
     state: str
     redirect_uri: str
-    def __init__(self, provider: _Optional[str] = ..., code: _Optional[str] = ..., state: _Optional[str] = ..., redirect_uri: _Optional[str] = ...) -> None: ...
+    browser_binding: str
+    def __init__(self, provider: _Optional[str] = ..., code: _Optional[str] = ..., state: _Optional[str] = ..., redirect_uri: _Optional[str] = ..., browser_binding: _Optional[str] = ...) -> None: ...
 
 class OAuthLoginResponse(_message.Message):
     __slots__ = ("user", "tokens", "two_factor")
