@@ -13,13 +13,40 @@ from core.kv import KeyValue, MemoryKeyValue, RedisKeyValue
 
 from .conftest import BACKENDS, delete_namespace
 
-TTL = 0.2
+# Long enough that no load can expire a key between two calls: time passing is simulated
+# (`Store.pass_time`), never waited for.
+TTL = 60.0
 
 
 @dataclass
 class Store:
     kv: KeyValue
     pass_time: Callable[[float], Awaitable[None]]
+
+
+def expire_namespace_now(redis_url: str, namespace: str) -> Callable[[float], Awaitable[None]]:
+    """Redis cannot be given a clock: every key of the namespace that expires within `seconds`
+    is made to expire now, then we wait (bounded polling, no duration asserted) until it is gone."""
+    from redis.asyncio import Redis
+
+    async def pass_time(seconds: float) -> None:
+        client = Redis.from_url(redis_url)
+        try:
+            due = []
+            async for key in client.scan_iter(match=f"{namespace}:*"):
+                left_ms = await client.pttl(key)
+                if 0 <= left_ms <= seconds * 1000:
+                    due.append(key)
+                    await client.pexpire(key, 1)
+            for _ in range(1000):
+                if not any([await client.exists(key) for key in due]):
+                    return
+                await asyncio.sleep(0.005)
+            raise AssertionError("Redis kept keys past their expiry")
+        finally:
+            await client.aclose()
+
+    return pass_time
 
 
 @pytest.fixture(params=BACKENDS)
@@ -34,7 +61,7 @@ async def store(request: pytest.FixtureRequest, namespace: str) -> AsyncIterator
         return
     redis_url = request.getfixturevalue("redis_url")
     kv = RedisKeyValue(redis_url, namespace=namespace)
-    yield Store(kv, asyncio.sleep)
+    yield Store(kv, expire_namespace_now(redis_url, namespace))
     await kv.close()
     await delete_namespace(redis_url, namespace)
 
