@@ -48,6 +48,8 @@ class User(Base):
     horizon_months: Mapped[int] = mapped_column(Integer, default=0)
     # Raised whenever every session ends; access tokens carry it (claim `sv`, core.revocation).
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Set when the user deleted the account: personal data erased, the id kept as a pseudonym.
+    deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 

@@ -13,7 +13,7 @@ from trading.auth.v1 import auth_service_pb2_grpc
 from core.convert import optional_timestamp
 from core.errors import InvalidArgument
 from core.principal import current_principal
-from svc_auth import accounts, admin, convert, credentials, password_reset, tokens, two_factor
+from svc_auth import accounts, admin, convert, credentials, password_reset, privacy, tokens, two_factor
 from svc_auth.accounts import Profile, SignIn
 from svc_auth.deps import AuthDeps
 from svc_auth.oauth import OAuth
@@ -196,6 +196,13 @@ class AuthServicer(auth_service_pb2_grpc.AuthServiceServicer):
     async def ResetPassword(self, request: m.ResetPasswordRequest, context: Ctx) -> m.ResetPasswordResponse:
         await password_reset.reset_password(self.deps, request.token, request.new_password)
         return m.ResetPasswordResponse()
+
+    async def ExportMyData(self, request: m.ExportMyDataRequest, context: Ctx) -> m.ExportMyDataResponse:
+        return convert.export(await privacy.export_my_data(self.deps, current_principal().require_user()))
+
+    async def DeleteAccount(self, request: m.DeleteAccountRequest, context: Ctx) -> m.DeleteAccountResponse:
+        await privacy.delete_account(self.deps, current_principal().require_user(), request.reauth_token)
+        return m.DeleteAccountResponse()
 
     async def ConfirmIdentity(
         self, request: m.ConfirmIdentityRequest, context: Ctx

@@ -182,6 +182,23 @@ async def test_forgot_password_answers_alike_and_a_bad_reset_token_is_json_over_
     assert body["details"][0]["reason"] == "RESET_TOKEN_INVALID"
 
 
+async def test_export_and_delete_over_rest(rest: Rest) -> None:
+    access = (await _signed_in(rest, "gil@example.com"))["tokens"]["access_token"]
+    status, export = await rest.send("GET", "/auth/me/export", token=access)
+    assert status == 200, export
+    assert export["user"]["email"] == "gil@example.com"
+    status, body = await rest.send("POST", "/auth/me/delete", {"reauth_token": "nope"}, token=access)
+    assert status == 403, body
+    status, proof = await rest.send("POST", "/auth/confirm-identity", {"password": PASSWORD}, token=access)
+    assert status == 200, proof
+    status, body = await rest.send(
+        "POST", "/auth/me/delete", {"reauth_token": proof["reauth_token"]}, token=access
+    )
+    assert status == 200, body
+    status, body = await rest.send("GET", "/auth/me/export", token=access)
+    assert status == 401, body
+
+
 async def test_sign_ups_from_one_address_are_limited_over_rest(rest: Rest) -> None:
     """Runs last in this module: it uses up the sign-ups of the test's address."""
     statuses = []

@@ -528,3 +528,47 @@ class ResetPasswordRequest(_message.Message):
 class ResetPasswordResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
+
+class ExportMyDataRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class LinkedIdentity(_message.Message):
+    __slots__ = ("provider", "email", "create_time")
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    provider: str
+    email: str
+    create_time: _timestamp_pb2.Timestamp
+    def __init__(self, provider: _Optional[str] = ..., email: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class SignInSession(_message.Message):
+    __slots__ = ("create_time", "expire_time")
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
+    create_time: _timestamp_pb2.Timestamp
+    expire_time: _timestamp_pb2.Timestamp
+    def __init__(self, create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ExportMyDataResponse(_message.Message):
+    __slots__ = ("user", "identities", "sessions", "export_time")
+    USER_FIELD_NUMBER: _ClassVar[int]
+    IDENTITIES_FIELD_NUMBER: _ClassVar[int]
+    SESSIONS_FIELD_NUMBER: _ClassVar[int]
+    EXPORT_TIME_FIELD_NUMBER: _ClassVar[int]
+    user: User
+    identities: _containers.RepeatedCompositeFieldContainer[LinkedIdentity]
+    sessions: _containers.RepeatedCompositeFieldContainer[SignInSession]
+    export_time: _timestamp_pb2.Timestamp
+    def __init__(self, user: _Optional[_Union[User, _Mapping]] = ..., identities: _Optional[_Iterable[_Union[LinkedIdentity, _Mapping]]] = ..., sessions: _Optional[_Iterable[_Union[SignInSession, _Mapping]]] = ..., export_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class DeleteAccountRequest(_message.Message):
+    __slots__ = ("reauth_token",)
+    REAUTH_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    reauth_token: str
+    def __init__(self, reauth_token: _Optional[str] = ...) -> None: ...
+
+class DeleteAccountResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...

@@ -125,6 +125,16 @@ class AuthServiceStub:
                 request_serializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ChangeEmailRequest.SerializeToString,
                 response_deserializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ChangeEmailResponse.FromString,
                 _registered_method=True)
+        self.ExportMyData = channel.unary_unary(
+                '/trading.auth.v1.AuthService/ExportMyData',
+                request_serializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ExportMyDataRequest.SerializeToString,
+                response_deserializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ExportMyDataResponse.FromString,
+                _registered_method=True)
+        self.DeleteAccount = channel.unary_unary(
+                '/trading.auth.v1.AuthService/DeleteAccount',
+                request_serializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.DeleteAccountRequest.SerializeToString,
+                response_deserializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.DeleteAccountResponse.FromString,
+                _registered_method=True)
         self.ListUsers = channel.unary_unary(
                 '/trading.auth.v1.AuthService/ListUsers',
                 request_serializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ListUsersRequest.SerializeToString,
@@ -297,6 +307,21 @@ class AuthServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ExportMyData(self, request, context):
+        """ExportMyData returns everything the auth service keeps about the signed-in user.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteAccount(self, request, context):
+        """DeleteAccount erases the signed-in user's personal data, ends every session and tells the
+        other services (stream auth.account_deleted), which keep financial records anonymised.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListUsers(self, request, context):
         """ListUsers lists accounts for admins and support.
         """
@@ -445,6 +470,16 @@ def add_AuthServiceServicer_to_server(servicer, server):
                     servicer.ChangeEmail,
                     request_deserializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ChangeEmailRequest.FromString,
                     response_serializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ChangeEmailResponse.SerializeToString,
+            ),
+            'ExportMyData': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportMyData,
+                    request_deserializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ExportMyDataRequest.FromString,
+                    response_serializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ExportMyDataResponse.SerializeToString,
+            ),
+            'DeleteAccount': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteAccount,
+                    request_deserializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.DeleteAccountRequest.FromString,
+                    response_serializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.DeleteAccountResponse.SerializeToString,
             ),
             'ListUsers': grpc.unary_unary_rpc_method_handler(
                     servicer.ListUsers,
@@ -974,6 +1009,60 @@ class AuthService:
             '/trading.auth.v1.AuthService/ChangeEmail',
             trading_dot_auth_dot_v1_dot_auth__messages__pb2.ChangeEmailRequest.SerializeToString,
             trading_dot_auth_dot_v1_dot_auth__messages__pb2.ChangeEmailResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportMyData(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trading.auth.v1.AuthService/ExportMyData',
+            trading_dot_auth_dot_v1_dot_auth__messages__pb2.ExportMyDataRequest.SerializeToString,
+            trading_dot_auth_dot_v1_dot_auth__messages__pb2.ExportMyDataResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteAccount(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trading.auth.v1.AuthService/DeleteAccount',
+            trading_dot_auth_dot_v1_dot_auth__messages__pb2.DeleteAccountRequest.SerializeToString,
+            trading_dot_auth_dot_v1_dot_auth__messages__pb2.DeleteAccountResponse.FromString,
             options,
             channel_credentials,
             insecure,
