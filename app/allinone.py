@@ -46,13 +46,16 @@ async def bootstrap(ctx: ServiceContext, specs: list[ServiceSpec]) -> None:
 
 async def start_edge(settings: Settings, ctx: ServiceContext, services: list[str]) -> web.AppRunner:
     """The edge; it starts before Envoy, which fetches the JWKS from it before opening its listener."""
+    from app.openapi import render_openapi
     from core.revocation import SessionVersions
     from edge.app import create_app
 
     versions = SessionVersions(ctx.kv, ctx.bus, ctx.clock)
+    document = render_openapi(settings_descriptor(), services)
     app = create_app(
-        settings, ctx.bus, ctx.keys, ctx.clients.channel, services=services, session_versions=versions
-    )
+        settings, ctx.bus, ctx.keys, ctx.clients.channel, services=services, session_versions=versions,
+        openapi=document,
+    )  # fmt: skip
     runner = web.AppRunner(app)
     await runner.setup()
     await web.TCPSite(runner, settings.grpc_host, settings.edge_port).start()

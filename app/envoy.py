@@ -45,10 +45,11 @@ CORS_EXPOSE_HEADERS = "grpc-status, grpc-message, grpc-status-details-bin, x-req
 
 @dataclass(frozen=True)
 class HttpBinding:
-    """One REST binding of an RPC: HTTP method and path template."""
+    """One REST binding of an RPC: HTTP method, path template and body ("*", a field or none)."""
 
     method: str
     template: str
+    body: str = ""
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,8 @@ class RpcRoute:
     audience: int
     server_streaming: bool
     bindings: tuple[HttpBinding, ...]
+    input_type: str = ""  # "trading.market.v1.GetQuoteRequest"
+    output_type: str = ""
 
     @property
     def grpc_path(self) -> str:
@@ -131,9 +134,9 @@ def _bindings(rule: Any) -> list[HttpBinding]:
     kind = rule.WhichOneof("pattern")
     found = []
     if kind == "custom":
-        found.append(HttpBinding(rule.custom.kind.upper(), rule.custom.path))
+        found.append(HttpBinding(rule.custom.kind.upper(), rule.custom.path, rule.body))
     elif kind:
-        found.append(HttpBinding(kind.upper(), getattr(rule, kind)))
+        found.append(HttpBinding(kind.upper(), getattr(rule, kind), rule.body))
     for extra in rule.additional_bindings:
         found.extend(_bindings(extra))
     return found
@@ -158,6 +161,8 @@ def rpc_routes(descriptor_path: Path, services: Iterable[str]) -> list[RpcRoute]
                         audience=options.Extensions[access_pb2.access].audience,
                         server_streaming=m.server_streaming,
                         bindings=tuple(_bindings(options.Extensions[annotations_pb2.http])),
+                        input_type=m.input_type.lstrip("."),
+                        output_type=m.output_type.lstrip("."),
                     )
                 )
     if wanted:

@@ -18,6 +18,7 @@ from core.bus import Bus
 from core.keys import KeyStore
 from core.revocation import SessionVersions
 from core.settings import Settings
+from edge.api_docs import add_api_docs
 from edge.channels import ChatOwnerCheck, deny_all_chats
 from edge.health import ChannelFactory, GpuProbe, health_report
 from edge.static import static_handler
@@ -56,6 +57,7 @@ def create_app(
     web_root: Path = DEFAULT_WEB_ROOT,
     gpu_probe: GpuProbe | None = None,
     session_versions: SessionVersions | None = None,
+    openapi: dict[str, Any] | None = None,
 ) -> web.Application:
     """The edge app. `services` are the gRPC service names /health checks (none: the server).
     With `session_versions`, WebSockets of ended sessions are refused and closed (core.revocation)."""
@@ -81,6 +83,8 @@ def create_app(
     app.router.add_get("/.well-known/jwks.json", jwks)
     app.router.add_get("/health", health)
     app.router.add_get("/ws", websocket_handler(hub, keys, chat_owner, sessions=sessions))
+    if openapi is not None:
+        add_api_docs(app, openapi)
     app.router.add_post("/payments/webhook", not_handled_yet("Stripe", "the billing service"))
     app.router.add_post("/broker/webhook", not_handled_yet("MetaAPI", "the broker service"))
     app.router.add_get("/{tail:.*}", static_handler(web_root))
