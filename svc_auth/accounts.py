@@ -1,9 +1,13 @@
 """Accounts: register, sign in, verify email, profile and password.
 
-Registration never says whether an email is taken: it always creates a new, unverified account
-and signs it in. When a verified account already holds the email, its owner gets a notice
-instead of a verification link, so the new account can never claim the address (a verified
-email is unique in the database). Sign-in looks only at the verified account when there is one.
+One account per address. Registration never says whether an email is taken: it answers alike
+(an account and tokens) every time, but when an account already holds the address the new one is
+born disabled (it can never sign in or refresh, and claims nothing) and the address gets a notice
+instead of a verification link, pointing to "forgot password". So sign-in looks at one account,
+the address's verified owner or else its one enabled account (`sign_in_account`), at the cost of
+one Argon2id verification; and a pre-registered account cannot keep its password once the real
+owner proves the address: a password reset takes it over (new password, every session ended),
+and a trusted OAuth provider disables it.
 """
 
 from __future__ import annotations
@@ -37,8 +41,6 @@ from svc_auth.tokens import (
     new_secret,
     revoke_all,
 )
-
-MAX_UNVERIFIED_CANDIDATES = 3
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,8 @@ def _verification_mail(deps: AuthDeps, user: User, token: str):
 def _already_registered_mail(deps: AuthDeps, email: str):
     body = (
         "Someone tried to create an account with this email address, which already has one.\n\n"
-        "If it was you, sign in instead. If not, you can ignore this message: nothing changed.\n"
+        'If it was you, sign in instead; if you do not know its password, use "forgot password" '
+        "to choose a new one. If not, you can ignore this message: nothing changed.\n"
     )
     return compose(deps.settings.mail_from, email, "You already have an account", body)
 
@@ -110,13 +113,10 @@ async def register(
             reason="TOO_MANY_REGISTRATIONS",
             retry_after_s=retry_after,
         )
-    # At most MAX_UNVERIFIED_CANDIDATES registrations per email and window: sign-in looks at the
-    # newest few unverified accounts, so others must not push a newcomer's account out of them.
-    # Counted for every email alike, so the refusal tells nothing about who holds it.
+    # A few registrations per email and window, counted for every email alike, so the refusal
+    # tells nothing about who holds it.
     allowed, _, retry_after = await deps.kv.incr_window(
-        f"auth:register:{digest(email)[:32]}",
-        min(st.register_email_limit, MAX_UNVERIFIED_CANDIDATES),
-        st.register_email_window_s,
+        f"auth:register:{digest(email)[:32]}", st.register_email_limit, st.register_email_window_s
     )
     if not allowed:
         raise ResourceExhausted(
@@ -127,15 +127,16 @@ async def register(
     password_hash = await deps.passwords.hash(password)
     now = deps.clock.now()
     async with deps.db.transaction() as s:
+        taken = await sign_in_account(s, email) is not None
         user = User(
             id=new_id(), email=email, email_verified=False, password_hash=password_hash,
             first_name=first_name.strip(), last_name=last_name.strip(), roles="user", plan="free",
-            disabled=False, totp_enabled=False, totp_last_step=0, risk_tolerance="",
+            disabled=taken, totp_enabled=False, totp_last_step=0, risk_tolerance="",
             max_drawdown_percent=0, horizon_months=0, session_version=0, created_at=now, updated_at=now,
         )  # fmt: skip
         s.add(user)
         await s.flush()
-        if await _verified_owner(s, email) is None:
+        if not taken:
             mail = _verification_mail(deps, user, await _new_email_token(deps, s, user))
         else:
             mail = _already_registered_mail(deps, email)
@@ -144,18 +145,18 @@ async def register(
     return user, tokens
 
 
-async def _candidates(deps: AuthDeps, email: str) -> list[User]:
-    async with deps.db.session() as s:
-        owner = await _verified_owner(s, email)
-        if owner is not None:
-            return [owner]
-        rows = await s.scalars(
-            select(User)
-            .where(User.email == email)
-            .order_by(User.created_at.desc())
-            .limit(MAX_UNVERIFIED_CANDIDATES)
-        )
-        return list(rows)
+async def sign_in_account(s: AsyncSession, email: str) -> User | None:
+    """The one account an address signs in to: its verified owner, else its oldest enabled one."""
+    owner = await _verified_owner(s, email)
+    if owner is not None:
+        return owner
+    oldest: User | None = await s.scalar(
+        select(User)
+        .where(User.email == email, User.disabled.is_(False))
+        .order_by(User.created_at, User.id)
+        .limit(1)
+    )
+    return oldest
 
 
 async def login(deps: AuthDeps, email: str, password: str, client_ip: str) -> SignIn:
@@ -163,18 +164,14 @@ async def login(deps: AuthDeps, email: str, password: str, client_ip: str) -> Si
     email = normalise_email(email)
     limiter = LoginLimiter(deps.kv, deps.settings)
     await limiter.charge(email, client_ip)
-    candidates = await _candidates(deps, email)
-    match = None
-    # Always exactly MAX_UNVERIFIED_CANDIDATES hash checks (padded with the dummy hash), so the
-    # time taken tells nothing about whether, or how many, accounts hold the email.
-    hashes = [u.password_hash for u in candidates]
-    hashes += [None] * (MAX_UNVERIFIED_CANDIDATES - len(hashes))
-    for i, hashed in enumerate(hashes):
-        ok = await deps.passwords.verify(hashed, password)
-        if ok and match is None and i < len(candidates):
-            match = candidates[i]
-    if match is None or match.disabled:
+    async with deps.db.session() as s:
+        account = await sign_in_account(s, email)
+    # Exactly one hash check whatever the address (the dummy hash when no account holds it), so
+    # the time taken tells nothing about whether an account exists.
+    ok = await deps.passwords.verify(account.password_hash if account else None, password)
+    if account is None or not ok or account.disabled:
         raise _bad_credentials()
+    match = account
     await limiter.succeeded(email, client_ip)
     if match.password_hash and deps.passwords.needs_rehash(match.password_hash):
         await _store_password(deps, match.id, await deps.passwords.hash(password))

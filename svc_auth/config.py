@@ -48,7 +48,7 @@ class AuthSettings(BaseSettings):
     # Registrations per client address per window.
     register_ip_limit: int = 20
     register_ip_window_s: int = 3600
-    # Registrations per email address per window (at most MAX_UNVERIFIED_CANDIDATES are looked at).
+    # Registrations per email address per window (after the first, each makes a disabled account).
     register_email_limit: int = 3
     register_email_window_s: int = 48 * 3600
 

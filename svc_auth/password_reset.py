@@ -12,27 +12,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InvalidArgument
 from svc_auth import step_up
+from svc_auth.accounts import sign_in_account
 from svc_auth.deps import AuthDeps
 from svc_auth.mailer import compose, queue
 from svc_auth.models import PasswordResetToken, User
 from svc_auth.passwords import normalise_email
 from svc_auth.tokens import announce_revocation, digest, new_secret, revoke_all
-
-
-async def _account_of(s: AsyncSession, email: str) -> User | None:
-    """The verified owner of an address, else its newest account."""
-    verified = await s.scalar(select(User).where(User.email == email, User.email_verified.is_(True)))
-    if verified is not None:
-        return verified
-    newest: User | None = await s.scalar(
-        select(User).where(User.email == email).order_by(User.created_at.desc()).limit(1)
-    )
-    return newest
 
 
 def _reset_mail(deps: AuthDeps, user: User, token: str):
@@ -54,7 +44,7 @@ async def forgot_password(deps: AuthDeps, email: str) -> None:
     if not allowed:
         return
     async with deps.db.transaction() as s:
-        user = await _account_of(s, email)
+        user = await sign_in_account(s, email)
         if user is None or user.disabled:
             return
         token = new_secret()
