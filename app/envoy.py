@@ -528,7 +528,6 @@ def _routes(
                 "idle_timeout": "3600s",
                 "upgrade_configs": [{"upgrade_type": "websocket", "enabled": True}],
             },
-            "typed_per_filter_config": _no_buffering(),  # an upgraded request never ends
         },
         *({"match": {"path": p}, "route": {"cluster": edge_cluster, "timeout": "15s"}} for p in EDGE_PATHS),
     ]
@@ -547,6 +546,9 @@ def _routes(
                 {"match": {"prefix": f"/{service}/"}, "route": {"cluster": infra_cluster, "timeout": "0s"}}
             )
     routes.append({"match": {"prefix": "/"}, "route": {"cluster": edge_cluster, "timeout": "15s"}})
+    for upgraded in (r for r in routes if r.get("route", {}).get("upgrade_configs")):
+        # An upgraded request (a WebSocket) never ends: the buffer filter would hold it for ever.
+        upgraded.setdefault("typed_per_filter_config", {}).update(_no_buffering())
     return routes
 
 
