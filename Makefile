@@ -18,8 +18,10 @@ $(STAMP): pyproject.toml
 	@echo "$(CURDIR)/gen/python" > $$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/trading_gen.pth
 	@touch $@
 
-$(BUF): package.json
-	npm install --no-audit --no-fund --loglevel=error
+# `npm ci` installs exactly package-lock.json and never rewrites it, so set-up leaves a fresh
+# clone clean (the lock lists buf's binary for every platform).
+$(BUF): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 setup: $(STAMP) $(BUF) ## create .venv and install the Python and npm tools

@@ -48,11 +48,15 @@ async def start_edge(settings: Settings, ctx: ServiceContext, services: list[str
     """The edge; it starts before Envoy, which fetches the JWKS from it before opening its listener."""
     from trading.agent.v1.agent_service_pb2_grpc import AgentServiceStub
 
+    from app.openapi import render_openapi
+    from core.revocation import SessionVersions
     from edge.app import create_app
     from edge.channels import AgentChatOwners
 
     billing, secret = stripe_webhook_wiring(ctx)
     chat_owner = AgentChatOwners(ctx.clients.stub(AgentServiceStub, "agent"), ctx.clock)
+    versions = SessionVersions(ctx.kv, ctx.bus, ctx.clock)
+    document = render_openapi(settings_descriptor(), services)
     app = create_app(
         settings,
         ctx.bus,
@@ -62,6 +66,8 @@ async def start_edge(settings: Settings, ctx: ServiceContext, services: list[str
         billing=billing,
         stripe_webhook_secret=secret,
         chat_owner=chat_owner,
+        session_versions=versions,
+        openapi=document,
     )
     runner = web.AppRunner(app)
     await runner.setup()

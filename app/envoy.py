@@ -45,10 +45,11 @@ CORS_EXPOSE_HEADERS = "grpc-status, grpc-message, grpc-status-details-bin, x-req
 
 @dataclass(frozen=True)
 class HttpBinding:
-    """One REST binding of an RPC: HTTP method and path template."""
+    """One REST binding of an RPC: HTTP method, path template and body ("*", a field or none)."""
 
     method: str
     template: str
+    body: str = ""
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,8 @@ class RpcRoute:
     audience: int
     server_streaming: bool
     bindings: tuple[HttpBinding, ...]
+    input_type: str = ""  # "trading.market.v1.GetQuoteRequest"
+    output_type: str = ""
 
     @property
     def grpc_path(self) -> str:
@@ -72,12 +75,40 @@ class RpcRoute:
 
 
 @dataclass(frozen=True)
+class Bucket:
+    """A token bucket: `max_tokens` at once, `tokens_per_fill` more every `fill_interval_s`."""
+
+    max_tokens: int
+    tokens_per_fill: int
+    fill_interval_s: float = 1.0
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "max_tokens": self.max_tokens,
+            "tokens_per_fill": self.tokens_per_fill,
+            "fill_interval": _duration(self.fill_interval_s),
+        }
+
+
+@dataclass(frozen=True)
 class RateLimit:
-    """The coarse gateway-wide token bucket (every request, every client, per Envoy process)."""
+    """The gateway's token buckets, per Envoy process: one per client address and one per bearer
+    token (so one client cannot use up the gateway for everyone), and a coarse one for all.
+
+    A request pays into every bucket that applies: its address's, its token's when it has one,
+    and the gateway's. Client buckets live in an LRU of `max_clients` entries each, so a flood of
+    new addresses or tokens cannot grow Envoy's memory without bound."""
 
     max_tokens: int = 2000
     tokens_per_fill: int = 1000
     fill_interval_s: float = 1.0
+    per_address: Bucket = Bucket(200, 100)
+    per_token: Bucket = Bucket(100, 50)
+    max_clients: int = 20_000
+
+    @property
+    def gateway(self) -> Bucket:
+        return Bucket(self.max_tokens, self.tokens_per_fill, self.fill_interval_s)
 
 
 # descriptor set ----------------------------------------------------------------------------------
@@ -103,9 +134,9 @@ def _bindings(rule: Any) -> list[HttpBinding]:
     kind = rule.WhichOneof("pattern")
     found = []
     if kind == "custom":
-        found.append(HttpBinding(rule.custom.kind.upper(), rule.custom.path))
+        found.append(HttpBinding(rule.custom.kind.upper(), rule.custom.path, rule.body))
     elif kind:
-        found.append(HttpBinding(kind.upper(), getattr(rule, kind)))
+        found.append(HttpBinding(kind.upper(), getattr(rule, kind), rule.body))
     for extra in rule.additional_bindings:
         found.extend(_bindings(extra))
     return found
@@ -130,6 +161,8 @@ def rpc_routes(descriptor_path: Path, services: Iterable[str]) -> list[RpcRoute]
                         audience=options.Extensions[access_pb2.access].audience,
                         server_streaming=m.server_streaming,
                         bindings=tuple(_bindings(options.Extensions[annotations_pb2.http])),
+                        input_type=m.input_type.lstrip("."),
+                        output_type=m.output_type.lstrip("."),
                     )
                 )
     if wanted:
@@ -318,18 +351,41 @@ def _jwt_filter(settings: Settings, edge_cluster: str, edge_address: str, rpcs: 
     }
 
 
+CLIENT_ADDRESS_KEY = "remote_address"  # the key the remote_address action gives
+CLIENT_TOKEN_KEY = "client_token"
+
+
 def _rate_limit_filter(limit: RateLimit) -> dict[str, Any]:
     always = {"default_value": {"numerator": 100, "denominator": "HUNDRED"}}
+    # An entry without a value is dynamic: one bucket per distinct value seen (LRU-bounded).
+    per_client = [
+        {"entries": [{"key": CLIENT_ADDRESS_KEY}], "token_bucket": limit.per_address.config()},
+        {"entries": [{"key": CLIENT_TOKEN_KEY}], "token_bucket": limit.per_token.config()},
+    ]
+    actions = [
+        {"actions": [{"remote_address": {}}]},
+        {
+            "actions": [
+                {
+                    "request_headers": {
+                        "header_name": "authorization",
+                        "descriptor_key": CLIENT_TOKEN_KEY,
+                        "skip_if_absent": True,
+                    }
+                }
+            ]
+        },
+    ]
     return {
         "name": "envoy.filters.http.local_ratelimit",
         "typed_config": _any(
             "envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit",
             stat_prefix="gateway_rate_limit",
-            token_bucket={
-                "max_tokens": limit.max_tokens,
-                "tokens_per_fill": limit.tokens_per_fill,
-                "fill_interval": _duration(limit.fill_interval_s),
-            },
+            token_bucket=limit.gateway.config(),
+            descriptors=per_client,
+            max_dynamic_descriptors=limit.max_clients,
+            rate_limits=actions,
+            always_consume_default_token_bucket=True,
             filter_enabled={"runtime_key": "gateway_rate_limit_enabled", **always},
             filter_enforced={"runtime_key": "gateway_rate_limit_enforced", **always},
             response_headers_to_add=[
@@ -369,12 +425,45 @@ def _transcoder_filter(descriptor_path: Path, services: Sequence[str], max_body:
     }
 
 
-# Envoy's own error replies (a bad token, the rate limit, no upstream) as google.rpc.Status JSON
-# like the transcoded errors: HTTP status -> google.rpc.Code. gRPC callers get grpc-status as usual.
-LOCAL_REPLY_CODES = {401: 16, 403: 7, 404: 5, 413: 8, 429: 8, 503: 14, 504: 4}
+# Envoy's own error replies (a body the transcoder cannot parse or an unknown enum value, a bad
+# token, a body too large, the rate limit, no upstream) as google.rpc.Status JSON like the
+# transcoded errors: HTTP status -> google.rpc.Code; any other error status is UNKNOWN (2). gRPC
+# and gRPC-Web callers get grpc-status as usual.
+LOCAL_REPLY_CODES = {
+    400: 3, 401: 16, 403: 7, 404: 5, 405: 12, 408: 4, 409: 10, 413: 8, 414: 3, 415: 3, 429: 8,
+    431: 3, 499: 1, 500: 13, 501: 12, 502: 14, 503: 14, 504: 4,
+}  # fmt: skip
+UNKNOWN_CODE = 2
 
 
-def _local_reply_config() -> dict[str, Any]:
+def _buffer_filter(max_body: int) -> dict[str, Any]:
+    """Whole request bodies up to `max_body`, else 413 before anything is transcoded or sent on
+    (the transcoder passes a larger one through, and the service would refuse it as 429)."""
+    return _filter(
+        "envoy.filters.http.buffer",
+        "envoy.extensions.filters.http.buffer.v3.Buffer",
+        max_request_bytes=max_body,
+    )
+
+
+def _no_buffering() -> dict[str, Any]:
+    return {
+        "envoy.filters.http.buffer": _any(
+            "envoy.extensions.filters.http.buffer.v3.BufferPerRoute", disabled=True
+        )
+    }
+
+
+def _json_error(code: int) -> dict[str, Any]:
+    return {
+        "json_format": {"code": code, "message": "%LOCAL_REPLY_BODY%", "details": []},
+        "content_type": "application/json",
+    }
+
+
+def _rest_request() -> dict[str, Any]:
+    """A REST call: not gRPC by its content type, or turned into gRPC by the transcoder (which
+    rewrites the content type and keeps the original path in x-envoy-original-path)."""
     not_grpc = {
         "header_filter": {
             "header": {
@@ -385,23 +474,31 @@ def _local_reply_config() -> dict[str, Any]:
             }
         }
     }
-    mappers = []
-    for http_status, code in LOCAL_REPLY_CODES.items():
-        comparison = {
-            "op": "EQ",
-            "value": {"default_value": http_status, "runtime_key": f"local_reply_{http_status}"},
+    transcoded = {"header_filter": {"header": {"name": "x-envoy-original-path", "present_match": True}}}
+    return {"or_filter": {"filters": [not_grpc, transcoded]}}
+
+
+def _status_is(op: str, http_status: int, key: str) -> dict[str, Any]:
+    comparison = {"op": op, "value": {"default_value": http_status, "runtime_key": key}}
+    return {"status_code_filter": {"comparison": comparison}}
+
+
+def _local_reply_config() -> dict[str, Any]:
+    rest = _rest_request()
+    mappers = [
+        {
+            "filter": {"and_filter": {"filters": [_status_is("EQ", status, f"local_reply_{status}"), rest]}},
+            "body_format_override": _json_error(code),
         }
-        mappers.append(
-            {
-                "filter": {
-                    "and_filter": {"filters": [{"status_code_filter": {"comparison": comparison}}, not_grpc]}
-                },
-                "body_format_override": {
-                    "json_format": {"code": code, "message": "%LOCAL_REPLY_BODY%", "details": []},
-                    "content_type": "application/json",
-                },
-            }
-        )
+        for status, code in LOCAL_REPLY_CODES.items()
+    ]
+    any_error = _status_is("GE", 400, "local_reply_any_error")
+    mappers.append(
+        {
+            "filter": {"and_filter": {"filters": [any_error, rest]}},
+            "body_format_override": _json_error(UNKNOWN_CODE),
+        }
+    )
     return {"mappers": mappers}
 
 
@@ -449,6 +546,9 @@ def _routes(
                 {"match": {"prefix": f"/{service}/"}, "route": {"cluster": infra_cluster, "timeout": "0s"}}
             )
     routes.append({"match": {"prefix": "/"}, "route": {"cluster": edge_cluster, "timeout": "15s"}})
+    for upgraded in (r for r in routes if r.get("route", {}).get("upgrade_configs")):
+        # An upgraded request (a WebSocket) never ends: the buffer filter would hold it for ever.
+        upgraded.setdefault("typed_per_filter_config", {}).update(_no_buffering())
     return routes
 
 
@@ -474,6 +574,7 @@ def render_envoy_config(
         _filter("envoy.filters.http.cors", "envoy.extensions.filters.http.cors.v3.Cors"),
         _rate_limit_filter(rate_limit or RateLimit()),
         _jwt_filter(settings, edge_cluster, edge_address, rpcs),
+        _buffer_filter(settings.max_message_bytes),
         _filter("envoy.filters.http.grpc_web", "envoy.extensions.filters.http.grpc_web.v3.GrpcWeb"),
         _transcoder_filter(descriptor_path, services, settings.max_message_bytes),
         _filter("envoy.filters.http.router", "envoy.extensions.filters.http.router.v3.Router"),

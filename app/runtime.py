@@ -19,6 +19,7 @@ from core.db import Database
 from core.interceptor import ChassisInterceptor
 from core.keys import KeyStore
 from core.kv import make_kv
+from core.revocation import SessionVersions
 from core.server import Server, create_server
 from core.service import BackgroundTask, BuiltService, ServiceContext, ServiceSpec
 from core.settings import Settings
@@ -88,8 +89,9 @@ class Runtime:
         servicers = [pair for built in self.built for pair in built.servicers]
         platform = PlatformServicer(ctx.clock, self.grpc_services, self.run_mode)
         servicers.append((platform_service_pb2_grpc.add_PlatformServiceServicer_to_server, platform))
+        sessions = SessionVersions(ctx.kv, ctx.bus, ctx.clock)
         interceptor = ChassisInterceptor(
-            Authenticator(ctx.keys, credential_verifier(ctx, self.specs)),
+            Authenticator(ctx.keys, credential_verifier(ctx, self.specs), sessions),
             ctx.kv,
             max_deadline_s=ctx.settings.max_deadline_s,
         )
@@ -102,6 +104,7 @@ class Runtime:
         )
         if ctx.settings.grpc_port == 0:
             ctx.settings.grpc_port = port  # the services' clients call this very server
+        self.tasks.append(asyncio.create_task(supervise(sessions.listen), name="session-versions"))
         for built in self.built:
             for task in built.background:
                 self.tasks.append(

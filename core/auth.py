@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from contextvars import ContextVar
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from core import access
 from core.access import AccessRule
-from core.errors import PermissionDenied, Unauthenticated
+from core.errors import FailedPrecondition, PermissionDenied, Unauthenticated
 from core.principal import ANONYMOUS, Principal
+
+if TYPE_CHECKING:
+    from core.revocation import SessionVersions
 
 
 class TokenVerifier(Protocol):
@@ -51,9 +54,15 @@ def _header(metadata: Sequence[tuple[str, Any]], name: str) -> str:
 class Authenticator:
     """Turns request metadata into a Principal and enforces the RPC's audience."""
 
-    def __init__(self, tokens: TokenVerifier | None, credentials: CredentialVerifier | None) -> None:
+    def __init__(
+        self,
+        tokens: TokenVerifier | None,
+        credentials: CredentialVerifier | None,
+        sessions: SessionVersions | None = None,
+    ) -> None:
         self.tokens = tokens
         self.credentials = credentials
+        self.sessions = sessions  # refuses tokens of ended sessions (core.revocation)
 
     async def authenticate(
         self, metadata: Sequence[tuple[str, Any]], rule: AccessRule
@@ -63,7 +72,7 @@ class Authenticator:
         api_key = _header(metadata, "x-api-key")
         try:
             if bearer:
-                return self._from_bearer(bearer), bearer
+                return await self._from_bearer(bearer), bearer
             if api_key:
                 return await self._from_api_key(api_key), ""
         except Unauthenticated:
@@ -72,13 +81,16 @@ class Authenticator:
             raise
         return ANONYMOUS, ""
 
-    def _from_bearer(self, header: str) -> Principal:
+    async def _from_bearer(self, header: str) -> Principal:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise Unauthenticated("authorization must be 'Bearer <token>'", reason="BAD_AUTHORIZATION_HEADER")
         if self.tokens is None:
             raise Unauthenticated("this server accepts no tokens", reason="TOKENS_NOT_ACCEPTED")
-        return principal_from_claims(self.tokens.verify_access_token(token.strip()))
+        claims = self.tokens.verify_access_token(token.strip())
+        if self.sessions is not None:
+            await self.sessions.check(claims)
+        return principal_from_claims(claims)
 
     async def _from_api_key(self, key: str) -> Principal:
         principal = await self.credentials.verify_api_key(key) if self.credentials else None
@@ -131,4 +143,18 @@ def authorize(rule: AccessRule, principal: Principal) -> None:
             f"this key's scopes do not include {needed}",
             reason="SCOPE_NOT_ALLOWED",
             metadata={"required_scope": needed},
+        )
+
+
+def require_verified_email(principal: Principal) -> None:
+    """For money-moving calls (billing, investment): FailedPrecondition (EMAIL_NOT_VERIFIED) for a
+    user whose token says the email is not verified yet. Services are not users and pass.
+
+    The claim is `email_verified` in the access token; after VerifyEmail the client refreshes its
+    tokens to get one that says true."""
+    if principal.kind == "user" and not principal.email_verified:
+        raise FailedPrecondition(
+            "verify your email address first",
+            reason="EMAIL_NOT_VERIFIED",
+            metadata={"claim": "email_verified"},
         )

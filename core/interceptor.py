@@ -1,6 +1,7 @@
 """The chassis interceptor: one wrapper per RPC doing, in order, request id, authentication,
-the role check, the plan quota, input validation, a server-side deadline cap, domain-error to
-status mapping, metrics and the access log.
+the role check, input validation, the plan quota (given back when the call then fails, so only
+served calls count), a server-side deadline cap, domain-error to status mapping, metrics and the
+access log.
 
 The steps live in their own modules (auth, quotas, validation, status, metrics); composing them
 in one wrapper, built once per method and cached, keeps the per-call cost low.
@@ -25,7 +26,7 @@ from core.access import AccessRule
 from core.auth import Authenticator, authorize, current_bearer
 from core.errors import DomainError
 from core.principal import reset_principal, set_principal
-from core.quotas import charge
+from core.quotas import charge, refund
 from core.status import status_of, trailers_of
 from core.validation import validate
 
@@ -89,16 +90,18 @@ class ChassisInterceptor(grpc.aio.ServerInterceptor):
             self._server_stream(rule, handler.stream_stream), **kwargs
         )
 
-    async def _admit(self, rule: AccessRule, request: Any, context: grpc.aio.ServicerContext) -> tuple:
-        """Authenticate, authorize, charge the quota and validate; returns contextvar tokens."""
+    async def _admit(
+        self, rule: AccessRule, request: Any, context: grpc.aio.ServicerContext
+    ) -> tuple[tuple, str]:
+        """Authenticate, authorize, validate and charge the quota; returns contextvar tokens and
+        the quota counter charged."""
         md = context.invocation_metadata() or ()
         principal, bearer = await self.authenticator.authenticate(md, rule)
         authorize(rule, principal)
-        if rule.quota:
-            await charge(self.kv, rule.quota, principal, context.peer() or "")
         if self.validate_requests and request is not None:
             validate(request)
-        return set_principal(principal), current_bearer.set(bearer)
+        charged = await charge(self.kv, rule.quota, principal, context.peer() or "") if rule.quota else ""
+        return (set_principal(principal), current_bearer.set(bearer)), charged
 
     @contextlib.asynccontextmanager
     async def _guard(
@@ -108,14 +111,17 @@ class ChassisInterceptor(grpc.aio.ServerInterceptor):
         principal for the handler; any failure put on the wire as a status; metrics and log."""
         started, rid_token = self._start(context)
         code = "OK"
+        charged = ""
         try:
-            tokens = await self._admit(rule, request, context)
+            tokens, charged = await self._admit(rule, request, context)
             try:
                 yield
             finally:
                 _reset(tokens)
         except BaseException as exc:
             code = code_name(exc)
+            if charged:
+                await refund(self.kv, charged)
             await self._fail(rule, context, exc)
         finally:
             self._finish(rule, started, code, rid_token)

@@ -7,6 +7,7 @@ reads a counter on both implementations. TTLs are seconds (floats; Redis keeps m
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
@@ -46,6 +47,11 @@ class KeyValue(Protocol):
         """
         ...
 
+    async def uncount(self, key: str) -> None:
+        """Take one back from a live counter (a hit that should not have counted); never below 0,
+        and nothing when the key has expired, so a refund never outlives its window."""
+        ...
+
     async def expire(self, key: str, ttl_s: float) -> bool:
         """Set a key's TTL; False when the key does not exist."""
         ...
@@ -64,18 +70,45 @@ class _Entry:
 
 
 class MemoryKeyValue:
-    """KeyValue in a dict; time comes from the clock, so tests can drive expiry."""
+    """KeyValue in a dict; time comes from the clock, so tests can drive expiry.
 
-    def __init__(self, clock: Clock | None = None) -> None:
+    Bounded: at most `max_keys` keys. Making room for a new key first drops the expired ones,
+    then the least recently used, so a flood of new keys (one counter per client address) cannot
+    grow memory without bound; `evicted` counts the live keys dropped that way.
+    """
+
+    def __init__(self, clock: Clock | None = None, max_keys: int = 100_000) -> None:
+        if max_keys < 1:
+            raise ValueError("max_keys must be at least 1")
         self._clock = clock or Clock()
-        self._data: dict[str, _Entry] = {}
+        self._data: OrderedDict[str, _Entry] = OrderedDict()
+        self.max_keys = max_keys
+        self.evicted = 0
 
     def _live(self, key: str) -> _Entry | None:
         entry = self._data.get(key)
-        if entry is not None and entry.expires_at is not None and entry.expires_at <= self._clock.now():
+        if entry is None:
+            return None
+        if entry.expires_at is not None and entry.expires_at <= self._clock.now():
             del self._data[key]
             return None
+        self._data.move_to_end(key)
         return entry
+
+    def _put(self, key: str, entry: _Entry) -> _Entry:
+        if key not in self._data and len(self._data) >= self.max_keys:
+            self._make_room()
+        self._data[key] = entry
+        self._data.move_to_end(key)
+        return entry
+
+    def _make_room(self) -> None:
+        now = self._clock.now()
+        for key in [k for k, e in self._data.items() if e.expires_at is not None and e.expires_at <= now]:
+            del self._data[key]
+        while len(self._data) >= self.max_keys:
+            self._data.popitem(last=False)
+            self.evicted += 1
 
     def _expiry(self, ttl_s: float | None) -> datetime | None:
         return None if ttl_s is None else self._clock.now() + timedelta(seconds=ttl_s)
@@ -85,12 +118,12 @@ class MemoryKeyValue:
         return None if entry is None else entry.value
 
     async def set(self, key: str, value: bytes, ttl_s: float | None = None) -> None:
-        self._data[key] = _Entry(bytes(value), self._expiry(ttl_s))
+        self._put(key, _Entry(bytes(value), self._expiry(ttl_s)))
 
     async def set_nx(self, key: str, value: bytes, ttl_s: float | None) -> bool:
         if self._live(key) is not None:
             return False
-        self._data[key] = _Entry(bytes(value), self._expiry(ttl_s))
+        self._put(key, _Entry(bytes(value), self._expiry(ttl_s)))
         return True
 
     async def delete(self, key: str) -> None:
@@ -106,7 +139,7 @@ class MemoryKeyValue:
     async def incr(self, key: str, amount: int = 1, ttl_s: float | None = None) -> int:
         entry = self._live(key)
         if entry is None:
-            entry = self._data[key] = _Entry(b"0", self._expiry(ttl_s))
+            entry = self._put(key, _Entry(b"0", self._expiry(ttl_s)))
         try:
             count = int(entry.value) + amount
         except ValueError:
@@ -119,6 +152,11 @@ class MemoryKeyValue:
         if count <= limit:
             return True, count, 0.0
         return False, count, (await self.ttl(key)) or window_s
+
+    async def uncount(self, key: str) -> None:
+        entry = self._live(key)
+        if entry is not None and int(entry.value) > 0:
+            entry.value = str(int(entry.value) - 1).encode()
 
     async def expire(self, key: str, ttl_s: float) -> bool:
         entry = self._live(key)
@@ -155,6 +193,12 @@ end
 return {n, ttl}
 """
 
+_UNCOUNT = """
+local n = tonumber(redis.call('GET', KEYS[1]))
+if n ~= nil and n > 0 then return redis.call('DECR', KEYS[1]) end
+return 0
+"""
+
 _DELETE_IF_EQUALS = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
@@ -178,6 +222,7 @@ class RedisKeyValue:
         self._incr = self._redis.register_script(_INCR)
         self._incr_window = self._redis.register_script(_INCR_WINDOW)
         self._delete_if_equals = self._redis.register_script(_DELETE_IF_EQUALS)
+        self._uncount = self._redis.register_script(_UNCOUNT)
 
     def _key(self, key: str) -> str:
         return self._prefix + key
@@ -208,6 +253,9 @@ class RedisKeyValue:
         if int(count) <= limit:
             return True, int(count), 0.0
         return False, int(count), int(ttl_ms) / 1000
+
+    async def uncount(self, key: str) -> None:
+        await self._uncount(keys=[self._key(key)])
 
     async def expire(self, key: str, ttl_s: float) -> bool:
         return bool(await self._redis.pexpire(self._key(key), _ms(ttl_s)))

@@ -37,19 +37,21 @@ def limit_for(quota: str, plan: str) -> tuple[int | None, int]:
     return q.limits.get(plan, q.limits["free"]), q.window_s
 
 
-async def charge(kv: KeyValue, quota: str, principal: Principal, peer: str) -> None:
-    """Count one call against the caller's quota; raise ResourceExhausted when over it.
+async def charge(kv: KeyValue, quota: str, principal: Principal, peer: str) -> str:
+    """Count one call against the caller's quota; raise ResourceExhausted when over it. Returns
+    the counter charged ("" when none), for `refund` when the call is then not served.
 
     Services and admins are not limited; anonymous callers count per peer address at the free plan.
     """
     if not quota or principal.kind == "service" or principal.is_admin:
-        return
+        return ""
     plan = principal.plan if principal.kind == "user" else "free"
     limit, window = limit_for(quota, plan)
     if limit is None:
-        return
+        return ""
     who = principal.subject if principal.kind == "user" else f"peer:{peer.rsplit(':', 1)[0]}"
-    allowed, _count, retry_after = await kv.incr_window(f"quota:{quota}:{who}", limit, window)
+    key = f"quota:{quota}:{who}"
+    allowed, _count, retry_after = await kv.incr_window(key, limit, window)
     if not allowed:
         raise ResourceExhausted(
             f"the {plan} plan allows {limit} calls per {'day' if window == DAY else 'minute'} here",
@@ -57,15 +59,19 @@ async def charge(kv: KeyValue, quota: str, principal: Principal, peer: str) -> N
             retry_after_s=retry_after,
             metadata={"quota": quota, "plan": plan, "limit": str(limit)},
         )
+    return key
 
 
-async def refund(kv: KeyValue, quota: str, principal: Principal) -> None:
-    """Give back one call that `charge` counted for a signed-in user (work that never happened)."""
+async def refund(kv: KeyValue, key: str) -> None:
+    """Give back a charged call that failed (on our side or as refused input): only served calls count."""
+    if key:
+        await kv.uncount(key)
+
+
+async def refund_served(kv: KeyValue, quota: str, principal: Principal) -> None:
+    """Give back one call that was served but did no chargeable work (the agent's template answers)."""
     if not quota or principal.kind != "user" or principal.is_admin:
         return
-    limit, window = limit_for(quota, principal.plan)
-    if limit is None:
-        return
-    key = f"quota:{quota}:{principal.subject}"
-    if await kv.get(key) is not None:
-        await kv.incr(key, -1, ttl_s=window)
+    limit, _window = limit_for(quota, principal.plan)
+    if limit is not None:
+        await kv.uncount(f"quota:{quota}:{principal.subject}")

@@ -17,7 +17,9 @@ the URL, which ends up in logs.
     <- {"type": "event", "channel": "ticker:EURUSD", "event": {...trading.events.v1.Event as JSON}}
     -> {"type": "ping"}                             <- {"type": "pong"}
 
-Close codes: 4401 no valid token (or it expired), 4400 a malformed message, 1013 too slow.
+Close codes: 4401 no valid token (or it expired, or its sessions were ended: reason
+SESSION_REVOKED, within seconds of a password change, a logout everywhere or a disabled account),
+4400 a malformed message, 1013 too slow.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from trading.events.v1 import events_envelope_pb2
 from core.bus import Bus, Message
 from core.errors import Unauthenticated
 from core.keys import KeyStore
+from core.revocation import CLAIM, SessionVersions
 from edge.channels import ChatOwnerCheck, may_subscribe
 
 log = logging.getLogger("edge.ws")
@@ -175,30 +178,72 @@ class _Closing(Exception):
         self.reason = reason
 
 
+class Sessions:
+    """The open WebSocket sessions of each user, closed when that user's sessions are revoked."""
+
+    def __init__(self, versions: SessionVersions | None) -> None:
+        self.versions = versions
+        self._by_user: dict[str, set[WebSocketSession]] = {}
+        if versions is not None:
+            versions.on_revoke(self.revoke)
+
+    def add(self, session: WebSocketSession) -> None:
+        self._by_user.setdefault(session.user_id, set()).add(session)
+
+    def discard(self, session: WebSocketSession) -> None:
+        held = self._by_user.get(session.user_id)
+        if held is not None:
+            held.discard(session)
+            if not held:
+                del self._by_user[session.user_id]
+
+    def revoke(self, user_id: str, version: int) -> None:
+        for session in list(self._by_user.get(user_id, ())):
+            if session.version < version:
+                session.revoked.set()
+
+    async def check(self, claims: dict[str, Any]) -> None:
+        if self.versions is not None:
+            await self.versions.check(claims)
+
+
 class WebSocketSession:
     """One browser connection: authentication, subscriptions and the receive loop."""
 
     def __init__(
-        self, ws: web.WebSocketResponse, hub: Hub, keys: KeyStore, chat_owner: ChatOwnerCheck, queue_size: int
+        self,
+        ws: web.WebSocketResponse,
+        hub: Hub,
+        keys: KeyStore,
+        chat_owner: ChatOwnerCheck,
+        queue_size: int,
+        sessions: Sessions | None = None,
     ) -> None:
         self.ws = ws
         self.hub = hub
         self.keys = keys
         self.chat_owner = chat_owner
+        self.sessions = sessions or Sessions(None)
         self.watcher = Watcher(ws, queue_size)
         self.user_id = ""
+        self.version = 0
         self.expires_at = 0.0
         self.subscribed: set[str] = set()
+        self.revoked = asyncio.Event()
 
     async def _authenticate(self, token: str) -> None:
         try:
             claims = self.keys.verify_access_token(token)
+            await self.sessions.check(claims)
         except Unauthenticated as e:
             await self.ws.send_json(_unauthenticated(e.reason))
             raise _Closing(CLOSE_UNAUTHENTICATED, e.reason) from e
         if self.user_id and claims["sub"] != self.user_id:
             raise _Closing(CLOSE_UNAUTHENTICATED, "TOKEN_OF_ANOTHER_USER")
+        self.sessions.discard(self)
         self.user_id = str(claims["sub"])
+        self.version = int(claims.get(CLAIM, 0))
+        self.sessions.add(self)
         self.expires_at = float(claims["exp"])
         await self.watcher.send(
             {"type": "ready", "user_id": self.user_id, "expires_at": int(self.expires_at)}
@@ -237,21 +282,33 @@ class WebSocketSession:
         except TimeoutError:
             await self.ws.close(code=CLOSE_UNAUTHENTICATED, message=b"AUTH_TIMEOUT")
         finally:
+            self.sessions.discard(self)
             self.hub.leave_all(self.watcher)
             pump.cancel()
             overflow.cancel()
 
     async def _loop(self, overflow: asyncio.Task[Any]) -> None:
+        revoked = asyncio.create_task(self.revoked.wait())
+        try:
+            await self._receive_until_closed(overflow, revoked)
+        finally:
+            revoked.cancel()
+
+    async def _receive_until_closed(self, overflow: asyncio.Task[Any], revoked: asyncio.Task[Any]) -> None:
         while not self.ws.closed:
             remaining = self.expires_at - self.keys.clock.now().timestamp()
             if remaining <= 0:
                 await self.ws.send_json(_unauthenticated("TOKEN_EXPIRED"))
                 raise _Closing(CLOSE_UNAUTHENTICATED, "TOKEN_EXPIRED")
             receive = asyncio.create_task(self._receive(remaining))
-            await asyncio.wait({receive, overflow}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait({receive, overflow, revoked}, return_when=asyncio.FIRST_COMPLETED)
             if overflow.done():
                 receive.cancel()
                 raise _Closing(CLOSE_TRY_AGAIN_LATER, "TOO_SLOW")
+            if revoked.done():
+                receive.cancel()
+                await self.ws.send_json(_unauthenticated("SESSION_REVOKED"))
+                raise _Closing(CLOSE_UNAUTHENTICATED, "SESSION_REVOKED")
             try:
                 data = receive.result()
             except TimeoutError:
@@ -308,14 +365,19 @@ def _is_str_list(value: object) -> bool:
 
 
 def websocket_handler(
-    hub: Hub, keys: KeyStore, chat_owner: ChatOwnerCheck, *, queue_size: int = 256
+    hub: Hub,
+    keys: KeyStore,
+    chat_owner: ChatOwnerCheck,
+    *,
+    queue_size: int = 256,
+    sessions: Sessions | None = None,
 ) -> Callable[[web.Request], Any]:
     """The aiohttp handler of GET /ws."""
 
     async def handle(request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(protocols=(SUBPROTOCOL,), heartbeat=30.0, max_msg_size=64 * 1024)
         await ws.prepare(request)
-        session = WebSocketSession(ws, hub, keys, chat_owner, queue_size)
+        session = WebSocketSession(ws, hub, keys, chat_owner, queue_size, sessions)
         await session.run(_token_from_protocols(request))
         if not ws.closed:
             await ws.close()

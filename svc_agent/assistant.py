@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from core.clock import Clock
-from core.errors import DomainError, NotFound
+from core.errors import NotFound
 from core.principal import Principal
 from svc_agent import prompt, templates
 from svc_agent.adapters.anthropic import (
@@ -134,15 +134,11 @@ class Assistant:
         """Open (or check the caller owns) the conversation; a new one holds the user's message."""
         user_id = principal.require_user()
         said = _Said(str(uuid.uuid4()), message, stored=conversation_id is None)
-        try:
-            await self._quota.limit_rate(principal)
-            if conversation_id:
-                conversation = await self._store.owned(conversation_id, user_id)
-            else:
-                conversation = await self._store.create(user_id, message, said.id)
-        except DomainError:
-            await self._quota.refund(principal)
-            raise
+        await self._quota.limit_rate(principal)
+        if conversation_id:
+            conversation = await self._store.owned(conversation_id, user_id)
+        else:
+            conversation = await self._store.create(user_id, message, said.id)
         message_id = str(uuid.uuid4())
 
         def events() -> AsyncIterator[ReplyEvent]:
@@ -181,7 +177,8 @@ class Assistant:
         draft: _Draft,
         user_message: asyncio.Future[Any] | None,
     ) -> None:
-        if not draft.model_answered:
+        # A failed call is given back by the chassis; a served one the model never answered, here.
+        if not draft.model_answered and draft.stop_reason != "interrupted":
             await self._quota.refund(principal)
         try:
             if user_message is not None:

@@ -2,9 +2,9 @@
 per user (seed 3.4, step 3).
 
 The chassis charges one call of the `agent_chat` quota when Chat is admitted (so an over-quota
-user is refused before anything runs); a message the language model never answered (refused
-here, another user's conversation, Claude failed or is not configured and the templates
-answered) gives that call back.
+user is refused before anything runs) and gives it back when the call fails (refused here,
+another user's conversation, a client that left); a reply the language model never answered
+(Claude failed or is not configured and the templates answered) is given back here.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ class ChatQuota:
         self._per_minute = messages_per_minute
 
     async def refund(self, principal: Principal) -> None:
-        await quotas.refund(self._kv, CHAT_QUOTA, principal)
+        await quotas.refund_served(self._kv, CHAT_QUOTA, principal)
 
     async def limit_rate(self, principal: Principal) -> None:
         """Count one message in the user's minute; ResourceExhausted (with Retry-After) past it."""

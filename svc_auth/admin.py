@@ -10,7 +10,7 @@ from sqlalchemy import and_, or_, select
 from core.errors import FailedPrecondition, InvalidArgument, NotFound
 from svc_auth.deps import AuthDeps
 from svc_auth.models import User
-from svc_auth.tokens import revoke_all
+from svc_auth.tokens import announce_revocation, revoke_all
 
 ROLES = ("user", "admin", "support")
 PLANS = ("free", "basic", "pro", "premium")
@@ -54,15 +54,20 @@ async def list_users(
 
 
 async def _change(deps: AuthDeps, user_id: str, **values: object) -> User:
+    """Set fields of a user; disabling the account or taking a role away ends its sessions."""
+    version = 0
     async with deps.db.transaction() as s:
         user = await s.get(User, user_id)
         if user is None:
             raise NotFound("no such user", reason="USER_NOT_FOUND")
+        lost_role = "roles" in values and bool(user.role_set - set(str(values["roles"]).split(",")))
         for name, value in values.items():
             setattr(user, name, value)
         user.updated_at = deps.clock.now()
-        if values.get("disabled"):
-            await revoke_all(s, user_id, deps.clock.now())
+        if values.get("disabled") or lost_role:
+            version = await revoke_all(s, user_id, deps.clock.now())
+    if version:
+        await announce_revocation(deps, user_id, version)
     return user
 
 

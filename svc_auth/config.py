@@ -20,6 +20,9 @@ class OAuthProviderSettings(BaseModel):
     jwks_url: str = ""
     emails_url: str = ""  # GitHub: where verified emails are listed
     scopes: list[str] = []
+    # Whether this provider's verified email is trusted to prove the address: only then does a
+    # sign-in link to, or take over the address of, an account that already uses the email.
+    trusted_email: bool = False
 
 
 class AuthSettings(BaseSettings):
@@ -42,13 +45,26 @@ class AuthSettings(BaseSettings):
     login_ip_window_s: int = 15 * 60
     # An IP that signed in to an account is exempt from that account's across-IP window this long.
     login_known_ip_ttl_s: int = 30 * 24 * 3600
-    # Registrations per email address per window (at most MAX_UNVERIFIED_CANDIDATES are looked at).
+    # Registrations per client address per window.
+    register_ip_limit: int = 20
+    register_ip_window_s: int = 3600
+    # Registrations per email address per window (after the first, each makes a disabled account).
     register_email_limit: int = 3
     register_email_window_s: int = 48 * 3600
 
     # 2FA: answers to sign-in challenges per user, across challenges, per window.
     two_factor_user_limit: int = 10
     two_factor_user_window_s: int = 15 * 60
+
+    # Step-up: guesses at a user's password or 2FA codes through account changes, per window,
+    # and how long a proof from ConfirmIdentity lasts.
+    step_up_limit: int = 10
+    step_up_window_s: int = 15 * 60
+    reauth_ttl_s: int = 5 * 60
+
+    # A sign-in session (a refresh token family) ends this long after the sign-in, however often
+    # its refresh token is rotated (each rotation gives at most refresh_token_ttl_s more).
+    session_max_life_s: int = 30 * 24 * 3600
 
     # A refresh token presented again this soon after its rotation is a race between two tabs.
     refresh_race_grace_s: int = 10
@@ -63,6 +79,10 @@ class AuthSettings(BaseSettings):
     proxy_secret_header: str = "x-trading-proxy-secret"
 
     email_token_ttl_s: int = 48 * 3600
+    password_reset_ttl_s: int = 15 * 60
+    reset_url: str = "http://localhost:8080/reset-password?token="
+    # Reset links mailed per email address per hour (silently not sent beyond).
+    password_reset_email_limit: int = 5
     two_factor_challenge_ttl_s: int = 300
     two_factor_issuer: str = "Trading"
     recovery_code_count: int = 10

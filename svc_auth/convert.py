@@ -5,7 +5,7 @@ from __future__ import annotations
 from trading.auth.v1 import auth_messages_pb2 as m
 
 from core.convert import optional_timestamp
-from svc_auth import models
+from svc_auth import models, privacy
 from svc_auth.tokens import IssuedTokens
 
 ROLE_TO_PROTO = {"user": m.ROLE_USER, "admin": m.ROLE_ADMIN, "support": m.ROLE_SUPPORT}
@@ -60,4 +60,21 @@ def credential(c: models.ServiceCredential) -> m.ServiceCredential:
         key_prefix=c.key_prefix,
         create_time=optional_timestamp(c.created_at),
         revoke_time=optional_timestamp(c.revoked_at),
+    )
+
+
+def export(e: privacy.Export) -> m.ExportMyDataResponse:
+    return m.ExportMyDataResponse(
+        user=user(e.user),
+        identities=[
+            m.LinkedIdentity(provider=i.provider, email=i.email, create_time=optional_timestamp(i.created_at))
+            for i in e.identities
+        ],
+        sessions=[
+            m.SignInSession(
+                create_time=optional_timestamp(r.created_at), expire_time=optional_timestamp(r.expires_at)
+            )
+            for r in e.sessions
+        ],
+        export_time=optional_timestamp(e.made_at),
     )

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from core.bus import Bus
     from core.clock import Clock
     from core.db import Database
     from core.keys import KeyStore
@@ -21,6 +22,7 @@ class AuthDeps:
     """svc_auth's dependencies, built once by `svc_auth.build`."""
 
     db: Database
+    bus: Bus
     keys: KeyStore
     kv: KeyValue
     clock: Clock

@@ -1,7 +1,9 @@
 """Failed sign-in limits, counted atomically in the key-value store (Redis in production).
 
-Every attempt is counted before the password is checked, so parallel guesses cannot slip past
-the limit. Three fixed windows apply:
+Only failures count: every attempt is counted before the password is checked, so parallel
+guesses cannot slip past the limit, and a successful one is taken back from the per-IP window
+(and resets the account's windows), so many people signing in from one address (an office behind
+one NAT) are never locked out by their own successes. Three fixed windows apply:
 
 - per client IP, across accounts (one source guessing many accounts);
 - per account and IP (one source guessing one account): a success resets it;
@@ -66,8 +68,10 @@ class LoginLimiter:
                 )
 
     async def succeeded(self, email: str, ip: str) -> None:
-        """The password matched: reset the account's windows and remember this IP as the owner's."""
-        _ip_key, acct_ip_key, acct_key = self._keys(email, ip)
+        """The password matched: uncount it from the IP's window, reset the account's windows and
+        remember this IP as the owner's."""
+        ip_key, acct_ip_key, acct_key = self._keys(email, ip)
+        await self.kv.uncount(ip_key)
         await self.kv.set(self._known_key(email, ip), b"1", ttl_s=self.s.login_known_ip_ttl_s)
         await self.kv.delete(acct_ip_key)
         await self.kv.delete(acct_key)

@@ -46,6 +46,10 @@ class User(Base):
     risk_tolerance: Mapped[str] = mapped_column(String(20), default="")
     max_drawdown_percent: Mapped[int] = mapped_column(Integer, default=0)
     horizon_months: Mapped[int] = mapped_column(Integer, default=0)
+    # Raised whenever every session ends; access tokens carry it (claim `sv`, core.revocation).
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Set when the user deleted the account: personal data erased, the id kept as a pseudonym.
+    deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
@@ -77,6 +81,17 @@ class EmailToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     email: Mapped[str] = mapped_column(String(254))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class PasswordResetToken(Base):
+    """A single-use password reset token (stored as its SHA-256), short-lived."""
+
+    __tablename__ = "password_reset_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
@@ -113,6 +128,8 @@ class OAuthState(Base):
     redirect_uri: Mapped[str] = mapped_column(String(2000))
     code_verifier: Mapped[str] = mapped_column(String(128))
     nonce: Mapped[str] = mapped_column(String(64))
+    # SHA-256 of the value given to the starting browser; the completing call must present it.
+    binding_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 

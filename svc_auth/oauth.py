@@ -1,11 +1,15 @@
 """OAuth 2.0 / OpenID Connect sign-in: authorization code with PKCE (S256 only), state and nonce.
 
-A sign-in starts with `start`, which stores the state (hashed), the PKCE verifier, the nonce and
-the exact redirect URI, and ends with `complete`, which spends that state once, exchanges the
-code, reads the identity (a verified ID token for OIDC providers, the API for GitHub) and links
-it to an account: an identity seen before, else the verified account with the same verified
-email, else a new account. An unverified local account is never linked (someone could have
-registered the address before its owner).
+A sign-in starts with `start`, which stores the state (hashed), the PKCE verifier, the nonce,
+the exact redirect URI and a browser binding (hashed; the value goes to the starting browser
+only), and ends with `complete`, which spends that state once, only with the same browser's
+binding (so a code and state from an attacker's flow cannot sign a victim's browser in: login
+CSRF), exchanges the code, reads the identity (a verified ID token for OIDC providers, the API
+for GitHub) and links it to an account: an identity seen before; else, for a provider configured
+with `trusted_email`, the account with the same email (an unverified one is not linked but
+disabled with its sessions, since someone may have registered the address before its owner, and
+a new verified account is made); else a new account. An untrusted provider never links to an
+existing account, and its accounts start unverified.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from svc_auth.config import OAuthProviderSettings
 from svc_auth.deps import AuthDeps
 from svc_auth.models import OAuthIdentity, OAuthState, User
 from svc_auth.passwords import normalise_email
-from svc_auth.tokens import digest, new_id
+from svc_auth.tokens import announce_revocation, digest, new_id, revoke_all
 
 PRESETS: dict[str, dict[str, Any]] = {
     "google": {
@@ -65,6 +69,7 @@ class Provider:
     emails_url: str = ""
     issuer: str = ""
     scopes: tuple[str, ...] = field(default_factory=tuple)
+    trusted_email: bool = False
 
     @property
     def is_oidc(self) -> bool:
@@ -115,7 +120,8 @@ async def resolve(name: str, cfg: OAuthProviderSettings) -> Provider:
         values.setdefault("scopes", ["openid", "email", "profile"])
     values["scopes"] = tuple(values.get("scopes", ()))
     return Provider(name=name, client_id=cfg.client_id, client_secret=cfg.client_secret.get_secret_value(),
-                    redirect_uris=tuple(cfg.redirect_uris), **values)  # fmt: skip
+                    redirect_uris=tuple(cfg.redirect_uris), trusted_email=cfg.trusted_email,
+                    **values)  # fmt: skip
 
 
 class OAuth:
@@ -133,8 +139,9 @@ class OAuth:
             self._providers[name] = await resolve(name, cfg)
         return self._providers[name]
 
-    async def start(self, name: str, redirect_uri: str) -> tuple[str, str, Any]:
-        """The authorization URL to send the browser to, its state and when it expires."""
+    async def start(self, name: str, redirect_uri: str) -> tuple[str, str, Any, str]:
+        """The authorization URL to send the browser to, its state, when it expires and the
+        browser binding to keep in that browser."""
         p = await self.provider(name)
         if redirect_uri not in p.redirect_uris:
             raise InvalidArgument(
@@ -142,15 +149,17 @@ class OAuth:
                 violations=[("redirect_uri", "must equal a configured redirect URI exactly")],
                 reason="OAUTH_REDIRECT_URI_NOT_ALLOWED",
             )
-        state, verifier, nonce = (
+        state, verifier, nonce, binding = (
             secrets.token_urlsafe(32),
             secrets.token_urlsafe(48),
             secrets.token_urlsafe(24),
+            secrets.token_urlsafe(32),
         )
         expires = self.deps.clock.now() + timedelta(seconds=self.deps.settings.oauth_state_ttl_s)
         async with self.deps.db.transaction() as s:
             s.add(OAuthState(state_hash=digest(state), provider=name, redirect_uri=redirect_uri,
-                             code_verifier=verifier, nonce=nonce, expires_at=expires))  # fmt: skip
+                             code_verifier=verifier, nonce=nonce, binding_hash=digest(binding),
+                             expires_at=expires))  # fmt: skip
         params = {
             "response_type": "code",
             "client_id": p.client_id,
@@ -162,9 +171,9 @@ class OAuth:
         }
         if p.is_oidc:
             params["nonce"] = nonce
-        return f"{p.authorize_url}?{urlencode(params)}", state, expires
+        return f"{p.authorize_url}?{urlencode(params)}", state, expires, binding
 
-    async def _spend_state(self, name: str, state: str, redirect_uri: str) -> OAuthState:
+    async def _spend_state(self, name: str, state: str, redirect_uri: str, binding: str) -> OAuthState:
         bad = Unauthenticated("this sign-in is not valid; start again", reason="OAUTH_STATE_INVALID")
         async with self.deps.db.transaction() as s:
             now = self.deps.clock.now()
@@ -173,6 +182,8 @@ class OAuth:
                 raise bad
             if row.redirect_uri != redirect_uri:
                 raise bad
+            if not secrets.compare_digest(row.binding_hash, digest(binding)):
+                raise bad  # another browser's flow: the state stays usable by its own browser
             spent = await s.execute(
                 update(OAuthState)
                 .where(OAuthState.state_hash == row.state_hash, OAuthState.used_at.is_(None))
@@ -183,9 +194,9 @@ class OAuth:
                 raise bad
         return row
 
-    async def complete(self, name: str, code: str, state: str, redirect_uri: str) -> SignIn:
+    async def complete(self, name: str, code: str, state: str, redirect_uri: str, binding: str) -> SignIn:
         p = await self.provider(name)
-        started = await self._spend_state(name, state, redirect_uri)
+        started = await self._spend_state(name, state, redirect_uri, binding)
         async with aiohttp.ClientSession(timeout=TIMEOUT) as http:
             tokens = await _exchange(http, p, code, started)
             identity = await (
@@ -199,7 +210,7 @@ class OAuth:
         return await complete_sign_in(self.deps, user)
 
     async def _link(self, p: Provider, identity: Identity) -> User:
-        now = self.deps.clock.now()
+        revoked: list[tuple[str, int]] = []
         async with self.deps.db.transaction() as s:
             linked = await s.get(OAuthIdentity, (p.name, identity.subject))
             if linked is not None:
@@ -210,28 +221,35 @@ class OAuth:
                 raise FailedPrecondition(
                     "the provider has not verified your email", reason="OAUTH_EMAIL_NOT_VERIFIED"
                 )
-            user = await s.scalar(
-                select(User).where(User.email == identity.email, User.email_verified.is_(True))
-            )
-            if user is None:
-                user = User(
-                    id=new_id(), email=identity.email, email_verified=True, password_hash=None,
-                    first_name=identity.first_name[:100], last_name=identity.last_name[:100], roles="user",
-                    plan="free", disabled=False, totp_enabled=False, totp_last_step=0, risk_tolerance="",
-                    max_drawdown_percent=0, horizon_months=0, created_at=now, updated_at=now,
-                )  # fmt: skip
-                s.add(user)
-                await s.flush()
-            s.add(
-                OAuthIdentity(
-                    provider=p.name,
-                    subject=identity.subject,
-                    user_id=user.id,
-                    email=identity.email,
-                    created_at=now,
+            holders = list(await s.scalars(select(User).where(User.email == identity.email)))
+            owner = next((u for u in holders if u.email_verified), None)
+            if holders and not p.trusted_email:
+                raise FailedPrecondition(
+                    "an account already uses this email: sign in to it with its password",
+                    reason="OAUTH_EMAIL_IN_USE",
                 )
-            )
-        return user
+            if owner is None:
+                for squatter in holders:  # registered before the address was proven: not its owner's
+                    squatter.disabled = True
+                    squatter.password_hash = None
+                    revoked.append((squatter.id, await revoke_all(s, squatter.id, self.deps.clock.now())))
+                owner = self._new_user(identity, verified=p.trusted_email)
+                s.add(owner)
+                await s.flush()
+            s.add(OAuthIdentity(provider=p.name, subject=identity.subject, user_id=owner.id,
+                                email=identity.email, created_at=self.deps.clock.now()))  # fmt: skip
+        for user_id, version in revoked:
+            await announce_revocation(self.deps, user_id, version)
+        return owner
+
+    def _new_user(self, identity: Identity, *, verified: bool) -> User:
+        now = self.deps.clock.now()
+        return User(
+            id=new_id(), email=identity.email, email_verified=verified, password_hash=None,
+            first_name=identity.first_name[:100], last_name=identity.last_name[:100], roles="user",
+            plan="free", disabled=False, totp_enabled=False, totp_last_step=0, risk_tolerance="",
+            max_drawdown_percent=0, horizon_months=0, session_version=0, created_at=now, updated_at=now,
+        )  # fmt: skip
 
 
 def _rejected(what: str) -> Unauthenticated:

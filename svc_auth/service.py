@@ -13,7 +13,17 @@ from trading.auth.v1 import auth_service_pb2_grpc
 from core.convert import optional_timestamp
 from core.errors import InvalidArgument
 from core.principal import current_principal
-from svc_auth import accounts, admin, convert, credentials, service_mail, tokens, two_factor
+from svc_auth import (
+    accounts,
+    admin,
+    convert,
+    credentials,
+    password_reset,
+    privacy,
+    service_mail,
+    tokens,
+    two_factor,
+)
 from svc_auth.accounts import Profile, SignIn
 from svc_auth.deps import AuthDeps
 from svc_auth.oauth import OAuth
@@ -28,18 +38,18 @@ def client_ip(
     proxy_secret: str = "",
     secret_header: str = "x-trading-proxy-secret",
 ) -> str:
-    """The caller's IP: the proxy's header when the peer is a trusted proxy (that also presents
-    `proxy_secret` when one is configured), else the peer."""
+    """The caller's IP: the proxy's header when the peer is a trusted proxy that also presents
+    `proxy_secret`, else the peer. Without a secret the header is never believed, in any run mode:
+    any process that reaches the port could otherwise name any address."""
     peer = context.peer() or ""
     kind, _, rest = peer.partition(":")
     host = rest.rsplit(":", 1)[0].strip("[]") if kind in ("ipv4", "ipv6") else peer
-    if host not in trusted_proxies:
+    if host not in trusted_proxies or not proxy_secret:
         return host
     metadata = [(k, str(v)) for k, v in context.invocation_metadata() or ()]
-    if proxy_secret:
-        presented = next((v for k, v in metadata if k == secret_header), "")
-        if not hmac.compare_digest(presented.encode(), proxy_secret.encode()):
-            return host
+    presented = next((v for k, v in metadata if k == secret_header), "")
+    if not hmac.compare_digest(presented.encode(), proxy_secret.encode()):
+        return host
     for key, value in metadata:
         if key == header and value:
             forwarded = value.split(",")[0].strip()
@@ -82,7 +92,12 @@ class AuthServicer(auth_service_pb2_grpc.AuthServiceServicer):
 
     async def Register(self, request: m.RegisterRequest, context: Ctx) -> m.RegisterResponse:
         user, issued = await accounts.register(
-            self.deps, request.email, request.password, request.first_name, request.last_name
+            self.deps,
+            request.email,
+            request.password,
+            request.first_name,
+            request.last_name,
+            self._ip(context),
         )
         return m.RegisterResponse(user=convert.user(user), tokens=convert.token_pair(issued))
 
@@ -91,19 +106,21 @@ class AuthServicer(auth_service_pb2_grpc.AuthServiceServicer):
         return _sign_in(result, m.LoginResponse)
 
     async def StartOAuth(self, request: m.StartOAuthRequest, context: Ctx) -> m.StartOAuthResponse:
-        url, state, expires = await self.oauth.start(request.provider, request.redirect_uri)
-        return m.StartOAuthResponse(authorize_url=url, state=state, expire_time=optional_timestamp(expires))
+        url, state, expires, binding = await self.oauth.start(request.provider, request.redirect_uri)
+        return m.StartOAuthResponse(
+            authorize_url=url, state=state, expire_time=optional_timestamp(expires), browser_binding=binding
+        )
 
     async def OAuthLogin(self, request: m.OAuthLoginRequest, context: Ctx) -> m.OAuthLoginResponse:
         result = await self.oauth.complete(
-            request.provider, request.code, request.state, request.redirect_uri
+            request.provider, request.code, request.state, request.redirect_uri, request.browser_binding
         )
         return _sign_in(result, m.OAuthLoginResponse)
 
     async def SetupTwoFactor(
         self, request: m.SetupTwoFactorRequest, context: Ctx
     ) -> m.SetupTwoFactorResponse:
-        setup = await two_factor.setup(self.deps, current_principal().require_user())
+        setup = await two_factor.setup(self.deps, current_principal().require_user(), request.reauth_token)
         return m.SetupTwoFactorResponse(
             secret=setup.secret, otpauth_uri=setup.otpauth_uri, qr_code=setup.qr_png
         )
@@ -116,13 +133,17 @@ class AuthServicer(auth_service_pb2_grpc.AuthServiceServicer):
             return m.VerifyTwoFactorResponse(
                 success=True, user=convert.user(user), tokens=convert.token_pair(issued)
             )
-        codes = await two_factor.enable(self.deps, current_principal().require_user(), request.token)
+        codes = await two_factor.enable(
+            self.deps, current_principal().require_user(), request.token, request.reauth_token
+        )
         return m.VerifyTwoFactorResponse(success=True, recovery_codes=codes)
 
     async def DisableTwoFactor(
         self, request: m.DisableTwoFactorRequest, context: Ctx
     ) -> m.DisableTwoFactorResponse:
-        user = await two_factor.disable(self.deps, current_principal().require_user(), request.token)
+        user = await two_factor.disable(
+            self.deps, current_principal().require_user(), request.token, request.reauth_token
+        )
         return m.DisableTwoFactorResponse(user=convert.user(user))
 
     async def RefreshToken(self, request: m.RefreshTokenRequest, context: Ctx) -> m.RefreshTokenResponse:
@@ -168,9 +189,44 @@ class AuthServicer(auth_service_pb2_grpc.AuthServiceServicer):
         self, request: m.ChangePasswordRequest, context: Ctx
     ) -> m.ChangePasswordResponse:
         issued = await accounts.change_password(
-            self.deps, current_principal().require_user(), request.current_password, request.new_password
+            self.deps,
+            current_principal().require_user(),
+            request.current_password,
+            request.new_password,
+            request.two_factor_code,
         )
         return m.ChangePasswordResponse(tokens=convert.token_pair(issued))
+
+    async def ForgotPassword(
+        self, request: m.ForgotPasswordRequest, context: Ctx
+    ) -> m.ForgotPasswordResponse:
+        await password_reset.forgot_password(self.deps, request.email)
+        return m.ForgotPasswordResponse()
+
+    async def ResetPassword(self, request: m.ResetPasswordRequest, context: Ctx) -> m.ResetPasswordResponse:
+        await password_reset.reset_password(self.deps, request.token, request.new_password)
+        return m.ResetPasswordResponse()
+
+    async def ExportMyData(self, request: m.ExportMyDataRequest, context: Ctx) -> m.ExportMyDataResponse:
+        return convert.export(await privacy.export_my_data(self.deps, current_principal().require_user()))
+
+    async def DeleteAccount(self, request: m.DeleteAccountRequest, context: Ctx) -> m.DeleteAccountResponse:
+        await privacy.delete_account(self.deps, current_principal().require_user(), request.reauth_token)
+        return m.DeleteAccountResponse()
+
+    async def ConfirmIdentity(
+        self, request: m.ConfirmIdentityRequest, context: Ctx
+    ) -> m.ConfirmIdentityResponse:
+        token, expires = await accounts.confirm_identity(
+            self.deps, current_principal().require_user(), request.password, request.two_factor_code
+        )
+        return m.ConfirmIdentityResponse(reauth_token=token, expire_time=optional_timestamp(expires))
+
+    async def ChangeEmail(self, request: m.ChangeEmailRequest, context: Ctx) -> m.ChangeEmailResponse:
+        await accounts.change_email(
+            self.deps, current_principal().require_user(), request.new_email, request.reauth_token
+        )
+        return m.ChangeEmailResponse()
 
     async def ListUsers(self, request: m.ListUsersRequest, context: Ctx) -> m.ListUsersResponse:
         users, next_token = await admin.list_users(

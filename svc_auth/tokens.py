@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import revocation
 from core.errors import Aborted, Unauthenticated
 from svc_auth.deps import AuthDeps
 from svc_auth.models import RefreshToken, User
@@ -56,16 +57,28 @@ def access_claims(user: User) -> dict[str, Any]:
         "email_verified": user.email_verified,
         "roles": sorted(user.role_set),
         "plan": user.plan,
+        revocation.CLAIM: user.session_version,
     }
 
 
 async def issue_tokens(
-    deps: AuthDeps, session: AsyncSession, user: User, family_id: str = ""
+    deps: AuthDeps,
+    session: AsyncSession,
+    user: User,
+    family_id: str = "",
+    family_started_at: datetime | None = None,
 ) -> IssuedTokens:
-    """Sign an access token and store a new refresh token (a new family unless one is given)."""
+    """Sign an access token and store a new refresh token (a new family unless one is given).
+
+    A refresh token lives `refresh_token_ttl_s` (7 days), but never past `session_max_life_s`
+    (30 days) from its family's sign-in, however often it is rotated."""
     now = deps.clock.now()
     refresh = new_secret()
     refresh_expires = now + timedelta(seconds=deps.platform.refresh_token_ttl_s)
+    if family_started_at is not None:
+        refresh_expires = min(
+            refresh_expires, family_started_at + timedelta(seconds=deps.settings.session_max_life_s)
+        )
     session.add(
         RefreshToken(
             id=new_id(),
@@ -93,13 +106,27 @@ async def revoke_family(session: AsyncSession, family_id: str, now: datetime) ->
     )
 
 
-async def revoke_all(session: AsyncSession, user_id: str, now: datetime) -> None:
-    """End every session of a user (password change, account disabled, logout everywhere)."""
+async def revoke_all(session: AsyncSession, user_id: str, now: datetime) -> int:
+    """End every session of a user (password change, account disabled, logout everywhere): revoke
+    the refresh tokens and raise the session version, which the caller announces once committed
+    (`announce_revocation`) so access tokens already out stop working too. Returns the version."""
     await session.execute(
         update(RefreshToken)
         .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
         .values(revoked_at=now)
     )
+    user = await session.get(User, user_id)
+    if user is None:
+        return 0
+    user.session_version = (user.session_version or 0) + 1
+    await session.flush()
+    return user.session_version
+
+
+async def announce_revocation(deps: AuthDeps, user_id: str, version: int) -> None:
+    """Tell every server and the edge, after the commit, that tokens below `version` are revoked."""
+    keep_s = deps.keys.access_ttl_s + 60  # after that every token signed before is expired anyway
+    await revocation.announce(deps.kv, deps.bus, user_id, version, keep_s)
 
 
 async def refresh_tokens(deps: AuthDeps, refresh_token: str) -> tuple[User, IssuedTokens]:
@@ -132,7 +159,10 @@ async def refresh_tokens(deps: AuthDeps, refresh_token: str) -> tuple[User, Issu
             user = await s.get(User, row.user_id)
             if user is None or user.disabled:
                 raise _invalid()
-            issued = await issue_tokens(deps, s, user, family_id=row.family_id)
+            started = await s.scalar(
+                select(func.min(RefreshToken.created_at)).where(RefreshToken.family_id == row.family_id)
+            )
+            issued = await issue_tokens(deps, s, user, row.family_id, started or now)
     if reused:  # raised after the commit so the revocation sticks
         raise Unauthenticated("the refresh token was already used", reason="REFRESH_TOKEN_REUSED")
     assert user is not None
@@ -140,13 +170,21 @@ async def refresh_tokens(deps: AuthDeps, refresh_token: str) -> tuple[User, Issu
 
 
 async def logout(deps: AuthDeps, refresh_token: str, all_sessions: bool) -> None:
-    """Revoke the token's family, or every session of its user."""
+    """Revoke the token's family, or every session of its user.
+
+    Signing out everywhere takes the session's current refresh token: a spent or expired one (an
+    old copy from a log or a backup) can end its own family, never the owner's other sessions."""
     async with deps.db.transaction() as s:
         row = await s.scalar(select(RefreshToken).where(RefreshToken.token_hash == digest(refresh_token)))
+        now = deps.clock.now()
         if row is None or row.revoked_at is not None:
             raise _invalid()
-        now = deps.clock.now()
+        if all_sessions and (row.spent_at is not None or row.expires_at <= now):
+            raise _invalid()
+        version = 0
         if all_sessions:
-            await revoke_all(s, row.user_id, now)
+            version = await revoke_all(s, row.user_id, now)
         else:
             await revoke_family(s, row.family_id, now)
+    if version:
+        await announce_revocation(deps, row.user_id, version)

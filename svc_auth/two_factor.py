@@ -19,6 +19,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import FailedPrecondition, NotFound, ResourceExhausted, Unauthenticated
+from svc_auth import step_up
 from svc_auth.deps import AuthDeps
 from svc_auth.models import RecoveryCode, TwoFactorChallenge, User
 from svc_auth.tokens import IssuedTokens, digest, issue_tokens, new_secret
@@ -62,8 +63,10 @@ async def _user(s: AsyncSession, user_id: str) -> User:
     return user
 
 
-async def setup(deps: AuthDeps, user_id: str) -> Setup:
-    """Store a new secret, not yet enabled; VerifyTwoFactor with a code enables it."""
+async def setup(deps: AuthDeps, user_id: str, reauth_token: str) -> Setup:
+    """Store a new secret, not yet enabled; VerifyTwoFactor with a code enables it. Both need a
+    fresh proof of identity, so a stolen access token cannot enrol the thief's authenticator."""
+    await step_up.require_proof(deps, user_id, reauth_token)
     async with deps.db.transaction() as s:
         user = await _user(s, user_id)
         if user.totp_enabled:
@@ -106,18 +109,20 @@ async def _accept_recovery(deps: AuthDeps, s: AsyncSession, user: User, code: st
     return spent.rowcount == 1  # type: ignore[attr-defined]
 
 
-async def _accept_code(deps: AuthDeps, s: AsyncSession, user: User, code: str) -> bool:
+async def accept_code(deps: AuthDeps, s: AsyncSession, user: User, code: str) -> bool:
     if _is_totp_code(code):
         return await _accept_totp(deps, s, user, code)
     return await _accept_recovery(deps, s, user, code)
 
 
-def _bad_code() -> Unauthenticated:
+def bad_code() -> Unauthenticated:
     return Unauthenticated("the code is not valid", reason="TWO_FACTOR_CODE_INVALID")
 
 
-async def enable(deps: AuthDeps, user_id: str, code: str) -> list[str]:
+async def enable(deps: AuthDeps, user_id: str, code: str, reauth_token: str) -> list[str]:
     """Turn 2FA on with a valid TOTP code; returns the recovery codes, shown once."""
+    await step_up.require_proof(deps, user_id, reauth_token)
+    await step_up.charge_attempt(deps, user_id)
     async with deps.db.transaction() as s:
         user = await _user(s, user_id)
         if user.totp_enabled:
@@ -125,28 +130,32 @@ async def enable(deps: AuthDeps, user_id: str, code: str) -> list[str]:
         if not user.totp_secret:
             raise FailedPrecondition("set up two-factor sign-in first", reason="TWO_FACTOR_NOT_SET_UP")
         if not await _accept_totp(deps, s, user, code):
-            raise _bad_code()
+            raise bad_code()
         user.totp_enabled = True
         user.updated_at = deps.clock.now()
         await s.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user_id))
         codes = [_new_recovery_code() for _ in range(deps.settings.recovery_code_count)]
         for c in codes:
             s.add(RecoveryCode(code_hash=digest(normalise_recovery_code(c)), user_id=user_id))
+        await step_up.notify(deps, s, user, "Two-factor sign-in is on", "Two-factor sign-in was turned on")
     return codes
 
 
-async def disable(deps: AuthDeps, user_id: str, code: str) -> User:
-    """Turn 2FA off given a current code or an unused recovery code."""
+async def disable(deps: AuthDeps, user_id: str, code: str, reauth_token: str) -> User:
+    """Turn 2FA off given a fresh proof of identity and a current code or an unused recovery code."""
+    await step_up.require_proof(deps, user_id, reauth_token)
+    await step_up.charge_attempt(deps, user_id)
     async with deps.db.transaction() as s:
         user = await _user(s, user_id)
         if not user.totp_enabled:
             raise FailedPrecondition("two-factor sign-in is off", reason="TWO_FACTOR_NOT_ENABLED")
-        if not await _accept_code(deps, s, user, code):
-            raise _bad_code()
+        if not await accept_code(deps, s, user, code):
+            raise bad_code()
         user.totp_enabled = False
         user.totp_secret = None
         user.updated_at = deps.clock.now()
         await s.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user_id))
+        await step_up.notify(deps, s, user, "Two-factor sign-in is off", "Two-factor sign-in was turned off")
     return user
 
 
@@ -226,8 +235,8 @@ async def complete_challenge(deps: AuthDeps, challenge: str, code: str) -> tuple
         user = await _user(s, row.user_id)
         if user.disabled or not user.totp_enabled:
             raise _bad_challenge()
-        if not await _accept_code(deps, s, user, code):
-            raise _bad_code()  # nothing else to keep: the attempt is already counted
+        if not await accept_code(deps, s, user, code):
+            raise bad_code()  # nothing else to keep: the attempt is already counted
         spent = await s.execute(
             update(TwoFactorChallenge)
             .where(

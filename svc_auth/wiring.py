@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from trading.auth.v1 import auth_service_pb2_grpc
 
 from core.outbox import OutboxRelay
@@ -15,6 +17,8 @@ from svc_auth.oauth import OAuth
 from svc_auth.passwords import Passwords
 from svc_auth.service import AuthServicer
 
+log = logging.getLogger(__name__)
+
 
 def make_deps(
     ctx: ServiceContext, settings: AuthSettings | None = None, mailer: Mailer | None = None
@@ -22,6 +26,7 @@ def make_deps(
     settings = settings or AuthSettings()
     return AuthDeps(
         db=ctx.db,
+        bus=ctx.bus,
         keys=ctx.keys,
         kv=ctx.kv,
         clock=ctx.clock,
@@ -43,6 +48,11 @@ def build_auth(ctx: ServiceContext, settings: AuthSettings | None = None) -> Bui
     platform_secret = ctx.settings.proxy_secret
     if platform_secret is not None and not deps.settings.proxy_secret.get_secret_value():
         deps.settings.proxy_secret = platform_secret  # the secret this deployment's Envoy sends
+    if not deps.settings.proxy_secret.get_secret_value():
+        log.warning(
+            "no proxy secret (TRADING_PROXY_SECRET): client addresses are the gRPC peers', so every "
+            "caller through one proxy shares the per-address limits"
+        )
     servicer = make_servicer(deps)
     relay = OutboxRelay(ctx.db, ctx.bus, [OUTBOX], ctx.clock)
     dispatcher = MailDispatcher(ctx.db, ctx.bus, deps.mailer, ctx.clock)

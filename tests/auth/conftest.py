@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from core.interceptor import ChassisInterceptor
 from core.keys import KeyStore
 from core.kv import KeyValue, MemoryKeyValue
 from core.outbox import OutboxRelay
+from core.revocation import SessionVersions
 from core.server import create_server
 from core.settings import Settings
 from svc_auth.config import AuthSettings
@@ -34,11 +36,17 @@ from svc_auth.wiring import make_servicer
 ISSUER = "https://trading.test"
 AUDIENCE = "trading-api"
 PASSWORD = "correct horse battery"
+PROXY_SECRET = "the proxy secret of this test"
 
 
 def cheap_settings(**overrides: Any) -> AuthSettings:
     """Argon2 at a test-only cost; production defaults stay at OWASP's parameters."""
-    values: dict[str, Any] = {"argon2_memory_kib": 256, "argon2_time_cost": 1, **overrides}
+    values: dict[str, Any] = {
+        "argon2_memory_kib": 256,
+        "argon2_time_cost": 1,
+        "proxy_secret": PROXY_SECRET,
+        **overrides,
+    }
     return AuthSettings(**values)
 
 
@@ -54,6 +62,7 @@ class AuthEnv:
     port: int
     relay: OutboxRelay
     dispatcher: MailDispatcher
+    sessions: SessionVersions
     _read: set[str] = field(default_factory=set)
 
     async def deliver(self) -> None:
@@ -89,13 +98,25 @@ class AuthEnv:
     async def login(
         self, address: str = "ana@example.com", password: str = PASSWORD, ip: str = ""
     ) -> m.LoginResponse:
-        md = (("x-envoy-external-address", ip),) if ip else None
+        md = proxied(ip) if ip else None
         return await self.stub.Login(m.LoginRequest(email=address, password=password), metadata=md)
+
+    async def proof(self, access: str, password: str = PASSWORD, code: str = "") -> str:
+        """A reauth token from ConfirmIdentity for the user of `access`."""
+        reply = await self.stub.ConfirmIdentity(
+            m.ConfirmIdentityRequest(password=password, two_factor_code=code), metadata=bearer(access)
+        )
+        return reply.reauth_token
 
     async def make_admin(self, user_id: str) -> None:
         from svc_auth import admin
 
         await admin.set_roles(self.deps, "", user_id, ["admin"])
+
+
+def proxied(ip: str) -> tuple[tuple[str, str], ...]:
+    """What Envoy adds to a call from `ip`: the client address and the proxy secret."""
+    return (("x-envoy-external-address", ip), ("x-trading-proxy-secret", PROXY_SECRET))
 
 
 def verification_token(message: EmailMessage) -> str:
@@ -121,11 +142,15 @@ async def start_auth(
     mail_dir = tmp_path / "mail"
     bus = InProcessBus()
     deps = AuthDeps(
-        db=db, keys=keys, kv=kv or MemoryKeyValue(clock), clock=clock, settings=auth_settings,
+        db=db, bus=bus, keys=keys, kv=kv or MemoryKeyValue(clock), clock=clock, settings=auth_settings,
         platform=platform, passwords=Passwords(auth_settings), mailer=FileMailer(mail_dir),
     )  # fmt: skip
     servicer = make_servicer(deps)
-    interceptor = ChassisInterceptor(Authenticator(keys, servicer.verifier), deps.kv)
+    sessions = SessionVersions(deps.kv, bus, clock)
+    listening = asyncio.get_running_loop().create_future()
+    listener = asyncio.create_task(sessions.listen(lambda: listening.set_result(None)))
+    await listening
+    interceptor = ChassisInterceptor(Authenticator(keys, servicer.verifier, sessions), deps.kv)
     server, port = await create_server(
         "127.0.0.1:0",
         [(auth_service_pb2_grpc.add_AuthServiceServicer_to_server, servicer)],
@@ -136,9 +161,10 @@ async def start_auth(
     relay = OutboxRelay(db, bus, [OUTBOX], clock)
     dispatcher = MailDispatcher(db, bus, deps.mailer, clock, consumer="test")
     stub = auth_service_pb2_grpc.AuthServiceStub(channel)
-    env = AuthEnv(deps, stub, clock, keys, mail_dir, port, relay, dispatcher)
+    env = AuthEnv(deps, stub, clock, keys, mail_dir, port, relay, dispatcher, sessions)
 
     async def stop() -> None:
+        listener.cancel()
         await channel.close()
         await server.stop(0)
         await bus.close()

@@ -123,3 +123,91 @@ async def test_tokens_that_are_not_access_tokens_are_refused(rest: Rest) -> None
     assert replay["details"][0]["reason"] == "REFRESH_RACE"
     status, again = await rest.send("POST", "/auth/refresh", {"refresh_token": renewed["refresh_token"]})
     assert status == 200, again
+
+
+async def _signed_in(rest: Rest, email: str) -> dict[str, Any]:
+    body = {"email": email, "password": PASSWORD, "first_name": "Eve", "last_name": "Ray"}
+    status, registered = await rest.send("POST", "/auth/register", body)
+    assert status == 200, registered
+    return dict(registered)
+
+
+async def test_account_changes_need_a_fresh_proof_and_guesses_are_limited_over_rest(rest: Rest) -> None:
+    access = (await _signed_in(rest, "carol@example.com"))["tokens"]["access_token"]
+    status, body = await rest.send("POST", "/auth/2fa/setup", {}, token=access)
+    assert status == 403, body
+    assert body["details"][0]["reason"] == "REAUTH_REQUIRED"
+    statuses = []
+    for i in range(11):
+        wrong = {"current_password": f"guess {i} wrong", "new_password": "a new long password"}
+        status, body = await rest.send("POST", "/auth/password", wrong, token=access)
+        statuses.append(status)
+    assert statuses == [400] * 10 + [429], statuses
+    assert body["details"][0]["reason"] == "TOO_MANY_ATTEMPTS"
+
+
+async def test_a_password_change_revokes_other_access_tokens_at_once_over_rest(rest: Rest) -> None:
+    registered = await _signed_in(rest, "dan@example.com")
+    stolen = registered["tokens"]["access_token"]
+    change = {"current_password": PASSWORD, "new_password": "a new long password"}
+    status, changed = await rest.send("POST", "/auth/password", change, token=stolen)
+    assert status == 200, changed
+    status, body = await rest.send("GET", "/auth/me", token=stolen)
+    assert status == 401, body
+    assert body["details"][0]["reason"] == "SESSION_REVOKED"
+    status, me = await rest.send("GET", "/auth/me", token=changed["tokens"]["access_token"])
+    assert status == 200, me
+
+
+async def test_a_spent_refresh_token_cannot_log_out_everywhere_over_rest(rest: Rest) -> None:
+    registered = await _signed_in(rest, "erin@example.com")
+    old_copy = registered["tokens"]["refresh_token"]
+    status, renewed = await rest.send("POST", "/auth/refresh", {"refresh_token": old_copy})
+    assert status == 200, renewed
+    status, body = await rest.send("POST", "/auth/logout", {"refresh_token": old_copy, "all_sessions": True})
+    assert status == 401, body
+    status, me = await rest.send("GET", "/auth/me", token=renewed["access_token"])
+    assert status == 200, me
+
+
+async def test_forgot_password_answers_alike_and_a_bad_reset_token_is_json_over_rest(rest: Rest) -> None:
+    await _signed_in(rest, "fay@example.com")
+    known = await rest.send("POST", "/auth/password/forgot", {"email": "fay@example.com"})
+    unknown = await rest.send("POST", "/auth/password/forgot", {"email": "ghost@example.com"})
+    assert known == unknown == (200, {})
+    status, body = await rest.send(
+        "POST", "/auth/password/reset", {"token": "forged", "new_password": "a new long password"}
+    )
+    assert status == 400, body
+    assert body["details"][0]["reason"] == "RESET_TOKEN_INVALID"
+
+
+async def test_export_and_delete_over_rest(rest: Rest) -> None:
+    access = (await _signed_in(rest, "gil@example.com"))["tokens"]["access_token"]
+    status, export = await rest.send("GET", "/auth/me/export", token=access)
+    assert status == 200, export
+    assert export["user"]["email"] == "gil@example.com"
+    status, body = await rest.send("POST", "/auth/me/delete", {"reauth_token": "nope"}, token=access)
+    assert status == 403, body
+    status, proof = await rest.send("POST", "/auth/confirm-identity", {"password": PASSWORD}, token=access)
+    assert status == 200, proof
+    status, body = await rest.send(
+        "POST", "/auth/me/delete", {"reauth_token": proof["reauth_token"]}, token=access
+    )
+    assert status == 200, body
+    status, body = await rest.send("GET", "/auth/me/export", token=access)
+    assert status == 401, body
+
+
+async def test_sign_ups_from_one_address_are_limited_over_rest(rest: Rest) -> None:
+    """Runs last in this module: it uses up the sign-ups of the test's address."""
+    statuses = []
+    for i in range(25):
+        body = {"email": f"bot{i}@example.com", "password": PASSWORD, "first_name": "B", "last_name": "T"}
+        status, reply = await rest.send("POST", "/auth/register", body)
+        statuses.append(status)
+        if status == 429:
+            break
+    assert statuses[-1] == 429, statuses
+    assert set(statuses[:-1]) == {200}
+    assert reply["details"][0]["reason"] == "TOO_MANY_REGISTRATIONS"

@@ -53,3 +53,22 @@ async def test_unknown_emails_are_limited_like_known_ones(auth) -> None:
         )
         codes = Counter(r.code() for r in results)
         assert codes == {grpc.StatusCode.UNAUTHENTICATED: 10, grpc.StatusCode.RESOURCE_EXHAUSTED: 2}
+
+
+async def test_only_failed_sign_ins_count_against_an_address(make_database: Callable, tmp_path: Path) -> None:
+    db = await make_database(Base.metadata)
+    auth, stop = await start_auth(db, tmp_path, settings=cheap_settings(login_ip_limit=5))
+    office = "203.0.113.50"
+    try:
+        await auth.verified_user()
+        for _ in range(20):  # one office behind one NAT signing in all day
+            assert (await auth.login(ip=office)).tokens.access_token
+        for i in range(5):
+            error = await asyncio.gather(auth.login(f"u{i}@example.com", ip=office), return_exceptions=True)
+            assert isinstance(error[0], grpc.aio.AioRpcError)
+            assert error[0].code() == grpc.StatusCode.UNAUTHENTICATED
+        refused = await asyncio.gather(auth.login(ip=office), return_exceptions=True)
+        assert isinstance(refused[0], grpc.aio.AioRpcError)
+        assert refused[0].code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    finally:
+        await stop()

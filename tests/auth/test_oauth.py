@@ -14,10 +14,12 @@ from trading.auth.v1 import auth_messages_pb2 as m
 
 from svc_auth.config import OAuthProviderSettings
 from svc_auth.models import Base, User
-from tests.auth.conftest import AuthEnv, cheap_settings, rpc_error, start_auth
+from tests.auth.conftest import AuthEnv, bearer, cheap_settings, rpc_error, start_auth
 from tests.auth.fake_oidc import CLIENT_ID, CLIENT_SECRET, FakeOIDC, FakeUser
 
 REDIRECT = "http://localhost:5173/oauth/callback"
+# What each started sign-in's browser keeps: state -> browser binding.
+BINDINGS: dict[str, str] = {}
 
 
 @pytest.fixture
@@ -31,16 +33,21 @@ async def provider() -> AsyncIterator[FakeOIDC]:
 @pytest.fixture
 async def auth(make_database: Callable, tmp_path: Path, provider: FakeOIDC) -> AsyncIterator[AuthEnv]:
     db = await make_database(Base.metadata)
-    oidc = OAuthProviderSettings(
-        client_id=CLIENT_ID, client_secret=CLIENT_SECRET, redirect_uris=[REDIRECT], issuer=provider.issuer
-    )
-    env, stop = await start_auth(db, tmp_path, settings=cheap_settings(oauth_providers={"acme": oidc}))
+    trusted = OAuthProviderSettings(
+        client_id=CLIENT_ID, client_secret=CLIENT_SECRET, redirect_uris=[REDIRECT], issuer=provider.issuer,
+        trusted_email=True,
+    )  # fmt: skip
+    untrusted = trusted.model_copy(update={"trusted_email": False})
+    providers = {"acme": trusted, "other": untrusted}
+    env, stop = await start_auth(db, tmp_path, settings=cheap_settings(oauth_providers=providers))
     yield env
     await stop()
 
 
-async def start(auth: AuthEnv, redirect: str = REDIRECT) -> m.StartOAuthResponse:
-    return await auth.stub.StartOAuth(m.StartOAuthRequest(provider="acme", redirect_uri=redirect))
+async def start(auth: AuthEnv, redirect: str = REDIRECT, provider: str = "acme") -> m.StartOAuthResponse:
+    started = await auth.stub.StartOAuth(m.StartOAuthRequest(provider=provider, redirect_uri=redirect))
+    BINDINGS[started.state] = started.browser_binding
+    return started
 
 
 async def consent(authorize_url: str) -> dict[str, str]:
@@ -51,10 +58,21 @@ async def consent(authorize_url: str) -> dict[str, str]:
     return {k: v[0] for k, v in query.items()}
 
 
-async def finish(auth: AuthEnv, code: str, state: str, redirect: str = REDIRECT) -> m.OAuthLoginResponse:
-    return await auth.stub.OAuthLogin(
-        m.OAuthLoginRequest(provider="acme", code=code, state=state, redirect_uri=redirect)
-    )
+async def finish(
+    auth: AuthEnv,
+    code: str,
+    state: str,
+    redirect: str = REDIRECT,
+    *,
+    binding: str | None = None,
+    provider: str = "acme",
+) -> m.OAuthLoginResponse:
+    """What the starting browser does with the code: send it with its own binding."""
+    request = m.OAuthLoginRequest(
+        provider=provider, code=code, state=state, redirect_uri=redirect,
+        browser_binding=BINDINGS.get(state, "none") if binding is None else binding,
+    )  # fmt: skip
+    return await auth.stub.OAuthLogin(request)
 
 
 async def user_count(auth: AuthEnv) -> int:
@@ -86,12 +104,34 @@ async def test_oauth_links_to_the_verified_account_with_the_same_email(auth: Aut
     assert signed.user.id == local.user.id
 
 
-async def test_oauth_never_links_an_unverified_account(auth: AuthEnv) -> None:
+async def test_oauth_never_links_an_unverified_account_and_the_squatter_loses_it(auth: AuthEnv) -> None:
     squatter = await auth.register()
     back = await consent((await start(auth)).authorize_url)
     signed = await finish(auth, back["code"], back["state"])
     assert signed.user.id != squatter.user.id
     assert signed.user.email_verified
+    error = await rpc_error(auth.login())  # the pre-registered password is gone
+    assert error.code() == grpc.StatusCode.UNAUTHENTICATED
+    error = await rpc_error(auth.stub.GetMe(m.GetMeRequest(), metadata=bearer(squatter.tokens.access_token)))
+    assert error.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+async def test_a_code_and_state_from_another_browser_are_refused(auth: AuthEnv) -> None:
+    attacker = await start(auth)
+    back = await consent(attacker.authorize_url)  # the attacker's own provider account
+    error = await rpc_error(finish(auth, back["code"], back["state"], binding="the victim's browser"))
+    assert error.code() == grpc.StatusCode.UNAUTHENTICATED
+    assert await user_count(auth) == 0
+    signed = await finish(auth, back["code"], back["state"])  # the starting browser still can
+    assert signed.user.email == "ana@example.com"
+
+
+async def test_an_untrusted_provider_never_links_to_an_existing_account(auth: AuthEnv) -> None:
+    local = await auth.verified_user()
+    back = await consent((await start(auth, provider="other")).authorize_url)
+    error = await rpc_error(finish(auth, back["code"], back["state"], provider="other"))
+    assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert (await auth.login()).user.id == local.user.id
 
 
 async def test_unverified_provider_email_is_refused(auth: AuthEnv, provider: FakeOIDC) -> None:

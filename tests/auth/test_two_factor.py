@@ -13,12 +13,15 @@ async def enable_2fa(auth: AuthEnv) -> tuple[str, pyotp.TOTP, list[str]]:
     """A verified user with 2FA on: their access token, their TOTP and recovery codes."""
     await auth.verified_user()
     access = (await auth.login()).tokens.access_token
-    setup = await auth.stub.SetupTwoFactor(m.SetupTwoFactorRequest(), metadata=bearer(access))
+    proof = await auth.proof(access)
+    setup = await auth.stub.SetupTwoFactor(
+        m.SetupTwoFactorRequest(reauth_token=proof), metadata=bearer(access)
+    )
     assert setup.otpauth_uri.startswith("otpauth://totp/")
     assert setup.qr_code.startswith(b"\x89PNG")
     totp = pyotp.TOTP(setup.secret)
     enabled = await auth.stub.VerifyTwoFactor(
-        m.VerifyTwoFactorRequest(token=totp.at(auth.clock.now())), metadata=bearer(access)
+        m.VerifyTwoFactorRequest(token=totp.at(auth.clock.now()), reauth_token=proof), metadata=bearer(access)
     )
     assert enabled.success
     assert len(enabled.recovery_codes) == 10
@@ -28,9 +31,12 @@ async def enable_2fa(auth: AuthEnv) -> tuple[str, pyotp.TOTP, list[str]]:
 async def test_enabling_needs_a_valid_code(auth: AuthEnv) -> None:
     await auth.verified_user()
     access = (await auth.login()).tokens.access_token
-    await auth.stub.SetupTwoFactor(m.SetupTwoFactorRequest(), metadata=bearer(access))
+    proof = await auth.proof(access)
+    await auth.stub.SetupTwoFactor(m.SetupTwoFactorRequest(reauth_token=proof), metadata=bearer(access))
     error = await rpc_error(
-        auth.stub.VerifyTwoFactor(m.VerifyTwoFactorRequest(token="000000"), metadata=bearer(access))
+        auth.stub.VerifyTwoFactor(
+            m.VerifyTwoFactorRequest(token="000000", reauth_token=proof), metadata=bearer(access)
+        )
     )
     assert error.code() == grpc.StatusCode.UNAUTHENTICATED
     me = await auth.stub.GetMe(m.GetMeRequest(), metadata=bearer(access))
@@ -115,12 +121,15 @@ async def test_a_challenge_cannot_be_completed_twice(auth: AuthEnv) -> None:
 
 async def test_disabling_needs_a_code_or_a_recovery_code(auth: AuthEnv) -> None:
     access, _, codes = await enable_2fa(auth)
+    proof = await auth.proof(access, code=codes[5])
     error = await rpc_error(
-        auth.stub.DisableTwoFactor(m.DisableTwoFactorRequest(token="123456"), metadata=bearer(access))
+        auth.stub.DisableTwoFactor(
+            m.DisableTwoFactorRequest(token="123456", reauth_token=proof), metadata=bearer(access)
+        )
     )
     assert error.code() == grpc.StatusCode.UNAUTHENTICATED
     done = await auth.stub.DisableTwoFactor(
-        m.DisableTwoFactorRequest(token=codes[3]), metadata=bearer(access)
+        m.DisableTwoFactorRequest(token=codes[3], reauth_token=proof), metadata=bearer(access)
     )
     assert not done.user.two_factor_enabled
     assert (await auth.login()).tokens.access_token

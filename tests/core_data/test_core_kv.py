@@ -13,13 +13,40 @@ from core.kv import KeyValue, MemoryKeyValue, RedisKeyValue
 
 from .conftest import BACKENDS, delete_namespace
 
-TTL = 0.2
+# Long enough that no load can expire a key between two calls: time passing is simulated
+# (`Store.pass_time`), never waited for.
+TTL = 60.0
 
 
 @dataclass
 class Store:
     kv: KeyValue
     pass_time: Callable[[float], Awaitable[None]]
+
+
+def expire_namespace_now(redis_url: str, namespace: str) -> Callable[[float], Awaitable[None]]:
+    """Redis cannot be given a clock: every key of the namespace that expires within `seconds`
+    is made to expire now, then we wait (bounded polling, no duration asserted) until it is gone."""
+    from redis.asyncio import Redis
+
+    async def pass_time(seconds: float) -> None:
+        client = Redis.from_url(redis_url)
+        try:
+            due = []
+            async for key in client.scan_iter(match=f"{namespace}:*"):
+                left_ms = await client.pttl(key)
+                if 0 <= left_ms <= seconds * 1000:
+                    due.append(key)
+                    await client.pexpire(key, 1)
+            for _ in range(1000):
+                if not any([await client.exists(key) for key in due]):
+                    return
+                await asyncio.sleep(0.005)
+            raise AssertionError("Redis kept keys past their expiry")
+        finally:
+            await client.aclose()
+
+    return pass_time
 
 
 @pytest.fixture(params=BACKENDS)
@@ -34,7 +61,7 @@ async def store(request: pytest.FixtureRequest, namespace: str) -> AsyncIterator
         return
     redis_url = request.getfixturevalue("redis_url")
     kv = RedisKeyValue(redis_url, namespace=namespace)
-    yield Store(kv, asyncio.sleep)
+    yield Store(kv, expire_namespace_now(redis_url, namespace))
     await kv.close()
     await delete_namespace(redis_url, namespace)
 
@@ -134,3 +161,34 @@ async def test_redis_namespaces_keep_keys_apart(redis_url: str, namespace: str) 
         await theirs.close()
         await delete_namespace(redis_url, namespace)
         await delete_namespace(redis_url, namespace + "x")
+
+
+async def test_uncount_takes_one_back_never_below_zero_nor_past_the_window(store: Store) -> None:
+    kv = store.kv
+    await kv.incr_window("hits", limit=5, window_s=60)
+    await kv.incr_window("hits", limit=5, window_s=60)
+    await kv.uncount("hits")
+    assert await kv.get("hits") == b"1"
+    await kv.uncount("hits")
+    await kv.uncount("hits")
+    assert await kv.get("hits") == b"0"
+    await kv.uncount("gone")  # an expired window is not brought back with a credit
+    assert await kv.get("gone") is None
+
+
+async def test_the_memory_store_is_bounded_dropping_expired_then_least_recently_used_keys() -> None:
+    clock = TestClock()
+    kv = MemoryKeyValue(clock, max_keys=100)
+    await kv.set("kept", b"1")
+    await kv.set("short", b"1", ttl_s=1)
+    clock.advance(2)
+    for i in range(99):  # the expired key makes room before any live one is dropped
+        await kv.incr_window(f"flood:{i}", 5, 60)
+    assert kv.evicted == 0
+    assert await kv.get("kept") == b"1"  # read: now the most recently used
+    for i in range(99, 10_000):  # a flood of new clients
+        await kv.incr_window(f"flood:{i}", 5, 60)
+    assert len(kv._data) <= 100
+    assert await kv.get("flood:9999") == b"1"
+    assert await kv.get("flood:0") is None
+    assert kv.evicted == 10_001 - 100  # "kept" and the oldest of the flood

@@ -27,17 +27,18 @@ PLATFORM = "trading.platform.v1.PlatformService"
 class FlakyPlatform(PlatformServicer):
     """Answers UNAVAILABLE `failures` times, then normally; remembers the metadata it saw."""
 
-    def __init__(self, failures: int = 0, delay_s: float = 0.0) -> None:
+    def __init__(self, failures: int = 0, hang: bool = False) -> None:
         super().__init__(Clock(), [PLATFORM], "test")
         self.failures = failures
-        self.delay_s = delay_s
+        self.hang = hang
         self.calls = 0
         self.metadata: list[dict[str, str]] = []
 
     async def GetServerInfo(self, request, context):
         self.calls += 1
         self.metadata.append(dict(context.invocation_metadata()))
-        await asyncio.sleep(self.delay_s)
+        if self.hang:  # only the deadline ends it, however slow the machine
+            await asyncio.Event().wait()
         if self.calls <= self.failures:
             await context.abort(grpc.StatusCode.UNAVAILABLE, "try again")
         return await super().GetServerInfo(request, context)
@@ -94,7 +95,7 @@ async def test_call_that_moves_state_is_never_retried() -> None:
 
 
 async def test_every_call_has_a_deadline() -> None:
-    servicer = FlakyPlatform(delay_s=2.0)
+    servicer = FlakyPlatform(hang=True)
     server, port = await serve((pb_grpc.add_PlatformServiceServicer_to_server, servicer))
     clients = factory(port, deadline=0.2)
     try:

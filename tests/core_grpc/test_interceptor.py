@@ -80,14 +80,14 @@ async def test_invalid_input_gets_field_violations(platform: Running) -> None:
 class FailingPlatform(PlatformServicer):
     """The real contract, answering with the failure named in the request's count."""
 
-    def __init__(self, failure: BaseException | None = None, delay_s: float = 0.0) -> None:
+    def __init__(self, failure: BaseException | None = None, hang: bool = False) -> None:
         super().__init__(Clock(), [SERVICE], "test")
         self.failure = failure
-        self.delay_s = delay_s
+        self.hang = hang
 
     async def GetServerInfo(self, request, context):
-        if self.delay_s:
-            await asyncio.sleep(self.delay_s)
+        if self.hang:  # only the deadline ends it, however slow the machine
+            await asyncio.Event().wait()
         if self.failure:
             raise self.failure
         return await super().GetServerInfo(request, context)
@@ -129,7 +129,7 @@ async def test_unexpected_exception_is_internal_without_leaking_the_message() ->
 
 
 async def test_server_caps_the_deadline_of_a_slow_call() -> None:
-    err = await _call_failing(FailingPlatform(delay_s=2.0), max_deadline_s=0.2)
+    err = await _call_failing(FailingPlatform(hang=True), max_deadline_s=0.2)
     assert err.code() == grpc.StatusCode.DEADLINE_EXCEEDED
 
 

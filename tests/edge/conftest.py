@@ -12,6 +12,7 @@ from app.platform_service import PlatformServicer
 from core.bus import InProcessBus
 from core.clock import TestClock
 from core.keys import KeyStore
+from core.revocation import SessionVersions
 from core.server import create_server
 from core.settings import Settings
 from edge import create_app
@@ -60,7 +61,11 @@ async def make_edge(
     channels: list[grpc.aio.Channel] = []
 
     async def make(
-        grpc_port: int, *, chat_owner: ChatOwnerCheck = deny_all_chats, web_root: Path | None = None
+        grpc_port: int,
+        *,
+        chat_owner: ChatOwnerCheck = deny_all_chats,
+        web_root: Path | None = None,
+        session_versions: SessionVersions | None = None,
     ) -> TestClient:
         settings = Settings(
             grpc_host="127.0.0.1", grpc_port=grpc_port, jwt_issuer=ISSUER, jwt_audience=AUDIENCE
@@ -73,7 +78,7 @@ async def make_edge(
 
         app = create_app(
             settings, bus, keys, channel_for, services=[PLATFORM], chat_owner=chat_owner,
-            web_root=web_root or tmp_path / "no-web",
+            web_root=web_root or tmp_path / "no-web", session_versions=session_versions,
         )  # fmt: skip
         client = TestClient(TestServer(app))
         await client.start_server()

@@ -8,9 +8,12 @@ import aiohttp
 import pytest
 from trading.events.v1 import events_envelope_pb2, events_payloads_pb2
 
+from core import revocation
 from core.bus import InProcessBus
 from core.clock import TestClock
 from core.keys import KeyStore
+from core.kv import MemoryKeyValue
+from core.revocation import SessionVersions
 from edge.app import HUB
 from edge.channels import deny_all_chats, may_subscribe
 from edge.ws_hub import Hub, Watcher
@@ -175,3 +178,27 @@ async def test_a_watcher_that_falls_behind_is_marked_for_disconnection(bus: InPr
     await bus.publish("ticker:EURUSD", price_event("EURUSD"))
     await asyncio.wait_for(slow.overflowed.wait(), 5)
     await hub.close()
+
+
+async def test_sockets_of_a_revoked_user_close_at_once_and_others_stay(
+    make_edge, grpc_port: int, keys: KeyStore, bus: InProcessBus, clock: TestClock
+) -> None:
+    versions = SessionVersions(MemoryKeyValue(clock), bus, clock)
+    client = await make_edge(grpc_port, session_versions=versions)
+    victim = keys.sign_access_token({"sub": "u1", "sv": 0})
+    bystander = keys.sign_access_token({"sub": "u2", "sv": 0})
+    async with await connect(client, victim) as ws, await connect(client, bystander) as other:
+        assert (await ws.receive_json(timeout=5))["type"] == "ready"
+        assert (await other.receive_json(timeout=5))["type"] == "ready"
+        await revocation.announce(versions.kv, bus, "u1", 1, keep_s=960)
+        frames = []
+        while (msg := await ws.receive(timeout=5)).type == aiohttp.WSMsgType.TEXT:
+            frames.append(msg.json())
+        await other.send_json({"type": "ping"})
+        assert await other.receive_json(timeout=5) == {"type": "pong"}
+    assert {"type": "error", "code": "UNAUTHENTICATED", "reason": "SESSION_REVOKED"} in frames
+    assert ws.close_code == 4401
+    async with await connect(client, victim) as again:  # the old token cannot open a new socket
+        assert (await again.receive_json(timeout=5))["reason"] == "SESSION_REVOKED"
+        await again.receive(timeout=5)
+    assert again.close_code == 4401

@@ -120,6 +120,18 @@ def test_websocket_upgrade_is_allowed_on_ws_only() -> None:
     assert [r["match"] for r in upgraded] == [{"path": "/ws"}]
 
 
+def test_bodies_are_buffered_up_to_the_limit_except_on_upgraded_routes() -> None:
+    config = _config()
+    manager = config["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"]
+    [buffer] = [f for f in manager["http_filters"] if f["name"] == "envoy.filters.http.buffer"]
+    assert buffer["typed_config"]["max_request_bytes"] == Settings.model_construct().max_message_bytes
+    for route in _routes(config):
+        disabled = (
+            route.get("typed_per_filter_config", {}).get("envoy.filters.http.buffer", {}).get("disabled")
+        )
+        assert bool(disabled) == ("upgrade_configs" in route["route"]), route["match"]
+
+
 def test_admin_listens_on_loopback_only() -> None:
     assert _config()["admin"]["address"]["socket_address"]["address"] == "127.0.0.1"
 

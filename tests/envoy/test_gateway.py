@@ -16,7 +16,7 @@ from trading.education.v1 import education_service_pb2_grpc as edu_grpc
 from trading.events.v1 import events_envelope_pb2, events_payloads_pb2
 from trading.platform.v1 import platform_messages_pb2 as platform
 
-from app.envoy import RateLimit
+from app.envoy import Bucket, RateLimit
 from core.bus import InProcessBus
 from core.clock import Clock
 from core.keys import KeyStore
@@ -258,3 +258,30 @@ async def test_rate_limit_answers_429_status_json(
 
 async def test_envoy_checks_issuer_and_audience_from_settings(gateway: Gateway) -> None:
     assert (gateway.settings.jwt_issuer, gateway.settings.jwt_audience) == (ISSUER, AUDIENCE)
+
+
+async def _status_from(gateway: Gateway, path: str, headers: dict[str, str], local: str) -> int:
+    connector = aiohttp.TCPConnector(local_addr=(local, 0))
+    async with (
+        aiohttp.ClientSession(connector=connector) as session,
+        session.get(gateway.url + path, headers=headers) as r,
+    ):
+        return r.status
+
+
+async def test_one_client_cannot_use_up_the_rate_limit_of_others(
+    keys: KeyStore, clock: Clock, bus: InProcessBus, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    per_client = RateLimit(per_address=Bucket(4, 1, 60), per_token=Bucket(2, 1, 60))
+    workdir = tmp_path_factory.mktemp("per-client")
+    async with full_gateway(keys, clock, bus, workdir, rate_limit=per_client) as gw:
+        greedy = bearer(keys.sign_access_token({"sub": "greedy"}))
+        polite = bearer(keys.sign_access_token({"sub": "polite"}))
+        by_token = [await _status_from(gw, "/platform/info", greedy, "127.0.0.1") for _ in range(3)]
+        other_token = await _status_from(gw, "/platform/info", polite, "127.0.0.1")
+        by_address = [await _status_from(gw, "/platform/info", {}, "127.0.0.2") for _ in range(5)]
+        other_address = await _status_from(gw, "/platform/info", {}, "127.0.0.3")
+    assert by_token == [200, 200, 429]
+    assert other_token == 200
+    assert by_address == [200] * 4 + [429]
+    assert other_address == 200

@@ -154,26 +154,30 @@ class StartOAuthRequest(_message.Message):
     def __init__(self, provider: _Optional[str] = ..., redirect_uri: _Optional[str] = ...) -> None: ...
 
 class StartOAuthResponse(_message.Message):
-    __slots__ = ("authorize_url", "state", "expire_time")
+    __slots__ = ("authorize_url", "state", "expire_time", "browser_binding")
     AUTHORIZE_URL_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
+    BROWSER_BINDING_FIELD_NUMBER: _ClassVar[int]
     authorize_url: str
     state: str
     expire_time: _timestamp_pb2.Timestamp
-    def __init__(self, authorize_url: _Optional[str] = ..., state: _Optional[str] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    browser_binding: str
+    def __init__(self, authorize_url: _Optional[str] = ..., state: _Optional[str] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., browser_binding: _Optional[str] = ...) -> None: ...
 
 class OAuthLoginRequest(_message.Message):
-    __slots__ = ("provider", "code", "state", "redirect_uri")
+    __slots__ = ("provider", "code", "state", "redirect_uri", "browser_binding")
     PROVIDER_FIELD_NUMBER: _ClassVar[int]
     CODE_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     REDIRECT_URI_FIELD_NUMBER: _ClassVar[int]
+    BROWSER_BINDING_FIELD_NUMBER: _ClassVar[int]
     provider: str
     code: str
     state: str
     redirect_uri: str
-    def __init__(self, provider: _Optional[str] = ..., code: _Optional[str] = ..., state: _Optional[str] = ..., redirect_uri: _Optional[str] = ...) -> None: ...
+    browser_binding: str
+    def __init__(self, provider: _Optional[str] = ..., code: _Optional[str] = ..., state: _Optional[str] = ..., redirect_uri: _Optional[str] = ..., browser_binding: _Optional[str] = ...) -> None: ...
 
 class OAuthLoginResponse(_message.Message):
     __slots__ = ("user", "tokens", "two_factor")
@@ -186,8 +190,10 @@ class OAuthLoginResponse(_message.Message):
     def __init__(self, user: _Optional[_Union[User, _Mapping]] = ..., tokens: _Optional[_Union[TokenPair, _Mapping]] = ..., two_factor: _Optional[_Union[TwoFactorChallenge, _Mapping]] = ...) -> None: ...
 
 class SetupTwoFactorRequest(_message.Message):
-    __slots__ = ()
-    def __init__(self) -> None: ...
+    __slots__ = ("reauth_token",)
+    REAUTH_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    reauth_token: str
+    def __init__(self, reauth_token: _Optional[str] = ...) -> None: ...
 
 class SetupTwoFactorResponse(_message.Message):
     __slots__ = ("secret", "otpauth_uri", "qr_code")
@@ -200,12 +206,14 @@ class SetupTwoFactorResponse(_message.Message):
     def __init__(self, secret: _Optional[str] = ..., otpauth_uri: _Optional[str] = ..., qr_code: _Optional[bytes] = ...) -> None: ...
 
 class VerifyTwoFactorRequest(_message.Message):
-    __slots__ = ("token", "challenge")
+    __slots__ = ("token", "challenge", "reauth_token")
     TOKEN_FIELD_NUMBER: _ClassVar[int]
     CHALLENGE_FIELD_NUMBER: _ClassVar[int]
+    REAUTH_TOKEN_FIELD_NUMBER: _ClassVar[int]
     token: str
     challenge: str
-    def __init__(self, token: _Optional[str] = ..., challenge: _Optional[str] = ...) -> None: ...
+    reauth_token: str
+    def __init__(self, token: _Optional[str] = ..., challenge: _Optional[str] = ..., reauth_token: _Optional[str] = ...) -> None: ...
 
 class VerifyTwoFactorResponse(_message.Message):
     __slots__ = ("success", "recovery_codes", "user", "tokens")
@@ -220,10 +228,12 @@ class VerifyTwoFactorResponse(_message.Message):
     def __init__(self, success: _Optional[bool] = ..., recovery_codes: _Optional[_Iterable[str]] = ..., user: _Optional[_Union[User, _Mapping]] = ..., tokens: _Optional[_Union[TokenPair, _Mapping]] = ...) -> None: ...
 
 class DisableTwoFactorRequest(_message.Message):
-    __slots__ = ("token",)
+    __slots__ = ("token", "reauth_token")
     TOKEN_FIELD_NUMBER: _ClassVar[int]
+    REAUTH_TOKEN_FIELD_NUMBER: _ClassVar[int]
     token: str
-    def __init__(self, token: _Optional[str] = ...) -> None: ...
+    reauth_token: str
+    def __init__(self, token: _Optional[str] = ..., reauth_token: _Optional[str] = ...) -> None: ...
 
 class DisableTwoFactorResponse(_message.Message):
     __slots__ = ("user",)
@@ -312,12 +322,14 @@ class UpdateMeResponse(_message.Message):
     def __init__(self, user: _Optional[_Union[User, _Mapping]] = ...) -> None: ...
 
 class ChangePasswordRequest(_message.Message):
-    __slots__ = ("current_password", "new_password")
+    __slots__ = ("current_password", "new_password", "two_factor_code")
     CURRENT_PASSWORD_FIELD_NUMBER: _ClassVar[int]
     NEW_PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    TWO_FACTOR_CODE_FIELD_NUMBER: _ClassVar[int]
     current_password: str
     new_password: str
-    def __init__(self, current_password: _Optional[str] = ..., new_password: _Optional[str] = ...) -> None: ...
+    two_factor_code: str
+    def __init__(self, current_password: _Optional[str] = ..., new_password: _Optional[str] = ..., two_factor_code: _Optional[str] = ...) -> None: ...
 
 class ChangePasswordResponse(_message.Message):
     __slots__ = ("tokens",)
@@ -484,3 +496,97 @@ class GetJwksResponse(_message.Message):
     KEYS_FIELD_NUMBER: _ClassVar[int]
     keys: _containers.RepeatedCompositeFieldContainer[Jwk]
     def __init__(self, keys: _Optional[_Iterable[_Union[Jwk, _Mapping]]] = ...) -> None: ...
+
+class ConfirmIdentityRequest(_message.Message):
+    __slots__ = ("password", "two_factor_code")
+    PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    TWO_FACTOR_CODE_FIELD_NUMBER: _ClassVar[int]
+    password: str
+    two_factor_code: str
+    def __init__(self, password: _Optional[str] = ..., two_factor_code: _Optional[str] = ...) -> None: ...
+
+class ConfirmIdentityResponse(_message.Message):
+    __slots__ = ("reauth_token", "expire_time")
+    REAUTH_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
+    reauth_token: str
+    expire_time: _timestamp_pb2.Timestamp
+    def __init__(self, reauth_token: _Optional[str] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ChangeEmailRequest(_message.Message):
+    __slots__ = ("new_email", "reauth_token")
+    NEW_EMAIL_FIELD_NUMBER: _ClassVar[int]
+    REAUTH_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    new_email: str
+    reauth_token: str
+    def __init__(self, new_email: _Optional[str] = ..., reauth_token: _Optional[str] = ...) -> None: ...
+
+class ChangeEmailResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ForgotPasswordRequest(_message.Message):
+    __slots__ = ("email",)
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    email: str
+    def __init__(self, email: _Optional[str] = ...) -> None: ...
+
+class ForgotPasswordResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ResetPasswordRequest(_message.Message):
+    __slots__ = ("token", "new_password")
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    NEW_PASSWORD_FIELD_NUMBER: _ClassVar[int]
+    token: str
+    new_password: str
+    def __init__(self, token: _Optional[str] = ..., new_password: _Optional[str] = ...) -> None: ...
+
+class ResetPasswordResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ExportMyDataRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class LinkedIdentity(_message.Message):
+    __slots__ = ("provider", "email", "create_time")
+    PROVIDER_FIELD_NUMBER: _ClassVar[int]
+    EMAIL_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    provider: str
+    email: str
+    create_time: _timestamp_pb2.Timestamp
+    def __init__(self, provider: _Optional[str] = ..., email: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class SignInSession(_message.Message):
+    __slots__ = ("create_time", "expire_time")
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
+    create_time: _timestamp_pb2.Timestamp
+    expire_time: _timestamp_pb2.Timestamp
+    def __init__(self, create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ExportMyDataResponse(_message.Message):
+    __slots__ = ("user", "identities", "sessions", "export_time")
+    USER_FIELD_NUMBER: _ClassVar[int]
+    IDENTITIES_FIELD_NUMBER: _ClassVar[int]
+    SESSIONS_FIELD_NUMBER: _ClassVar[int]
+    EXPORT_TIME_FIELD_NUMBER: _ClassVar[int]
+    user: User
+    identities: _containers.RepeatedCompositeFieldContainer[LinkedIdentity]
+    sessions: _containers.RepeatedCompositeFieldContainer[SignInSession]
+    export_time: _timestamp_pb2.Timestamp
+    def __init__(self, user: _Optional[_Union[User, _Mapping]] = ..., identities: _Optional[_Iterable[_Union[LinkedIdentity, _Mapping]]] = ..., sessions: _Optional[_Iterable[_Union[SignInSession, _Mapping]]] = ..., export_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class DeleteAccountRequest(_message.Message):
+    __slots__ = ("reauth_token",)
+    REAUTH_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    reauth_token: str
+    def __init__(self, reauth_token: _Optional[str] = ...) -> None: ...
+
+class DeleteAccountResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...

@@ -105,6 +105,36 @@ class AuthServiceStub:
                 request_serializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ChangePasswordRequest.SerializeToString,
                 response_deserializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ChangePasswordResponse.FromString,
                 _registered_method=True)
+        self.ForgotPassword = channel.unary_unary(
+                '/trading.auth.v1.AuthService/ForgotPassword',
+                request_serializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ForgotPasswordRequest.SerializeToString,
+                response_deserializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ForgotPasswordResponse.FromString,
+                _registered_method=True)
+        self.ResetPassword = channel.unary_unary(
+                '/trading.auth.v1.AuthService/ResetPassword',
+                request_serializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ResetPasswordRequest.SerializeToString,
+                response_deserializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ResetPasswordResponse.FromString,
+                _registered_method=True)
+        self.ConfirmIdentity = channel.unary_unary(
+                '/trading.auth.v1.AuthService/ConfirmIdentity',
+                request_serializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ConfirmIdentityRequest.SerializeToString,
+                response_deserializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ConfirmIdentityResponse.FromString,
+                _registered_method=True)
+        self.ChangeEmail = channel.unary_unary(
+                '/trading.auth.v1.AuthService/ChangeEmail',
+                request_serializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ChangeEmailRequest.SerializeToString,
+                response_deserializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ChangeEmailResponse.FromString,
+                _registered_method=True)
+        self.ExportMyData = channel.unary_unary(
+                '/trading.auth.v1.AuthService/ExportMyData',
+                request_serializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ExportMyDataRequest.SerializeToString,
+                response_deserializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ExportMyDataResponse.FromString,
+                _registered_method=True)
+        self.DeleteAccount = channel.unary_unary(
+                '/trading.auth.v1.AuthService/DeleteAccount',
+                request_serializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.DeleteAccountRequest.SerializeToString,
+                response_deserializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.DeleteAccountResponse.FromString,
+                _registered_method=True)
         self.ListUsers = channel.unary_unary(
                 '/trading.auth.v1.AuthService/ListUsers',
                 request_serializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ListUsersRequest.SerializeToString,
@@ -254,6 +284,49 @@ class AuthServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ForgotPassword(self, request, context):
+        """ForgotPassword mails a single-use reset link (15 minutes) if the address has an account.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResetPassword(self, request, context):
+        """ResetPassword sets a new password with a reset link's token and ends every session.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ConfirmIdentity(self, request, context):
+        """ConfirmIdentity checks the password (and a 2FA code when 2FA is on) and returns a proof for 5 minutes.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ChangeEmail(self, request, context):
+        """ChangeEmail mails a link to a new address; opening it moves the account there.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExportMyData(self, request, context):
+        """ExportMyData returns everything the auth service keeps about the signed-in user.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteAccount(self, request, context):
+        """DeleteAccount erases the signed-in user's personal data, ends every session and tells the
+        other services (stream auth.account_deleted), which keep financial records anonymised.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListUsers(self, request, context):
         """ListUsers lists accounts for admins and support.
         """
@@ -389,6 +462,36 @@ def add_AuthServiceServicer_to_server(servicer, server):
                     servicer.ChangePassword,
                     request_deserializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ChangePasswordRequest.FromString,
                     response_serializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ChangePasswordResponse.SerializeToString,
+            ),
+            'ForgotPassword': grpc.unary_unary_rpc_method_handler(
+                    servicer.ForgotPassword,
+                    request_deserializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ForgotPasswordRequest.FromString,
+                    response_serializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ForgotPasswordResponse.SerializeToString,
+            ),
+            'ResetPassword': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResetPassword,
+                    request_deserializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ResetPasswordRequest.FromString,
+                    response_serializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ResetPasswordResponse.SerializeToString,
+            ),
+            'ConfirmIdentity': grpc.unary_unary_rpc_method_handler(
+                    servicer.ConfirmIdentity,
+                    request_deserializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ConfirmIdentityRequest.FromString,
+                    response_serializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ConfirmIdentityResponse.SerializeToString,
+            ),
+            'ChangeEmail': grpc.unary_unary_rpc_method_handler(
+                    servicer.ChangeEmail,
+                    request_deserializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ChangeEmailRequest.FromString,
+                    response_serializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ChangeEmailResponse.SerializeToString,
+            ),
+            'ExportMyData': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExportMyData,
+                    request_deserializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ExportMyDataRequest.FromString,
+                    response_serializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.ExportMyDataResponse.SerializeToString,
+            ),
+            'DeleteAccount': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteAccount,
+                    request_deserializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.DeleteAccountRequest.FromString,
+                    response_serializer=trading_dot_auth_dot_v1_dot_auth__messages__pb2.DeleteAccountResponse.SerializeToString,
             ),
             'ListUsers': grpc.unary_unary_rpc_method_handler(
                     servicer.ListUsers,
@@ -815,6 +918,168 @@ class AuthService:
             '/trading.auth.v1.AuthService/ChangePassword',
             trading_dot_auth_dot_v1_dot_auth__messages__pb2.ChangePasswordRequest.SerializeToString,
             trading_dot_auth_dot_v1_dot_auth__messages__pb2.ChangePasswordResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ForgotPassword(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trading.auth.v1.AuthService/ForgotPassword',
+            trading_dot_auth_dot_v1_dot_auth__messages__pb2.ForgotPasswordRequest.SerializeToString,
+            trading_dot_auth_dot_v1_dot_auth__messages__pb2.ForgotPasswordResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResetPassword(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trading.auth.v1.AuthService/ResetPassword',
+            trading_dot_auth_dot_v1_dot_auth__messages__pb2.ResetPasswordRequest.SerializeToString,
+            trading_dot_auth_dot_v1_dot_auth__messages__pb2.ResetPasswordResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ConfirmIdentity(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trading.auth.v1.AuthService/ConfirmIdentity',
+            trading_dot_auth_dot_v1_dot_auth__messages__pb2.ConfirmIdentityRequest.SerializeToString,
+            trading_dot_auth_dot_v1_dot_auth__messages__pb2.ConfirmIdentityResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ChangeEmail(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trading.auth.v1.AuthService/ChangeEmail',
+            trading_dot_auth_dot_v1_dot_auth__messages__pb2.ChangeEmailRequest.SerializeToString,
+            trading_dot_auth_dot_v1_dot_auth__messages__pb2.ChangeEmailResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportMyData(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trading.auth.v1.AuthService/ExportMyData',
+            trading_dot_auth_dot_v1_dot_auth__messages__pb2.ExportMyDataRequest.SerializeToString,
+            trading_dot_auth_dot_v1_dot_auth__messages__pb2.ExportMyDataResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteAccount(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trading.auth.v1.AuthService/DeleteAccount',
+            trading_dot_auth_dot_v1_dot_auth__messages__pb2.DeleteAccountRequest.SerializeToString,
+            trading_dot_auth_dot_v1_dot_auth__messages__pb2.DeleteAccountResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,23 @@
+"""`make setup` leaves a fresh clone clean: npm installs exactly the committed lock file (`npm ci`),
+and the lock lists every optional platform package, so nothing needs adding to it on any machine."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_setup_installs_npm_packages_from_the_lock_without_rewriting_it() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    npm_commands = re.findall(r"^\t(npm \S+)", makefile, flags=re.MULTILINE)
+    assert npm_commands == ["npm ci"]
+
+
+def test_the_lock_lists_every_optional_platform_package() -> None:
+    packages = json.loads((ROOT / "package-lock.json").read_text())["packages"]
+    for name, entry in packages.items():
+        for optional in entry.get("optionalDependencies", {}):
+            assert f"node_modules/{optional}" in packages, f"{name} needs {optional} in the lock"
