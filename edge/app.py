@@ -17,6 +17,7 @@ from core.settings import Settings
 from edge.channels import ChatOwnerCheck, deny_all_chats
 from edge.health import ChannelFactory, GpuProbe, health_report
 from edge.static import static_handler
+from edge.symbol_streams import add_symbol_streams
 from edge.webhooks import not_handled_yet
 from edge.ws_hub import Hub, websocket_handler
 
@@ -55,6 +56,7 @@ def create_app(
     app.router.add_get("/.well-known/jwks.json", jwks)
     app.router.add_get("/health", health)
     app.router.add_get("/ws", websocket_handler(hub, keys, chat_owner))
+    add_symbol_streams(app, hub, keys, chat_owner)
     app.router.add_post("/payments/webhook", not_handled_yet("Stripe", "the billing service"))
     app.router.add_post("/broker/webhook", not_handled_yet("MetaAPI", "the broker service"))
     app.router.add_get("/{tail:.*}", static_handler(web_root))

@@ -174,6 +174,7 @@ export function PriceChart({
     el.dataset.candles = String(data.length);
     el.dataset.ticks = "0";
     el.dataset.lastClose = String(data.at(-1)?.close ?? "");
+    el.dataset.initialClose = el.dataset.lastClose;
     el.dataset.lastTime = String(data.at(-1)?.time ?? "");
     // The frame after setData is the one the canvas is painted in.
     requestAnimationFrame(() =>
@@ -258,7 +259,7 @@ export function PriceChart({
       ref={box}
       className="chart"
       data-testid="chart"
-      role="img"
+      role="figure"
       aria-label={`${symbol} ${tf} candlestick chart with volume, SMA 20, RSI 14 and MACD`}
     />
   );

@@ -29,7 +29,7 @@ function EquityCurve({ snapshots }: { snapshots: PerformanceSnapshot[] }) {
     chart.timeScale().fitContent();
     return () => chart.remove();
   }, [snapshots]);
-  return <div ref={box} className="equity-curve" role="img" aria-label="Equity curve" />;
+  return <div ref={box} className="equity-curve" role="figure" aria-label="Equity curve" />;
 }
 
 function AccountCard({ account }: { account: InvestmentAccount }) {
