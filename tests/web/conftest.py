@@ -64,7 +64,7 @@ def _get_json(url: str, token: str) -> dict:
         return json.loads(r.read())
 
 
-def _wait_for_banner(proc: subprocess.Popen, log: Path, timeout_s: float = 180) -> None:
+def wait_for_banner(proc: subprocess.Popen, log: Path, timeout_s: float = 180) -> None:
     deadline = time.monotonic() + timeout_s
     assert proc.stdout is not None
     while time.monotonic() < deadline:
@@ -76,7 +76,7 @@ def _wait_for_banner(proc: subprocess.Popen, log: Path, timeout_s: float = 180) 
     raise AssertionError(f"trading up did not come up:\n{log.read_text()[-4000:]}")
 
 
-def _wait_for_candles(gateway: str, timeout_s: float = 180) -> str:
+def wait_for_candles(gateway: str, timeout_s: float = 180) -> str:
     """A user's token once EURUSD has bars (the bootstrap seeds them after the banner)."""
     email = f"probe-{uuid.uuid4().hex[:8]}@example.com"
     body = {"email": email, "password": "probe-password-1", "first_name": "Probe", "last_name": "User"}
@@ -125,9 +125,9 @@ def web_platform(
             text=True,
         )
         try:
-            _wait_for_banner(proc, log)
+            wait_for_banner(proc, log)
             gateway = f"http://127.0.0.1:{ports['ENVOY']}"
-            token = _wait_for_candles(gateway)
+            token = wait_for_candles(gateway)
             yield Platform(gateway, redis_url, namespace, data_dir, token)
         finally:
             proc.terminate()

@@ -180,6 +180,7 @@ export function PriceChart({
     requestAnimationFrame(() =>
       requestAnimationFrame(() => {
         performance.measure(`chart-drawn ${data.length}`, "chart-data");
+        performance.mark("chart-drawn");
         el.dataset.drawn = String(data.length);
       }),
     );
