@@ -65,10 +65,14 @@ check: buf-lint buf-breaking check-generate lint typecheck ## every static check
 test: setup web ## run the test suite, browser tests included (CI=true: PostgreSQL and Redis are required)
 	$(BIN)/python -m pytest -q
 
+screenshots: setup web ## retake docs/web/*.png (the browser tests against the real platform; needs PostgreSQL and Redis)
+	mkdir -p docs/web
+	TRADING_WEB_SCREENSHOTS=docs/web CI=true $(BIN)/python -m pytest -q tests/web/test_browser.py
+
 bench: setup ## run the benchmarks (prints figures and ratios)
 	$(BIN)/python -m bench
 
 run: setup web ## set everything up, build the browser app and start the whole platform (Ctrl-C stops it)
 	$(BIN)/trading up
 
-.PHONY: help setup web generate check-generate buf-lint buf-breaking lint typecheck check test bench run
+.PHONY: help setup web screenshots generate check-generate buf-lint buf-breaking lint typecheck check test bench run

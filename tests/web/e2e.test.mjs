@@ -7,6 +7,7 @@
 // Every wait is on page state (a selector or a data-* attribute), never a fixed sleep.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { createHmac } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { after, before, test } from "node:test";
@@ -50,6 +51,21 @@ async function noSeriousViolations(name) {
 function publish(...args) {
   execFileSync(PUBLISH[0], [...PUBLISH.slice(1), ...args], { stdio: "inherit" });
 }
+
+// RFC 6238 (SHA-1, 30 s, 6 digits): what an authenticator app shows for `step`.
+function totp(secret, step) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const c of secret.replace(/=+$/, "")) bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const mac = createHmac("sha1", key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0xf;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, "0");
+}
+const nowStep = () => Math.floor(Date.now() / 30_000);
+let account = {};
 
 // The steps share one signed-in page: after a failure the rest are skipped, not failed again.
 let broken = false;
@@ -95,6 +111,7 @@ step("register, sign in, see candles drawn, a tick moves the last candle, trade 
 
   await page.getByRole("link", { name: "Create an account" }).click();
   const email = `trader${started}@example.com`;
+  account = { email, password: "correct horse battery" };
   await page.getByLabel("First name").fill("Ada");
   await page.getByLabel("Last name").fill("Trader");
   await page.getByLabel("Email").fill(email);
@@ -159,12 +176,31 @@ step("a signal published on signals:EURUSD is drawn on the chart", async () => {
   await screenshot("signal");
 });
 
-step("the signals page lists the latest signal per symbol and the models", async () => {
+step("the signals page shows a published signal live and loads the latest one on request", async () => {
   await nav("Signals").click();
   await page.getByRole("heading", { name: "Latest signal per symbol" }).waitFor(WAIT);
-  await page.locator('[data-testid="signals"] tbody tr').first().waitFor(WAIT);
+  const gbp = page.locator('[data-testid="signals"] tr[data-symbol="GBPUSD"]');
+  await gbp.waitFor(WAIT);
+  await page.waitForFunction(
+    () => (document.documentElement.dataset.subscribed ?? "").split(" ").includes("signals:GBPUSD"),
+    null,
+    WAIT,
+  );
+  publish("signal", "GBPUSD", `e2e-gbp-${Date.now()}`, "1.25", "1.24", "1.27");
+  await gbp.locator("td.dir-long", { hasText: "LONG" }).waitFor(WAIT);
+
+  const eur = page.locator('[data-testid="signals"] tr[data-symbol="EURUSD"]');
+  await eur.getByRole("button", { name: "Load latest EURUSD signal" }).click();
+  await page.waitForFunction(
+    () => {
+      const row = document.querySelector('[data-testid="signals"] tr[data-symbol="EURUSD"]');
+      return row && !/Loading|Load latest/.test(row.textContent ?? "");
+    },
+    null,
+    WAIT,
+  );
   await page.getByRole("heading", { name: "Models" }).waitFor(WAIT);
-  await page.waitForFunction(() => !document.querySelector("main [role=status] .spinner"), null, WAIT);
+  await page.waitForFunction(() => !document.querySelector("main .spinner"), null, WAIT);
   await noSeriousViolations("signals");
   await screenshot("signals");
 });
@@ -187,12 +223,41 @@ for (const [link, heading, shot] of [
   });
 }
 
+step("two-factor: set up with the QR code, then the challenge at sign-in", async () => {
+  await nav("Account").click();
+  await page.getByRole("button", { name: "Protect my account with a second factor" }).click();
+  await page.getByRole("button", { name: "Set up two-factor authentication" }).click();
+  await page.getByRole("img", { name: /QR code for otpauth:/ }).waitFor(WAIT);
+  const secret = await page.locator(".hint code").innerText();
+  const setupStep = nowStep();
+  await page.getByLabel("Code").fill(totp(secret, setupStep));
+  await screenshot("two-factor");
+  await page.getByRole("button", { name: "Turn on" }).click();
+  await page.getByText("Two-factor authentication is on").waitFor(WAIT);
+
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByLabel("Email").fill(account.email);
+  await page.getByLabel("Password").fill(account.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  const code = page.getByLabel("Code from your authenticator app");
+  await code.waitFor(WAIT);
+  await code.fill(totp(secret, Math.max(nowStep(), setupStep + 1))); // each time step is accepted once
+  await page.getByRole("button", { name: "Verify" }).click();
+  await page.waitForURL(/\/trading/, WAIT);
+});
+
 step("at phone width the trading page still fits and signs out", async () => {
   await page.setViewportSize({ width: 390, height: 844 });
   await nav("Trading").click();
   await page.waitForFunction(() => Number(document.querySelector('[data-testid="chart"]')?.dataset.drawn) > 0, null, WAIT);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  assert.ok(overflow <= 1, `page wider than the phone by ${overflow}px`);
+  const wide = await page.evaluate(() =>
+    [...document.querySelectorAll("main *")]
+      .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest(".scroll, .chart"))
+      .slice(0, 5)
+      .map((e) => `${e.tagName.toLowerCase()}.${e.className}`),
+  );
+  assert.ok(overflow <= 1, `page wider than the phone by ${overflow}px: ${wide.join(", ")}`);
   await screenshot("trading-phone");
   await page.getByRole("button", { name: "Sign out" }).click();
   await page.getByRole("heading", { name: "Sign in" }).waitFor(WAIT);

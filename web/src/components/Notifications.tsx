@@ -9,12 +9,14 @@ export interface Note {
 
 const Ctx = createContext<(kind: Note["kind"], text: string) => void>(() => undefined);
 let nextId = 1;
+const SHOWN_MS = 15_000;
 
 export function NotificationsProvider({ children }: { children: ReactNode }) {
   const [notes, setNotes] = useState<Note[]>([]);
   const notify = useCallback((kind: Note["kind"], text: string) => {
     const note = { id: nextId++, kind, text };
     setNotes((n) => [note, ...n].slice(0, 5));
+    setTimeout(() => setNotes((n) => n.filter((x) => x.id !== note.id)), SHOWN_MS);
   }, []);
   const dismiss = (id: number) => setNotes((n) => n.filter((x) => x.id !== id));
   const value = useMemo(() => notify, [notify]);

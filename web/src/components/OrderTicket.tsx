@@ -41,7 +41,9 @@ export function OrderTicket({ symbol, info, price }: { symbol: string; info?: Sy
         timeInForce: TimeInForce.GTC,
         clientOrderId: crypto.randomUUID(),
       }),
-    onSuccess: () => void queries.invalidateQueries({ queryKey: ["paper"] }),
+    // A fill arrives as trade_executed (which refreshes the account); a resting order shows here.
+    onSuccess: (r) =>
+      r.order?.status === OrderStatus.PENDING && void queries.invalidateQueries({ queryKey: ["paper", "orders"] }),
   });
   const contract = Number(info?.contractSize || 1);
   const units = Number(amount) * (unit === AmountUnit.LOTS ? contract : 1);

@@ -4,7 +4,8 @@ import { OrderStatus, PositionSide, PositionStatus, type Position } from "../gen
 import { money, price as fmt } from "../lib/format";
 import { ErrorBox, Query } from "./States";
 
-const POLL_MS = 5000; // server PnL in the account currency; the chart's symbol also moves with each tick
+// No polling (the paper quota is counted per minute): trade and position events refresh these, and
+// the chart symbol's positions move with each tick.
 
 function livePnl(p: Position, symbol: string, price: number | null): string | null {
   if (p.symbol !== symbol || price === null) return null;
@@ -14,18 +15,18 @@ function livePnl(p: Position, symbol: string, price: number | null): string | nu
 
 export function PaperAccount({ symbol, price }: { symbol: string; price: number | null }) {
   const queries = useQueryClient();
-  const refresh = () => void queries.invalidateQueries({ queryKey: ["paper"] });
-  const account = useQuery({ queryKey: ["paper", "account"], queryFn: () => paper.getAccount({}), refetchInterval: POLL_MS });
+  const refresh = () => void queries.invalidateQueries({ queryKey: ["paper", "orders"] });
+  const account = useQuery({ queryKey: ["paper", "account"], queryFn: () => paper.getAccount({}) });
   const positions = useQuery({
     queryKey: ["paper", "positions"],
     queryFn: () => paper.listPositions({ status: PositionStatus.OPEN }),
-    refetchInterval: POLL_MS,
   });
   const orders = useQuery({
     queryKey: ["paper", "orders"],
     queryFn: () => paper.listOrders({ status: OrderStatus.PENDING }),
   });
-  const close = useMutation({ mutationFn: (id: string) => paper.closePosition({ positionId: id }), onSuccess: refresh });
+  // Closing trades: position_closed refreshes the list; a cancel has no event, so it refreshes the orders.
+  const close = useMutation({ mutationFn: (id: string) => paper.closePosition({ positionId: id }) });
   const cancel = useMutation({ mutationFn: (id: string) => paper.cancelOrder({ orderId: id }), onSuccess: refresh });
 
   return (

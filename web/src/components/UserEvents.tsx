@@ -20,7 +20,10 @@ interface PositionClosed {
 export function UserEvents({ userId }: { userId: string }) {
   const notify = useNotify();
   const queries = useQueryClient();
-  const refreshAccount = () => void queries.invalidateQueries({ queryKey: ["paper"] });
+  const refreshAccount = () => {
+    void queries.invalidateQueries({ queryKey: ["paper", "account"] });
+    void queries.invalidateQueries({ queryKey: ["paper", "positions"] });
+  };
   useChannel(`user:${userId}:trades`, (e: LiveEvent) => {
     const t = e.trade_executed as TradeExecuted | undefined;
     if (!t) return;

@@ -55,6 +55,7 @@ export default function Trading() {
     queryKey: ["signals", symbol],
     queryFn: () => inference.listSignals({ symbol, pageSize: 50 }),
     retry: false,
+    staleTime: 600_000, // one call of the plan's daily ML quota per symbol, not one per visit
   });
   const pastSignals = useMemo(
     () => (history.data?.signals ?? []).filter((s) => s.signal !== SignalDirection.NONE).map(mark),
