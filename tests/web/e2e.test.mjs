@@ -259,6 +259,23 @@ step("at phone width the trading page still fits and signs out", async () => {
   );
   assert.ok(overflow <= 1, `page wider than the phone by ${overflow}px: ${wide.join(", ")}`);
   await screenshot("trading-phone");
+  await page.context().setOffline(true);
+  await page.getByRole("alert").filter({ hasText: "You are offline" }).waitFor(WAIT);
+  await page.context().setOffline(false);
+  await page.getByRole("alert").filter({ hasText: "You are offline" }).waitFor({ state: "detached", ...WAIT });
   await page.getByRole("button", { name: "Sign out" }).click();
   await page.getByRole("heading", { name: "Sign in" }).waitFor(WAIT);
+});
+
+step("a session whose tokens the server refuses ends with the expired-session notice", async () => {
+  const stale = {
+    accessToken: "expired.access.token",
+    refreshToken: "revoked-refresh-token",
+    accessExpiresAt: Date.now() - 1000,
+    user: { id: "nobody", email: account.email, firstName: "Ada", twoFactor: false },
+  };
+  await page.evaluate((s) => localStorage.setItem("trading.session", JSON.stringify(s)), stale);
+  await page.goto(`${BASE_URL}/trading/EURUSD`);
+  await page.getByRole("status").filter({ hasText: "Your session expired" }).waitFor(WAIT);
+  assert.match(page.url(), /\/signin\?expired=1/);
 });

@@ -1,12 +1,14 @@
 // The signed-in session: tokens in localStorage (seed 8.1), refreshed in the background a minute
 // before the access token expires, shared between tabs through the storage event.
-import { createClient } from "@connectrpc/connect";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { AuthService } from "../gen/trading/auth/v1/auth_service_pb";
 import type { TokenPair, User } from "../gen/trading/auth/v1/auth_messages_pb";
 import { bareTransport, setTokenSource } from "../api/transport";
 
 const KEY = "trading.session";
 const REFRESH_BEFORE_MS = 60_000;
+const RETRY_MS = 15_000;
+const REFUSALS = [Code.Unauthenticated, Code.InvalidArgument, Code.NotFound, Code.PermissionDenied, Code.FailedPrecondition];
 
 export interface Session {
   accessToken: string;
@@ -106,8 +108,12 @@ export function refresh(): Promise<Session | null> {
       return current;
     })
     .catch((e: unknown) => {
-      // Offline: keep the session and try again when the browser is back online.
-      if (!navigator.onLine) return current;
+      // Offline or a server hiccup: keep the session and try again later. A refusal ends it.
+      const refused = e instanceof ConnectError && REFUSALS.includes(e.code);
+      if (!navigator.onLine || !refused) {
+        timer = setTimeout(() => void refresh().catch(() => null), RETRY_MS);
+        return current;
+      }
       endSession("expired");
       throw e;
     })

@@ -61,6 +61,7 @@ export default function Trading() {
     () => (history.data?.signals ?? []).filter((s) => s.signal !== SignalDirection.NONE).map(mark),
     [history.data],
   );
+  const marks = useMemo(() => (liveSignal ? [...pastSignals, liveSignal] : pastSignals), [pastSignals, liveSignal]);
   const latest = liveSignal ?? pastSignals.find((s) => s.time + 3 * (TF_SECONDS[tf] ?? 300) > Date.now() / 1000) ?? null;
 
   useChannel(`ticker:${symbol}`, (e: LiveEvent) => {
@@ -125,7 +126,7 @@ export default function Trading() {
           symbol={symbol}
           tf={tf}
           candles={candles.data?.candles ?? []}
-          signals={pastSignals}
+          signals={marks}
           latest={latest}
           tick={tick}
           digits={digits}
