@@ -176,6 +176,12 @@ step("a signal published on signals:EURUSD is drawn on the chart", async () => {
   await screenshot("signal");
 });
 
+step("closing the position sends position_closed: a notification, and the position is gone", async () => {
+  await page.getByRole("button", { name: "Close EURUSD position" }).click();
+  await page.locator(".toast", { hasText: "Position closed: EURUSD" }).waitFor(WAIT);
+  await page.getByText("No open positions.").waitFor(WAIT);
+});
+
 step("the signals page shows a published signal live and loads the latest one on request", async () => {
   await nav("Signals").click();
   await page.getByRole("heading", { name: "Latest signal per symbol" }).waitFor(WAIT);

@@ -1,6 +1,6 @@
 import { lazy, Suspense, useEffect, useState, type ReactNode } from "react";
 import { Navigate, Route, Routes, useLocation, useNavigate } from "react-router";
-import { getSession, onSession, type EndReason, type Session } from "./auth/session";
+import { getSession, lastEndReason, onSession, type EndReason, type Session } from "./auth/session";
 import { Layout } from "./components/Layout";
 import { NotificationsProvider } from "./components/Notifications";
 import { Loading } from "./components/States";
@@ -17,7 +17,10 @@ const OAuthCallback = lazy(() => import("./pages/OAuthCallback"));
 
 function useSession(): [Session | null, EndReason | undefined] {
   const [state, setState] = useState<[Session | null, EndReason | undefined]>([getSession(), undefined]);
-  useEffect(() => onSession((s, reason) => setState([s, reason])), []);
+  useEffect(() => {
+    setState([getSession(), lastEndReason()]); // a refresh may have ended it before this subscribed
+    return onSession((s, reason) => setState([s, reason]));
+  }, []);
   return state;
 }
 

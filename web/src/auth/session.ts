@@ -22,6 +22,7 @@ type Listener = (session: Session | null, reason?: EndReason) => void;
 
 const listeners = new Set<Listener>();
 let current: Session | null = load();
+let lastEnd: EndReason | undefined;
 let refreshing: Promise<Session | null> | null = null;
 let timer: ReturnType<typeof setTimeout> | undefined;
 const authClient = createClient(AuthService, bareTransport);
@@ -55,6 +56,11 @@ export function getSession(): Session | null {
   return current;
 }
 
+/** Why the last session ended (for a listener that subscribes after it happened). */
+export function lastEndReason(): EndReason | undefined {
+  return lastEnd;
+}
+
 export function onSession(listener: Listener): () => void {
   listeners.add(listener);
   return () => listeners.delete(listener);
@@ -85,6 +91,7 @@ export function updateUser(user: User): void {
 
 export function endSession(reason: EndReason): void {
   current = null;
+  lastEnd = reason;
   localStorage.removeItem(KEY);
   emit(reason);
 }

@@ -6,6 +6,7 @@ import { ErrorBox, Query } from "./States";
 
 // No polling (the paper quota is counted per minute): trade and position events refresh these, and
 // the chart symbol's positions move with each tick.
+const EVENTS = 120_000; // fresh until an event says otherwise
 
 function livePnl(p: Position, symbol: string, price: number | null): string | null {
   if (p.symbol !== symbol || price === null) return null;
@@ -16,14 +17,16 @@ function livePnl(p: Position, symbol: string, price: number | null): string | nu
 export function PaperAccount({ symbol, price }: { symbol: string; price: number | null }) {
   const queries = useQueryClient();
   const refresh = () => void queries.invalidateQueries({ queryKey: ["paper", "orders"] });
-  const account = useQuery({ queryKey: ["paper", "account"], queryFn: () => paper.getAccount({}) });
+  const account = useQuery({ queryKey: ["paper", "account"], queryFn: () => paper.getAccount({}), staleTime: EVENTS });
   const positions = useQuery({
     queryKey: ["paper", "positions"],
     queryFn: () => paper.listPositions({ status: PositionStatus.OPEN }),
+    staleTime: EVENTS,
   });
   const orders = useQuery({
     queryKey: ["paper", "orders"],
     queryFn: () => paper.listOrders({ status: OrderStatus.PENDING }),
+    staleTime: EVENTS,
   });
   // Closing trades: position_closed refreshes the list; a cancel has no event, so it refreshes the orders.
   const close = useMutation({ mutationFn: (id: string) => paper.closePosition({ positionId: id }) });

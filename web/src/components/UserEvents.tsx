@@ -20,9 +20,10 @@ interface PositionClosed {
 export function UserEvents({ userId }: { userId: string }) {
   const notify = useNotify();
   const queries = useQueryClient();
+  // A close sends trade_executed and position_closed together: one refetch for both (quota).
   const refreshAccount = () => {
-    void queries.invalidateQueries({ queryKey: ["paper", "account"] });
-    void queries.invalidateQueries({ queryKey: ["paper", "positions"] });
+    void queries.invalidateQueries({ queryKey: ["paper", "account"] }, { cancelRefetch: false });
+    void queries.invalidateQueries({ queryKey: ["paper", "positions"] }, { cancelRefetch: false });
   };
   useChannel(`user:${userId}:trades`, (e: LiveEvent) => {
     const t = e.trade_executed as TradeExecuted | undefined;
