@@ -1,3 +1,4 @@
+import { Code } from "@connectrpc/connect";
 import type { ReactNode } from "react";
 import { problem } from "../api/errors";
 
@@ -13,8 +14,12 @@ export function Empty({ children }: { children: ReactNode }) {
   return <p className="state empty">{children}</p>;
 }
 
+// Trying again cannot change these answers.
+const FINAL = [Code.Unimplemented, Code.PermissionDenied, Code.InvalidArgument];
+
 export function ErrorBox({ error, retry }: { error: unknown; retry?: () => void }) {
   const p = problem(error);
+  if (p.code !== undefined && FINAL.includes(p.code)) retry = undefined;
   return (
     <div className="state error" role="alert">
       <strong>{p.title}.</strong> <span className="detail">{p.detail}</span>
