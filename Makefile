@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 BUF := node_modules/.bin/buf
 STAMP := $(VENV)/.installed
+WEB_DEPS := web/node_modules/.package-lock.json
+WEB_SOURCES := $(shell find web/src web/public web/index.html web/vite.config.ts web/tsconfig.json web/package.json -type f 2>/dev/null)
 
 .DEFAULT_GOAL := help
 
@@ -26,16 +28,24 @@ $(BUF): package.json package-lock.json
 
 setup: $(STAMP) $(BUF) ## create .venv and install the Python and npm tools
 
-generate: setup ## regenerate gen/python, gen/descriptor.binpb and envoy.yaml from proto/
-	rm -rf gen/python
+$(WEB_DEPS): web/package-lock.json
+	npm --prefix web ci --prefer-offline --no-audit --no-fund --loglevel=error
+
+web/dist/index.html: $(WEB_DEPS) $(WEB_SOURCES)
+	npm --prefix web run build
+
+web: web/dist/index.html ## build the browser app (npm ci from the lock file, then vite build) into web/dist
+
+generate: setup ## regenerate gen/python, gen/descriptor.binpb, web/src/gen and envoy.yaml from proto/
+	rm -rf gen/python web/src/gen
 	$(BUF) generate
 	$(BUF) build -o gen/descriptor.binpb
 	@touch gen/python/py.typed
 	$(BIN)/python -m app.envoy
 
 check-generate: generate ## fail if gen/ differs from what the contracts generate
-	@git add -N gen envoy.yaml >/dev/null 2>&1 || true
-	@if [ -n "$$(git status --porcelain -- gen envoy.yaml)" ]; then git status --porcelain -- gen envoy.yaml; echo "gen/ or envoy.yaml is stale: run make generate and commit"; exit 1; fi
+	@git add -N gen web/src/gen envoy.yaml >/dev/null 2>&1 || true
+	@if [ -n "$$(git status --porcelain -- gen web/src/gen envoy.yaml)" ]; then git status --porcelain -- gen web/src/gen envoy.yaml; echo "gen/, web/src/gen or envoy.yaml is stale: run make generate and commit"; exit 1; fi
 
 buf-lint: setup ## buf lint and buf format check on the contracts
 	$(BUF) lint
@@ -54,13 +64,17 @@ typecheck: setup ## mypy
 
 check: buf-lint buf-breaking check-generate lint typecheck ## every static check CI runs
 
-test: setup ## run the test suite (CI=true: PostgreSQL and Redis are required)
+test: setup web ## run the test suite, browser tests included (CI=true: PostgreSQL and Redis are required)
 	$(BIN)/python -m pytest -q
+
+screenshots: setup web ## retake docs/web/*.png (the browser tests against the real platform; needs PostgreSQL and Redis)
+	mkdir -p docs/web
+	TRADING_WEB_SCREENSHOTS=docs/web CI=true $(BIN)/python -m pytest -q tests/web/test_browser.py
 
 bench: setup ## run the benchmarks (prints figures and ratios)
 	$(BIN)/python -m bench
 
-run: setup ## set everything up and start the whole platform (Ctrl-C stops it)
+run: setup web ## set everything up, build the browser app and start the whole platform (Ctrl-C stops it)
 	$(BIN)/trading up
 
-.PHONY: help setup generate check-generate buf-lint buf-breaking lint typecheck check test bench run
+.PHONY: help setup web screenshots generate check-generate buf-lint buf-breaking lint typecheck check test bench run

@@ -36,6 +36,8 @@ OPEN_GRPC_SERVICES = (
     "grpc.reflection.v1.ServerReflection",
 )
 EDGE_PATHS = ("/payments/webhook", "/broker/webhook", "/.well-known/jwks.json", "/health")
+# REST paths of server streams that also take a WebSocket upgrade, served by the edge from the bus.
+EDGE_WEBSOCKET_TEMPLATES = ("/trading/stream/{symbol}", "/ws/{symbol}")
 CORS_ALLOW_HEADERS = (
     "authorization, content-type, accept, x-api-key, idempotency-key, x-request-id, "
     "x-grpc-web, x-user-agent, grpc-timeout"
@@ -514,6 +516,26 @@ def _cors_policy(origins: Sequence[str]) -> dict[str, Any]:
     )
 
 
+def _websocket_route(template: str, edge_cluster: str) -> dict[str, Any]:
+    """An upgrade on a streaming REST path goes to the edge: not transcoded, and the token is checked
+    by the edge (a browser cannot send an Authorization header on a WebSocket)."""
+    filters = ("envoy.filters.http.jwt_authn", "envoy.filters.http.grpc_json_transcoder")
+    upgrade = {"name": "upgrade", "string_match": {"exact": "websocket", "ignore_case": True}}
+    return {
+        "match": {"safe_regex": {"regex": template_regex(template)}, "headers": [upgrade]},
+        "route": {
+            "cluster": edge_cluster,
+            "timeout": "0s",
+            "idle_timeout": "3600s",
+            "upgrade_configs": [{"upgrade_type": "websocket", "enabled": True}],
+        },
+        "typed_per_filter_config": {
+            name: {"@type": "type.googleapis.com/envoy.config.route.v3.FilterConfig", "disabled": True}
+            for name in filters
+        },
+    }
+
+
 def _routes(
     settings: Settings, rpcs: Sequence[RpcRoute], clusters: dict[str, str], edge_cluster: str
 ) -> list[dict[str, Any]]:
@@ -530,6 +552,7 @@ def _routes(
             },
         },
         *({"match": {"path": p}, "route": {"cluster": edge_cluster, "timeout": "15s"}} for p in EDGE_PATHS),
+        *(_websocket_route(t, edge_cluster) for t in EDGE_WEBSOCKET_TEMPLATES),
     ]
     for rpc in rpcs:  # streams: no request timeout (the stream idle timeout still applies)
         if rpc.server_streaming:

@@ -23,6 +23,7 @@ from edge.api_docs import add_api_docs
 from edge.channels import ChatOwnerCheck, deny_all_chats
 from edge.health import ChannelFactory, GpuProbe, health_report
 from edge.static import static_handler
+from edge.symbol_streams import add_symbol_streams
 from edge.webhooks import not_handled_yet, stripe_webhook
 from edge.ws_hub import Hub, Sessions, websocket_handler
 
@@ -89,6 +90,7 @@ def create_app(
     app.router.add_get("/.well-known/jwks.json", jwks)
     app.router.add_get("/health", health)
     app.router.add_get("/ws", websocket_handler(hub, keys, chat_owner, sessions=sessions))
+    add_symbol_streams(app, hub, keys, chat_owner)
     if openapi is not None:
         add_api_docs(app, openapi)
     if billing is not None and stripe_webhook_secret:

@@ -1,4 +1,9 @@
-"""The built browser app (web/dist), or a page saying it is not built."""
+"""The built browser app (web/dist), or a page saying it is not built.
+
+Files are served as they are (a precompressed `.gz` beside one goes to browsers that accept gzip);
+hashed bundles under assets/ are cached for a year; any other GET that asks for HTML gets
+index.html, so the app's own routes (/trading/EURUSD, /learn/...) load on a reload or a shared link.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,11 @@ NOT_BUILT_PAGE = """<!doctype html>
 <code>npm --prefix web ci &amp;&amp; npm --prefix web run build</code> and reload.</p>
 <p><a href="/health">/health</a></p></body></html>
 """
+
+
+ASSETS = "assets/"  # vite's output: every name carries a content hash
+IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
+NO_CACHE = {"Cache-Control": "no-cache"}
 
 
 def _inside(root: Path, tail: str) -> Path | None:
@@ -35,9 +45,10 @@ def static_handler(web_root: Path) -> Handler:
         tail = request.match_info.get("tail", "")
         found = _inside(root, tail)
         if found is not None:
-            return web.FileResponse(found)
+            immutable = tail.startswith(ASSETS) and found.suffix in (".js", ".css")
+            return web.FileResponse(found, headers=IMMUTABLE if immutable else NO_CACHE)
         if not tail or "text/html" in request.headers.get("Accept", ""):
-            return web.FileResponse(root / "index.html", headers={"Cache-Control": "no-cache"})
+            return web.FileResponse(root / "index.html", headers=NO_CACHE)
         raise web.HTTPNotFound()
 
     return handle

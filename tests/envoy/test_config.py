@@ -115,9 +115,14 @@ def test_streaming_rpcs_have_no_request_timeout_and_unary_ones_do() -> None:
     assert routes.index(stream) < routes.index(unary)
 
 
-def test_websocket_upgrade_is_allowed_on_ws_only() -> None:
+def test_websocket_upgrade_is_allowed_on_ws_and_the_seeds_stream_paths_only() -> None:
     upgraded = [r for r in _routes(_config()) if "upgrade_configs" in r["route"]]
-    assert [r["match"] for r in upgraded] == [{"path": "/ws"}]
+    assert upgraded[0]["match"] == {"path": "/ws"}
+    streams = upgraded[1:]
+    assert [r["match"]["safe_regex"]["regex"] for r in streams] == ["/trading/stream/[^/]+/?", "/ws/[^/]+/?"]
+    for route in streams:  # only an upgrade request; a plain GET stays the transcoded, token-checked stream
+        assert route["match"]["headers"][0]["name"] == "upgrade"
+        assert route["route"]["cluster"] == "edge"
 
 
 def test_bodies_are_buffered_up_to_the_limit_except_on_upgraded_routes() -> None:

@@ -1,0 +1,287 @@
+// End-to-end: the browser app against a running `trading up`, in Debian's Chromium.
+// Run by tests/web/test_browser.py, which starts the platform and passes:
+//   BASE_URL          the gateway (Envoy) address
+//   PUBLISH           a command that publishes an event on the platform's bus (JSON argv)
+//   SCREENSHOT_DIR    where to save screenshots of the main pages (optional)
+//   REPORT            where to write the load and draw timings as JSON (optional)
+// Every wait is on page state (a selector or a data-* attribute), never a fixed sleep.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { createHmac } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { after, before, test } from "node:test";
+
+const require = createRequire(new URL("../../web/package.json", import.meta.url));
+const { chromium } = require("playwright-core");
+const { default: AxeBuilder } = require("@axe-core/playwright");
+
+const BASE_URL = process.env.BASE_URL;
+const PUBLISH = JSON.parse(process.env.PUBLISH ?? "[]");
+const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR;
+const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const FLAGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
+const WAIT = { timeout: 60_000 };
+const report = {};
+let browser;
+let page;
+
+async function screenshot(name) {
+  if (SCREENSHOT_DIR) await page.screenshot({ path: `${SCREENSHOT_DIR}/${name}.png`, fullPage: true });
+}
+
+async function noSeriousViolations(name) {
+  const result = await new AxeBuilder({ page }).analyze();
+  const serious = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  assert.deepEqual(
+    serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`),
+    [],
+    `accessibility on ${name}`,
+  );
+}
+
+function publish(...args) {
+  execFileSync(PUBLISH[0], [...PUBLISH.slice(1), ...args], { stdio: "inherit" });
+}
+
+// RFC 6238 (SHA-1, 30 s, 6 digits): what an authenticator app shows for `step`.
+function totp(secret, step) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const c of secret.replace(/=+$/, "")) bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const mac = createHmac("sha1", key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0xf;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, "0");
+}
+const nowStep = () => Math.floor(Date.now() / 30_000);
+let account = {};
+
+// The steps share one signed-in page: after a failure the rest are skipped, not failed again.
+let broken = false;
+function step(name, fn) {
+  test(name, async (t) => {
+    if (broken) return t.skip("an earlier step failed");
+    try {
+      await fn();
+    } catch (e) {
+      broken = true;
+      throw e;
+    }
+  });
+}
+
+const nav = (name) => page.getByRole("navigation", { name: "Main" }).getByRole("link", { name, exact: true });
+const chart = () => page.locator('[data-testid="chart"]');
+const chartData = (key) => chart().getAttribute(`data-${key}`);
+
+before(async () => {
+  assert.ok(BASE_URL, "BASE_URL is the gateway of a running platform");
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  page = await context.newPage();
+  page.on("pageerror", (e) => console.error("page error:", e.message));
+});
+
+after(async () => {
+  if (process.env.REPORT) writeFileSync(process.env.REPORT, JSON.stringify(report, null, 2));
+  await browser?.close();
+});
+
+step("register, sign in, see candles drawn, a tick moves the last candle, trade on paper", async () => {
+  const started = Date.now();
+  await page.goto(`${BASE_URL}/`);
+  await page.getByRole("heading", { name: "Sign in" }).waitFor(WAIT);
+  report.first_load_ms = await page.evaluate(() => {
+    const nav = performance.getEntriesByType("navigation")[0];
+    return Math.round(nav.loadEventEnd - nav.startTime);
+  });
+  await noSeriousViolations("sign in");
+  await screenshot("signin");
+
+  await page.getByRole("link", { name: "Create an account" }).click();
+  const email = `trader${started}@example.com`;
+  account = { email, password: "correct horse battery" };
+  await page.getByLabel("First name").fill("Ada");
+  await page.getByLabel("Last name").fill("Trader");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel(/^Password/).fill("correct horse battery");
+  await noSeriousViolations("register");
+  await page.getByRole("button", { name: "Create account" }).click();
+
+  // The chart: 5,000 candles set and painted (the frame after setData), a canvas with pixels on it.
+  await page.waitForURL(/\/trading/, WAIT);
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="chart"]')?.dataset.drawn) > 0, null, WAIT);
+  report.candles = Number(await chartData("drawn"));
+  report.chart_drawn_ms = await page.evaluate(
+    () => performance.getEntriesByType("measure").find((m) => m.name.startsWith("chart-drawn"))?.duration,
+  );
+  assert.ok(report.candles >= 1000, `candles drawn: ${report.candles}`);
+  const painted = await page.evaluate(() =>
+    [...document.querySelectorAll('[data-testid="chart"] canvas')].some((c) => {
+      const ctx = c.getContext("2d");
+      if (!ctx || c.width === 0) return false;
+      const data = ctx.getImageData(0, 0, c.width, c.height).data;
+      for (let i = 3; i < data.length; i += 4 * 97) if (data[i] !== 0) return true;
+      return false;
+    }),
+  );
+  assert.ok(painted, "the chart's canvas has been drawn on");
+
+  // A live price from ticker:EURUSD (the market publishes one a second) moves the last candle:
+  // wait for a tick that differs from the stored close, then the candle must close at it.
+  await page.waitForFunction(
+    () => {
+      const d = document.querySelector('[data-testid="chart"]')?.dataset ?? {};
+      return Number(d.ticks) > 0 && d.tickPrice !== d.initialClose;
+    },
+    null,
+    WAIT,
+  );
+  assert.equal(await chartData("last-close"), await chartData("tick-price"), "the last candle closes at the live price");
+  assert.notEqual(await chartData("last-close"), await chartData("initial-close"));
+  await noSeriousViolations("trading");
+
+  // A paper market order: the position appears, and trade_executed arrives as a notification.
+  await page.getByLabel("Amount").fill("1000");
+  await page.getByRole("button", { name: "Buy EURUSD" }).click();
+  await page.getByRole("status").filter({ hasText: /Order filled at/ }).waitFor(WAIT);
+  await page.locator('[data-testid="positions"] tr', { hasText: "EURUSD" }).waitFor(WAIT);
+  await page.locator(".toast", { hasText: "Trade executed: Bought 1000 EURUSD" }).waitFor(WAIT);
+  await screenshot("trading");
+});
+
+step("a signal published on signals:EURUSD is drawn on the chart", async () => {
+  await page.waitForFunction(
+    () => (document.documentElement.dataset.subscribed ?? "").split(" ").includes("signals:EURUSD"),
+    null,
+    WAIT,
+  );
+  const last = Number(await chartData("last-close"));
+  const id = `e2e-${Date.now()}`;
+  publish("signal", "EURUSD", id, String(last), String(last * 0.998), String(last * 1.004));
+  await page.waitForFunction((want) => document.querySelector('[data-testid="chart"]')?.dataset.signal === want, id, WAIT);
+  await page.locator(".toast", { hasText: "New signal: EURUSD LONG" }).waitFor(WAIT);
+  await page.getByTestId("signal-note").waitFor(WAIT);
+  await screenshot("signal");
+});
+
+step("closing the position sends position_closed: a notification, and the position is gone", async () => {
+  await page.getByRole("button", { name: "Close EURUSD position" }).click();
+  await page.locator(".toast", { hasText: "Position closed: EURUSD" }).waitFor(WAIT);
+  await page.getByText("No open positions.").waitFor(WAIT);
+});
+
+step("the signals page shows a published signal live and loads the latest one on request", async () => {
+  await nav("Signals").click();
+  await page.getByRole("heading", { name: "Latest signal per symbol" }).waitFor(WAIT);
+  const gbp = page.locator('[data-testid="signals"] tr[data-symbol="GBPUSD"]');
+  await gbp.waitFor(WAIT);
+  await page.waitForFunction(
+    () => (document.documentElement.dataset.subscribed ?? "").split(" ").includes("signals:GBPUSD"),
+    null,
+    WAIT,
+  );
+  publish("signal", "GBPUSD", `e2e-gbp-${Date.now()}`, "1.25", "1.24", "1.27");
+  await gbp.locator("td.dir-long", { hasText: "LONG" }).waitFor(WAIT);
+
+  const eur = page.locator('[data-testid="signals"] tr[data-symbol="EURUSD"]');
+  await eur.getByRole("button", { name: "Load latest EURUSD signal" }).click();
+  await page.waitForFunction(
+    () => {
+      const row = document.querySelector('[data-testid="signals"] tr[data-symbol="EURUSD"]');
+      return row && !/Loading|Load latest/.test(row.textContent ?? "");
+    },
+    null,
+    WAIT,
+  );
+  await page.getByRole("heading", { name: "Models" }).waitFor(WAIT);
+  await page.waitForFunction(() => !document.querySelector("main .spinner"), null, WAIT);
+  await noSeriousViolations("signals");
+  await screenshot("signals");
+});
+
+for (const [link, heading, shot] of [
+  ["Learn", "Learn", "learn"],
+  ["Invest", "Invest", "invest"],
+  ["Billing", "Billing", "billing"],
+  ["Assistant", "Assistant", "assistant"],
+  ["Account", "Account", "account"],
+]) {
+  step(`the ${heading} page answers with content or the server's message`, async () => {
+    await nav(link).click();
+    await page.getByRole("heading", { name: heading, level: 1 }).waitFor(WAIT);
+    await page.waitForFunction(() => !document.querySelector("main .spinner"), null, WAIT);
+    const alerts = await page.locator("main [role=alert]").allInnerTexts();
+    for (const text of alerts) assert.doesNotMatch(text, /at \w+ \(|TypeError|undefined/, "a clean message");
+    await noSeriousViolations(heading);
+    await screenshot(shot);
+  });
+}
+
+step("two-factor: set up with the QR code, then the challenge at sign-in", async () => {
+  await nav("Account").click();
+  await page.getByRole("button", { name: "Protect my account with a second factor" }).click();
+  await page.getByRole("button", { name: "Set up two-factor authentication" }).click();
+  await page.getByRole("img", { name: /QR code for otpauth:/ }).waitFor(WAIT);
+  const secret = await page.locator(".hint code").innerText();
+  const setupStep = nowStep();
+  await page.getByLabel("Code").fill(totp(secret, setupStep));
+  await screenshot("two-factor");
+  await page.getByRole("button", { name: "Turn on" }).click();
+  await page.getByText("Two-factor authentication is on").waitFor(WAIT);
+
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByLabel("Email").fill(account.email);
+  await page.getByLabel("Password").fill(account.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  const code = page.getByLabel("Code from your authenticator app");
+  await code.waitFor(WAIT);
+  await code.fill(totp(secret, Math.max(nowStep(), setupStep + 1))); // each time step is accepted once
+  await page.getByRole("button", { name: "Verify" }).click();
+  await page.waitForURL(/\/trading/, WAIT);
+});
+
+step("at phone width the trading page still fits and signs out", async () => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await nav("Trading").click();
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="chart"]')?.dataset.drawn) > 0, null, WAIT);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  const wide = await page.evaluate(() =>
+    [...document.querySelectorAll("main *")]
+      .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest(".scroll, .chart"))
+      .slice(0, 5)
+      .map((e) => `${e.tagName.toLowerCase()}.${e.className}`),
+  );
+  assert.ok(overflow <= 1, `page wider than the phone by ${overflow}px: ${wide.join(", ")}`);
+  await screenshot("trading-phone");
+  await page.context().setOffline(true);
+  await page.getByRole("alert").filter({ hasText: "You are offline" }).waitFor(WAIT);
+  await page.context().setOffline(false);
+  await page.getByRole("alert").filter({ hasText: "You are offline" }).waitFor({ state: "detached", ...WAIT });
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("heading", { name: "Sign in" }).waitFor(WAIT);
+});
+
+step("a session whose tokens the server refuses ends with the expired-session notice", async () => {
+  const stale = {
+    accessToken: "expired.access.token",
+    refreshToken: "revoked-refresh-token",
+    accessExpiresAt: Date.now() - 1000,
+    user: { id: "nobody", email: account.email, firstName: "Ada", twoFactor: false },
+  };
+  await page.evaluate((s) => localStorage.setItem("trading.session", JSON.stringify(s)), stale);
+  await page.goto(`${BASE_URL}/trading/EURUSD`);
+  await page.getByRole("status").filter({ hasText: "Your session expired" }).waitFor(WAIT);
+  assert.match(page.url(), /\/signin\?expired=1/);
+});
