@@ -1,170 +1,91 @@
-"""Netting: how a fill changes an account's position in a symbol and its cash balance."""
+"""Paper cash as double-entry: every movement of an account's cash is a journal of two entries
+that sum to zero, the account's cash on one side and a house book on the other. Entries are only
+ever inserted; `PaperAccount.balance_minor` is the running sum of the account's cash entries,
+kept beside them in the same transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
-from decimal import Decimal
 
-from svc_broker import pricing
-from svc_broker.market import SymbolSpec
-from svc_broker.models import PaperAccount, PaperOrder, PaperPosition, PaperTrade
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.clock import Clock
+from svc_broker.models import LedgerEntry, PaperAccount, PaperTrade
+
+CASH = "cash"
+HOUSE_FUNDING = "house:funding"  # pays opening balances and takes back what a reset removes
+HOUSE_PNL = "house:pnl"  # the other side of every realized profit and loss
+HOUSE_WRITE_OFF = "house:write_off"  # absorbs a loss beyond an account's balance
+HOUSE_FEES = "house:fees"
+HOUSE_SWAPS = "house:swaps"
 
 
 @dataclass(frozen=True)
-class MoneyRules:
-    """The account currency, and per symbol the quote-to-account rate and the leverage now."""
+class Movement:
+    """`amount_minor` into the account's cash (negative: out of it) from `house`."""
 
-    currency: str
-    rate: Callable[[SymbolSpec], Decimal]
-    leverage: Callable[[SymbolSpec], int]
-
-    def to_account_minor(self, amount_quote: Decimal, spec: SymbolSpec) -> int:
-        return pricing.to_minor(amount_quote * self.rate(spec), self.currency)
-
-    def to_account(self, amount_quote: Decimal, spec: SymbolSpec) -> Decimal:
-        """An amount in the account currency, unrounded."""
-        return amount_quote * self.rate(spec)
-
-    def minor(self, amount: Decimal) -> int:
-        return pricing.to_minor(amount, self.currency)
-
-    def margin_minor(self, quantity: Decimal, price: Decimal, spec: SymbolSpec) -> int:
-        return pricing.margin_minor(quantity * price, self.rate(spec), self.leverage(spec), self.currency)
+    amount_minor: int
+    house: str
+    kind: str
+    trade: PaperTrade | None = None
 
 
 @dataclass
-class Fill:
-    """What one execution did: the trades written and the positions opened, changed or closed."""
+class CashLedger:
+    """Collects an account's movements in one transaction and writes their entries."""
 
-    trades: list[PaperTrade] = field(default_factory=list)
-    touched: list[PaperPosition] = field(default_factory=list)
-    closed: list[PaperPosition] = field(default_factory=list)
-    closed_trades: dict[int, PaperTrade] = field(default_factory=dict)  # id(position) -> closing trade
-    realized_minor: int = 0
+    clock: Clock
+    staged: list[tuple[PaperAccount, Movement]] = field(default_factory=list)
 
+    def move(self, account: PaperAccount, movement: Movement) -> None:
+        """Apply a movement to the balance now; its entries are written by `write`."""
+        if movement.amount_minor == 0:
+            return
+        account.balance_minor += movement.amount_minor
+        self.staged.append((account, movement))
 
-@dataclass(frozen=True)
-class Execution:
-    """One execution to book: `side` of `quantity` units of `spec` at `price`."""
+    def protect(self, account: PaperAccount, trade: PaperTrade) -> int:
+        """Negative-balance protection: a loss beyond the balance is written off to the house.
+        Returns the amount written off (0 when the balance is not negative)."""
+        if account.balance_minor >= 0:
+            return 0
+        written_off = -account.balance_minor
+        self.move(account, Movement(written_off, HOUSE_WRITE_OFF, "write_off", trade))
+        trade.written_off_minor = (trade.written_off_minor or 0) + written_off
+        return written_off
 
-    spec: SymbolSpec
-    side: str
-    quantity: Decimal
-    price: Decimal
-    reason: str
-    at: datetime
-    order: PaperOrder | None = None
-    stop_loss: Decimal | None = None
-    take_profit: Decimal | None = None
-
-
-def book(account: PaperAccount, position: PaperPosition | None, ex: Execution, rules: MoneyRules) -> Fill:
-    """Apply an execution to the account's open position in the symbol (None: flat).
-
-    Same direction adds to the position at a new average; the opposite direction reduces it,
-    booking realized PnL to the balance, and a remainder beyond its size opens the other way.
-    """
-    fill = Fill()
-    direction = "long" if ex.side == "buy" else "short"
-    remaining = ex.quantity
-    if position is not None and position.side != direction:
-        closing = min(position.quantity, remaining)
-        _reduce(account, position, ex, closing, rules, fill)
-        remaining -= closing
-    if remaining > 0:
-        if position is None or position.status == "closed":
-            position = _open(account, ex, direction, remaining, rules)
-        else:
-            _add(position, ex, remaining, rules)
-        fill.touched.append(position)
-        fill.trades.append(_trade(account, position, ex, remaining, 0))
-    return fill
+    def write(self, session: AsyncSession) -> None:
+        """Add the staged movements as entries (after the trades they refer to have ids)."""
+        now = self.clock.now()
+        for account, m in self.staged:
+            journal = uuid.uuid4().hex
+            trade_id = m.trade.id if m.trade is not None else None
+            session.add_all(
+                [
+                    LedgerEntry(
+                        journal=journal, book=CASH, account_id=account.id, amount_minor=m.amount_minor,
+                        currency=account.currency, kind=m.kind, trade_id=trade_id, created_at=now,
+                    ),
+                    LedgerEntry(
+                        journal=journal, book=m.house, account_id=None, amount_minor=-m.amount_minor,
+                        currency=account.currency, kind=m.kind, trade_id=trade_id, created_at=now,
+                    ),
+                ]
+            )  # fmt: skip
+        self.staged.clear()
 
 
-def _open(
-    account: PaperAccount, ex: Execution, side: str, quantity: Decimal, rules: MoneyRules
-) -> PaperPosition:
-    return PaperPosition(
-        account_id=account.id,
-        symbol=ex.spec.symbol,
-        side=side,
-        quantity=quantity,
-        cost=ex.price * quantity,
-        entry_price=ex.price,
-        realized_pnl_minor=0,
-        realized_pnl_exact=Decimal(0),
-        margin_minor=rules.margin_minor(quantity, ex.price, ex.spec),
-        stop_loss=ex.stop_loss,
-        take_profit=ex.take_profit,
-        status="open",
-        opened_at=ex.at,
+async def cash_of(session: AsyncSession, account_id: int) -> int:
+    """The sum of an account's cash entries: its balance by the ledger."""
+    query = select(func.coalesce(func.sum(LedgerEntry.amount_minor), 0)).where(
+        LedgerEntry.book == CASH, LedgerEntry.account_id == account_id
     )
+    return int((await session.execute(query)).scalar_one())
 
 
-def _add(position: PaperPosition, ex: Execution, quantity: Decimal, rules: MoneyRules) -> None:
-    position.quantity += quantity
-    position.cost += ex.price * quantity
-    position.entry_price = pricing.average(position.cost, position.quantity)
-    position.margin_minor = rules.margin_minor(position.quantity, position.entry_price, ex.spec)
-    if ex.stop_loss is not None:
-        position.stop_loss = ex.stop_loss
-    if ex.take_profit is not None:
-        position.take_profit = ex.take_profit
-
-
-def _reduce(
-    account: PaperAccount,
-    position: PaperPosition,
-    ex: Execution,
-    quantity: Decimal,
-    rules: MoneyRules,
-    fill: Fill,
-) -> None:
-    if quantity == position.quantity:
-        removed_cost = position.cost
-    else:
-        removed_cost = position.cost * quantity / position.quantity
-    proceeds = ex.price * quantity
-    pnl_quote = proceeds - removed_cost if position.side == "long" else removed_cost - proceeds
-    # The position keeps its realized PnL unrounded; each fill books the change of the rounded
-    # total, so however a close is split, the cents booked add up to the rounded total.
-    before = position.realized_pnl_exact or Decimal(0)
-    after = before + rules.to_account(pnl_quote, ex.spec)
-    pnl = rules.minor(after) - rules.minor(before)
-    position.realized_pnl_exact = after
-    position.quantity -= quantity
-    position.cost -= removed_cost
-    position.realized_pnl_minor += pnl
-    account.balance_minor += pnl
-    fill.realized_minor += pnl
-    trade = _trade(account, position, ex, quantity, pnl)
-    fill.trades.append(trade)
-    fill.touched.append(position)
-    if position.quantity == 0:
-        position.status = "closed"
-        position.closed_at = ex.at
-        position.cost = Decimal(0)
-        position.margin_minor = 0
-        fill.closed.append(position)
-        fill.closed_trades[id(position)] = trade
-    else:
-        position.margin_minor = rules.margin_minor(position.quantity, position.entry_price, ex.spec)
-
-
-def _trade(
-    account: PaperAccount, position: PaperPosition, ex: Execution, quantity: Decimal, pnl: int
-) -> PaperTrade:
-    return PaperTrade(
-        account_id=account.id,
-        symbol=ex.spec.symbol,
-        side=ex.side,
-        quantity=quantity,
-        price=ex.price,
-        realized_pnl_minor=pnl,
-        reason=ex.reason,
-        executed_at=ex.at,
-        order=ex.order,
-        position=position,
-    )
+async def books(session: AsyncSession) -> dict[str, int]:
+    """Every book's total (cash summed over all accounts); the totals sum to zero."""
+    query = select(LedgerEntry.book, func.sum(LedgerEntry.amount_minor)).group_by(LedgerEntry.book)
+    return {book: int(total) for book, total in (await session.execute(query)).all()}

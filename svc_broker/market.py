@@ -81,7 +81,7 @@ class StaticSymbolCatalog:
         self._specs: Mapping[str, SymbolSpec] = {s.symbol: s for s in specs}
 
     def get(self, symbol: str) -> SymbolSpec | None:
-        return self._specs.get(symbol.upper())
+        return self._specs.get(symbol)
 
     def replace(self, specs: Iterable[SymbolSpec]) -> None:
         self._specs = {s.symbol: s for s in specs}

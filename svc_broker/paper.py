@@ -14,9 +14,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
@@ -34,12 +34,20 @@ from svc_broker.broker import (
     PositionView,
 )
 from svc_broker.config import BrokerSettings
-from svc_broker.ledger import Execution, Fill, MoneyRules, book
+from svc_broker.ledger import HOUSE_FUNDING, HOUSE_PNL, CashLedger, Movement
 from svc_broker.market import PriceSource, Quote, SymbolCatalog, SymbolSpec
 from svc_broker.models import PaperAccount, PaperOrder, PaperPosition, PaperTrade
-from svc_broker.rules import check_close_quantity, check_order_request, check_protection, check_stop_price
+from svc_broker.netting import Execution, Fill, MoneyRules, book
+from svc_broker.rules import (
+    check_close_quantity,
+    check_order_request,
+    check_positive,
+    check_protection,
+    check_stop_price,
+)
 from svc_broker.triggers import Trigger, order_trigger, position_triggers
 from svc_broker.valuation import account_view, execution_report, order_view, position_view, unrealized_minor
+from svc_broker.values import Symbol
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +74,7 @@ def order_watch(o: PaperOrder) -> Watch:
 
 @dataclass
 class _Changes:
+    ledger: CashLedger
     watches: list[Watch] = field(default_factory=list)
 
 
@@ -95,7 +104,7 @@ class PaperBroker:
         self._listeners.append(listener)
 
     def spec(self, symbol: str) -> SymbolSpec:
-        spec = self._symbols.get(symbol.upper())
+        spec = self._symbols.get(Symbol(symbol))
         if spec is None:
             raise InvalidArgument(
                 f"unknown symbol {symbol!r}",
@@ -156,22 +165,28 @@ class PaperBroker:
     @asynccontextmanager
     async def _locked(self, user_id: str) -> AsyncIterator[tuple[AsyncSession, PaperAccount, _Changes]]:
         """A write transaction holding the user's account lock; listeners hear of it after commit."""
-        changes = _Changes()
+        changes = _Changes(CashLedger(self._clock))
         async with self._db.transaction() as s:
-            account = await self._lock_account(s, user_id)
+            account = await self._lock_account(s, user_id, changes.ledger)
             yield s, account, changes
+            await s.flush()  # the trades the entries refer to get their ids
+            changes.ledger.write(s)
         if changes.watches:
             for listener in self._listeners:
                 listener(changes.watches)
 
-    async def _lock_account(self, s: AsyncSession, user_id: str) -> PaperAccount:
+    async def _lock_account(self, s: AsyncSession, user_id: str, ledger: CashLedger) -> PaperAccount:
         query = select(PaperAccount).where(PaperAccount.user_id == user_id)
         if not self._db.is_sqlite:
             query = query.with_for_update()
         account = (await s.execute(query)).scalar_one_or_none()
         if account is None:
-            await s.execute(self._insert_ignore(user_id))
+            inserted = cast(CursorResult[Any], await s.execute(self._insert_ignore(user_id)))
+            opened = inserted.rowcount == 1
             account = (await s.execute(query)).scalar_one()
+            if opened:  # funded from the house: the opening balance is a journal like any other
+                funding = Movement(self._settings.initial_balance_minor, HOUSE_FUNDING, "funding")
+                ledger.move(account, funding)
         return account
 
     def _insert_ignore(self, user_id: str) -> Any:
@@ -185,7 +200,7 @@ class PaperBroker:
             .values(
                 user_id=user_id,
                 currency=self._settings.account_currency,
-                balance_minor=balance,
+                balance_minor=0,
                 initial_balance_minor=balance,
                 created_at=self._clock.now(),
             )
@@ -206,6 +221,15 @@ class PaperBroker:
         current = next((p for p in positions if p.symbol == ex.spec.symbol), None)
         margin_before = sum(p.margin_minor for p in positions)
         fill = book(account, current, ex, self.rules)
+        for trade in fill.trades:
+            changes.ledger.move(account, Movement(trade.realized_pnl_minor, HOUSE_PNL, "fill", trade))
+        if fill.trades:
+            fill.written_off_minor = changes.ledger.protect(account, fill.trades[-1])
+            if fill.written_off_minor:
+                log.warning(
+                    "account %s: a %s loss of %s beyond the balance written off",
+                    account.id, ex.spec.symbol, fill.written_off_minor,
+                )  # fmt: skip
         if check_margin:
             after = positions + [p for p in fill.touched if p not in positions]
             view = self._account_view(account, after)
@@ -403,6 +427,8 @@ class PaperBroker:
             if order.status != "pending":
                 raise FailedPrecondition(f"order {order_id} is {order.status}", reason="ORDER_NOT_PENDING")
             spec = self.spec(order.symbol)
+            check_positive("limit_price", limit_price)
+            check_positive("stop_price", stop_price)
             if limit_price is not None and order.type == "limit":
                 order.limit_price = limit_price
             if stop_price is not None and order.type == "stop":
@@ -445,6 +471,7 @@ class PaperBroker:
         changes.watches.append(order_watch(order))
 
     async def get_order(self, account: str, order_id: str) -> OrderView:
+        _well_formed(order_id, "order_id")
         async with self._db.session() as s:
             acc = await self._account_or_none(s, account)
             if acc is None:
@@ -465,7 +492,7 @@ class PaperBroker:
         if status:
             query = query.where(PaperOrder.status == status)
         if symbol:
-            query = query.where(PaperOrder.symbol == symbol.upper())
+            query = query.where(PaperOrder.symbol == Symbol(symbol))
         rows, token = await self._page(account, PaperOrder, query, page_size, page_token)
         return Page([self._order_view(o) for o in rows], token)
 
@@ -487,6 +514,7 @@ class PaperBroker:
         return position
 
     async def get_position(self, account: str, position_id: str) -> PositionView:
+        _well_formed(position_id, "position_id")
         async with self._db.session() as s:
             acc = await self._account_or_none(s, account)
             if acc is None:
@@ -568,7 +596,9 @@ class PaperBroker:
             changes.watches.extend(Watch(("order", o.id), o.symbol, ()) for o in orders)
             for model in (PaperTrade, PaperPosition, PaperOrder):
                 await s.execute(delete(model).where(model.account_id == acc.id))  # type: ignore[attr-defined]
-            acc.balance_minor = acc.initial_balance_minor = self._settings.initial_balance_minor
+            initial = self._settings.initial_balance_minor
+            changes.ledger.move(acc, Movement(initial - acc.balance_minor, HOUSE_FUNDING, "reset"))
+            acc.initial_balance_minor = initial
             acc.reset_at = self._clock.now()
             await s.flush()
             return self._account_view(acc, [])
@@ -578,7 +608,7 @@ class PaperBroker:
     ) -> Page[ExecutionReport]:
         query = select(PaperTrade)
         if symbol:
-            query = query.where(PaperTrade.symbol == symbol.upper())
+            query = query.where(PaperTrade.symbol == Symbol(symbol))
         rows, token = await self._page(account, PaperTrade, query, page_size, page_token)
         return Page([execution_report(t, self._settings.account_currency) for t in rows], token)
 
@@ -587,13 +617,14 @@ class PaperBroker:
     ) -> tuple[list, str]:
         """Newest first by id; the token is the last id of the previous page."""
         size = min(page_size or self._settings.default_page_size, self._settings.max_page_size)
+        after = _id(page_token, "page_token") if page_token else None
         async with self._db.session() as s:
             acc = await self._account_or_none(s, account)
             if acc is None:
                 return [], ""
             query = query.where(model.account_id == acc.id)
-            if page_token:
-                query = query.where(model.id < _id(page_token, "page_token"))
+            if after is not None:
+                query = query.where(model.id < after)
             rows = list((await s.execute(query.order_by(model.id.desc()).limit(size + 1))).scalars())
         more = len(rows) > size
         rows = rows[:size]
@@ -670,6 +701,7 @@ class PaperBroker:
             slippage = self._slippage(spec) if order.type == "stop" else Decimal(0)
             price = pricing.fill_price(order.side, quote, slippage)
             user_id, account_id = acc.user_id, acc.id
+            staged = len(changes.ledger.staged)
             try:
                 async with s.begin_nested():
                     # A gap can carry the fill past the order's SL or TP: rejected, never opened
@@ -678,6 +710,7 @@ class PaperBroker:
                     await self._fill_order(s, acc, order, spec, price, changes)
             except (FailedPrecondition, InvalidArgument) as refused:
                 changes.watches.clear()
+                del changes.ledger.staged[staged:]
                 order.status, order.reject_reason, order.updated_at = (
                     "rejected",
                     refused.reason,
@@ -760,13 +793,25 @@ class PaperBroker:
 
 async def _own(s: AsyncSession, acc: PaperAccount, model: Any, text_id: str, what: str) -> Any:
     """The account's row of `model` with that id; NOT_FOUND for another account's, as for none."""
-    row = await s.get(model, _id(text_id, f"{what}_id")) if text_id.isdigit() else None
+    _well_formed(text_id, f"{what}_id")
+    row = await s.get(model, _id(text_id, f"{what}_id")) if _is_id(text_id) else None
     if row is None or row.account_id != acc.id:
         raise NotFound(f"no {what} {text_id}", reason=f"{what.upper()}_NOT_FOUND")
     return row
 
 
+def _well_formed(text_id: str, field_name: str) -> None:
+    """No venue issues ids outside ASCII: such an id is malformed, not merely unknown."""
+    if not text_id.isascii():
+        raise InvalidArgument(f"bad {field_name}", violations=[(field_name, "not an id")])
+
+
+def _is_id(text: str) -> bool:
+    """ASCII digits only: str.isdigit() also accepts "²", which int() refuses."""
+    return text.isascii() and text.isdigit() and len(text) <= 18
+
+
 def _id(text: str, field_name: str) -> int:
-    if not text.isdigit() or len(text) > 18:
+    if not _is_id(text):
         raise InvalidArgument(f"bad {field_name}", violations=[(field_name, "not an id")])
     return int(text)

@@ -185,6 +185,17 @@ async def _has_quote(feed: Feed) -> bool:
     return feed.book.latest("EURUSD") is not None
 
 
+class CountedStub:
+    """The generated market stub, counting the ListSymbols calls made through it."""
+
+    def __init__(self, stub: market_service_pb2_grpc.MarketServiceStub) -> None:
+        self._stub, self.calls = stub, 0
+
+    async def ListSymbols(self, request, **kwargs):
+        self.calls += 1
+        return await self._stub.ListSymbols(request, **kwargs)
+
+
 async def test_symbols_are_retried_until_market_answers(tmp_path) -> None:
     """In a split run the broker may start first: it keeps the built-in list, then takes market's."""
     import socket
@@ -194,15 +205,18 @@ async def test_symbols_are_retried_until_market_answers(tmp_path) -> None:
         port = s.getsockname()[1]
     catalog = StaticSymbolCatalog(DEFAULT_SYMBOLS)
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
-    keeper = asyncio.create_task(
-        keep_symbols(market_service_pb2_grpc.MarketServiceStub(channel), catalog, retry_s=0.05)
-    )
+    stub = CountedStub(market_service_pb2_grpc.MarketServiceStub(channel))
+    keeper = asyncio.create_task(keep_symbols(stub, catalog, retry_s=0.05))
     db = Database(f"sqlite+aiosqlite:///{tmp_path}/db/main.sqlite")
     await db.create_all([MarketBase.metadata])
     await ensure_catalogue(db)
     market = make_market(db, TestClock(START), MarketSettings(polygon_api_key=None), None)
     try:
-        await asyncio.sleep(0.2)  # market is not up: a few refused tries
+
+        async def refused_twice() -> bool:
+            return stub.calls >= 2
+
+        await until(refused_twice, "the broker asked a market that was not up, and asked again")
         assert catalog.get("AAPL") is None
         server, _ = await create_server(
             f"127.0.0.1:{port}",
