@@ -20,10 +20,14 @@ from core.clock import Clock
 from core.db import Database
 from svc_broker.broker import OrderRequest
 from svc_broker.config import BrokerSettings
-from svc_broker.market import DEFAULT_SYMBOLS, Quote, QuoteBook, StaticSymbolCatalog
+from svc_broker.market import Quote, QuoteBook, StaticSymbolCatalog
+from svc_broker.market_feed import spec_from_market
 from svc_broker.models import Base
 from svc_broker.monitor import PriceMonitor
 from svc_broker.paper import PaperBroker
+from svc_market.catalogue import CATALOGUE
+from svc_market.convert import symbol_info
+from svc_market.symbols import symbol_row
 
 ORDERS = 400
 CONCURRENCY = 16
@@ -32,8 +36,10 @@ TICKS = 200
 
 
 def _broker(db: Database, book: QuoteBook) -> PaperBroker:
-    settings = BrokerSettings(session_spread_factor={})
-    return PaperBroker(db, book, StaticSymbolCatalog(DEFAULT_SYMBOLS), Clock(), settings)
+    settings = BrokerSettings()
+    # market's instruments, as its ListSymbols serves them
+    instruments = StaticSymbolCatalog(spec_from_market(symbol_info(symbol_row(s))) for s in CATALOGUE)
+    return PaperBroker(db, book, instruments, Clock(), settings)
 
 
 def _book() -> QuoteBook:

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import Clock
 from core.db import Database
 from core.errors import FailedPrecondition, InvalidArgument, NotFound, Unavailable
-from svc_broker import paper_events, pricing, sessions
+from svc_broker import paper_events, pricing
 from svc_broker.broker import (
     UNCHANGED,
     AccountView,
@@ -48,6 +48,7 @@ from svc_broker.rules import (
 from svc_broker.triggers import Trigger, order_trigger, position_triggers
 from svc_broker.valuation import account_view, execution_report, order_view, position_view, unrealized_minor
 from svc_broker.values import Symbol
+from svc_market.trading_hours import is_open, trading_day_end
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +106,8 @@ class PaperBroker:
 
     def spec(self, symbol: str) -> SymbolSpec:
         spec = self._symbols.get(Symbol(symbol))
+        if spec is None and not self._symbols.loaded:
+            raise Unavailable("the instruments are not loaded yet", reason="NO_INSTRUMENTS", retry_after_s=1)
         if spec is None:
             raise InvalidArgument(
                 f"unknown symbol {symbol!r}",
@@ -118,7 +121,7 @@ class PaperBroker:
         spec = self._symbols.get(quote.symbol)
         if spec is None:
             return quote
-        return sessions.widened(quote, spec, self._settings.session_spread_factor)
+        return pricing.widened(quote, spec, self._settings.model_spread_share)
 
     def _quote(self, spec: SymbolSpec) -> Quote:
         quote = self._quote_or_none(spec.symbol)
@@ -157,7 +160,7 @@ class PaperBroker:
         return self._settings.slippage_pips * spec.pip_size
 
     def _check_open(self, spec: SymbolSpec) -> None:
-        if not sessions.is_market_open(spec.hours, self._clock.now()):
+        if not is_open(spec.hours, self._clock.now()):
             raise FailedPrecondition(f"the {spec.symbol} market is closed", reason="MARKET_CLOSED")
 
     # ---- transactions
@@ -345,7 +348,7 @@ class PaperBroker:
             status="pending",
             created_at=now,
             updated_at=now,
-            expires_at=sessions.end_of_trading_day(now) if request.time_in_force == "day" else None,
+            expires_at=trading_day_end(spec.hours, now) if request.time_in_force == "day" else None,
         )
 
     async def _fill_order(

@@ -52,9 +52,7 @@ async def trade_on(url: str) -> None:
     book.update(Quote("EURUSD", D("1.10000"), D("1.10010"), clock.now()))
     db = Database(url)
     try:
-        broker = PaperBroker(
-            db, book, StaticSymbolCatalog(SYMBOLS), clock, BrokerSettings(session_spread_factor={})
-        )
+        broker = PaperBroker(db, book, StaticSymbolCatalog(SYMBOLS), clock, BrokerSettings())
         await broker.place_order("u", OrderRequest("EURUSD", "buy", D(10_000), client_order_id="c"))
         await broker.place_order("u", OrderRequest("EURUSD", "buy", D(10_000)))
         [position] = (await broker.positions("u")).items

@@ -47,7 +47,7 @@ class PaperAccountModel(RuleBasedStateMachine):
             self.book,
             StaticSymbolCatalog(SYMBOLS),
             self.clock,
-            BrokerSettings(session_spread_factor={}),
+            BrokerSettings(),
         )
         self.bid = Decimal("1.10000")
         self.quote()

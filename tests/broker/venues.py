@@ -80,7 +80,7 @@ async def _paper(url: str) -> AsyncIterator[Venue]:
     await db.create_all([Base.metadata])
     clock = TestClock()  # Monday 12:00 UTC: FX is open
     book = QuoteBook()
-    settings = BrokerSettings(leverage={"fx": 30, "crypto": 2}, session_spread_factor={}, slippage_pips=D(0))
+    settings = BrokerSettings(leverage={"fx": 30, "crypto": 2}, slippage_pips=D(0))
     broker = PaperBroker(db, book, StaticSymbolCatalog(SYMBOLS), clock, settings)
     monitor = PriceMonitor(broker, settings)
 
