@@ -50,6 +50,11 @@ _HOURLY_ACTIVITY = np.array(
 )
 
 
+def activity_at(ts: int) -> float:
+    """How busy the market is at an instant, by its hour of the day (1: average)."""
+    return float(_HOURLY_ACTIVITY[(ts // 3600) % 24])
+
+
 def open_mask(spec: SymbolSpec, ts: np.ndarray) -> np.ndarray:
     hours = HOURS[spec.hours]
     return np.array([is_open(hours, datetime.fromtimestamp(int(t), UTC)) for t in ts], dtype=bool)

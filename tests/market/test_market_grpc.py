@@ -27,7 +27,7 @@ async def served(make_database):
     db = await make_database(Base.metadata)
     await seed_demo_data(db, TestClock(NOW), ["EURUSD", "BTCUSD"], days=5)
     bus = InProcessBus()
-    settings = MarketSettings(stream_interval_s=0.01)
+    settings = MarketSettings(stream_interval_s=0.01, demo_ticks=False)  # the replay of stored bars
     market = make_market(db, Clock(), settings, bus)
     server = grpc.aio.server()
     rpc.add_MarketServiceServicer_to_server(MarketServicer(market), server)

@@ -116,6 +116,7 @@ async def served(make_database, feed):
         polygon_api_key="test-key", polygon_ws_url=f"ws://127.0.0.1:{feed.port}", stream_interval_s=0.02,
         ws_backoff_initial_s=0.05, ws_backoff_max_s=0.2, ticker_symbols=[],
         quote_retention_days=100_000,  # the fake's quotes are dated NOW: never pruned as old
+        demo_ticks=False,
     )  # fmt: skip
     market = make_market(db, Clock(), settings, bus)
     server = grpc.aio.server()
