@@ -23,8 +23,8 @@ from svc_broker.config import BrokerSettings
 from svc_broker.market import Quote, QuoteBook, StaticSymbolCatalog
 from svc_broker.market_feed import spec_from_market
 from svc_broker.models import Base
-from svc_broker.monitor import PriceMonitor
-from svc_broker.paper import PaperBroker
+from svc_broker.venues.paper import PaperBroker
+from svc_broker.venues.paper.monitor import PriceMonitor
 from svc_market.catalogue import CATALOGUE
 from svc_market.convert import symbol_info
 from svc_market.symbols import symbol_row

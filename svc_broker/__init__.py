@@ -15,9 +15,9 @@ from svc_broker.investment_service import InvestmentServicer
 from svc_broker.market import QuoteBook, StaticSymbolCatalog
 from svc_broker.market_feed import follow_tickers, keep_symbols
 from svc_broker.models import OUTBOX, Base
-from svc_broker.monitor import PriceMonitor
-from svc_broker.paper import PaperBroker
 from svc_broker.service import PaperTradingServicer
+from svc_broker.venues.paper import PaperBroker
+from svc_broker.venues.paper.monitor import PriceMonitor
 
 
 async def build(ctx: ServiceContext) -> BuiltService:

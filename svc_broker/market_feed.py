@@ -15,8 +15,8 @@ from trading.market.v1 import market_messages_pb2 as mpb
 
 from core.bus import Bus
 from svc_broker.market import Quote, QuoteBook, StaticSymbolCatalog, SymbolSpec
-from svc_broker.monitor import PriceMonitor
 from svc_broker.values import Symbol
+from svc_broker.venues.paper.monitor import PriceMonitor
 from svc_market.trading_hours import Hours
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from trading.common.v1.paging_pb2 import PageResponse
 
 from core.principal import current_principal
 from svc_broker import convert
-from svc_broker.paper import PaperBroker
+from svc_broker.venues.paper import PaperBroker
 
 Ctx: TypeAlias = grpc.aio.ServicerContext
 

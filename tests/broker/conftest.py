@@ -11,8 +11,8 @@ from core.clock import TestClock
 from svc_broker.config import BrokerSettings
 from svc_broker.market import Quote, QuoteBook, StaticSymbolCatalog, SymbolSpec
 from svc_broker.models import Base
-from svc_broker.monitor import PriceMonitor
-from svc_broker.paper import PaperBroker
+from svc_broker.venues.paper import PaperBroker
+from svc_broker.venues.paper.monitor import PriceMonitor
 from svc_market.catalogue import HOURS
 
 D = Decimal

@@ -9,8 +9,8 @@ from decimal import Decimal as D
 from sqlalchemy import select
 
 from svc_broker.broker import OrderRequest
-from svc_broker.ledger import CASH, HOUSE_FUNDING, HOUSE_PNL, HOUSE_WRITE_OFF, books, cash_of
 from svc_broker.models import LedgerEntry, PaperAccount
+from svc_broker.venues.paper.ledger import CASH, HOUSE_FUNDING, HOUSE_PNL, HOUSE_WRITE_OFF, books, cash_of
 from tests.broker.conftest import USER
 
 

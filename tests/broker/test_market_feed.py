@@ -29,8 +29,8 @@ from svc_broker.config import BrokerSettings
 from svc_broker.market import QuoteBook, StaticSymbolCatalog
 from svc_broker.market_feed import follow_tickers, keep_symbols, load_symbols
 from svc_broker.models import Base as BrokerBase
-from svc_broker.monitor import PriceMonitor
-from svc_broker.paper import PaperBroker
+from svc_broker.venues.paper import PaperBroker
+from svc_broker.venues.paper.monitor import PriceMonitor
 from svc_market.build import make_market
 from svc_market.catalogue import HOURS
 from svc_market.config import MarketSettings

@@ -14,10 +14,10 @@ from core.db import Database, attach_sqlite_schemas, sqlite_dir_of
 from svc_broker import SERVICE
 from svc_broker.broker import OrderRequest
 from svc_broker.config import BrokerSettings
-from svc_broker.ledger import books, cash_of
 from svc_broker.market import Quote, QuoteBook, StaticSymbolCatalog
 from svc_broker.models import OUTBOX, Base, PaperAccount
-from svc_broker.paper import PaperBroker
+from svc_broker.venues.paper import PaperBroker
+from svc_broker.venues.paper.ledger import books, cash_of
 from tests.broker.conftest import SYMBOLS
 
 SCHEMA = "trading"

@@ -16,10 +16,10 @@ from core.db import Database
 from core.errors import FailedPrecondition
 from svc_broker.broker import OrderRequest
 from svc_broker.config import BrokerSettings
-from svc_broker.ledger import cash_of
 from svc_broker.market import Quote, QuoteBook, StaticSymbolCatalog
 from svc_broker.models import Base, LedgerEntry
-from svc_broker.paper import PaperBroker
+from svc_broker.venues.paper import PaperBroker
+from svc_broker.venues.paper.ledger import cash_of
 from tests.broker.conftest import SYMBOLS, USER
 
 SPREAD = Decimal("0.0001")

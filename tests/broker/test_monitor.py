@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from svc_broker.broker import OrderRequest
 from svc_broker.models import OUTBOX
-from svc_broker.monitor import PriceMonitor
+from svc_broker.venues.paper.monitor import PriceMonitor
 from tests.broker.conftest import USER
 
 

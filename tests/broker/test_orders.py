@@ -12,7 +12,7 @@ import pytest
 from core.errors import FailedPrecondition, InvalidArgument, Unavailable
 from svc_broker.broker import OrderRequest
 from svc_broker.market import StaticSymbolCatalog
-from svc_broker.paper import PaperBroker
+from svc_broker.venues.paper import PaperBroker
 from tests.broker.conftest import SYMBOLS, USER
 
 

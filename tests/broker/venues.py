@@ -22,8 +22,8 @@ from svc_broker.broker import Broker
 from svc_broker.config import BrokerSettings
 from svc_broker.market import Quote, QuoteBook, StaticSymbolCatalog
 from svc_broker.models import Base
-from svc_broker.monitor import PriceMonitor
-from svc_broker.paper import PaperBroker
+from svc_broker.venues.paper import PaperBroker
+from svc_broker.venues.paper.monitor import PriceMonitor
 from tests.broker.conftest import SYMBOLS
 
 D = Decimal

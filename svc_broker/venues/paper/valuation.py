@@ -10,7 +10,7 @@ from svc_broker import pricing
 from svc_broker.broker import AccountView, ExecutionReport, OrderView, PositionView
 from svc_broker.market import Quote, SymbolSpec
 from svc_broker.models import PaperAccount, PaperOrder, PaperPosition, PaperTrade
-from svc_broker.netting import MoneyRules
+from svc_broker.venues.paper.netting import MoneyRules
 
 QuoteOf = Callable[[str], Quote | None]
 SpecOf = Callable[[str], SymbolSpec]

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 from svc_broker.config import BrokerSettings
 from svc_broker.market import Quote
-from svc_broker.paper import PaperBroker, Watch
-from svc_broker.triggers import Trigger
+from svc_broker.venues.paper import PaperBroker, Watch
+from svc_broker.venues.paper.triggers import Trigger
 
 log = logging.getLogger(__name__)
 
