@@ -33,10 +33,21 @@ class PaperExecution(PaperStore):
     """Fills against the live bid and ask, booked in the caller's account transaction."""
 
     async def _execute(
-        self, s: AsyncSession, account: PaperAccount, ex: Execution, changes: Changes, *, check_margin: bool
+        self,
+        s: AsyncSession,
+        account: PaperAccount,
+        ex: Execution,
+        changes: Changes,
+        *,
+        check_margin: bool,
+        closing: PaperPosition | None = None,
+        flush: bool = True,
     ) -> Fill:
-        """Book an execution, refuse it when it adds margin the account cannot cover, stage its events."""
-        positions = await self._open_positions(s, account)
+        """Book an execution, refuse it when it adds margin the account cannot cover; its cash
+        moves through the ledger and its events go out with the transaction. `closing` is the
+        position a close reduces (no need to read the account's positions); `flush=False` leaves
+        the trades' ids to the end of the transaction (a batch)."""
+        positions = [closing] if closing is not None else await self._open_positions(s, account)
         current = next((p for p in positions if p.symbol == ex.spec.symbol), None)
         margin_before = sum(p.margin_minor for p in positions)
         fill = book(account, current, ex, self.rules)
@@ -50,27 +61,27 @@ class PaperExecution(PaperStore):
                     account.id, ex.spec.symbol, fill.written_off_minor,
                 )  # fmt: skip
         if check_margin:
-            after = positions + [p for p in fill.touched if p not in positions]
-            view = self._account_view(account, after)
-            if view.margin_minor > margin_before:
-                self._check_priced(after)
-            if view.margin_minor > margin_before and view.free_margin_minor < 0:
-                raise FailedPrecondition(
-                    f"free margin {view.free_margin_minor + view.margin_minor - margin_before} is less than "
-                    f"the {view.margin_minor - margin_before} this order needs",
-                    reason="INSUFFICIENT_MARGIN",
-                )
+            self._check_margin(account, positions, fill, margin_before)
         s.add_all(fill.trades)
-        await s.flush()
-        for trade in fill.trades:
-            await paper_events.stage_trade_executed(s, account.user_id, account.id, trade, self._clock)
-        for position in fill.closed:
-            closing = fill.closed_trades[id(position)]
-            await paper_events.stage_position_closed(
-                s, account.user_id, account.id, position, closing, account.currency, self._clock
-            )
+        if flush:
+            await s.flush()
+        changes.fills.append((account, fill))
         changes.watches.extend(position_watch(p) for p in fill.touched)
         return fill
+
+    def _check_margin(
+        self, account: PaperAccount, positions: list[PaperPosition], fill: Fill, margin_before: int
+    ) -> None:
+        after = positions + [p for p in fill.touched if p not in positions]
+        view = self._account_view(account, after)
+        if view.margin_minor > margin_before:
+            self._check_priced(after)
+        if view.margin_minor > margin_before and view.free_margin_minor < 0:
+            raise FailedPrecondition(
+                f"free margin {view.free_margin_minor + view.margin_minor - margin_before} is less than "
+                f"the {view.margin_minor - margin_before} this order needs",
+                reason="INSUFFICIENT_MARGIN",
+            )
 
     async def _close_at_market(
         self,
@@ -82,6 +93,7 @@ class PaperExecution(PaperStore):
         reason: str,
         changes: Changes,
         quantity: Decimal | None = None,
+        flush: bool = True,
     ) -> Fill:
         """Close `quantity` of a position (all of it by default) at `quote`; a take profit fills
         at its quote, every other close pays the slippage."""
@@ -91,7 +103,7 @@ class PaperExecution(PaperStore):
         ex = Execution(
             spec, side, amount, pricing.fill_price(side, quote, slippage), reason, self._clock.now()
         )
-        return await self._execute(s, acc, ex, changes, check_margin=False)
+        return await self._execute(s, acc, ex, changes, check_margin=False, closing=position, flush=flush)
 
     def _new_order(
         self, acc: PaperAccount, request: OrderRequest, spec: SymbolSpec, quantity: Decimal

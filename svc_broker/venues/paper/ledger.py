@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
@@ -56,25 +56,22 @@ class CashLedger:
         trade.written_off_minor = (trade.written_off_minor or 0) + written_off
         return written_off
 
-    def write(self, session: AsyncSession) -> None:
-        """Add the staged movements as entries (after the trades they refer to have ids)."""
+    async def write(self, session: AsyncSession) -> None:
+        """Insert the staged movements' entries with one statement (after the trades they refer
+        to have ids)."""
         now = self.clock.now()
+        rows = []
         for account, m in self.staged:
             journal = uuid.uuid4().hex
             trade_id = m.trade.id if m.trade is not None else None
-            session.add_all(
-                [
-                    LedgerEntry(
-                        journal=journal, book=CASH, account_id=account.id, amount_minor=m.amount_minor,
-                        currency=account.currency, kind=m.kind, trade_id=trade_id, created_at=now,
-                    ),
-                    LedgerEntry(
-                        journal=journal, book=m.house, account_id=None, amount_minor=-m.amount_minor,
-                        currency=account.currency, kind=m.kind, trade_id=trade_id, created_at=now,
-                    ),
-                ]
-            )  # fmt: skip
+            common = {"journal": journal, "currency": account.currency, "kind": m.kind, "trade_id": trade_id}
+            rows.append({**common, "book": CASH, "account_id": account.id, "amount_minor": m.amount_minor,
+                         "created_at": now})  # fmt: skip
+            rows.append({**common, "book": m.house, "account_id": None, "amount_minor": -m.amount_minor,
+                         "created_at": now})  # fmt: skip
         self.staged.clear()
+        if rows:
+            await session.execute(insert(LedgerEntry.__table__), rows)  # Core executemany: no ORM bulk path
 
 
 async def cash_of(session: AsyncSession, account_id: int) -> int:

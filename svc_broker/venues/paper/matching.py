@@ -5,9 +5,11 @@ under the account lock, so closing happens once however many ticks race."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import FailedPrecondition, InvalidArgument
 from svc_broker import pricing
@@ -21,6 +23,8 @@ from svc_broker.rules import (
 )
 from svc_broker.venues.paper import events as paper_events
 from svc_broker.venues.paper.execution import PaperExecution
+from svc_broker.venues.paper.ledger import CashLedger
+from svc_broker.venues.paper.store import Changes
 from svc_broker.venues.paper.triggers import (
     Watch,
     order_trigger,
@@ -85,6 +89,49 @@ class PaperMatching(PaperExecution):
             await self._close_at_market(s, acc, position, self.spec(position.symbol), quote, what, changes)
             return True
 
+    async def fire_position_triggers(self, touched: Sequence[tuple[int, str]], quote: Quote) -> list[int]:
+        """Close every position whose SL or TP (`what`) `quote` touches, all in one transaction:
+        the accounts locked in id order with one query, the positions read with one more, the
+        triggers re-checked in memory, the trades, entries and events written in bulk. Returns the
+        ids closed; one that no longer applies (closed, level moved) is left alone."""
+        if not touched:
+            return []
+        wanted = dict(touched)
+        changes = Changes(CashLedger(self._clock))
+        closed: list[int] = []
+        async with self._db.transaction() as s:
+            for chunk in _chunks(sorted(wanted), BATCH_IDS):
+                accounts = await self._lock_accounts_of(s, chunk)
+                query = select(PaperPosition).where(
+                    PaperPosition.id.in_(chunk), PaperPosition.status == "open"
+                )
+                for position in (await s.execute(query)).scalars():
+                    what = wanted[position.id]
+                    level = next(
+                        (t for t in position_triggers(position.side, position.stop_loss, position.take_profit)
+                         if t.what == what),
+                        None,
+                    )  # fmt: skip
+                    if level is None or not level.touched(quote):
+                        continue
+                    acc = accounts[position.account_id]
+                    spec = self.spec(position.symbol)
+                    await self._close_at_market(s, acc, position, spec, quote, what, changes, flush=False)
+                    closed.append(position.id)
+            await self._finish(s, changes)
+        self._tell(changes)
+        return closed
+
+    async def _lock_accounts_of(
+        self, s: AsyncSession, position_ids: Sequence[int]
+    ) -> dict[int, PaperAccount]:
+        """The accounts owning these positions, locked in id order (the order every batch takes)."""
+        owners = select(PaperPosition.account_id).where(PaperPosition.id.in_(position_ids))
+        query = select(PaperAccount).where(PaperAccount.id.in_(owners)).order_by(PaperAccount.id)
+        if not self._db.is_sqlite:
+            query = query.with_for_update()
+        return {a.id: a for a in (await s.execute(query)).scalars()}
+
     async def fire_order_trigger(self, order_id: int, quote: Quote) -> bool:
         """Fill a pending order whose price `quote` touches, at that quote (a gap fills at the
         first available price, not at the stop); reject it if the margin is not there or if the
@@ -146,7 +193,8 @@ class PaperMatching(PaperExecution):
 
     async def enforce_stop_out(self) -> int:
         """Close the worst position of every account whose margin level is at or below the
-        stop-out level, one at a time, until it is above it. Returns the positions closed."""
+        stop-out level, one at a time, until it is above it: every such account in one
+        transaction. Returns the positions closed."""
         async with self._db.session() as s:
             rows = (
                 await s.execute(
@@ -158,35 +206,80 @@ class PaperMatching(PaperExecution):
         by_account: dict[int, tuple[PaperAccount, list[PaperPosition]]] = {}
         for position, acc in rows:
             by_account.setdefault(acc.id, (acc, []))[1].append(position)
+        below = [acc.id for acc, positions in by_account.values() if self._judged_below(acc, positions)]
+        if not below:
+            return 0
+        try:
+            return await self._stop_out(below)
+        except Exception:  # one account's trouble must not hold up the others: one at a time
+            log.exception("stop-out of %d accounts failed; trying them one by one", len(below))
         closed = 0
-        for acc, positions in by_account.values():
+        for account_id in below:
             try:
-                if self._below_stop_out(self._account_view(acc, positions)):
-                    closed += await self._stop_out(acc.user_id)
-            except Exception:  # one account's trouble must not hold up the others
-                log.exception("stop-out of account %s failed", acc.id)
+                closed += await self._stop_out([account_id])
+            except Exception:
+                log.exception("stop-out of account %s failed", account_id)
         return closed
+
+    def _open_pnl(self, p: PaperPosition) -> int:
+        return unrealized_minor(p, self._quote_or_none(p.symbol), self.spec(p.symbol), self.rules)
+
+    def _judged_below(self, acc: PaperAccount, positions: list[PaperPosition]) -> bool:
+        try:
+            return self._below_stop_out(self._account_view(acc, positions))
+        except Exception:
+            log.exception("valuing account %s failed", acc.id)
+            return False
 
     def _below_stop_out(self, view: AccountView) -> bool:
         level = view.margin_level_percent
         return level is not None and level <= self._settings.stop_out_level_percent
 
-    async def _stop_out(self, user: str) -> int:
+    async def _stop_out(self, account_ids: list[int]) -> int:
+        changes = Changes(CashLedger(self._clock))
         closed = 0
-        while True:
-            async with self._locked(user) as (s, acc, changes):
-                positions = await self._open_positions(s, acc)
-                if not positions or not self._below_stop_out(self._account_view(acc, positions)):
-                    return closed
-                priced = [p for p in positions if self._quote_or_none(p.symbol) is not None]
-                if not priced:
-                    return closed
-                worst = min(
-                    priced,
-                    key=lambda p: unrealized_minor(
-                        p, self._quote_or_none(p.symbol), self.spec(p.symbol), self.rules
-                    ),
-                )
-                spec = self.spec(worst.symbol)
-                await self._close_at_market(s, acc, worst, spec, self._quote(spec), "stop_out", changes)
-                closed += 1
+        async with self._db.transaction() as s:
+            query = select(PaperAccount).where(PaperAccount.id.in_(account_ids)).order_by(PaperAccount.id)
+            if not self._db.is_sqlite:
+                query = query.with_for_update()
+            accounts = list((await s.execute(query)).scalars())
+            open_rows = select(PaperPosition).where(
+                PaperPosition.account_id.in_(account_ids), PaperPosition.status == "open"
+            )
+            by_account: dict[int, list[PaperPosition]] = {}
+            for position in (await s.execute(open_rows)).scalars():
+                by_account.setdefault(position.account_id, []).append(position)
+            for acc in accounts:
+                closed += await self._stop_out_account(s, acc, by_account.get(acc.id, []), changes)
+            await self._finish(s, changes)
+        self._tell(changes)
+        return closed
+
+    async def _stop_out_account(
+        self, s: AsyncSession, acc: PaperAccount, positions: list[PaperPosition], changes: Changes
+    ) -> int:
+        closed = 0
+        while positions and self._below_stop_out(self._account_view(acc, positions)):
+            priced = [p for p in positions if self._quote_or_none(p.symbol) is not None]
+            if not priced:
+                break
+            worst = min(
+                priced,
+                key=lambda p: unrealized_minor(
+                    p, self._quote_or_none(p.symbol), self.spec(p.symbol), self.rules
+                ),
+            )
+            spec = self.spec(worst.symbol)
+            await self._close_at_market(
+                s, acc, worst, spec, self._quote(spec), "stop_out", changes, flush=False
+            )
+            positions = [p for p in positions if p.status == "open"]
+            closed += 1
+        return closed
+
+
+BATCH_IDS = 10_000  # ids per IN (...): under both databases' bound-parameter limits
+
+
+def _chunks(ids: list[int], size: int) -> list[list[int]]:
+    return [ids[i : i + size] for i in range(0, len(ids), size)]

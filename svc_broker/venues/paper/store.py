@@ -27,8 +27,9 @@ from svc_broker.config import BrokerSettings
 from svc_broker.market import PriceSource, Quote, SymbolCatalog, SymbolSpec
 from svc_broker.models import PaperAccount, PaperOrder, PaperPosition
 from svc_broker.values import Symbol
+from svc_broker.venues.paper import events as paper_events
 from svc_broker.venues.paper.ledger import HOUSE_FUNDING, CashLedger, Movement
-from svc_broker.venues.paper.netting import MoneyRules
+from svc_broker.venues.paper.netting import Fill, MoneyRules
 from svc_broker.venues.paper.triggers import (
     Watch,
 )
@@ -47,6 +48,7 @@ class Changes:
 
     ledger: CashLedger
     watches: list[Watch] = field(default_factory=list)
+    fills: list[tuple[PaperAccount, Fill]] = field(default_factory=list)
 
 
 class PaperStore:
@@ -140,8 +142,21 @@ class PaperStore:
         async with self._db.transaction() as s:
             account = await self._lock_account(s, user_id, changes.ledger)
             yield s, account, changes
-            await s.flush()  # the trades the entries refer to get their ids
-            changes.ledger.write(s)
+            await self._finish(s, changes)
+        self._tell(changes)
+
+    async def _finish(self, s: AsyncSession, changes: Changes) -> None:
+        """The end of an account transaction: the fills' events and the ledger's entries, written
+        once the trades they refer to have ids."""
+        await s.flush()
+        events = [
+            e for account, fill in changes.fills for e in paper_events.fill_events(account, fill, self._clock)
+        ]
+        await paper_events.stage_all(s, events, self._clock)
+        await changes.ledger.write(s)
+
+    def _tell(self, changes: Changes) -> None:
+        """After the commit: the listeners (the SL/TP monitor) hear of the triggers that changed."""
         if changes.watches:
             for listener in self._listeners:
                 listener(changes.watches)
