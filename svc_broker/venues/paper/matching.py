@@ -99,7 +99,7 @@ class PaperMatching(PaperExecution):
         wanted = dict(touched)
         changes = Changes(CashLedger(self._clock))
         closed: list[int] = []
-        async with self._db.transaction() as s:
+        async with self._write() as s:
             for chunk in _chunks(sorted(wanted), BATCH_IDS):
                 accounts = await self._lock_accounts_of(s, chunk)
                 query = select(PaperPosition).where(
@@ -238,7 +238,7 @@ class PaperMatching(PaperExecution):
     async def _stop_out(self, account_ids: list[int]) -> int:
         changes = Changes(CashLedger(self._clock))
         closed = 0
-        async with self._db.transaction() as s:
+        async with self._write() as s:
             query = select(PaperAccount).where(PaperAccount.id.in_(account_ids)).order_by(PaperAccount.id)
             if not self._db.is_sqlite:
                 query = query.with_for_update()

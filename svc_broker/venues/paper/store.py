@@ -4,6 +4,8 @@ IMMEDIATE on SQLite), ids and pages, and the instruments and quotes the venue pr
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -49,6 +51,9 @@ class Changes:
     ledger: CashLedger
     watches: list[Watch] = field(default_factory=list)
     fills: list[tuple[PaperAccount, Fill]] = field(default_factory=list)
+
+
+_sqlite_writers: weakref.WeakKeyDictionary[Database, asyncio.Lock] = weakref.WeakKeyDictionary()
 
 
 class PaperStore:
@@ -139,11 +144,22 @@ class PaperStore:
     async def _locked(self, user_id: str) -> AsyncIterator[tuple[AsyncSession, PaperAccount, Changes]]:
         """A write transaction holding the user's account lock; listeners hear of it after commit."""
         changes = Changes(CashLedger(self._clock))
-        async with self._db.transaction() as s:
+        async with self._write() as s:
             account = await self._lock_account(s, user_id, changes.ledger)
             yield s, account, changes
             await self._finish(s, changes)
         self._tell(changes)
+
+    @asynccontextmanager
+    async def _write(self) -> AsyncIterator[AsyncSession]:
+        """A write transaction. SQLite allows one writer at a time: this process's writers queue
+        on one lock first, in order, instead of polling the file lock with growing sleeps."""
+        if not self._db.is_sqlite:
+            async with self._db.transaction() as s:
+                yield s
+            return
+        async with _sqlite_writers.setdefault(self._db, asyncio.Lock()), self._db.transaction() as s:
+            yield s
 
     async def _finish(self, s: AsyncSession, changes: Changes) -> None:
         """The end of an account transaction: the fills' events and the ledger's entries, written
