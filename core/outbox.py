@@ -127,6 +127,25 @@ async def stage(
     session.info.setdefault(_STAGED, set()).add(table.fullname)
 
 
+async def stage_many(
+    session: AsyncSession,
+    events: Sequence[tuple[str, bytes | SerializableMessage]],
+    *,
+    table: Table,
+    clock: Clock | None = None,
+) -> None:
+    """Insert many (channel, event) pairs into `table` with one statement, in the caller's transaction."""
+    if not events:
+        return
+    now = (clock or Clock()).now()
+    rows = [
+        {"channel": channel, "payload": payload_bytes(event), "durable": False, "created_at": now}
+        for channel, event in events
+    ]
+    await session.execute(insert(table), rows)
+    session.info.setdefault(_STAGED, set()).add(table.fullname)
+
+
 _RUNNING: set[OutboxRelay] = set()
 
 

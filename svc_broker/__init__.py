@@ -12,18 +12,18 @@ from core.outbox import OutboxRelay
 from core.service import BuiltService, ServiceContext, ServiceSpec
 from svc_broker.config import BrokerSettings
 from svc_broker.investment_service import InvestmentServicer
-from svc_broker.market import DEFAULT_SYMBOLS, QuoteBook, StaticSymbolCatalog
-from svc_broker.market_feed import follow_tickers, keep_symbols, load_symbols
+from svc_broker.market import QuoteBook, StaticSymbolCatalog
+from svc_broker.market_feed import follow_tickers, keep_symbols
 from svc_broker.models import OUTBOX, Base
-from svc_broker.monitor import PriceMonitor
-from svc_broker.paper import PaperBroker
 from svc_broker.service import PaperTradingServicer
+from svc_broker.venues.paper import PaperBroker
+from svc_broker.venues.paper.monitor import PriceMonitor
 
 
 async def build(ctx: ServiceContext) -> BuiltService:
     settings = BrokerSettings()
     book = QuoteBook()
-    catalog = StaticSymbolCatalog(DEFAULT_SYMBOLS)
+    catalog = StaticSymbolCatalog()  # market's instruments, read at start and refreshed
     broker = PaperBroker(ctx.db, book, catalog, ctx.clock, settings)
     monitor = PriceMonitor(broker, settings)
     relay = OutboxRelay(ctx.db, ctx.bus, [OUTBOX], ctx.clock)
@@ -34,7 +34,6 @@ async def build(ctx: ServiceContext) -> BuiltService:
         await keep_symbols(market, catalog)
 
     async def watch_prices() -> None:
-        await load_symbols(market, catalog)  # market's limits apply before the first fill
         await follow_tickers(ctx.bus, book, monitor)
 
     return BuiltService(

@@ -13,6 +13,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Generic, Protocol, TypeVar
 
+from svc_broker.values import AmountUnit, OrderType, Side, Symbol, TimeInForce, price, quantity
+
 T = TypeVar("T")
 
 # Keeps a field unchanged in `modify_*` calls (None removes a stop loss or take profit).
@@ -21,19 +23,36 @@ UNCHANGED: Decimal = Decimal("NaN")
 
 @dataclass(frozen=True)
 class OrderRequest:
-    """A new order. `amount` counts `unit` ("units" or "lots")."""
+    """A new order. `amount` counts `unit`. Plain strings are accepted for the vocabulary and
+    checked here, once: a request that exists is well-formed (INVALID_ARGUMENT otherwise)."""
 
-    symbol: str
-    side: str  # "buy" or "sell"
+    symbol: Symbol
+    side: Side
     amount: Decimal
-    unit: str = "units"
-    type: str = "market"  # "market", "limit", "stop"
+    unit: AmountUnit = AmountUnit.UNITS
+    type: OrderType = OrderType.MARKET
     limit_price: Decimal | None = None
     stop_price: Decimal | None = None
     stop_loss: Decimal | None = None
     take_profit: Decimal | None = None
-    time_in_force: str = "gtc"  # "gtc", "ioc", "day"
+    time_in_force: TimeInForce = TimeInForce.GTC
     client_order_id: str | None = None
+
+    def __post_init__(self) -> None:
+        checked = {
+            "symbol": Symbol(self.symbol),
+            "side": Side.parse(self.side, "side"),
+            "amount": quantity(self.amount, "amount"),
+            "unit": AmountUnit.parse(self.unit, "amount_unit"),
+            "type": OrderType.parse(self.type, "type"),
+            "time_in_force": TimeInForce.parse(self.time_in_force, "time_in_force"),
+            **{
+                f: price(getattr(self, f), f)
+                for f in ("limit_price", "stop_price", "stop_loss", "take_profit")
+            },
+        }
+        for name, value in checked.items():
+            object.__setattr__(self, name, value)
 
 
 @dataclass(frozen=True)
@@ -108,6 +127,7 @@ class ExecutionReport:
     reason: str  # "order", "stop_loss", "take_profit", "close", "stop_out"
     executed_at: datetime
     currency: str
+    written_off_minor: int = 0  # the loss beyond the balance the venue took (negative-balance protection)
 
 
 @dataclass(frozen=True)

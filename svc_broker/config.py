@@ -22,13 +22,9 @@ class BrokerSettings(BaseSettings):
     stop_out_level_percent: Decimal = Decimal("50")
     # A quote older than this is no price: orders are refused rather than filled on a stale price.
     max_quote_age_s: float = 120.0
-    # Spread widening by session: the quote's spread is at least min_spread times this factor.
-    session_spread_factor: dict[str, Decimal] = {
-        "asia": Decimal("1.5"),
-        "london": Decimal("1"),
-        "new_york": Decimal("1"),
-        "rollover": Decimal("3"),
-    }
+    # A quote narrower than this share of market's modelled spread for its session is widened to
+    # it, symmetrically around the mid (0: quotes are filled as they come).
+    model_spread_share: Decimal = Decimal("1")
     # The monitor re-reads every open trigger from the database this often (other processes' changes).
     monitor_resync_s: float = 30.0
     # How often the monitor checks margin levels (stop-out) and expires DAY orders.

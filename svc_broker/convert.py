@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from collections.abc import Mapping
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from trading.broker.v1 import broker_messages_pb2 as pb
 from trading.common.v1.money_pb2 import Money
@@ -10,25 +13,40 @@ from trading.common.v1.money_pb2 import Money
 from core.convert import optional_timestamp
 from core.db import decimal_str
 from core.errors import InvalidArgument
+from svc_broker import values
 from svc_broker.broker import UNCHANGED, AccountView, ExecutionReport, OrderRequest, OrderView, PositionView
+from svc_broker.values import AmountUnit, OrderType, Side, Symbol, TimeInForce
 
-SIDE_IN = {pb.ORDER_SIDE_BUY: "buy", pb.ORDER_SIDE_SELL: "sell"}
-SIDE_OUT = {v: k for k, v in SIDE_IN.items()}
+SIDE_IN = {pb.ORDER_SIDE_BUY: Side.BUY, pb.ORDER_SIDE_SELL: Side.SELL}
+SIDE_OUT: dict[str, pb.OrderSide] = {v: k for k, v in SIDE_IN.items()}
 TYPE_IN = {
-    pb.ORDER_TYPE_UNSPECIFIED: "market",
-    pb.ORDER_TYPE_MARKET: "market",
-    pb.ORDER_TYPE_LIMIT: "limit",
-    pb.ORDER_TYPE_STOP: "stop",
+    pb.ORDER_TYPE_UNSPECIFIED: OrderType.MARKET,
+    pb.ORDER_TYPE_MARKET: OrderType.MARKET,
+    pb.ORDER_TYPE_LIMIT: OrderType.LIMIT,
+    pb.ORDER_TYPE_STOP: OrderType.STOP,
 }
-TYPE_OUT = {"market": pb.ORDER_TYPE_MARKET, "limit": pb.ORDER_TYPE_LIMIT, "stop": pb.ORDER_TYPE_STOP}
+TYPE_OUT: dict[str, pb.OrderType] = {
+    OrderType.MARKET: pb.ORDER_TYPE_MARKET,
+    OrderType.LIMIT: pb.ORDER_TYPE_LIMIT,
+    OrderType.STOP: pb.ORDER_TYPE_STOP,
+}
 TIF_IN = {
-    pb.TIME_IN_FORCE_UNSPECIFIED: "gtc",
-    pb.TIME_IN_FORCE_GTC: "gtc",
-    pb.TIME_IN_FORCE_IOC: "ioc",
-    pb.TIME_IN_FORCE_DAY: "day",
+    pb.TIME_IN_FORCE_UNSPECIFIED: TimeInForce.GTC,
+    pb.TIME_IN_FORCE_GTC: TimeInForce.GTC,
+    pb.TIME_IN_FORCE_IOC: TimeInForce.IOC,
+    pb.TIME_IN_FORCE_DAY: TimeInForce.DAY,
 }
-TIF_OUT = {"gtc": pb.TIME_IN_FORCE_GTC, "ioc": pb.TIME_IN_FORCE_IOC, "day": pb.TIME_IN_FORCE_DAY}
-UNIT_IN = {pb.AMOUNT_UNIT_UNSPECIFIED: "units", pb.AMOUNT_UNIT_UNITS: "units", pb.AMOUNT_UNIT_LOTS: "lots"}
+TIF_OUT: dict[str, pb.TimeInForce] = {
+    TimeInForce.GTC: pb.TIME_IN_FORCE_GTC,
+    TimeInForce.IOC: pb.TIME_IN_FORCE_IOC,
+    TimeInForce.DAY: pb.TIME_IN_FORCE_DAY,
+}
+UNIT_IN = {
+    pb.AMOUNT_UNIT_UNSPECIFIED: AmountUnit.UNITS,
+    pb.AMOUNT_UNIT_UNITS: AmountUnit.UNITS,
+    pb.AMOUNT_UNIT_LOTS: AmountUnit.LOTS,
+}
+E = TypeVar("E", bound=StrEnum)
 ORDER_STATUS = {
     "pending": pb.ORDER_STATUS_PENDING,
     "filled": pb.ORDER_STATUS_FILLED,
@@ -53,15 +71,12 @@ REASON = {
 
 def decimal_in(text: str, field: str) -> Decimal | None:
     """An optional exact decimal field: empty is None."""
-    if not text:
-        return None
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise InvalidArgument(f"{field} is not a decimal", violations=[(field, "not a decimal")]) from None
-    if not value.is_finite():
-        raise InvalidArgument(f"{field} is not a decimal", violations=[(field, "not a decimal")])
-    return value
+    return values.decimal(text, field)
+
+
+def price_in(text: str, field: str) -> Decimal | None:
+    """An optional positive price field: empty is None."""
+    return values.price(text, field)
 
 
 def protection_in(text: str, field: str) -> Decimal | None:
@@ -73,22 +88,26 @@ def protection_in(text: str, field: str) -> Decimal | None:
 
 
 def order_request(req: pb.CreateOrderRequest) -> OrderRequest:
-    amount = decimal_in(req.amount, "amount")
-    if amount is None or amount <= 0:
-        raise InvalidArgument("amount must be positive", violations=[("amount", "must be positive")])
     return OrderRequest(
-        symbol=req.symbol.upper(),
-        side=SIDE_IN[req.side],
-        amount=amount,
-        unit=UNIT_IN[req.amount_unit],
-        type=TYPE_IN[req.type],
+        symbol=Symbol(req.symbol),
+        side=_enum_in(SIDE_IN, req.side, "side"),
+        amount=values.quantity(req.amount, "amount"),
+        unit=_enum_in(UNIT_IN, req.amount_unit, "amount_unit"),
+        type=_enum_in(TYPE_IN, req.type, "type"),
         limit_price=decimal_in(req.limit_price, "limit_price"),
         stop_price=decimal_in(req.stop_price, "stop_price"),
         stop_loss=decimal_in(req.stop_loss, "stop_loss"),
         take_profit=decimal_in(req.take_profit, "take_profit"),
-        time_in_force=TIF_IN[req.time_in_force],
+        time_in_force=_enum_in(TIF_IN, req.time_in_force, "time_in_force"),
         client_order_id=req.client_order_id or None,
     )
+
+
+def _enum_in(table: Mapping[Any, E], value: int, field: str) -> E:
+    """A contract enum as its value type; a number the contract does not define is refused."""
+    if value not in table:
+        raise InvalidArgument(f"{field} is not one of its values", violations=[(field, "unknown value")])
+    return table[value]
 
 
 def _text(value: Decimal | None) -> str:
@@ -154,6 +173,7 @@ def trade_out(t: ExecutionReport) -> pb.Trade:
         realized_pnl=money(t.realized_pnl_minor, t.currency),
         reason=REASON[t.reason],
         execute_time=optional_timestamp(t.executed_at),
+        written_off=money(t.written_off_minor, t.currency),
     )
 
 

@@ -1,17 +1,21 @@
-"""What the broker needs from market data: symbols and their latest bid/ask.
+"""What the broker needs from market data: instruments and their latest bid/ask.
 
-svc_market owns both. The broker reads them through two small interfaces so that the service
-fills them from svc_market (a gRPC snapshot plus `ticker:{symbol}` events on the bus) and tests
-fill them from a scripted price stream.
+svc_market owns both, and the one model of instruments, trading hours, sessions and spreads.
+The broker keeps none of its own: it reads them through two small interfaces that the service
+fills from svc_market (ListSymbols over gRPC, cached; `ticker:{symbol}` events on the bus) and
+tests fill from a scripted price stream. Hours and sessions are evaluated with
+svc_market.trading_hours, the functions that define them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
+
+from svc_market.trading_hours import Hours
 
 
 @dataclass(frozen=True)
@@ -30,10 +34,10 @@ class Quote:
 
 @dataclass(frozen=True)
 class SymbolSpec:
-    """A tradable symbol: its asset class, contract and size limits."""
+    """A tradable instrument as svc_market describes it, in the units the broker trades."""
 
     symbol: str
-    asset_class: str  # "fx", "metal", "index", "crypto", "stock"
+    asset_class: str  # "fx", "metal", "index", "crypto", "stock": what the leverage table keys on
     base_currency: str
     quote_currency: str
     contract_size: Decimal  # units in one lot
@@ -41,12 +45,9 @@ class SymbolSpec:
     min_units: Decimal
     max_units: Decimal
     unit_step: Decimal
-    min_spread: Decimal = Decimal("0")  # the narrowest spread, widened by session
-
-    @property
-    def hours(self) -> str:
-        """Which trading hours apply: "24x7" for crypto, "us_equity" for stocks, "fx" otherwise."""
-        return {"crypto": "24x7", "stock": "us_equity"}.get(self.asset_class, "fx")
+    hours: Hours
+    # the spread model: the typical spread by session name, in price units (empty: none)
+    spreads: Mapping[str, Decimal] = field(default_factory=dict)
 
 
 class PriceSource(Protocol):
@@ -56,7 +57,10 @@ class PriceSource(Protocol):
 
 
 class SymbolCatalog(Protocol):
-    """The tradable symbols."""
+    """The tradable instruments; `loaded` is False until the market has answered once."""
+
+    @property
+    def loaded(self) -> bool: ...
 
     def get(self, symbol: str) -> SymbolSpec | None: ...
 
@@ -75,75 +79,22 @@ class QuoteBook:
 
 
 class StaticSymbolCatalog:
-    """A catalog held in memory; `replace` swaps in a fresh list (e.g. from svc_market)."""
+    """Instruments held in memory: the cache of svc_market's list, swapped whole by `replace`."""
 
-    def __init__(self, specs: Iterable[SymbolSpec]) -> None:
-        self._specs: Mapping[str, SymbolSpec] = {s.symbol: s for s in specs}
+    def __init__(self, specs: Iterable[SymbolSpec] | None = None) -> None:
+        self._specs: Mapping[str, SymbolSpec] = {s.symbol: s for s in specs or ()}
+        self._loaded = specs is not None
+
+    @property
+    def loaded(self) -> bool:
+        return self._loaded
 
     def get(self, symbol: str) -> SymbolSpec | None:
-        return self._specs.get(symbol.upper())
+        return self._specs.get(symbol)
 
     def replace(self, specs: Iterable[SymbolSpec]) -> None:
         self._specs = {s.symbol: s for s in specs}
+        self._loaded = True
 
     def __iter__(self):
         return iter(self._specs.values())
-
-
-def _fx(symbol: str, pip: str = "0.0001", spread: str = "0.00008") -> SymbolSpec:
-    return SymbolSpec(
-        symbol=symbol,
-        asset_class="fx",
-        base_currency=symbol[:3],
-        quote_currency=symbol[3:],
-        contract_size=Decimal(100_000),
-        pip_size=Decimal(pip),
-        min_units=Decimal(1_000),
-        max_units=Decimal(10_000_000),
-        unit_step=Decimal(1),
-        min_spread=Decimal(spread),
-    )
-
-
-# The embedded run's symbols until svc_market's catalog has been read.
-DEFAULT_SYMBOLS: tuple[SymbolSpec, ...] = (
-    _fx("EURUSD"),
-    _fx("GBPUSD", spread="0.0001"),
-    _fx("USDJPY", pip="0.01", spread="0.01"),
-    SymbolSpec(
-        "XAUUSD",
-        "metal",
-        "XAU",
-        "USD",
-        Decimal(100),
-        Decimal("0.01"),
-        Decimal(1),
-        Decimal(10_000),
-        Decimal(1),
-        Decimal("0.2"),
-    ),
-    SymbolSpec(
-        "BTCUSD",
-        "crypto",
-        "BTC",
-        "USD",
-        Decimal(1),
-        Decimal("0.01"),
-        Decimal("0.0001"),
-        Decimal(100),
-        Decimal("0.0001"),
-        Decimal(10),
-    ),
-    SymbolSpec(
-        "ETHUSD",
-        "crypto",
-        "ETH",
-        "USD",
-        Decimal(1),
-        Decimal("0.01"),
-        Decimal("0.001"),
-        Decimal(1_000),
-        Decimal("0.001"),
-        Decimal(1),
-    ),
-)

@@ -1,6 +1,6 @@
 """Filling the broker's PriceSource and SymbolCatalog from svc_market in a running service:
-the symbol list over gRPC (retried until market answers, then refreshed), quotes from
-`ticker:{symbol}` price_update events on the bus."""
+the instruments over gRPC (retried until market answers, then refreshed: a cache, never a copy
+of its own), quotes from `ticker:{symbol}` price_update events on the bus."""
 
 from __future__ import annotations
 
@@ -14,8 +14,10 @@ from trading.events.v1.events_envelope_pb2 import Event
 from trading.market.v1 import market_messages_pb2 as mpb
 
 from core.bus import Bus
-from svc_broker.market import DEFAULT_SYMBOLS, Quote, QuoteBook, StaticSymbolCatalog, SymbolSpec
-from svc_broker.monitor import PriceMonitor
+from svc_broker.market import Quote, QuoteBook, StaticSymbolCatalog, SymbolSpec
+from svc_broker.values import Symbol
+from svc_broker.venues.paper.monitor import PriceMonitor
+from svc_market.trading_hours import Hours
 
 log = logging.getLogger(__name__)
 
@@ -28,40 +30,46 @@ _ASSET_CLASS = {
 }
 
 
+def _session_name(session: int) -> str:
+    """The contract's session as svc_market.trading_hours names it: SESSION_NEW_YORK is new_york."""
+    return mpb.Session.Name(session).removeprefix("SESSION_").lower()  # type: ignore[arg-type]
+
+
 def _dec(text: str, default: str) -> Decimal:
     return Decimal(text) if text else Decimal(default)
 
 
-def spec_from_market(info: Any, fallback: SymbolSpec | None = None) -> SymbolSpec:
+def spec_from_market(info: Any) -> SymbolSpec:
     """A svc_market SymbolInfo as the broker's SymbolSpec (limits in lots become units)."""
     contract = _dec(info.contract_size, "1")
-    quote_ccy = info.quote_currency or (info.symbol[3:] if len(info.symbol) == 6 else "USD")
+    quote_ccy = info.quote_currency or "USD"
+    code = info.symbol
+    base = code[: -len(quote_ccy)] if code.endswith(quote_ccy) and len(code) > len(quote_ccy) else code
+    hours = info.hours
     return SymbolSpec(
-        symbol=info.symbol.upper(),
+        symbol=code,
         asset_class=_ASSET_CLASS.get(info.asset_type, "fx"),
-        base_currency=info.symbol[:3],
+        base_currency=base,
         quote_currency=quote_ccy,
         contract_size=contract,
         pip_size=_dec(info.pip_size, "0.0001"),
         min_units=_dec(info.min_lot, "0.01") * contract,
         max_units=_dec(info.max_lot, "100") * contract,
         unit_step=_dec(info.lot_step, "0.01") * contract,
-        min_spread=fallback.min_spread if fallback else Decimal(0),
+        hours=Hours(hours.code, hours.name, tuple(hours.weekdays), hours.open_utc, hours.close_utc),
+        spreads={_session_name(s.session): Decimal(s.spread) for s in info.spreads},
     )
 
 
 async def load_symbols(market_stub: Any, catalog: StaticSymbolCatalog) -> bool:
-    """Replace the catalog with svc_market's symbols; keep the built-in ones if it cannot answer.
-    Returns whether market answered."""
+    """Replace the catalog with svc_market's instruments. Returns whether market answered; until
+    it first does, the broker refuses orders as UNAVAILABLE rather than guess."""
     try:
         reply = await market_stub.ListSymbols(mpb.ListSymbolsRequest())
-    except Exception as exc:  # svc_market down or not deployed: trade the built-in symbols
-        log.warning("could not read symbols from market (%s); using the built-in list", exc)
+    except Exception as exc:  # svc_market down or not started yet: keep what was read before
+        log.warning("could not read instruments from market (%s)", exc)
         return False
-    builtin = {s.symbol: s for s in DEFAULT_SYMBOLS}
-    specs = [spec_from_market(info, builtin.get(info.symbol.upper())) for info in reply.symbols]
-    if specs:
-        catalog.replace(specs)
+    catalog.replace(spec_from_market(info) for info in reply.symbols)
     return True
 
 
@@ -82,7 +90,7 @@ def quote_from_event(data: bytes) -> Quote | None:
     update = event.price_update
     # Doubles on the wire (market series); repr gives the shortest decimal that round-trips.
     return Quote(
-        update.symbol.upper(),
+        Symbol(update.symbol),
         Decimal(repr(update.bid)),
         Decimal(repr(update.ask)),
         update.timestamp.ToDatetime(tzinfo=UTC),

@@ -118,6 +118,30 @@ class PaperTrade(Base):
     realized_pnl_minor: Mapped[int] = mapped_column(BigInteger)
     reason: Mapped[str] = mapped_column(String(12))  # order, stop_loss, take_profit, close, stop_out
     executed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # the loss of this fill beyond the account's balance, written off to the house (never negative)
+    written_off_minor: Mapped[int] = mapped_column(BigInteger, server_default="0", default=0)
 
     order: Mapped[PaperOrder | None] = relationship(lazy="raise")
     position: Mapped[PaperPosition] = relationship(lazy="raise")
+
+
+class LedgerEntry(Base):
+    """One leg of a cash movement. The entries of a journal sum to zero; entries are only ever
+    inserted. `book` is "cash" for a paper account's cash (then `account_id` is set) or one of
+    the house books that every movement has as its other side."""
+
+    __tablename__ = "paper_ledger_entries"
+    __table_args__ = (
+        Index("ix_paper_ledger_entries_account_id", "account_id", "id"),
+        Index("ix_paper_ledger_entries_journal", "journal"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    journal: Mapped[str] = mapped_column(String(32))
+    book: Mapped[str] = mapped_column(String(24))
+    account_id: Mapped[int | None] = mapped_column(Id, nullable=True)  # no FK: entries outlive a reset
+    amount_minor: Mapped[int] = mapped_column(BigInteger)  # signed: + credits the book
+    currency: Mapped[str] = mapped_column(String(3))
+    kind: Mapped[str] = mapped_column(String(12))  # funding, fill, fee, swap, write_off, reset
+    trade_id: Mapped[int | None] = mapped_column(Id, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

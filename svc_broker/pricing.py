@@ -6,6 +6,7 @@ from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 
 from core.errors import Unavailable
 from svc_broker.market import PriceSource, Quote, SymbolSpec
+from svc_market.trading_hours import session_at
 
 _MINOR_DIGITS = {"JPY": 0, "KRW": 0, "BHD": 3, "KWD": 3}
 PRICE_PLACES = Decimal("1E-10")  # average prices are kept to 10 decimal places
@@ -66,3 +67,14 @@ def amount_within_limits(units: Decimal, spec: SymbolSpec) -> bool:
 
 def average(cost: Decimal, quantity: Decimal) -> Decimal:
     return (cost / quantity).quantize(PRICE_PLACES) if quantity else Decimal(0)
+
+
+def widened(quote: Quote, spec: SymbolSpec, share: Decimal) -> Quote:
+    """The quote with its spread widened, symmetrically around the mid, to at least `share` of the
+    market's modelled spread for the session of the quote. A wider quoted spread is kept as it is."""
+    floor = spec.spreads.get(session_at(quote.time), Decimal(0)) * share
+    spread = quote.ask - quote.bid
+    if spread >= floor:
+        return quote
+    half = (floor - spread) / 2
+    return Quote(quote.symbol, quote.bid - half, quote.ask + half, quote.time)

@@ -1,4 +1,5 @@
-"""Order checks that need no database: size limits, prices present, SL/TP on the right side."""
+"""Order checks that need the symbol or the market: size limits, prices present, SL/TP on the
+right side. The shape of a request (vocabulary, positive numbers) is checked by its value types."""
 
 from __future__ import annotations
 
@@ -9,22 +10,12 @@ from svc_broker import pricing
 from svc_broker.broker import OrderRequest
 from svc_broker.market import Quote, SymbolSpec
 
-SIDES = ("buy", "sell")
-TYPES = ("market", "limit", "stop")
-TIME_IN_FORCE = ("gtc", "ioc", "day")
-
 
 def _invalid(field: str, message: str, reason: str) -> InvalidArgument:
     return InvalidArgument(message, reason=reason, violations=[(field, message)])
 
 
 def check_order_request(request: OrderRequest, units: Decimal, spec: SymbolSpec) -> None:
-    if request.side not in SIDES:
-        raise _invalid("side", "side must be buy or sell", "INVALID_SIDE")
-    if request.type not in TYPES:
-        raise _invalid("type", "type must be market, limit or stop", "INVALID_ORDER_TYPE")
-    if request.time_in_force not in TIME_IN_FORCE:
-        raise _invalid("time_in_force", "time in force must be gtc, ioc or day", "INVALID_TIME_IN_FORCE")
     if not pricing.amount_within_limits(units, spec):
         raise _invalid(
             "amount",
@@ -35,9 +26,6 @@ def check_order_request(request: OrderRequest, units: Decimal, spec: SymbolSpec)
         raise _invalid("limit_price", "a limit order needs a positive limit price", "MISSING_LIMIT_PRICE")
     if request.type == "stop" and not _positive(request.stop_price):
         raise _invalid("stop_price", "a stop order needs a positive stop price", "MISSING_STOP_PRICE")
-    for name, value in (("stop_loss", request.stop_loss), ("take_profit", request.take_profit)):
-        if value is not None and value <= 0:
-            raise _invalid(name, f"{name} must be positive", f"INVALID_{name.upper()}")
 
 
 def check_close_quantity(amount: Decimal, open_quantity: Decimal, spec: SymbolSpec) -> None:
@@ -77,6 +65,12 @@ def check_stop_price(side: str, stop_price: Decimal | None, quote: Quote) -> Non
         raise _invalid("stop_price", f"a buy stop must be above the ask {quote.ask}", "INVALID_STOP_PRICE")
     if side == "sell" and stop_price >= quote.bid:
         raise _invalid("stop_price", f"a sell stop must be below the bid {quote.bid}", "INVALID_STOP_PRICE")
+
+
+def check_positive(name: str, value: Decimal | None) -> None:
+    """A price given (not None) is above zero."""
+    if value is not None and value <= 0:
+        raise _invalid(name, f"{name} must be positive", f"INVALID_{name.upper()}")
 
 
 def _positive(value: Decimal | None) -> bool:

@@ -12,7 +12,7 @@ from trading.common.v1.paging_pb2 import PageResponse
 
 from core.principal import current_principal
 from svc_broker import convert
-from svc_broker.paper import PaperBroker
+from svc_broker.venues.paper import PaperBroker
 
 Ctx: TypeAlias = grpc.aio.ServicerContext
 
@@ -54,8 +54,8 @@ class PaperTradingServicer(broker_service_pb2_grpc.PaperTradingServiceServicer):
         order = await self._broker.modify_order(
             _user(),
             request.order_id,
-            limit_price=convert.decimal_in(request.limit_price, "limit_price"),
-            stop_price=convert.decimal_in(request.stop_price, "stop_price"),
+            limit_price=convert.price_in(request.limit_price, "limit_price"),
+            stop_price=convert.price_in(request.stop_price, "stop_price"),
             stop_loss=convert.protection_in(request.stop_loss, "stop_loss"),
             take_profit=convert.protection_in(request.take_profit, "take_profit"),
         )

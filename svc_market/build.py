@@ -11,6 +11,7 @@ from core.service import BackgroundTask, BuiltService, ServiceContext
 from quant.bars import daily_anchor
 from svc_market.config import MarketSettings
 from svc_market.demo_data import seed_demo_data
+from svc_market.demo_feed import DemoFeed
 from svc_market.live import LiveQuotes, PolygonStream, QuoteRecorder
 from svc_market.market import Market
 from svc_market.polygon import PolygonBars
@@ -50,10 +51,15 @@ def make_market(db: Database, clock: Clock, settings: MarketSettings, publisher:
             settings.ws_backoff_initial_s,
             settings.ws_backoff_max_s,
         )
-    quotes = LiveQuotes(QuoteBook(db), stream, clock, settings.live_quote_max_age_s)
+    demo = (
+        DemoFeed(db, settings.demo_seed, daily_anchor(settings.daily_anchor_hour_utc))
+        if settings.demo_ticks
+        else None
+    )
+    quotes = LiveQuotes(QuoteBook(db, demo), stream, clock, settings.live_quote_max_age_s)
     hub = PriceHub(quotes.quote, clock, publisher, settings.stream_interval_s, upstream=stream)
     sync = SyncJobs(db, clock, settings, provider, breaker)
-    return Market(db, clock, settings, breaker, quotes, hub, sync, stream, recorder)
+    return Market(db, clock, settings, breaker, quotes, hub, sync, stream, recorder, demo)
 
 
 async def bootstrap(ctx: ServiceContext) -> None:

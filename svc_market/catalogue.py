@@ -1,25 +1,12 @@
-"""The instruments the platform knows, their trading hours and their spread model by session."""
+"""The instruments the platform knows, their trading hours and their spread model by session
+(the hours and sessions themselves are svc_market.trading_hours)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 
-ASIAN, LONDON, NEW_YORK, OFF_HOURS = "asian", "london", "new_york", "off_hours"
-SESSIONS = (ASIAN, LONDON, NEW_YORK, OFF_HOURS)
-
-
-@dataclass(frozen=True)
-class Hours:
-    """When an instrument trades, in UTC: ISO weekdays and a daily window (open == close: all day)."""
-
-    code: str
-    label: str
-    weekdays: tuple[int, ...]
-    open_utc: str
-    close_utc: str
-
+from svc_market.trading_hours import ASIAN, LONDON, NEW_YORK, OFF_HOURS, SESSIONS, Hours
 
 HOURS: dict[str, Hours] = {
     "fx": Hours("fx", "24/5 (Sun 22:00 - Fri 22:00 UTC)", (1, 2, 3, 4, 5, 7), "22:00", "22:00"),
@@ -167,43 +154,3 @@ CATALOGUE: tuple[SymbolSpec, ...] = (
 )
 
 BY_SYMBOL: dict[str, SymbolSpec] = {spec.symbol: spec for spec in CATALOGUE}
-
-
-def session_at(when: datetime) -> str:
-    """The session a UTC instant falls in: Asian 00-08, London 08-13, New York 13-22, off-hours 22-24."""
-    hour = when.hour
-    if hour < 8:
-        return ASIAN
-    if hour < 13:
-        return LONDON
-    if hour < 22:
-        return NEW_YORK
-    return OFF_HOURS
-
-
-def _minutes(hhmm: str) -> int:
-    hours, minutes = hhmm.split(":")
-    return int(hours) * 60 + int(minutes)
-
-
-def is_open(hours: Hours, when: datetime) -> bool:
-    """Whether the market trades at a UTC instant (weekly windows that cross midnight included)."""
-    minute = when.hour * 60 + when.minute
-    open_m, close_m = _minutes(hours.open_utc), _minutes(hours.close_utc)
-    weekday = when.isoweekday()
-    if open_m == close_m:
-        if open_m == 0:
-            return weekday in hours.weekdays
-        # a 24-hour day starting at open_m: the session of `weekday` starts the evening before
-        day = weekday if minute < open_m else weekday % 7 + 1
-        return _session_day_trades(hours, day)
-    if open_m < close_m:
-        return weekday in hours.weekdays and open_m <= minute < close_m and weekday <= 5
-    if minute >= open_m:
-        return _session_day_trades(hours, weekday % 7 + 1)
-    return minute < close_m and _session_day_trades(hours, weekday)
-
-
-def _session_day_trades(hours: Hours, trading_day: int) -> bool:
-    """A session that opens the evening before `trading_day` runs only Monday to Friday."""
-    return trading_day <= 5 and trading_day in hours.weekdays

@@ -17,6 +17,8 @@ class MarketSettings(BaseSettings):
     demo_symbols: list[str] = ["EURUSD", "GBPUSD", "USDJPY", "XAUUSD", "BTCUSD", "SPX"]
     demo_days: int = 30
     demo_seed: int = 20240101
+    # Simulated series go on as ticks that extend the latest bar (svc_market/demo_feed.py).
+    demo_ticks: bool = True
     daily_anchor_hour_utc: int = 0
     stale_after_s: int = 15 * 60
     backfill_days: int = 30

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import cast
 
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -12,9 +13,10 @@ from core.db import decimal_str
 from quant.bars import Bars
 from svc_market.analytics import IndicatorPoint
 from svc_market.candles import Freshness
-from svc_market.catalogue import HOURS
+from svc_market.catalogue import BY_SYMBOL, HOURS
 from svc_market.models import Symbol
 from svc_market.quotes import Quote
+from svc_market.trading_hours import SESSION_WINDOWS
 from svc_market.watchlists import WatchlistView
 
 ASSET_TYPES = {
@@ -62,8 +64,28 @@ def symbol_info(row: Symbol) -> pb.SymbolInfo:
             weekdays=list(hours.weekdays),
             open_utc=hours.open_utc,
             close_utc=hours.close_utc,
+            code=hours.code,
         ),
+        spreads=modelled_spreads(row.symbol),
     )
+
+
+def modelled_spreads(symbol: str) -> list[pb.ModelledSpread]:
+    """The catalogue's spread model of a symbol in price units (pips times the pip size)."""
+    spec = BY_SYMBOL.get(symbol)
+    if spec is None:
+        return []
+    return [
+        pb.ModelledSpread(session=SESSIONS[name], spread=decimal_str(Decimal(str(pips)) * spec.pip_size))
+        for name, pips in spec.spread_pips.items()
+    ]
+
+
+def session_windows() -> list[pb.SessionWindow]:
+    return [
+        pb.SessionWindow(session=SESSIONS[name], start_utc=start, end_utc=end)
+        for name, start, end in SESSION_WINDOWS
+    ]
 
 
 def candles(bars: Bars) -> list[pb.Candle]:

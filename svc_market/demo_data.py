@@ -15,8 +15,9 @@ from core.clock import Clock
 from core.db import Database
 from quant.bars import Bars
 from svc_market.bar_store import SOURCE_SIMULATED, refresh_series, series_of, upsert_bars
-from svc_market.catalogue import BY_SYMBOL, HOURS, SymbolSpec, is_open
+from svc_market.catalogue import BY_SYMBOL, HOURS, SymbolSpec
 from svc_market.symbols import ensure_catalogue, get_symbol
+from svc_market.trading_hours import is_open
 
 BAR_S = 300
 _HOURLY_ACTIVITY = np.array(
@@ -47,6 +48,11 @@ _HOURLY_ACTIVITY = np.array(
         0.5,
     ]
 )
+
+
+def activity_at(ts: int) -> float:
+    """How busy the market is at an instant, by its hour of the day (1: average)."""
+    return float(_HOURLY_ACTIVITY[(ts // 3600) % 24])
 
 
 def open_mask(spec: SymbolSpec, ts: np.ndarray) -> np.ndarray:

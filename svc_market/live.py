@@ -28,10 +28,11 @@ from sqlalchemy import delete, select
 from core.clock import Clock
 from core.db import Database
 from svc_market.bar_store import _insert
-from svc_market.catalogue import BY_SYMBOL, SymbolSpec, session_at
+from svc_market.catalogue import BY_SYMBOL, SymbolSpec
 from svc_market.models import Quote as QuoteRow
 from svc_market.models import Symbol
 from svc_market.quotes import Quote, QuoteBook
+from svc_market.trading_hours import session_at
 
 log = logging.getLogger("svc_market.live")
 

@@ -10,7 +10,9 @@ from core.db import Database
 from quant.bars import Bars, daily_anchor
 from svc_market import analytics
 from svc_market.candles import CandleQuery, Freshness, freshness_of, get_candles
+from svc_market.catalogue import BY_SYMBOL
 from svc_market.config import MarketSettings
+from svc_market.demo_feed import DemoFeed
 from svc_market.live import LiveQuotes, PolygonStream, QuoteRecorder
 from svc_market.stream import PriceHub
 from svc_market.sync import SyncJobs, provider_available
@@ -29,12 +31,16 @@ class Market:
     sync: SyncJobs
     live: PolygonStream | None = None  # Polygon's WebSocket, with a key
     recorder: QuoteRecorder | None = None
+    demo: DemoFeed | None = None  # the demo run's tick feed, extending simulated series
 
     @property
     def daily_anchor_s(self) -> int:
         return daily_anchor(self.settings.daily_anchor_hour_utc)
 
     async def candles(self, query: CandleQuery) -> tuple[str, Bars, Freshness]:
+        code, now = query.symbol.upper(), self.clock.now()
+        if self.demo is not None and code in BY_SYMBOL and await self.demo.prices(code, now):
+            await self.demo.catch_up(code, now, forming=True)  # up to this tick
         async with self.db.session() as session:
             symbol, bars, series = await get_candles(session, query, self.clock.now(), self.daily_anchor_s)
         return symbol, bars, self._freshness(series)

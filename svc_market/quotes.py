@@ -1,4 +1,6 @@
-"""Current bid/ask per symbol: stored bars replayed as ticks, with the session spread model.
+"""Current bid/ask per symbol, with the session spread model: in the demo run the demo feed's
+ticks, which continue the stored simulated series (svc_market/demo_feed.py); otherwise, while no
+live quote is there, stored bars replayed as ticks.
 
 The replay maps now onto the stored 5-minute bars shifted by whole weeks (so the time of week and
 its sessions line up) and walks each bar's path open -> low -> high -> close (or open -> high ->
@@ -16,8 +18,10 @@ from core.db import Database
 from core.errors import FailedPrecondition
 from quant.bars import Bars
 from svc_market.bar_store import SOURCE_SIMULATED, last_bars, series_of
-from svc_market.catalogue import BY_SYMBOL, session_at
+from svc_market.catalogue import BY_SYMBOL
+from svc_market.demo_feed import DemoFeed
 from svc_market.symbols import get_symbol
+from svc_market.trading_hours import session_at
 
 WEEK_S = 7 * 86400
 REPLAY_BARS = 4032  # two weeks of 5-minute bars
@@ -76,10 +80,12 @@ def replay_mid(bars: Bars, resolution_s: int, now_s: float) -> tuple[float, floa
 
 
 class QuoteBook:
-    """Quotes from replayed stored bars, caching each symbol's bars for a while."""
+    """Quotes from stored bars: the demo feed's ticks where the series is simulated (the demo
+    run), else the bars replayed, caching each symbol's bars for a while."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, demo: DemoFeed | None = None) -> None:
         self.db = db
+        self.demo = demo
         self._cache: dict[str, tuple[float, Bars, int, bool]] = {}
 
     async def _bars(self, symbol: str, now_s: float) -> tuple[Bars, int, bool]:
@@ -100,8 +106,11 @@ class QuoteBook:
     async def quote(self, symbol: str, now: datetime) -> Quote:
         """The bid/ask of a symbol at ``now``: replayed mid +/- half the session's modelled spread."""
         code = symbol.upper()
-        bars, resolution_s, _ = await self._bars(code, now.timestamp())
-        mid, volume = replay_mid(bars, resolution_s, now.timestamp())
+        if self.demo is not None and code in BY_SYMBOL and await self.demo.prices(code, now):
+            mid, volume = await self.demo.mid(code, now)
+        else:
+            bars, resolution_s, _ = await self._bars(code, now.timestamp())
+            mid, volume = replay_mid(bars, resolution_s, now.timestamp())
         session = session_at(now.astimezone(UTC))
         half = modelled_spread(code, session) / 2
         digits = BY_SYMBOL[code].price_precision if code in BY_SYMBOL else 6

@@ -28,7 +28,9 @@ class MarketServicer(rpc.MarketServiceServicer):
         asset_type = convert.ASSET_TYPE_NAMES.get(request.asset_type)
         async with self.market.db.session() as session:
             rows = await symbols.list_symbols(session, asset_type)
-        return pb.ListSymbolsResponse(symbols=[convert.symbol_info(r) for r in rows])
+        return pb.ListSymbolsResponse(
+            symbols=[convert.symbol_info(r) for r in rows], sessions=convert.session_windows()
+        )
 
     async def GetCandles(self, request: pb.GetCandlesRequest, context: Any) -> pb.GetCandlesResponse:
         query = CandleQuery(

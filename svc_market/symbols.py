@@ -13,7 +13,8 @@ from svc_market.models import Symbol
 ASSET_TYPES = ("forex", "crypto", "index", "commodity", "stock")
 
 
-def _row(spec: SymbolSpec) -> Symbol:
+def symbol_row(spec: SymbolSpec) -> Symbol:
+    """The symbol table row of a catalogue entry (not yet added to a session)."""
     return Symbol(
         symbol=spec.symbol,
         name=spec.name,
@@ -34,7 +35,7 @@ async def ensure_catalogue(db: Database, specs: tuple[SymbolSpec, ...] = CATALOG
     """Add the catalogue's symbols that are not in the table yet (ids stay stable)."""
     async with db.transaction() as session:
         known = set((await session.execute(select(Symbol.symbol))).scalars())
-        session.add_all(_row(spec) for spec in specs if spec.symbol not in known)
+        session.add_all(symbol_row(spec) for spec in specs if spec.symbol not in known)
 
 
 async def list_symbols(session: AsyncSession, asset_type: str | None = None) -> list[Symbol]:

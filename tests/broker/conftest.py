@@ -11,16 +11,19 @@ from core.clock import TestClock
 from svc_broker.config import BrokerSettings
 from svc_broker.market import Quote, QuoteBook, StaticSymbolCatalog, SymbolSpec
 from svc_broker.models import Base
-from svc_broker.monitor import PriceMonitor
-from svc_broker.paper import PaperBroker
+from svc_broker.venues.paper import PaperBroker
+from svc_broker.venues.paper.monitor import PriceMonitor
+from svc_market.catalogue import HOURS
 
 D = Decimal
 USER = "user-1"
 
+# Test instruments: market's hours, sizes of their own (steps of one unit), no spread model.
+FX, CRYPTO = HOURS["fx"], HOURS["crypto"]
 SYMBOLS = (
-    SymbolSpec("EURUSD", "fx", "EUR", "USD", D(100_000), D("0.0001"), D(1_000), D(1_000_000), D(1)),
-    SymbolSpec("USDJPY", "fx", "USD", "JPY", D(100_000), D("0.01"), D(1_000), D(1_000_000), D(1)),
-    SymbolSpec("BTCUSD", "crypto", "BTC", "USD", D(1), D("0.01"), D("0.001"), D(100), D("0.001")),
+    SymbolSpec("EURUSD", "fx", "EUR", "USD", D(100_000), D("0.0001"), D(1_000), D(1_000_000), D(1), FX),
+    SymbolSpec("USDJPY", "fx", "USD", "JPY", D(100_000), D("0.01"), D(1_000), D(1_000_000), D(1), FX),
+    SymbolSpec("BTCUSD", "crypto", "BTC", "USD", D(1), D("0.01"), D("0.001"), D(100), D("0.001"), CRYPTO),
 )
 
 
@@ -46,7 +49,6 @@ def clock() -> TestClock:
 def settings() -> BrokerSettings:
     return BrokerSettings(
         leverage={"fx": 30, "crypto": 2},
-        session_spread_factor={},
         slippage_pips=D(0),
     )
 

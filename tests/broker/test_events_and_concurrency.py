@@ -21,7 +21,7 @@ async def published(db, clock, bus) -> list[Event]:
     async with bus.subscribe("user:*") as sub:
         sent = await OutboxRelay(db, bus, [OUTBOX], clock).drain()
         for _ in range(sent):
-            got.append(Event.FromString((await asyncio.wait_for(sub.__anext__(), 1)).data))
+            got.append(Event.FromString((await asyncio.wait_for(sub.__anext__(), 30)).data))
     return got
 
 

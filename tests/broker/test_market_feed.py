@@ -22,15 +22,17 @@ from trading.market.v1 import market_service_pb2_grpc
 from core.bus import InProcessBus
 from core.clock import TestClock
 from core.db import Database
+from core.errors import FailedPrecondition
 from core.server import create_server
 from svc_broker.broker import OrderRequest
 from svc_broker.config import BrokerSettings
-from svc_broker.market import DEFAULT_SYMBOLS, QuoteBook, StaticSymbolCatalog
+from svc_broker.market import QuoteBook, StaticSymbolCatalog
 from svc_broker.market_feed import follow_tickers, keep_symbols, load_symbols
 from svc_broker.models import Base as BrokerBase
-from svc_broker.monitor import PriceMonitor
-from svc_broker.paper import PaperBroker
+from svc_broker.venues.paper import PaperBroker
+from svc_broker.venues.paper.monitor import PriceMonitor
 from svc_market.build import make_market
+from svc_market.catalogue import HOURS
 from svc_market.config import MarketSettings
 from svc_market.demo_data import seed_demo_data
 from svc_market.models import Base as MarketBase
@@ -89,9 +91,8 @@ async def feed(tmp_path) -> AsyncIterator[Feed]:
     )
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
 
-    no_widening = {session: D(0) for session in ("asia", "london", "new_york", "rollover")}
-    settings = BrokerSettings(session_spread_factor=no_widening, slippage_pips=D(0))
-    book, catalog = QuoteBook(), StaticSymbolCatalog(DEFAULT_SYMBOLS)
+    settings = BrokerSettings(model_spread_share=D(0), slippage_pips=D(0))
+    book, catalog = QuoteBook(), StaticSymbolCatalog()
     broker = PaperBroker(db, book, catalog, clock, settings)
     monitor = PriceMonitor(broker, settings)
     await load_symbols(market_service_pb2_grpc.MarketServiceStub(channel), catalog)
@@ -120,13 +121,25 @@ async def streamed(bus: InProcessBus, symbol: str) -> tuple[D, D, datetime]:
 
 
 async def test_the_symbols_come_from_the_market_service(feed: Feed) -> None:
-    aapl = feed.catalog.get("AAPL")  # in svc_market's catalogue, not among the built-in symbols
+    aapl = feed.catalog.get("AAPL")
     assert aapl is not None
     assert aapl.asset_class == "stock"
     eurusd = feed.catalog.get("EURUSD")
     assert eurusd is not None
     assert (eurusd.contract_size, eurusd.min_units, eurusd.unit_step) == (D(100_000), D(1_000), D(1_000))
-    assert eurusd.min_spread == D("0.00008")  # the built-in floor is kept
+    assert eurusd.hours == HOURS["fx"]  # market's hours, sessions and spread model, as served
+    assert eurusd.spreads == {"asian": D("0.00012"), "london": D("0.00008"), "new_york": D("0.00009"),
+                              "off_hours": D("0.0002")}  # fmt: skip
+
+
+async def test_the_broker_keeps_to_the_hours_the_market_serves(feed: Feed) -> None:
+    """SPX trades US cash hours (14:30-21:00 UTC) by the market's model: closed at Monday 12:00."""
+    spx = feed.catalog.get("SPX")
+    assert spx is not None
+    assert spx.hours == HOURS["us_cash"]
+    with pytest.raises(FailedPrecondition) as closed:
+        await feed.broker.place_order(USER, OrderRequest("SPX", "buy", D(1)))
+    assert closed.value.reason == "MARKET_CLOSED"
     assert feed.catalog.get("ETHUSD") is not None
 
 
@@ -185,25 +198,40 @@ async def _has_quote(feed: Feed) -> bool:
     return feed.book.latest("EURUSD") is not None
 
 
+class CountedStub:
+    """The generated market stub, counting the ListSymbols calls made through it."""
+
+    def __init__(self, stub: market_service_pb2_grpc.MarketServiceStub) -> None:
+        self._stub, self.calls = stub, 0
+
+    async def ListSymbols(self, request, **kwargs):
+        self.calls += 1
+        return await self._stub.ListSymbols(request, **kwargs)
+
+
 async def test_symbols_are_retried_until_market_answers(tmp_path) -> None:
-    """In a split run the broker may start first: it keeps the built-in list, then takes market's."""
+    """In a split run the broker may start first: it has no instruments (orders are UNAVAILABLE),
+    then takes market's."""
     import socket
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    catalog = StaticSymbolCatalog(DEFAULT_SYMBOLS)
+    catalog = StaticSymbolCatalog()
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
-    keeper = asyncio.create_task(
-        keep_symbols(market_service_pb2_grpc.MarketServiceStub(channel), catalog, retry_s=0.05)
-    )
+    stub = CountedStub(market_service_pb2_grpc.MarketServiceStub(channel))
+    keeper = asyncio.create_task(keep_symbols(stub, catalog, retry_s=0.05))
     db = Database(f"sqlite+aiosqlite:///{tmp_path}/db/main.sqlite")
     await db.create_all([MarketBase.metadata])
     await ensure_catalogue(db)
     market = make_market(db, TestClock(START), MarketSettings(polygon_api_key=None), None)
     try:
-        await asyncio.sleep(0.2)  # market is not up: a few refused tries
-        assert catalog.get("AAPL") is None
+
+        async def refused_twice() -> bool:
+            return stub.calls >= 2
+
+        await until(refused_twice, "the broker asked a market that was not up, and asked again")
+        assert not catalog.loaded
         server, _ = await create_server(
             f"127.0.0.1:{port}",
             [(market_service_pb2_grpc.add_MarketServiceServicer_to_server, MarketServicer(market))],

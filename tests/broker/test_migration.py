@@ -15,8 +15,9 @@ from svc_broker import SERVICE
 from svc_broker.broker import OrderRequest
 from svc_broker.config import BrokerSettings
 from svc_broker.market import Quote, QuoteBook, StaticSymbolCatalog
-from svc_broker.models import OUTBOX, Base
-from svc_broker.paper import PaperBroker
+from svc_broker.models import OUTBOX, Base, PaperAccount
+from svc_broker.venues.paper import PaperBroker
+from svc_broker.venues.paper.ledger import books, cash_of
 from tests.broker.conftest import SYMBOLS
 
 SCHEMA = "trading"
@@ -51,9 +52,7 @@ async def trade_on(url: str) -> None:
     book.update(Quote("EURUSD", D("1.10000"), D("1.10010"), clock.now()))
     db = Database(url)
     try:
-        broker = PaperBroker(
-            db, book, StaticSymbolCatalog(SYMBOLS), clock, BrokerSettings(session_spread_factor={})
-        )
+        broker = PaperBroker(db, book, StaticSymbolCatalog(SYMBOLS), clock, BrokerSettings())
         await broker.place_order("u", OrderRequest("EURUSD", "buy", D(10_000), client_order_id="c"))
         await broker.place_order("u", OrderRequest("EURUSD", "buy", D(10_000)))
         [position] = (await broker.positions("u")).items
@@ -72,11 +71,36 @@ async def test_migrations_go_up_and_down_and_the_broker_trades_on_them(database_
     assert list(plan.schemas) == [SCHEMA]
     drop_schema(database_url)
     head = migrations.upgrade(database_url, plan.name, plan.scripts_dir, plan.schemas)
-    assert head == "trading_0002"
+    assert head == "trading_0003"
     assert tables(database_url) == {t.name for t in Base.metadata.tables.values()}
     await trade_on(database_url)
     assert migrations.downgrade(database_url, plan.name, plan.scripts_dir, plan.schemas) is None
     assert tables(database_url) == set()
     assert migrations.upgrade(database_url, plan.name, plan.scripts_dir, plan.schemas) == head
     await trade_on(database_url)  # a fresh schema: the old rows went with the downgrade
+    migrations.downgrade(database_url, plan.name, plan.scripts_dir, plan.schemas)
+
+
+async def test_the_ledger_migration_opens_a_journal_for_every_existing_balance(database_url: str) -> None:
+    plan = migrations.spec_of(SERVICE)
+    assert plan is not None
+    drop_schema(database_url)
+    migrations.upgrade(database_url, plan.name, plan.scripts_dir, plan.schemas, "trading_0002")
+    db = Database(database_url)
+    try:
+        async with db.transaction() as s:  # an account whose cash moved before there was a ledger
+            await s.execute(
+                text(
+                    f"INSERT INTO {SCHEMA}.paper_accounts (user_id, currency, balance_minor, "
+                    "initial_balance_minor, created_at) VALUES ('u', 'USD', 987654, 1000000, :at)"
+                ),
+                {"at": TestClock().now()},
+            )
+        migrations.upgrade(database_url, plan.name, plan.scripts_dir, plan.schemas)
+        async with db.session() as s:
+            [account] = (await s.execute(select(PaperAccount))).scalars()
+            assert await cash_of(s, account.id) == account.balance_minor == 987654
+            assert await books(s) == {"cash": 987654, "house:funding": -987654}
+    finally:
+        await db.dispose()
     migrations.downgrade(database_url, plan.name, plan.scripts_dir, plan.schemas)

@@ -9,6 +9,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+from sqlalchemy import select
 
 from core.clock import TestClock
 from core.db import Database
@@ -16,8 +17,9 @@ from core.errors import FailedPrecondition
 from svc_broker.broker import OrderRequest
 from svc_broker.config import BrokerSettings
 from svc_broker.market import Quote, QuoteBook, StaticSymbolCatalog
-from svc_broker.models import Base
-from svc_broker.paper import PaperBroker
+from svc_broker.models import Base, LedgerEntry
+from svc_broker.venues.paper import PaperBroker
+from svc_broker.venues.paper.ledger import cash_of
 from tests.broker.conftest import SYMBOLS, USER
 
 SPREAD = Decimal("0.0001")
@@ -45,7 +47,7 @@ class PaperAccountModel(RuleBasedStateMachine):
             self.book,
             StaticSymbolCatalog(SYMBOLS),
             self.clock,
-            BrokerSettings(session_spread_factor={}),
+            BrokerSettings(),
         )
         self.bid = Decimal("1.10000")
         self.quote()
@@ -106,6 +108,22 @@ class PaperAccountModel(RuleBasedStateMachine):
         if rest:
             self.units = rest if signed > 0 else -rest
             self.cost = rest * price
+
+    @invariant()
+    def the_ledger_balances(self) -> None:
+        """Every journal sums to zero, and the account's cash entries sum to its balance."""
+        self.run(self._check_ledger())
+
+    async def _check_ledger(self) -> None:
+        async with self.db.session() as s:
+            rows = (await s.execute(select(LedgerEntry.journal, LedgerEntry.amount_minor))).all()
+            cash = await cash_of(s, 1) if rows else 0
+        journals: dict[str, int] = {}
+        for journal, amount in rows:
+            journals[journal] = journals.get(journal, 0) + amount
+        assert all(total == 0 for total in journals.values())
+        assert sum(amount for _, amount in rows) == 0
+        assert cash == (self.balance if rows else 0)
 
     @invariant()
     def database_matches_the_model(self) -> None:

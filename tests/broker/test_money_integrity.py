@@ -12,8 +12,8 @@ import pytest
 from core.errors import FailedPrecondition, InvalidArgument, Unavailable
 from svc_broker.broker import OrderRequest
 from svc_broker.market import QuoteBook, StaticSymbolCatalog
-from svc_broker.monitor import PriceMonitor
-from svc_broker.paper import PaperBroker, Watch
+from svc_broker.venues.paper import PaperBroker, Watch
+from svc_broker.venues.paper.monitor import PriceMonitor
 from tests.broker.conftest import SYMBOLS, USER
 
 OTHER = "user-2"

@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from svc_broker.broker import OrderRequest
 from svc_broker.models import OUTBOX
-from svc_broker.monitor import PriceMonitor
+from svc_broker.venues.paper.ledger import books
+from svc_broker.venues.paper.monitor import PriceMonitor
 from tests.broker.conftest import USER
 
 
@@ -69,3 +70,25 @@ async def test_stop_out_closes_the_worst_position_when_margin_level_falls(broker
     [stop_out] = [t for t in (await broker.execution_reports(USER)).items if t.reason == "stop_out"]
     assert stop_out.price == D("33000")
     assert (await broker.account_state(USER)).margin_call is False
+
+
+async def test_one_tick_closes_every_position_it_touches_in_one_batch(db, broker, prices, monitor) -> None:
+    users = [f"batch-{i}" for i in range(12)]
+    for i, user in enumerate(users):  # stops from 1.0990 down to 1.0979, one pip apart
+        stop = D("1.0990") - D("0.0001") * i
+        await broker.place_order(user, OrderRequest("EURUSD", "buy", D(10000), stop_loss=stop))
+    await monitor.load()
+    [moved] = (await broker.positions(users[0])).items
+    await broker.modify_position(users[0], moved.position_id, stop_loss=D("1.0900"))  # no longer touched
+
+    assert await monitor.on_tick(prices.tick("EURUSD", "1.0979", "1.0980")) == 11
+    for user in users[1:]:
+        [close] = [t for t in (await broker.execution_reports(user)).items if t.reason == "stop_loss"]
+        assert close.price == D("1.0979")
+        assert (await broker.account_state(user)).balance_minor == 1_000_000 + close.realized_pnl_minor
+    assert (await broker.positions(users[0])).items[0].status == "open"
+    async with db.session() as s:
+        totals = await books(s)
+    assert totals["house:pnl"] != 0
+    assert sum(totals.values()) == 0
+    assert await outbox_rows(db, f"user:{users[5]}:positions") == 1

@@ -3,6 +3,7 @@ stale prices, DAY expiry, size steps. What every broker does is in test_contract
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal as D
 
@@ -10,19 +11,26 @@ import pytest
 
 from core.errors import FailedPrecondition, InvalidArgument, Unavailable
 from svc_broker.broker import OrderRequest
-from tests.broker.conftest import USER
+from svc_broker.market import StaticSymbolCatalog
+from svc_broker.venues.paper import PaperBroker
+from tests.broker.conftest import SYMBOLS, USER
 
 
 def buy(amount: str = "10000", **kw: object) -> OrderRequest:
     return OrderRequest("EURUSD", "buy", D(amount), **kw)  # type: ignore[arg-type]
 
 
-async def test_session_spread_floor_widens_a_narrow_quote(make_broker, prices) -> None:
-    broker = make_broker(session_spread_factor={"london": D("1"), "new_york": D("2")})
-    prices.tick("EURUSD", "1.10000", "1.10000")  # zero spread, 12:00 UTC is london
-    spec_floor = broker.spec("EURUSD").min_spread
+SPREAD_MODEL = {"london": D("0.00008"), "new_york": D("0.00016")}  # test values, keyed as market's
+
+
+@pytest.mark.parametrize(("hour", "half"), [(12, D("0.00004")), (15, D("0.00008"))], ids=["london", "ny"])
+async def test_a_narrow_quote_is_widened_to_the_spread_model(db, prices, clock, settings, hour, half) -> None:
+    clock.set(datetime(2025, 1, 6, hour, tzinfo=UTC))
+    eurusd = replace(SYMBOLS[0], spreads=SPREAD_MODEL)
+    broker = PaperBroker(db, prices.book, StaticSymbolCatalog([eurusd]), clock, settings)
+    prices.tick("EURUSD", "1.10000", "1.10000")  # zero spread
     order = await broker.place_order(USER, buy())
-    assert order.fill_price == D("1.10000") + spec_floor / 2
+    assert order.fill_price == D("1.10000") + half
 
 
 async def test_slippage_moves_market_fills_against_the_trader(make_broker, prices) -> None:

@@ -6,9 +6,11 @@ from collections.abc import AsyncIterator
 
 import grpc
 import pytest
+from google.protobuf import json_format
 from trading.broker.v1 import broker_messages_pb2 as pb
 from trading.broker.v1 import broker_service_pb2_grpc, investment_service_pb2_grpc
 from trading.broker.v1 import investment_messages_pb2 as ipb
+from trading.common.v1.paging_pb2 import PageRequest
 
 from core.auth import Authenticator
 from core.clock import Clock
@@ -99,3 +101,65 @@ async def test_investment_rpcs_answer_unimplemented_for_now(rpc) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as pending:
         await investment.ListInvestmentProducts(ipb.ListInvestmentProductsRequest(), metadata=auth)
     assert pending.value.code() == grpc.StatusCode.UNIMPLEMENTED
+
+
+async def test_a_modify_to_a_zero_limit_price_is_refused_and_changes_nothing(rpc, prices) -> None:
+    paper, _, auth = rpc
+    resting = await paper.CreateOrder(
+        pb.CreateOrderRequest(
+            symbol="EURUSD",
+            side=pb.ORDER_SIDE_BUY,
+            amount="10000",
+            type=pb.ORDER_TYPE_LIMIT,
+            limit_price="1.09",
+        ),
+        metadata=auth,
+    )
+    for field in ("limit_price", "stop_price"):
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await paper.ModifyOrder(
+                pb.ModifyOrderRequest(order_id=resting.order.order_id, **{field: "0"}), metadata=auth
+            )
+        assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    after = await paper.GetOrder(pb.GetOrderRequest(order_id=resting.order.order_id), metadata=auth)
+    assert (after.order.limit_price, after.order.status) == ("1.09", pb.ORDER_STATUS_PENDING)
+
+
+@pytest.mark.parametrize("bad", ["²", "1²", "٣"])  # digits to str.isdigit(), not to int() or to an id
+async def test_ids_and_page_tokens_of_unicode_digits_are_invalid_arguments(rpc, prices, bad) -> None:
+    paper, _, auth = rpc
+    calls = [
+        paper.GetOrder(pb.GetOrderRequest(order_id=bad), metadata=auth),
+        paper.CancelOrder(pb.CancelOrderRequest(order_id=bad), metadata=auth),
+        paper.GetPosition(pb.GetPositionRequest(position_id=bad), metadata=auth),
+        paper.ListTrades(pb.ListTradesRequest(page=PageRequest(page_token=bad)), metadata=auth),
+        paper.ListOrders(pb.ListOrdersRequest(page=PageRequest(page_token=bad)), metadata=auth),
+    ]
+    for call in calls:
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await call
+        assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+@pytest.mark.parametrize(
+    ("body", "kind"),
+    [
+        ('{"symbol":"EURUSD","side":"buy","amount":"1000"}', pb.ORDER_TYPE_MARKET),  # the seed's own body
+        ('{"symbol":"eurusd","side":"ORDER_SIDE_BUY","amount":"1000","type":"market"}', pb.ORDER_TYPE_MARKET),
+        (
+            '{"symbol":"EURUSD","side":"sell","amount":"1000","type":"limit","limitPrice":"1.2"}',
+            pb.ORDER_TYPE_LIMIT,
+        ),
+    ],
+)
+async def test_the_seeds_rest_body_places_an_order(rpc, prices, body, kind) -> None:
+    """The JSON body maps onto the contract as Envoy's transcoder maps it (the same descriptors):
+    lower-case sides and types are names of the enums, and the type defaults to market."""
+    paper, _, auth = rpc
+    request = json_format.Parse(body, pb.CreateOrderRequest())
+    placed = await paper.CreateOrder(request, metadata=auth)
+    assert (placed.order.symbol, placed.order.type, placed.order.quantity) == ("EURUSD", kind, "1000")
+    if kind == pb.ORDER_TYPE_MARKET:
+        assert (placed.order.status, placed.order.fill_price) == (pb.ORDER_STATUS_FILLED, "1.1001")
+    reply = json_format.MessageToDict(placed)
+    assert reply["order"]["side"] in ("ORDER_SIDE_BUY", "ORDER_SIDE_SELL")  # replies keep the enum names

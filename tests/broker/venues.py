@@ -22,8 +22,8 @@ from svc_broker.broker import Broker
 from svc_broker.config import BrokerSettings
 from svc_broker.market import Quote, QuoteBook, StaticSymbolCatalog
 from svc_broker.models import Base
-from svc_broker.monitor import PriceMonitor
-from svc_broker.paper import PaperBroker
+from svc_broker.venues.paper import PaperBroker
+from svc_broker.venues.paper.monitor import PriceMonitor
 from tests.broker.conftest import SYMBOLS
 
 D = Decimal
@@ -80,7 +80,7 @@ async def _paper(url: str) -> AsyncIterator[Venue]:
     await db.create_all([Base.metadata])
     clock = TestClock()  # Monday 12:00 UTC: FX is open
     book = QuoteBook()
-    settings = BrokerSettings(leverage={"fx": 30, "crypto": 2}, session_spread_factor={}, slippage_pips=D(0))
+    settings = BrokerSettings(leverage={"fx": 30, "crypto": 2}, slippage_pips=D(0))
     broker = PaperBroker(db, book, StaticSymbolCatalog(SYMBOLS), clock, settings)
     monitor = PriceMonitor(broker, settings)
 

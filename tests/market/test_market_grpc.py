@@ -27,7 +27,7 @@ async def served(make_database):
     db = await make_database(Base.metadata)
     await seed_demo_data(db, TestClock(NOW), ["EURUSD", "BTCUSD"], days=5)
     bus = InProcessBus()
-    settings = MarketSettings(stream_interval_s=0.01)
+    settings = MarketSettings(stream_interval_s=0.01, demo_ticks=False)  # the replay of stored bars
     market = make_market(db, Clock(), settings, bus)
     server = grpc.aio.server()
     rpc.add_MarketServiceServicer_to_server(MarketServicer(market), server)
@@ -133,3 +133,23 @@ async def test_held_feeds_publish_prices_with_nobody_streaming(served) -> None:
         with pytest.raises(asyncio.CancelledError):
             await holder
     assert "NOPE" not in market.hub.feeds  # an unknown symbol is retried, never fed
+
+
+async def test_symbols_carry_the_hours_sessions_and_spread_model(served) -> None:
+    stub, _, _, _ = served
+    reply = await stub.ListSymbols(pb.ListSymbolsRequest())
+    spx = next(s for s in reply.symbols if s.symbol == "SPX")
+    assert (spx.hours.code, spx.hours.open_utc, spx.hours.close_utc) == ("us_cash", "14:30", "21:00")
+    eurusd = next(s for s in reply.symbols if s.symbol == "EURUSD")
+    assert {m.session: m.spread for m in eurusd.spreads} == {
+        pb.SESSION_ASIAN: "0.00012",
+        pb.SESSION_LONDON: "0.00008",
+        pb.SESSION_NEW_YORK: "0.00009",
+        pb.SESSION_OFF_HOURS: "0.0002",
+    }
+    assert [(w.session, w.start_utc, w.end_utc) for w in reply.sessions] == [
+        (pb.SESSION_ASIAN, "00:00", "08:00"),
+        (pb.SESSION_LONDON, "08:00", "13:00"),
+        (pb.SESSION_NEW_YORK, "13:00", "22:00"),
+        (pb.SESSION_OFF_HOURS, "22:00", "24:00"),
+    ]

@@ -14,6 +14,8 @@ from svc_market.importer import ImportRejected, import_bars
 from svc_market.models import Base
 from svc_market.symbols import ensure_catalogue, get_symbol
 
+AFTER = datetime.fromtimestamp(T0 + 86400, UTC)  # "now" for reads: a day after the imported bars
+
 
 @pytest.fixture
 async def db(make_database):
@@ -87,7 +89,7 @@ async def test_parquet_with_a_column_mapping_serves_coarser_timeframes(db, tmp_p
     report = await import_bars(db, "EURUSD", path, mapping)
     assert report.resolution_s == 60
     async with db.session() as s:
-        _, hourly, _ = await get_candles(s, CandleQuery("EURUSD", "1h", T0, T0 + 7200), datetime.now(UTC), 0)
+        _, hourly, _ = await get_candles(s, CandleQuery("EURUSD", "1h", T0, T0 + 7200), AFTER, 0)
         row = await get_symbol(s, "EURUSD")
         assert len(await load_bars(s, row.id, 60, None, T0 + 7200)) == 120
     assert hourly.ts.tolist() == [T0, T0 + 3600]

@@ -27,8 +27,10 @@ from svc_market.models import Base
 from svc_market.service import MarketDataServicer, MarketServicer
 
 NOW = datetime(2025, 1, 8, 12, tzinfo=UTC)
-# quote times: 09:00 UTC today (London session; recent, so the recorder's retention keeps them)
-LONDON_MS = int(datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0).timestamp()) * 1000
+# The fake's quote times: one a second from 09:00 UTC on NOW's day, wrapping within the London
+# session (08:00-13:00), so every recorded quote is a London quote however long the test runs.
+LONDON_MS = int(NOW.replace(hour=9).timestamp()) * 1000
+LONDON_SPAN_MS = 4 * 3600 * 1000
 
 
 class FakePolygonFeed:
@@ -41,7 +43,7 @@ class FakePolygonFeed:
         self.keys: list[str] = []
         self.actions: list[tuple[str, str]] = []
         self.prices = {"C.EUR-USD": (1.08001, 1.08013), "XQ.BTC-USD": (64000.5, 64003.0)}
-        self.quote_ms = LONDON_MS
+        self.sent = 0
         self.live: set[ServerConnection] = set()
 
     async def handler(self, ws: ServerConnection) -> None:
@@ -75,14 +77,15 @@ class FakePolygonFeed:
                 batch = []
                 for channel in sorted(subs):
                     bid, ask = self.prices[channel]
-                    self.quote_ms += 1000
+                    self.sent += 1
+                    quote_ms = LONDON_MS + (self.sent * 1000) % LONDON_SPAN_MS
                     prefix, pair = channel.split(".", 1)
                     if prefix == "C":
                         batch.append({"ev": "C", "p": pair.replace("-", "/"), "x": 48, "a": ask, "b": bid,
-                                      "t": self.quote_ms})  # fmt: skip
+                                      "t": quote_ms})  # fmt: skip
                     else:
                         batch.append({"ev": "XQ", "pair": pair, "bp": bid, "bs": 0.5, "ap": ask, "as": 0.7,
-                                      "t": self.quote_ms, "x": 1, "r": self.quote_ms})  # fmt: skip
+                                      "t": quote_ms, "x": 1, "r": quote_ms})  # fmt: skip
                 if batch:
                     await ws.send(json.dumps(batch))
                 await asyncio.sleep(0.01)
@@ -112,6 +115,8 @@ async def served(make_database, feed):
     settings = MarketSettings(
         polygon_api_key="test-key", polygon_ws_url=f"ws://127.0.0.1:{feed.port}", stream_interval_s=0.02,
         ws_backoff_initial_s=0.05, ws_backoff_max_s=0.2, ticker_symbols=[],
+        quote_retention_days=100_000,  # the fake's quotes are dated NOW: never pruned as old
+        demo_ticks=False,
     )  # fmt: skip
     market = make_market(db, Clock(), settings, bus)
     server = grpc.aio.server()
@@ -211,20 +216,22 @@ async def test_spreads_come_from_recorded_live_quotes_and_the_model_elsewhere(se
         while len(market.recorder.pending) < 5:
             await asyncio.sleep(0.01)
     stream.cancel()
-    assert await market.recorder.flush() >= 5
+    # Only this flush writes (no recorder loop runs here): the table then holds exactly its rows,
+    # however many more quotes the feed sends before it hears of the unsubscribe.
+    written = await market.recorder.flush()
+    assert written >= 5
     ticker_id = next(
         s.ticker_id for s in (await stub.ListSymbols(pb.ListSymbolsRequest())).symbols if s.symbol == "EURUSD"
     )
     reply = await data.GetSpreads(pb.GetSpreadsRequest(ticker_id=ticker_id))
     by_session = {s.session: s for s in reply.sessions}
     london = by_session[pb.SESSION_LONDON]
-    assert london.samples >= 5  # one quote per second of quote time: every fake quote is a new second
+    assert london.samples == written  # one quote per second of quote time, every one in London
     assert london.avg_spread == pytest.approx(0.00012)
     assert london.min == pytest.approx(0.00012)
     assert london.max == pytest.approx(0.00012)
     assert by_session[pb.SESSION_ASIAN].samples == 0  # no quotes there: the model
     assert by_session[pb.SESSION_ASIAN].avg_spread == pytest.approx(1.2 * 0.0001)
-    assert await market.recorder.flush() == 0
 
 
 async def test_the_recorder_samples_one_quote_per_second_and_drops_old_ones(make_database) -> None:

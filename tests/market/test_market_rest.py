@@ -52,7 +52,7 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
     await db.create_all([Base.metadata])
     await seed_demo_data(db, TestClock(NOW), ["EURUSD"], days=5)
     bus = InProcessBus()
-    market = make_market(db, clock, MarketSettings(), bus)
+    market = make_market(db, clock, MarketSettings(demo_ticks=False), bus)  # the replay of stored bars
     async with AsyncExitStack() as exits:
         server, port = await create_server(
             "127.0.0.1:0",

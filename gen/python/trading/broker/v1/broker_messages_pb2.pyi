@@ -18,6 +18,8 @@ class OrderSide(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ORDER_SIDE_UNSPECIFIED: _ClassVar[OrderSide]
     ORDER_SIDE_BUY: _ClassVar[OrderSide]
     ORDER_SIDE_SELL: _ClassVar[OrderSide]
+    buy: _ClassVar[OrderSide]
+    sell: _ClassVar[OrderSide]
 
 class OrderType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -25,6 +27,9 @@ class OrderType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ORDER_TYPE_MARKET: _ClassVar[OrderType]
     ORDER_TYPE_LIMIT: _ClassVar[OrderType]
     ORDER_TYPE_STOP: _ClassVar[OrderType]
+    market: _ClassVar[OrderType]
+    limit: _ClassVar[OrderType]
+    stop: _ClassVar[OrderType]
 
 class TimeInForce(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -32,12 +37,17 @@ class TimeInForce(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TIME_IN_FORCE_GTC: _ClassVar[TimeInForce]
     TIME_IN_FORCE_IOC: _ClassVar[TimeInForce]
     TIME_IN_FORCE_DAY: _ClassVar[TimeInForce]
+    gtc: _ClassVar[TimeInForce]
+    ioc: _ClassVar[TimeInForce]
+    day: _ClassVar[TimeInForce]
 
 class AmountUnit(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     AMOUNT_UNIT_UNSPECIFIED: _ClassVar[AmountUnit]
     AMOUNT_UNIT_UNITS: _ClassVar[AmountUnit]
     AMOUNT_UNIT_LOTS: _ClassVar[AmountUnit]
+    units: _ClassVar[AmountUnit]
+    lots: _ClassVar[AmountUnit]
 
 class OrderStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -71,17 +81,27 @@ class TradeReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
 ORDER_SIDE_UNSPECIFIED: OrderSide
 ORDER_SIDE_BUY: OrderSide
 ORDER_SIDE_SELL: OrderSide
+buy: OrderSide
+sell: OrderSide
 ORDER_TYPE_UNSPECIFIED: OrderType
 ORDER_TYPE_MARKET: OrderType
 ORDER_TYPE_LIMIT: OrderType
 ORDER_TYPE_STOP: OrderType
+market: OrderType
+limit: OrderType
+stop: OrderType
 TIME_IN_FORCE_UNSPECIFIED: TimeInForce
 TIME_IN_FORCE_GTC: TimeInForce
 TIME_IN_FORCE_IOC: TimeInForce
 TIME_IN_FORCE_DAY: TimeInForce
+gtc: TimeInForce
+ioc: TimeInForce
+day: TimeInForce
 AMOUNT_UNIT_UNSPECIFIED: AmountUnit
 AMOUNT_UNIT_UNITS: AmountUnit
 AMOUNT_UNIT_LOTS: AmountUnit
+units: AmountUnit
+lots: AmountUnit
 ORDER_STATUS_UNSPECIFIED: OrderStatus
 ORDER_STATUS_PENDING: OrderStatus
 ORDER_STATUS_FILLED: OrderStatus
@@ -176,7 +196,7 @@ class Position(_message.Message):
     def __init__(self, position_id: _Optional[str] = ..., symbol: _Optional[str] = ..., side: _Optional[_Union[PositionSide, str]] = ..., quantity: _Optional[str] = ..., average_price: _Optional[str] = ..., current_price: _Optional[str] = ..., unrealized_pnl: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., realized_pnl: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., margin: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., stop_loss: _Optional[str] = ..., take_profit: _Optional[str] = ..., status: _Optional[_Union[PositionStatus, str]] = ..., open_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., close_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Trade(_message.Message):
-    __slots__ = ("trade_id", "order_id", "position_id", "symbol", "side", "quantity", "price", "realized_pnl", "reason", "execute_time")
+    __slots__ = ("trade_id", "order_id", "position_id", "symbol", "side", "quantity", "price", "realized_pnl", "reason", "execute_time", "written_off")
     TRADE_ID_FIELD_NUMBER: _ClassVar[int]
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     POSITION_ID_FIELD_NUMBER: _ClassVar[int]
@@ -187,6 +207,7 @@ class Trade(_message.Message):
     REALIZED_PNL_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     EXECUTE_TIME_FIELD_NUMBER: _ClassVar[int]
+    WRITTEN_OFF_FIELD_NUMBER: _ClassVar[int]
     trade_id: str
     order_id: str
     position_id: str
@@ -197,7 +218,8 @@ class Trade(_message.Message):
     realized_pnl: _money_pb2.Money
     reason: TradeReason
     execute_time: _timestamp_pb2.Timestamp
-    def __init__(self, trade_id: _Optional[str] = ..., order_id: _Optional[str] = ..., position_id: _Optional[str] = ..., symbol: _Optional[str] = ..., side: _Optional[_Union[OrderSide, str]] = ..., quantity: _Optional[str] = ..., price: _Optional[str] = ..., realized_pnl: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., reason: _Optional[_Union[TradeReason, str]] = ..., execute_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    written_off: _money_pb2.Money
+    def __init__(self, trade_id: _Optional[str] = ..., order_id: _Optional[str] = ..., position_id: _Optional[str] = ..., symbol: _Optional[str] = ..., side: _Optional[_Union[OrderSide, str]] = ..., quantity: _Optional[str] = ..., price: _Optional[str] = ..., realized_pnl: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., reason: _Optional[_Union[TradeReason, str]] = ..., execute_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., written_off: _Optional[_Union[_money_pb2.Money, _Mapping]] = ...) -> None: ...
 
 class Account(_message.Message):
     __slots__ = ("account_id", "balance", "equity", "margin", "free_margin", "margin_level_percent", "margin_call", "initial_balance", "create_time", "reset_time")

@@ -64,19 +64,39 @@ SYNC_JOB_STATE_SUCCEEDED: SyncJobState
 SYNC_JOB_STATE_FAILED: SyncJobState
 
 class TradingHours(_message.Message):
-    __slots__ = ("name", "weekdays", "open_utc", "close_utc")
+    __slots__ = ("name", "weekdays", "open_utc", "close_utc", "code")
     NAME_FIELD_NUMBER: _ClassVar[int]
     WEEKDAYS_FIELD_NUMBER: _ClassVar[int]
     OPEN_UTC_FIELD_NUMBER: _ClassVar[int]
     CLOSE_UTC_FIELD_NUMBER: _ClassVar[int]
+    CODE_FIELD_NUMBER: _ClassVar[int]
     name: str
     weekdays: _containers.RepeatedScalarFieldContainer[int]
     open_utc: str
     close_utc: str
-    def __init__(self, name: _Optional[str] = ..., weekdays: _Optional[_Iterable[int]] = ..., open_utc: _Optional[str] = ..., close_utc: _Optional[str] = ...) -> None: ...
+    code: str
+    def __init__(self, name: _Optional[str] = ..., weekdays: _Optional[_Iterable[int]] = ..., open_utc: _Optional[str] = ..., close_utc: _Optional[str] = ..., code: _Optional[str] = ...) -> None: ...
+
+class ModelledSpread(_message.Message):
+    __slots__ = ("session", "spread")
+    SESSION_FIELD_NUMBER: _ClassVar[int]
+    SPREAD_FIELD_NUMBER: _ClassVar[int]
+    session: Session
+    spread: str
+    def __init__(self, session: _Optional[_Union[Session, str]] = ..., spread: _Optional[str] = ...) -> None: ...
+
+class SessionWindow(_message.Message):
+    __slots__ = ("session", "start_utc", "end_utc")
+    SESSION_FIELD_NUMBER: _ClassVar[int]
+    START_UTC_FIELD_NUMBER: _ClassVar[int]
+    END_UTC_FIELD_NUMBER: _ClassVar[int]
+    session: Session
+    start_utc: str
+    end_utc: str
+    def __init__(self, session: _Optional[_Union[Session, str]] = ..., start_utc: _Optional[str] = ..., end_utc: _Optional[str] = ...) -> None: ...
 
 class SymbolInfo(_message.Message):
-    __slots__ = ("ticker_id", "symbol", "name", "asset_type", "provider_ticker", "pip_size", "price_precision", "contract_size", "min_lot", "max_lot", "lot_step", "hours", "quote_currency")
+    __slots__ = ("ticker_id", "symbol", "name", "asset_type", "provider_ticker", "pip_size", "price_precision", "contract_size", "min_lot", "max_lot", "lot_step", "hours", "quote_currency", "spreads")
     TICKER_ID_FIELD_NUMBER: _ClassVar[int]
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -90,6 +110,7 @@ class SymbolInfo(_message.Message):
     LOT_STEP_FIELD_NUMBER: _ClassVar[int]
     HOURS_FIELD_NUMBER: _ClassVar[int]
     QUOTE_CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    SPREADS_FIELD_NUMBER: _ClassVar[int]
     ticker_id: int
     symbol: str
     name: str
@@ -103,7 +124,8 @@ class SymbolInfo(_message.Message):
     lot_step: str
     hours: TradingHours
     quote_currency: str
-    def __init__(self, ticker_id: _Optional[int] = ..., symbol: _Optional[str] = ..., name: _Optional[str] = ..., asset_type: _Optional[_Union[AssetType, str]] = ..., provider_ticker: _Optional[str] = ..., pip_size: _Optional[str] = ..., price_precision: _Optional[int] = ..., contract_size: _Optional[str] = ..., min_lot: _Optional[str] = ..., max_lot: _Optional[str] = ..., lot_step: _Optional[str] = ..., hours: _Optional[_Union[TradingHours, _Mapping]] = ..., quote_currency: _Optional[str] = ...) -> None: ...
+    spreads: _containers.RepeatedCompositeFieldContainer[ModelledSpread]
+    def __init__(self, ticker_id: _Optional[int] = ..., symbol: _Optional[str] = ..., name: _Optional[str] = ..., asset_type: _Optional[_Union[AssetType, str]] = ..., provider_ticker: _Optional[str] = ..., pip_size: _Optional[str] = ..., price_precision: _Optional[int] = ..., contract_size: _Optional[str] = ..., min_lot: _Optional[str] = ..., max_lot: _Optional[str] = ..., lot_step: _Optional[str] = ..., hours: _Optional[_Union[TradingHours, _Mapping]] = ..., quote_currency: _Optional[str] = ..., spreads: _Optional[_Iterable[_Union[ModelledSpread, _Mapping]]] = ...) -> None: ...
 
 class Candle(_message.Message):
     __slots__ = ("time", "open", "high", "low", "close", "volume")
@@ -142,10 +164,12 @@ class ListSymbolsRequest(_message.Message):
     def __init__(self, asset_type: _Optional[_Union[AssetType, str]] = ...) -> None: ...
 
 class ListSymbolsResponse(_message.Message):
-    __slots__ = ("symbols",)
+    __slots__ = ("symbols", "sessions")
     SYMBOLS_FIELD_NUMBER: _ClassVar[int]
+    SESSIONS_FIELD_NUMBER: _ClassVar[int]
     symbols: _containers.RepeatedCompositeFieldContainer[SymbolInfo]
-    def __init__(self, symbols: _Optional[_Iterable[_Union[SymbolInfo, _Mapping]]] = ...) -> None: ...
+    sessions: _containers.RepeatedCompositeFieldContainer[SessionWindow]
+    def __init__(self, symbols: _Optional[_Iterable[_Union[SymbolInfo, _Mapping]]] = ..., sessions: _Optional[_Iterable[_Union[SessionWindow, _Mapping]]] = ...) -> None: ...
 
 class GetCandlesRequest(_message.Message):
     __slots__ = ("symbol", "tf", "to", "limit")

@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file trading/market/v1/market_messages.proto.
  */
 export const file_trading_market_v1_market_messages: GenFile = /*@__PURE__*/
-  fileDesc("Cid0cmFkaW5nL21hcmtldC92MS9tYXJrZXRfbWVzc2FnZXMucHJvdG8SEXRyYWRpbmcubWFya2V0LnYxIlMKDFRyYWRpbmdIb3VycxIMCgRuYW1lGAEgASgJEhAKCHdlZWtkYXlzGAIgAygFEhAKCG9wZW5fdXRjGAMgASgJEhEKCWNsb3NlX3V0YxgEIAEoCSLGAgoKU3ltYm9sSW5mbxIRCgl0aWNrZXJfaWQYASABKAMSDgoGc3ltYm9sGAIgASgJEgwKBG5hbWUYAyABKAkSMAoKYXNzZXRfdHlwZRgEIAEoDjIcLnRyYWRpbmcubWFya2V0LnYxLkFzc2V0VHlwZRIXCg9wcm92aWRlcl90aWNrZXIYBSABKAkSEAoIcGlwX3NpemUYBiABKAkSFwoPcHJpY2VfcHJlY2lzaW9uGAcgASgFEhUKDWNvbnRyYWN0X3NpemUYCCABKAkSDwoHbWluX2xvdBgJIAEoCRIPCgdtYXhfbG90GAogASgJEhAKCGxvdF9zdGVwGAsgASgJEi4KBWhvdXJzGAwgASgLMh8udHJhZGluZy5tYXJrZXQudjEuVHJhZGluZ0hvdXJzEhYKDnF1b3RlX2N1cnJlbmN5GA0gASgJInoKBkNhbmRsZRIoCgR0aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIMCgRvcGVuGAIgASgBEgwKBGhpZ2gYAyABKAESCwoDbG93GAQgASgBEg0KBWNsb3NlGAUgASgBEg4KBnZvbHVtZRgGIAEoASKRAQoJRnJlc2huZXNzEjEKDWxhc3RfYmFyX3RpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC2FnZV9zZWNvbmRzGAIgASgDEg0KBXN0YWxlGAMgASgIEhoKEnByb3ZpZGVyX2F2YWlsYWJsZRgEIAEoCBIRCglzaW11bGF0ZWQYBSABKAgiUAoSTGlzdFN5bWJvbHNSZXF1ZXN0EjoKCmFzc2V0X3R5cGUYASABKA4yHC50cmFkaW5nLm1hcmtldC52MS5Bc3NldFR5cGVCCLpIBYIBAhABIkUKE0xpc3RTeW1ib2xzUmVzcG9uc2USLgoHc3ltYm9scxgBIAMoCzIdLnRyYWRpbmcubWFya2V0LnYxLlN5bWJvbEluZm8izAEKEUdldENhbmRsZXNSZXF1ZXN0EhkKBnN5bWJvbBgBIAEoCUIJukgGcgQQARggEi8KAnRmGAIgASgJQiO6SCByHlICMW1SAjVtUgMxNW1SAzMwbVICMWhSAjRoUgIxZBIoCgRmcm9tGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBImCgJ0bxgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGQoFbGltaXQYBSABKAVCCrpIBxoFGIgnKAAijQEKEkdldENhbmRsZXNSZXNwb25zZRIOCgZzeW1ib2wYASABKAkSCgoCdGYYAiABKAkSKgoHY2FuZGxlcxgDIAMoCzIZLnRyYWRpbmcubWFya2V0LnYxLkNhbmRsZRIvCglmcmVzaG5lc3MYBCABKAsyHC50cmFkaW5nLm1hcmtldC52MS5GcmVzaG5lc3MiMAoTU3RyZWFtUHJpY2VzUmVxdWVzdBIZCgZzeW1ib2wYASABKAlCCbpIBnIEEAEYICKhAQoUU3RyZWFtUHJpY2VzUmVzcG9uc2USDgoGc3ltYm9sGAEgASgJEgsKA2JpZBgCIAEoARILCgNhc2sYAyABKAESDQoFcHJpY2UYBCABKAESDgoGdm9sdW1lGAUgASgBEi0KCXRpbWVzdGFtcBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJc2ltdWxhdGVkGAcgASgIIiwKD0dldFF1b3RlUmVxdWVzdBIZCgZzeW1ib2wYASABKAlCCbpIBnIEEAEYICK4AQoQR2V0UXVvdGVSZXNwb25zZRI2CgVxdW90ZRgBIAEoCzInLnRyYWRpbmcubWFya2V0LnYxLlN0cmVhbVByaWNlc1Jlc3BvbnNlEisKB3Nlc3Npb24YAiABKA4yGi50cmFkaW5nLm1hcmtldC52MS5TZXNzaW9uEg4KBnNwcmVhZBgDIAEoARIvCglmcmVzaG5lc3MYBCABKAsyHC50cmFkaW5nLm1hcmtldC52MS5GcmVzaG5lc3MiMQoNV2F0Y2hsaXN0SXRlbRIOCgZzeW1ib2wYASABKAkSEAoIcG9zaXRpb24YAiABKAUi0gEKCVdhdGNobGlzdBIUCgx3YXRjaGxpc3RfaWQYASABKAkSDAoEbmFtZRgCIAEoCRIQCghwb3NpdGlvbhgDIAEoBRIvCgVpdGVtcxgEIAMoCzIgLnRyYWRpbmcubWFya2V0LnYxLldhdGNobGlzdEl0ZW0SLgoKY3JlYXRlZF9hdBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiFwoVTGlzdFdhdGNobGlzdHNSZXF1ZXN0IkoKFkxpc3RXYXRjaGxpc3RzUmVzcG9uc2USMAoKd2F0Y2hsaXN0cxgBIAMoCzIcLnRyYWRpbmcubWFya2V0LnYxLldhdGNobGlzdCJPChZDcmVhdGVXYXRjaGxpc3RSZXF1ZXN0EhcKBG5hbWUYASABKAlCCbpIBnIEEAEYQBIcCgdzeW1ib2xzGAIgAygJQgu6SAiSAQUQyAEYASJKChdDcmVhdGVXYXRjaGxpc3RSZXNwb25zZRIvCgl3YXRjaGxpc3QYASABKAsyHC50cmFkaW5nLm1hcmtldC52MS5XYXRjaGxpc3QiNQoTR2V0V2F0Y2hsaXN0UmVxdWVzdBIeCgx3YXRjaGxpc3RfaWQYASABKAlCCLpIBXIDsAEBIkcKFEdldFdhdGNobGlzdFJlc3BvbnNlEi8KCXdhdGNobGlzdBgBIAEoCzIcLnRyYWRpbmcubWFya2V0LnYxLldhdGNobGlzdCLDAQoWVXBkYXRlV2F0Y2hsaXN0UmVxdWVzdBIeCgx3YXRjaGxpc3RfaWQYASABKAlCCLpIBXIDsAEBEhwKBG5hbWUYAiABKAlCCbpIBnIEEAEYQEgAiAEBEh4KCHBvc2l0aW9uGAMgASgFQge6SAQaAigASAGIAQESHAoHc3ltYm9scxgEIAMoCUILukgIkgEFEMgBGAESFwoPcmVwbGFjZV9zeW1ib2xzGAUgASgIQgcKBV9uYW1lQgsKCV9wb3NpdGlvbiJKChdVcGRhdGVXYXRjaGxpc3RSZXNwb25zZRIvCgl3YXRjaGxpc3QYASABKAsyHC50cmFkaW5nLm1hcmtldC52MS5XYXRjaGxpc3QiOAoWRGVsZXRlV2F0Y2hsaXN0UmVxdWVzdBIeCgx3YXRjaGxpc3RfaWQYASABKAlCCLpIBXIDsAEBIhkKF0RlbGV0ZVdhdGNobGlzdFJlc3BvbnNlIoMBChlBZGRXYXRjaGxpc3RTeW1ib2xSZXF1ZXN0Eh4KDHdhdGNobGlzdF9pZBgBIAEoCUIIukgFcgOwAQESGQoGc3ltYm9sGAIgASgJQgm6SAZyBBABGCASHgoIcG9zaXRpb24YAyABKAVCB7pIBBoCKABIAIgBAUILCglfcG9zaXRpb24iTQoaQWRkV2F0Y2hsaXN0U3ltYm9sUmVzcG9uc2USLwoJd2F0Y2hsaXN0GAEgASgLMhwudHJhZGluZy5tYXJrZXQudjEuV2F0Y2hsaXN0IlkKHFJlbW92ZVdhdGNobGlzdFN5bWJvbFJlcXVlc3QSHgoMd2F0Y2hsaXN0X2lkGAEgASgJQgi6SAVyA7ABARIZCgZzeW1ib2wYAiABKAlCCbpIBnIEEAEYICJQCh1SZW1vdmVXYXRjaGxpc3RTeW1ib2xSZXNwb25zZRIvCgl3YXRjaGxpc3QYASABKAsyHC50cmFkaW5nLm1hcmtldC52MS5XYXRjaGxpc3QirQQKDkluZGljYXRvclBvaW50EigKBHRpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg0KBWNsb3NlGAIgASgBEhMKBnNtYV8xMBgDIAEoAUgAiAEBEhMKBnNtYV8yMBgEIAEoAUgBiAEBEhMKBnNtYV81MBgFIAEoAUgCiAEBEhMKBmVtYV8xMhgGIAEoAUgDiAEBEhMKBmVtYV8yNhgHIAEoAUgEiAEBEhMKBnJzaV8xNBgIIAEoAUgFiAEBEhEKBG1hY2QYCSABKAFIBogBARIYCgttYWNkX3NpZ25hbBgKIAEoAUgHiAEBEhYKCW1hY2RfaGlzdBgLIAEoAUgIiAEBEhMKBmF0cl8xNBgMIAEoAUgJiAEBEhMKBmJiX21pZBgNIAEoAUgKiAEBEhUKCGJiX3VwcGVyGA4gASgBSAuIAQESFQoIYmJfbG93ZXIYDyABKAFIDIgBARIuCglhbWRfcGhhc2UYECABKA4yGy50cmFkaW5nLm1hcmtldC52MS5BbWRQaGFzZUIJCgdfc21hXzEwQgkKB19zbWFfMjBCCQoHX3NtYV81MEIJCgdfZW1hXzEyQgkKB19lbWFfMjZCCQoHX3JzaV8xNEIHCgVfbWFjZEIOCgxfbWFjZF9zaWduYWxCDAoKX21hY2RfaGlzdEIJCgdfYXRyXzE0QgkKB19iYl9taWRCCwoJX2JiX3VwcGVyQgsKCV9iYl9sb3dlciKHAQoUR2V0SW5kaWNhdG9yc1JlcXVlc3QSGQoGc3ltYm9sGAEgASgJQgm6SAZyBBABGCASOAoJdGltZWZyYW1lGAIgASgJQiW6SCJyIFIAUgIxbVICNW1SAzE1bVIDMzBtUgIxaFICNGhSAjFkEhoKBnBvaW50cxgDIAEoBUIKukgHGgUY6AcoACKeAQoVR2V0SW5kaWNhdG9yc1Jlc3BvbnNlEg4KBnN5bWJvbBgBIAEoCRIRCgl0aW1lZnJhbWUYAiABKAkSMQoGcG9pbnRzGAMgAygLMiEudHJhZGluZy5tYXJrZXQudjEuSW5kaWNhdG9yUG9pbnQSLwoJZnJlc2huZXNzGAQgASgLMhwudHJhZGluZy5tYXJrZXQudjEuRnJlc2huZXNzImkKG0dldEluZGljYXRvclNuYXBzaG90UmVxdWVzdBIZCgZzeW1ib2wYASABKAlCCbpIBnIEEAEYIBIvCgl0aW1lZnJhbWUYAiABKAlCHLpIGXIXUgBSAjVtUgMxNW1SAjFoUgI0aFICMWQikgEKHEdldEluZGljYXRvclNuYXBzaG90UmVzcG9uc2USDgoGc3ltYm9sGAEgASgJEjEKBmxhdGVzdBgCIAEoCzIhLnRyYWRpbmcubWFya2V0LnYxLkluZGljYXRvclBvaW50Ei8KCWZyZXNobmVzcxgDIAEoCzIcLnRyYWRpbmcubWFya2V0LnYxLkZyZXNobmVzcyLtAQoHU3luY0pvYhIOCgZqb2JfaWQYASABKAkSEQoJdGlja2VyX2lkGAIgASgDEg4KBnN5bWJvbBgDIAEoCRIuCgVzdGF0ZRgEIAEoDjIfLnRyYWRpbmcubWFya2V0LnYxLlN5bmNKb2JTdGF0ZRIPCgdyZWNvcmRzGAUgASgDEg0KBWVycm9yGAYgASgJEi4KCmNyZWF0ZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2ZpbmlzaGVkX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLGAQoQVGlja2VyU3luY1N0YXR1cxIRCgl0aWNrZXJfaWQYASABKAMSDgoGc3ltYm9sGAIgASgJEi0KCWxhc3Rfc3luYxgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMQoNbGFzdF9iYXJfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFQoNcmVjb3Jkc19jb3VudBgFIAEoAxIWCg5ydW5uaW5nX2pvYl9pZBgGIAEoCSIWChRHZXRTeW5jU3RhdHVzUmVxdWVzdCJpChVHZXRTeW5jU3RhdHVzUmVzcG9uc2USNAoHdGlja2VycxgBIAMoCzIjLnRyYWRpbmcubWFya2V0LnYxLlRpY2tlclN5bmNTdGF0dXMSGgoScHJvdmlkZXJfYXZhaWxhYmxlGAIgASgIIloKElRyaWdnZXJTeW5jUmVxdWVzdBIaCgl0aWNrZXJfaWQYASABKANCB7pIBCICIAASKAoEZnJvbRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiJQoTVHJpZ2dlclN5bmNSZXNwb25zZRIOCgZqb2JfaWQYASABKAkiMwoVR2V0U3luY0hpc3RvcnlSZXF1ZXN0EhoKCXRpY2tlcl9pZBgBIAEoA0IHukgEIgIgACKIAQoWR2V0U3luY0hpc3RvcnlSZXNwb25zZRItCglsYXN0X3N5bmMYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhUKDXJlY29yZHNfY291bnQYAiABKAMSKAoEam9icxgDIAMoCzIaLnRyYWRpbmcubWFya2V0LnYxLlN5bmNKb2IiZgoRR2V0U3ByZWFkc1JlcXVlc3QSGgoJdGlja2VyX2lkGAEgASgDQge6SAQiAiAAEjUKB3Nlc3Npb24YAiABKA4yGi50cmFkaW5nLm1hcmtldC52MS5TZXNzaW9uQgi6SAWCAQIQASJ7Cg1TZXNzaW9uU3ByZWFkEisKB3Nlc3Npb24YASABKA4yGi50cmFkaW5nLm1hcmtldC52MS5TZXNzaW9uEhIKCmF2Z19zcHJlYWQYAiABKAESCwoDbWluGAMgASgBEgsKA21heBgEIAEoARIPCgdzYW1wbGVzGAUgASgDIoYBChJHZXRTcHJlYWRzUmVzcG9uc2USDgoGc3ltYm9sGAEgASgJEjIKCHNlc3Npb25zGAIgAygLMiAudHJhZGluZy5tYXJrZXQudjEuU2Vzc2lvblNwcmVhZBISCgphdmdfc3ByZWFkGAMgASgBEgsKA21pbhgEIAEoARILCgNtYXgYBSABKAEiFgoUR2V0RGF0YUhlYWx0aFJlcXVlc3QiXwoOUHJvdmlkZXJIZWFsdGgSDAoEbmFtZRgBIAEoCRIPCgdlbmFibGVkGAIgASgIEhEKCWF2YWlsYWJsZRgDIAEoCBIbChNyZXRyeV9hZnRlcl9zZWNvbmRzGAQgASgBIl0KFUdldERhdGFIZWFsdGhSZXNwb25zZRIOCgZzdGF0dXMYASABKAkSNAoJcHJvdmlkZXJzGAIgAygLMiEudHJhZGluZy5tYXJrZXQudjEuUHJvdmlkZXJIZWFsdGgqmgEKCUFzc2V0VHlwZRIaChZBU1NFVF9UWVBFX1VOU1BFQ0lGSUVEEAASFAoQQVNTRVRfVFlQRV9GT1JFWBABEhUKEUFTU0VUX1RZUEVfQ1JZUFRPEAISFAoQQVNTRVRfVFlQRV9JTkRFWBADEhgKFEFTU0VUX1RZUEVfQ09NTU9ESVRZEAQSFAoQQVNTRVRfVFlQRV9TVE9DSxAFKnYKB1Nlc3Npb24SFwoTU0VTU0lPTl9VTlNQRUNJRklFRBAAEhEKDVNFU1NJT05fQVNJQU4QARISCg5TRVNTSU9OX0xPTkRPThACEhQKEFNFU1NJT05fTkVXX1lPUksQAxIVChFTRVNTSU9OX09GRl9IT1VSUxAEKnkKCEFtZFBoYXNlEhkKFUFNRF9QSEFTRV9VTlNQRUNJRklFRBAAEhoKFkFNRF9QSEFTRV9BQ0NVTVVMQVRJT04QARIaChZBTURfUEhBU0VfTUFOSVBVTEFUSU9OEAISGgoWQU1EX1BIQVNFX0RJU1RSSUJVVElPThADKp4BCgxTeW5jSm9iU3RhdGUSHgoaU1lOQ19KT0JfU1RBVEVfVU5TUEVDSUZJRUQQABIZChVTWU5DX0pPQl9TVEFURV9RVUVVRUQQARIaChZTWU5DX0pPQl9TVEFURV9SVU5OSU5HEAISHAoYU1lOQ19KT0JfU1RBVEVfU1VDQ0VFREVEEAMSGQoVU1lOQ19KT0JfU1RBVEVfRkFJTEVEEARiBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_timestamp]);
+  fileDesc("Cid0cmFkaW5nL21hcmtldC92MS9tYXJrZXRfbWVzc2FnZXMucHJvdG8SEXRyYWRpbmcubWFya2V0LnYxImEKDFRyYWRpbmdIb3VycxIMCgRuYW1lGAEgASgJEhAKCHdlZWtkYXlzGAIgAygFEhAKCG9wZW5fdXRjGAMgASgJEhEKCWNsb3NlX3V0YxgEIAEoCRIMCgRjb2RlGAUgASgJIk0KDk1vZGVsbGVkU3ByZWFkEisKB3Nlc3Npb24YASABKA4yGi50cmFkaW5nLm1hcmtldC52MS5TZXNzaW9uEg4KBnNwcmVhZBgCIAEoCSJgCg1TZXNzaW9uV2luZG93EisKB3Nlc3Npb24YASABKA4yGi50cmFkaW5nLm1hcmtldC52MS5TZXNzaW9uEhEKCXN0YXJ0X3V0YxgCIAEoCRIPCgdlbmRfdXRjGAMgASgJIvoCCgpTeW1ib2xJbmZvEhEKCXRpY2tlcl9pZBgBIAEoAxIOCgZzeW1ib2wYAiABKAkSDAoEbmFtZRgDIAEoCRIwCgphc3NldF90eXBlGAQgASgOMhwudHJhZGluZy5tYXJrZXQudjEuQXNzZXRUeXBlEhcKD3Byb3ZpZGVyX3RpY2tlchgFIAEoCRIQCghwaXBfc2l6ZRgGIAEoCRIXCg9wcmljZV9wcmVjaXNpb24YByABKAUSFQoNY29udHJhY3Rfc2l6ZRgIIAEoCRIPCgdtaW5fbG90GAkgASgJEg8KB21heF9sb3QYCiABKAkSEAoIbG90X3N0ZXAYCyABKAkSLgoFaG91cnMYDCABKAsyHy50cmFkaW5nLm1hcmtldC52MS5UcmFkaW5nSG91cnMSFgoOcXVvdGVfY3VycmVuY3kYDSABKAkSMgoHc3ByZWFkcxgOIAMoCzIhLnRyYWRpbmcubWFya2V0LnYxLk1vZGVsbGVkU3ByZWFkInoKBkNhbmRsZRIoCgR0aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIMCgRvcGVuGAIgASgBEgwKBGhpZ2gYAyABKAESCwoDbG93GAQgASgBEg0KBWNsb3NlGAUgASgBEg4KBnZvbHVtZRgGIAEoASKRAQoJRnJlc2huZXNzEjEKDWxhc3RfYmFyX3RpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC2FnZV9zZWNvbmRzGAIgASgDEg0KBXN0YWxlGAMgASgIEhoKEnByb3ZpZGVyX2F2YWlsYWJsZRgEIAEoCBIRCglzaW11bGF0ZWQYBSABKAgiUAoSTGlzdFN5bWJvbHNSZXF1ZXN0EjoKCmFzc2V0X3R5cGUYASABKA4yHC50cmFkaW5nLm1hcmtldC52MS5Bc3NldFR5cGVCCLpIBYIBAhABInkKE0xpc3RTeW1ib2xzUmVzcG9uc2USLgoHc3ltYm9scxgBIAMoCzIdLnRyYWRpbmcubWFya2V0LnYxLlN5bWJvbEluZm8SMgoIc2Vzc2lvbnMYAiADKAsyIC50cmFkaW5nLm1hcmtldC52MS5TZXNzaW9uV2luZG93IswBChFHZXRDYW5kbGVzUmVxdWVzdBIZCgZzeW1ib2wYASABKAlCCbpIBnIEEAEYIBIvCgJ0ZhgCIAEoCUIjukggch5SAjFtUgI1bVIDMTVtUgMzMG1SAjFoUgI0aFICMWQSKAoEZnJvbRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJgoCdG8YBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhkKBWxpbWl0GAUgASgFQgq6SAcaBRiIJygAIo0BChJHZXRDYW5kbGVzUmVzcG9uc2USDgoGc3ltYm9sGAEgASgJEgoKAnRmGAIgASgJEioKB2NhbmRsZXMYAyADKAsyGS50cmFkaW5nLm1hcmtldC52MS5DYW5kbGUSLwoJZnJlc2huZXNzGAQgASgLMhwudHJhZGluZy5tYXJrZXQudjEuRnJlc2huZXNzIjAKE1N0cmVhbVByaWNlc1JlcXVlc3QSGQoGc3ltYm9sGAEgASgJQgm6SAZyBBABGCAioQEKFFN0cmVhbVByaWNlc1Jlc3BvbnNlEg4KBnN5bWJvbBgBIAEoCRILCgNiaWQYAiABKAESCwoDYXNrGAMgASgBEg0KBXByaWNlGAQgASgBEg4KBnZvbHVtZRgFIAEoARItCgl0aW1lc3RhbXAYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCXNpbXVsYXRlZBgHIAEoCCIsCg9HZXRRdW90ZVJlcXVlc3QSGQoGc3ltYm9sGAEgASgJQgm6SAZyBBABGCAiuAEKEEdldFF1b3RlUmVzcG9uc2USNgoFcXVvdGUYASABKAsyJy50cmFkaW5nLm1hcmtldC52MS5TdHJlYW1QcmljZXNSZXNwb25zZRIrCgdzZXNzaW9uGAIgASgOMhoudHJhZGluZy5tYXJrZXQudjEuU2Vzc2lvbhIOCgZzcHJlYWQYAyABKAESLwoJZnJlc2huZXNzGAQgASgLMhwudHJhZGluZy5tYXJrZXQudjEuRnJlc2huZXNzIjEKDVdhdGNobGlzdEl0ZW0SDgoGc3ltYm9sGAEgASgJEhAKCHBvc2l0aW9uGAIgASgFItIBCglXYXRjaGxpc3QSFAoMd2F0Y2hsaXN0X2lkGAEgASgJEgwKBG5hbWUYAiABKAkSEAoIcG9zaXRpb24YAyABKAUSLwoFaXRlbXMYBCADKAsyIC50cmFkaW5nLm1hcmtldC52MS5XYXRjaGxpc3RJdGVtEi4KCmNyZWF0ZWRfYXQYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnVwZGF0ZWRfYXQYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIhcKFUxpc3RXYXRjaGxpc3RzUmVxdWVzdCJKChZMaXN0V2F0Y2hsaXN0c1Jlc3BvbnNlEjAKCndhdGNobGlzdHMYASADKAsyHC50cmFkaW5nLm1hcmtldC52MS5XYXRjaGxpc3QiTwoWQ3JlYXRlV2F0Y2hsaXN0UmVxdWVzdBIXCgRuYW1lGAEgASgJQgm6SAZyBBABGEASHAoHc3ltYm9scxgCIAMoCUILukgIkgEFEMgBGAEiSgoXQ3JlYXRlV2F0Y2hsaXN0UmVzcG9uc2USLwoJd2F0Y2hsaXN0GAEgASgLMhwudHJhZGluZy5tYXJrZXQudjEuV2F0Y2hsaXN0IjUKE0dldFdhdGNobGlzdFJlcXVlc3QSHgoMd2F0Y2hsaXN0X2lkGAEgASgJQgi6SAVyA7ABASJHChRHZXRXYXRjaGxpc3RSZXNwb25zZRIvCgl3YXRjaGxpc3QYASABKAsyHC50cmFkaW5nLm1hcmtldC52MS5XYXRjaGxpc3QiwwEKFlVwZGF0ZVdhdGNobGlzdFJlcXVlc3QSHgoMd2F0Y2hsaXN0X2lkGAEgASgJQgi6SAVyA7ABARIcCgRuYW1lGAIgASgJQgm6SAZyBBABGEBIAIgBARIeCghwb3NpdGlvbhgDIAEoBUIHukgEGgIoAEgBiAEBEhwKB3N5bWJvbHMYBCADKAlCC7pICJIBBRDIARgBEhcKD3JlcGxhY2Vfc3ltYm9scxgFIAEoCEIHCgVfbmFtZUILCglfcG9zaXRpb24iSgoXVXBkYXRlV2F0Y2hsaXN0UmVzcG9uc2USLwoJd2F0Y2hsaXN0GAEgASgLMhwudHJhZGluZy5tYXJrZXQudjEuV2F0Y2hsaXN0IjgKFkRlbGV0ZVdhdGNobGlzdFJlcXVlc3QSHgoMd2F0Y2hsaXN0X2lkGAEgASgJQgi6SAVyA7ABASIZChdEZWxldGVXYXRjaGxpc3RSZXNwb25zZSKDAQoZQWRkV2F0Y2hsaXN0U3ltYm9sUmVxdWVzdBIeCgx3YXRjaGxpc3RfaWQYASABKAlCCLpIBXIDsAEBEhkKBnN5bWJvbBgCIAEoCUIJukgGcgQQARggEh4KCHBvc2l0aW9uGAMgASgFQge6SAQaAigASACIAQFCCwoJX3Bvc2l0aW9uIk0KGkFkZFdhdGNobGlzdFN5bWJvbFJlc3BvbnNlEi8KCXdhdGNobGlzdBgBIAEoCzIcLnRyYWRpbmcubWFya2V0LnYxLldhdGNobGlzdCJZChxSZW1vdmVXYXRjaGxpc3RTeW1ib2xSZXF1ZXN0Eh4KDHdhdGNobGlzdF9pZBgBIAEoCUIIukgFcgOwAQESGQoGc3ltYm9sGAIgASgJQgm6SAZyBBABGCAiUAodUmVtb3ZlV2F0Y2hsaXN0U3ltYm9sUmVzcG9uc2USLwoJd2F0Y2hsaXN0GAEgASgLMhwudHJhZGluZy5tYXJrZXQudjEuV2F0Y2hsaXN0Iq0ECg5JbmRpY2F0b3JQb2ludBIoCgR0aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgVjbG9zZRgCIAEoARITCgZzbWFfMTAYAyABKAFIAIgBARITCgZzbWFfMjAYBCABKAFIAYgBARITCgZzbWFfNTAYBSABKAFIAogBARITCgZlbWFfMTIYBiABKAFIA4gBARITCgZlbWFfMjYYByABKAFIBIgBARITCgZyc2lfMTQYCCABKAFIBYgBARIRCgRtYWNkGAkgASgBSAaIAQESGAoLbWFjZF9zaWduYWwYCiABKAFIB4gBARIWCgltYWNkX2hpc3QYCyABKAFICIgBARITCgZhdHJfMTQYDCABKAFICYgBARITCgZiYl9taWQYDSABKAFICogBARIVCghiYl91cHBlchgOIAEoAUgLiAEBEhUKCGJiX2xvd2VyGA8gASgBSAyIAQESLgoJYW1kX3BoYXNlGBAgASgOMhsudHJhZGluZy5tYXJrZXQudjEuQW1kUGhhc2VCCQoHX3NtYV8xMEIJCgdfc21hXzIwQgkKB19zbWFfNTBCCQoHX2VtYV8xMkIJCgdfZW1hXzI2QgkKB19yc2lfMTRCBwoFX21hY2RCDgoMX21hY2Rfc2lnbmFsQgwKCl9tYWNkX2hpc3RCCQoHX2F0cl8xNEIJCgdfYmJfbWlkQgsKCV9iYl91cHBlckILCglfYmJfbG93ZXIihwEKFEdldEluZGljYXRvcnNSZXF1ZXN0EhkKBnN5bWJvbBgBIAEoCUIJukgGcgQQARggEjgKCXRpbWVmcmFtZRgCIAEoCUIlukgiciBSAFICMW1SAjVtUgMxNW1SAzMwbVICMWhSAjRoUgIxZBIaCgZwb2ludHMYAyABKAVCCrpIBxoFGOgHKAAingEKFUdldEluZGljYXRvcnNSZXNwb25zZRIOCgZzeW1ib2wYASABKAkSEQoJdGltZWZyYW1lGAIgASgJEjEKBnBvaW50cxgDIAMoCzIhLnRyYWRpbmcubWFya2V0LnYxLkluZGljYXRvclBvaW50Ei8KCWZyZXNobmVzcxgEIAEoCzIcLnRyYWRpbmcubWFya2V0LnYxLkZyZXNobmVzcyJpChtHZXRJbmRpY2F0b3JTbmFwc2hvdFJlcXVlc3QSGQoGc3ltYm9sGAEgASgJQgm6SAZyBBABGCASLwoJdGltZWZyYW1lGAIgASgJQhy6SBlyF1IAUgI1bVIDMTVtUgIxaFICNGhSAjFkIpIBChxHZXRJbmRpY2F0b3JTbmFwc2hvdFJlc3BvbnNlEg4KBnN5bWJvbBgBIAEoCRIxCgZsYXRlc3QYAiABKAsyIS50cmFkaW5nLm1hcmtldC52MS5JbmRpY2F0b3JQb2ludBIvCglmcmVzaG5lc3MYAyABKAsyHC50cmFkaW5nLm1hcmtldC52MS5GcmVzaG5lc3Mi7QEKB1N5bmNKb2ISDgoGam9iX2lkGAEgASgJEhEKCXRpY2tlcl9pZBgCIAEoAxIOCgZzeW1ib2wYAyABKAkSLgoFc3RhdGUYBCABKA4yHy50cmFkaW5nLm1hcmtldC52MS5TeW5jSm9iU3RhdGUSDwoHcmVjb3JkcxgFIAEoAxINCgVlcnJvchgGIAEoCRIuCgpjcmVhdGVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtmaW5pc2hlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAixgEKEFRpY2tlclN5bmNTdGF0dXMSEQoJdGlja2VyX2lkGAEgASgDEg4KBnN5bWJvbBgCIAEoCRItCglsYXN0X3N5bmMYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjEKDWxhc3RfYmFyX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhUKDXJlY29yZHNfY291bnQYBSABKAMSFgoOcnVubmluZ19qb2JfaWQYBiABKAkiFgoUR2V0U3luY1N0YXR1c1JlcXVlc3QiaQoVR2V0U3luY1N0YXR1c1Jlc3BvbnNlEjQKB3RpY2tlcnMYASADKAsyIy50cmFkaW5nLm1hcmtldC52MS5UaWNrZXJTeW5jU3RhdHVzEhoKEnByb3ZpZGVyX2F2YWlsYWJsZRgCIAEoCCJaChJUcmlnZ2VyU3luY1JlcXVlc3QSGgoJdGlja2VyX2lkGAEgASgDQge6SAQiAiAAEigKBGZyb20YAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIiUKE1RyaWdnZXJTeW5jUmVzcG9uc2USDgoGam9iX2lkGAEgASgJIjMKFUdldFN5bmNIaXN0b3J5UmVxdWVzdBIaCgl0aWNrZXJfaWQYASABKANCB7pIBCICIAAiiAEKFkdldFN5bmNIaXN0b3J5UmVzcG9uc2USLQoJbGFzdF9zeW5jGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCg1yZWNvcmRzX2NvdW50GAIgASgDEigKBGpvYnMYAyADKAsyGi50cmFkaW5nLm1hcmtldC52MS5TeW5jSm9iImYKEUdldFNwcmVhZHNSZXF1ZXN0EhoKCXRpY2tlcl9pZBgBIAEoA0IHukgEIgIgABI1CgdzZXNzaW9uGAIgASgOMhoudHJhZGluZy5tYXJrZXQudjEuU2Vzc2lvbkIIukgFggECEAEiewoNU2Vzc2lvblNwcmVhZBIrCgdzZXNzaW9uGAEgASgOMhoudHJhZGluZy5tYXJrZXQudjEuU2Vzc2lvbhISCgphdmdfc3ByZWFkGAIgASgBEgsKA21pbhgDIAEoARILCgNtYXgYBCABKAESDwoHc2FtcGxlcxgFIAEoAyKGAQoSR2V0U3ByZWFkc1Jlc3BvbnNlEg4KBnN5bWJvbBgBIAEoCRIyCghzZXNzaW9ucxgCIAMoCzIgLnRyYWRpbmcubWFya2V0LnYxLlNlc3Npb25TcHJlYWQSEgoKYXZnX3NwcmVhZBgDIAEoARILCgNtaW4YBCABKAESCwoDbWF4GAUgASgBIhYKFEdldERhdGFIZWFsdGhSZXF1ZXN0Il8KDlByb3ZpZGVySGVhbHRoEgwKBG5hbWUYASABKAkSDwoHZW5hYmxlZBgCIAEoCBIRCglhdmFpbGFibGUYAyABKAgSGwoTcmV0cnlfYWZ0ZXJfc2Vjb25kcxgEIAEoASJdChVHZXREYXRhSGVhbHRoUmVzcG9uc2USDgoGc3RhdHVzGAEgASgJEjQKCXByb3ZpZGVycxgCIAMoCzIhLnRyYWRpbmcubWFya2V0LnYxLlByb3ZpZGVySGVhbHRoKpoBCglBc3NldFR5cGUSGgoWQVNTRVRfVFlQRV9VTlNQRUNJRklFRBAAEhQKEEFTU0VUX1RZUEVfRk9SRVgQARIVChFBU1NFVF9UWVBFX0NSWVBUTxACEhQKEEFTU0VUX1RZUEVfSU5ERVgQAxIYChRBU1NFVF9UWVBFX0NPTU1PRElUWRAEEhQKEEFTU0VUX1RZUEVfU1RPQ0sQBSp2CgdTZXNzaW9uEhcKE1NFU1NJT05fVU5TUEVDSUZJRUQQABIRCg1TRVNTSU9OX0FTSUFOEAESEgoOU0VTU0lPTl9MT05ET04QAhIUChBTRVNTSU9OX05FV19ZT1JLEAMSFQoRU0VTU0lPTl9PRkZfSE9VUlMQBCp5CghBbWRQaGFzZRIZChVBTURfUEhBU0VfVU5TUEVDSUZJRUQQABIaChZBTURfUEhBU0VfQUNDVU1VTEFUSU9OEAESGgoWQU1EX1BIQVNFX01BTklQVUxBVElPThACEhoKFkFNRF9QSEFTRV9ESVNUUklCVVRJT04QAyqeAQoMU3luY0pvYlN0YXRlEh4KGlNZTkNfSk9CX1NUQVRFX1VOU1BFQ0lGSUVEEAASGQoVU1lOQ19KT0JfU1RBVEVfUVVFVUVEEAESGgoWU1lOQ19KT0JfU1RBVEVfUlVOTklORxACEhwKGFNZTkNfSk9CX1NUQVRFX1NVQ0NFRURFRBADEhkKFVNZTkNfSk9CX1NUQVRFX0ZBSUxFRBAEYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_timestamp]);
 
 /**
  * TradingHours is when an instrument trades, in UTC.
@@ -48,6 +48,13 @@ export type TradingHours = Message<"trading.market.v1.TradingHours"> & {
    * @generated from field: string close_utc = 4;
    */
   closeUtc: string;
+
+  /**
+   * code is the hours' stable id: "fx", "crypto", "us_cash" or "cfd".
+   *
+   * @generated from field: string code = 5;
+   */
+  code: string;
 };
 
 /**
@@ -56,6 +63,69 @@ export type TradingHours = Message<"trading.market.v1.TradingHours"> & {
  */
 export const TradingHoursSchema: GenMessage<TradingHours> = /*@__PURE__*/
   messageDesc(file_trading_market_v1_market_messages, 0);
+
+/**
+ * ModelledSpread is the spread model's typical spread of an instrument in one session.
+ *
+ * @generated from message trading.market.v1.ModelledSpread
+ */
+export type ModelledSpread = Message<"trading.market.v1.ModelledSpread"> & {
+  /**
+   * session is the session it applies to.
+   *
+   * @generated from field: trading.market.v1.Session session = 1;
+   */
+  session: Session;
+
+  /**
+   * spread is the typical ask minus bid in price units, an exact decimal.
+   *
+   * @generated from field: string spread = 2;
+   */
+  spread: string;
+};
+
+/**
+ * Describes the message trading.market.v1.ModelledSpread.
+ * Use `create(ModelledSpreadSchema)` to create a new message.
+ */
+export const ModelledSpreadSchema: GenMessage<ModelledSpread> = /*@__PURE__*/
+  messageDesc(file_trading_market_v1_market_messages, 1);
+
+/**
+ * SessionWindow is one session's daily window in UTC.
+ *
+ * @generated from message trading.market.v1.SessionWindow
+ */
+export type SessionWindow = Message<"trading.market.v1.SessionWindow"> & {
+  /**
+   * session is the session.
+   *
+   * @generated from field: trading.market.v1.Session session = 1;
+   */
+  session: Session;
+
+  /**
+   * start_utc is when it starts, "HH:MM" in UTC.
+   *
+   * @generated from field: string start_utc = 2;
+   */
+  startUtc: string;
+
+  /**
+   * end_utc is when it ends, "HH:MM" in UTC ("24:00": midnight).
+   *
+   * @generated from field: string end_utc = 3;
+   */
+  endUtc: string;
+};
+
+/**
+ * Describes the message trading.market.v1.SessionWindow.
+ * Use `create(SessionWindowSchema)` to create a new message.
+ */
+export const SessionWindowSchema: GenMessage<SessionWindow> = /*@__PURE__*/
+  messageDesc(file_trading_market_v1_market_messages, 2);
 
 /**
  * SymbolInfo is an instrument the platform knows.
@@ -153,6 +223,13 @@ export type SymbolInfo = Message<"trading.market.v1.SymbolInfo"> & {
    * @generated from field: string quote_currency = 13;
    */
   quoteCurrency: string;
+
+  /**
+   * spreads is the spread model: the typical spread in each session; empty for an instrument without one.
+   *
+   * @generated from field: repeated trading.market.v1.ModelledSpread spreads = 14;
+   */
+  spreads: ModelledSpread[];
 };
 
 /**
@@ -160,7 +237,7 @@ export type SymbolInfo = Message<"trading.market.v1.SymbolInfo"> & {
  * Use `create(SymbolInfoSchema)` to create a new message.
  */
 export const SymbolInfoSchema: GenMessage<SymbolInfo> = /*@__PURE__*/
-  messageDesc(file_trading_market_v1_market_messages, 1);
+  messageDesc(file_trading_market_v1_market_messages, 3);
 
 /**
  * Candle is one OHLCV bar; time is the bar's open time.
@@ -216,7 +293,7 @@ export type Candle = Message<"trading.market.v1.Candle"> & {
  * Use `create(CandleSchema)` to create a new message.
  */
 export const CandleSchema: GenMessage<Candle> = /*@__PURE__*/
-  messageDesc(file_trading_market_v1_market_messages, 2);
+  messageDesc(file_trading_market_v1_market_messages, 4);
 
 /**
  * Freshness says how current served market data is (seed 9.1: stored data when the provider is down).
@@ -265,7 +342,7 @@ export type Freshness = Message<"trading.market.v1.Freshness"> & {
  * Use `create(FreshnessSchema)` to create a new message.
  */
 export const FreshnessSchema: GenMessage<Freshness> = /*@__PURE__*/
-  messageDesc(file_trading_market_v1_market_messages, 3);
+  messageDesc(file_trading_market_v1_market_messages, 5);
 
 /**
  * ListSymbolsRequest asks for the known symbols.
@@ -286,7 +363,7 @@ export type ListSymbolsRequest = Message<"trading.market.v1.ListSymbolsRequest">
  * Use `create(ListSymbolsRequestSchema)` to create a new message.
  */
 export const ListSymbolsRequestSchema: GenMessage<ListSymbolsRequest> = /*@__PURE__*/
-  messageDesc(file_trading_market_v1_market_messages, 4);
+  messageDesc(file_trading_market_v1_market_messages, 6);
 
 /**
  * ListSymbolsResponse is the known symbols.
@@ -300,6 +377,13 @@ export type ListSymbolsResponse = Message<"trading.market.v1.ListSymbolsResponse
    * @generated from field: repeated trading.market.v1.SymbolInfo symbols = 1;
    */
   symbols: SymbolInfo[];
+
+  /**
+   * sessions are the session model: each session's daily window, in the order of the day.
+   *
+   * @generated from field: repeated trading.market.v1.SessionWindow sessions = 2;
+   */
+  sessions: SessionWindow[];
 };
 
 /**
@@ -307,7 +391,7 @@ export type ListSymbolsResponse = Message<"trading.market.v1.ListSymbolsResponse
  * Use `create(ListSymbolsResponseSchema)` to create a new message.
  */
 export const ListSymbolsResponseSchema: GenMessage<ListSymbolsResponse> = /*@__PURE__*/
-  messageDesc(file_trading_market_v1_market_messages, 5);
+  messageDesc(file_trading_market_v1_market_messages, 7);
 
 /**
  * GetCandlesRequest asks for bars of one symbol at one timeframe.
@@ -356,7 +440,7 @@ export type GetCandlesRequest = Message<"trading.market.v1.GetCandlesRequest"> &
  * Use `create(GetCandlesRequestSchema)` to create a new message.
  */
 export const GetCandlesRequestSchema: GenMessage<GetCandlesRequest> = /*@__PURE__*/
-  messageDesc(file_trading_market_v1_market_messages, 6);
+  messageDesc(file_trading_market_v1_market_messages, 8);
 
 /**
  * GetCandlesResponse is the bars, oldest first; missing periods are absent, never invented.
@@ -398,7 +482,7 @@ export type GetCandlesResponse = Message<"trading.market.v1.GetCandlesResponse">
  * Use `create(GetCandlesResponseSchema)` to create a new message.
  */
 export const GetCandlesResponseSchema: GenMessage<GetCandlesResponse> = /*@__PURE__*/
-  messageDesc(file_trading_market_v1_market_messages, 7);
+  messageDesc(file_trading_market_v1_market_messages, 9);
 
 /**
  * StreamPricesRequest subscribes to one symbol's quotes.
@@ -419,7 +503,7 @@ export type StreamPricesRequest = Message<"trading.market.v1.StreamPricesRequest
  * Use `create(StreamPricesRequestSchema)` to create a new message.
  */
 export const StreamPricesRequestSchema: GenMessage<StreamPricesRequest> = /*@__PURE__*/
-  messageDesc(file_trading_market_v1_market_messages, 8);
+  messageDesc(file_trading_market_v1_market_messages, 10);
 
 /**
  * StreamPricesResponse is one quote.
@@ -482,7 +566,7 @@ export type StreamPricesResponse = Message<"trading.market.v1.StreamPricesRespon
  * Use `create(StreamPricesResponseSchema)` to create a new message.
  */
 export const StreamPricesResponseSchema: GenMessage<StreamPricesResponse> = /*@__PURE__*/
-  messageDesc(file_trading_market_v1_market_messages, 9);
+  messageDesc(file_trading_market_v1_market_messages, 11);
 
 /**
  * GetQuoteRequest asks for the current bid and ask of one symbol.
@@ -503,7 +587,7 @@ export type GetQuoteRequest = Message<"trading.market.v1.GetQuoteRequest"> & {
  * Use `create(GetQuoteRequestSchema)` to create a new message.
  */
 export const GetQuoteRequestSchema: GenMessage<GetQuoteRequest> = /*@__PURE__*/
-  messageDesc(file_trading_market_v1_market_messages, 10);
+  messageDesc(file_trading_market_v1_market_messages, 12);
 
 /**
  * GetQuoteResponse is the current quote and the session it falls in.
@@ -545,7 +629,7 @@ export type GetQuoteResponse = Message<"trading.market.v1.GetQuoteResponse"> & {
  * Use `create(GetQuoteResponseSchema)` to create a new message.
  */
 export const GetQuoteResponseSchema: GenMessage<GetQuoteResponse> = /*@__PURE__*/
-  messageDesc(file_trading_market_v1_market_messages, 11);
+  messageDesc(file_trading_market_v1_market_messages, 13);
 
 /**
  * WatchlistItem is one symbol on a watchlist.
@@ -573,7 +657,7 @@ export type WatchlistItem = Message<"trading.market.v1.WatchlistItem"> & {
  * Use `create(WatchlistItemSchema)` to create a new message.
  */
 export const WatchlistItemSchema: GenMessage<WatchlistItem> = /*@__PURE__*/
-  messageDesc(file_trading_market_v1_market_messages, 12);
+  messageDesc(file_trading_market_v1_market_messages, 14);
 
 /**
  * Watchlist is a user's named, ordered list of symbols.
@@ -629,7 +713,7 @@ export type Watchlist = Message<"trading.market.v1.Watchlist"> & {
  * Use `create(WatchlistSchema)` to create a new message.
  */
 export const WatchlistSchema: GenMessage<Watchlist> = /*@__PURE__*/
-  messageDesc(file_trading_market_v1_market_messages, 13);
+  messageDesc(file_trading_market_v1_market_messages, 15);
 
 /**
  * ListWatchlistsRequest asks for the caller's watchlists.
@@ -644,7 +728,7 @@ export type ListWatchlistsRequest = Message<"trading.market.v1.ListWatchlistsReq
  * Use `create(ListWatchlistsRequestSchema)` to create a new message.
  */
 export const ListWatchlistsRequestSchema: GenMessage<ListWatchlistsRequest> = /*@__PURE__*/
-  messageDesc(file_trading_market_v1_market_messages, 14);
+  messageDesc(file_trading_market_v1_market_messages, 16);
 
 /**
  * ListWatchlistsResponse is the caller's watchlists in their order.
@@ -665,7 +749,7 @@ export type ListWatchlistsResponse = Message<"trading.market.v1.ListWatchlistsRe
  * Use `create(ListWatchlistsResponseSchema)` to create a new message.
  */
 export const ListWatchlistsResponseSchema: GenMessage<ListWatchlistsResponse> = /*@__PURE__*/
-  messageDesc(file_trading_market_v1_market_messages, 15);
+  messageDesc(file_trading_market_v1_market_messages, 17);
 
 /**
  * CreateWatchlistRequest creates a watchlist at the end of the caller's lists.
@@ -693,7 +777,7 @@ export type CreateWatchlistRequest = Message<"trading.market.v1.CreateWatchlistR
  * Use `create(CreateWatchlistRequestSchema)` to create a new message.
  */
 export const CreateWatchlistRequestSchema: GenMessage<CreateWatchlistRequest> = /*@__PURE__*/
-  messageDesc(file_trading_market_v1_market_messages, 16);
+  messageDesc(file_trading_market_v1_market_messages, 18);
 
 /**
  * CreateWatchlistResponse is the new watchlist.
@@ -714,7 +798,7 @@ export type CreateWatchlistResponse = Message<"trading.market.v1.CreateWatchlist
  * Use `create(CreateWatchlistResponseSchema)` to create a new message.
  */
 export const CreateWatchlistResponseSchema: GenMessage<CreateWatchlistResponse> = /*@__PURE__*/
-  messageDesc(file_trading_market_v1_market_messages, 17);
+  messageDesc(file_trading_market_v1_market_messages, 19);
 
 /**
  * GetWatchlistRequest asks for one of the caller's watchlists.
@@ -735,7 +819,7 @@ export type GetWatchlistRequest = Message<"trading.market.v1.GetWatchlistRequest
  * Use `create(GetWatchlistRequestSchema)` to create a new message.
  */
 export const GetWatchlistRequestSchema: GenMessage<GetWatchlistRequest> = /*@__PURE__*/
-  messageDesc(file_trading_market_v1_market_messages, 18);
+  messageDesc(file_trading_market_v1_market_messages, 20);
 
 /**
  * GetWatchlistResponse is the watchlist.
@@ -756,7 +840,7 @@ export type GetWatchlistResponse = Message<"trading.market.v1.GetWatchlistRespon
  * Use `create(GetWatchlistResponseSchema)` to create a new message.
  */
 export const GetWatchlistResponseSchema: GenMessage<GetWatchlistResponse> = /*@__PURE__*/
-  messageDesc(file_trading_market_v1_market_messages, 19);
+  messageDesc(file_trading_market_v1_market_messages, 21);
 
 /**
  * UpdateWatchlistRequest renames, moves or reorders a watchlist; unset fields stay as they are.
@@ -805,7 +889,7 @@ export type UpdateWatchlistRequest = Message<"trading.market.v1.UpdateWatchlistR
  * Use `create(UpdateWatchlistRequestSchema)` to create a new message.
  */
 export const UpdateWatchlistRequestSchema: GenMessage<UpdateWatchlistRequest> = /*@__PURE__*/
-  messageDesc(file_trading_market_v1_market_messages, 20);
+  messageDesc(file_trading_market_v1_market_messages, 22);
 
 /**
  * UpdateWatchlistResponse is the updated watchlist.
@@ -826,7 +910,7 @@ export type UpdateWatchlistResponse = Message<"trading.market.v1.UpdateWatchlist
  * Use `create(UpdateWatchlistResponseSchema)` to create a new message.
  */
 export const UpdateWatchlistResponseSchema: GenMessage<UpdateWatchlistResponse> = /*@__PURE__*/
-  messageDesc(file_trading_market_v1_market_messages, 21);
+  messageDesc(file_trading_market_v1_market_messages, 23);
 
 /**
  * DeleteWatchlistRequest deletes one of the caller's watchlists.
@@ -847,7 +931,7 @@ export type DeleteWatchlistRequest = Message<"trading.market.v1.DeleteWatchlistR
  * Use `create(DeleteWatchlistRequestSchema)` to create a new message.
  */
 export const DeleteWatchlistRequestSchema: GenMessage<DeleteWatchlistRequest> = /*@__PURE__*/
-  messageDesc(file_trading_market_v1_market_messages, 22);
+  messageDesc(file_trading_market_v1_market_messages, 24);
 
 /**
  * DeleteWatchlistResponse confirms the deletion.
@@ -862,7 +946,7 @@ export type DeleteWatchlistResponse = Message<"trading.market.v1.DeleteWatchlist
  * Use `create(DeleteWatchlistResponseSchema)` to create a new message.
  */
 export const DeleteWatchlistResponseSchema: GenMessage<DeleteWatchlistResponse> = /*@__PURE__*/
-  messageDesc(file_trading_market_v1_market_messages, 23);
+  messageDesc(file_trading_market_v1_market_messages, 25);
 
 /**
  * AddWatchlistSymbolRequest adds a symbol to a watchlist.
@@ -897,7 +981,7 @@ export type AddWatchlistSymbolRequest = Message<"trading.market.v1.AddWatchlistS
  * Use `create(AddWatchlistSymbolRequestSchema)` to create a new message.
  */
 export const AddWatchlistSymbolRequestSchema: GenMessage<AddWatchlistSymbolRequest> = /*@__PURE__*/
-  messageDesc(file_trading_market_v1_market_messages, 24);
+  messageDesc(file_trading_market_v1_market_messages, 26);
 
 /**
  * AddWatchlistSymbolResponse is the watchlist after the change.
@@ -918,7 +1002,7 @@ export type AddWatchlistSymbolResponse = Message<"trading.market.v1.AddWatchlist
  * Use `create(AddWatchlistSymbolResponseSchema)` to create a new message.
  */
 export const AddWatchlistSymbolResponseSchema: GenMessage<AddWatchlistSymbolResponse> = /*@__PURE__*/
-  messageDesc(file_trading_market_v1_market_messages, 25);
+  messageDesc(file_trading_market_v1_market_messages, 27);
 
 /**
  * RemoveWatchlistSymbolRequest removes a symbol from a watchlist.
@@ -946,7 +1030,7 @@ export type RemoveWatchlistSymbolRequest = Message<"trading.market.v1.RemoveWatc
  * Use `create(RemoveWatchlistSymbolRequestSchema)` to create a new message.
  */
 export const RemoveWatchlistSymbolRequestSchema: GenMessage<RemoveWatchlistSymbolRequest> = /*@__PURE__*/
-  messageDesc(file_trading_market_v1_market_messages, 26);
+  messageDesc(file_trading_market_v1_market_messages, 28);
 
 /**
  * RemoveWatchlistSymbolResponse is the watchlist after the change.
@@ -967,7 +1051,7 @@ export type RemoveWatchlistSymbolResponse = Message<"trading.market.v1.RemoveWat
  * Use `create(RemoveWatchlistSymbolResponseSchema)` to create a new message.
  */
 export const RemoveWatchlistSymbolResponseSchema: GenMessage<RemoveWatchlistSymbolResponse> = /*@__PURE__*/
-  messageDesc(file_trading_market_v1_market_messages, 27);
+  messageDesc(file_trading_market_v1_market_messages, 29);
 
 /**
  * IndicatorPoint is every indicator at one bar; a value in its warm-up period is absent.
@@ -1093,7 +1177,7 @@ export type IndicatorPoint = Message<"trading.market.v1.IndicatorPoint"> & {
  * Use `create(IndicatorPointSchema)` to create a new message.
  */
 export const IndicatorPointSchema: GenMessage<IndicatorPoint> = /*@__PURE__*/
-  messageDesc(file_trading_market_v1_market_messages, 28);
+  messageDesc(file_trading_market_v1_market_messages, 30);
 
 /**
  * GetIndicatorsRequest asks for indicators of one symbol at one timeframe.
@@ -1128,7 +1212,7 @@ export type GetIndicatorsRequest = Message<"trading.market.v1.GetIndicatorsReque
  * Use `create(GetIndicatorsRequestSchema)` to create a new message.
  */
 export const GetIndicatorsRequestSchema: GenMessage<GetIndicatorsRequest> = /*@__PURE__*/
-  messageDesc(file_trading_market_v1_market_messages, 29);
+  messageDesc(file_trading_market_v1_market_messages, 31);
 
 /**
  * GetIndicatorsResponse is the indicators at the newest bars, oldest first.
@@ -1170,7 +1254,7 @@ export type GetIndicatorsResponse = Message<"trading.market.v1.GetIndicatorsResp
  * Use `create(GetIndicatorsResponseSchema)` to create a new message.
  */
 export const GetIndicatorsResponseSchema: GenMessage<GetIndicatorsResponse> = /*@__PURE__*/
-  messageDesc(file_trading_market_v1_market_messages, 30);
+  messageDesc(file_trading_market_v1_market_messages, 32);
 
 /**
  * GetIndicatorSnapshotRequest asks for the latest indicators of a symbol (the ML engine's GET /indicators).
@@ -1198,7 +1282,7 @@ export type GetIndicatorSnapshotRequest = Message<"trading.market.v1.GetIndicato
  * Use `create(GetIndicatorSnapshotRequestSchema)` to create a new message.
  */
 export const GetIndicatorSnapshotRequestSchema: GenMessage<GetIndicatorSnapshotRequest> = /*@__PURE__*/
-  messageDesc(file_trading_market_v1_market_messages, 31);
+  messageDesc(file_trading_market_v1_market_messages, 33);
 
 /**
  * GetIndicatorSnapshotResponse is the latest sma, rsi, macd, atr and AMD phase.
@@ -1233,7 +1317,7 @@ export type GetIndicatorSnapshotResponse = Message<"trading.market.v1.GetIndicat
  * Use `create(GetIndicatorSnapshotResponseSchema)` to create a new message.
  */
 export const GetIndicatorSnapshotResponseSchema: GenMessage<GetIndicatorSnapshotResponse> = /*@__PURE__*/
-  messageDesc(file_trading_market_v1_market_messages, 32);
+  messageDesc(file_trading_market_v1_market_messages, 34);
 
 /**
  * SyncJob is one run of the provider sync for one ticker.
@@ -1303,7 +1387,7 @@ export type SyncJob = Message<"trading.market.v1.SyncJob"> & {
  * Use `create(SyncJobSchema)` to create a new message.
  */
 export const SyncJobSchema: GenMessage<SyncJob> = /*@__PURE__*/
-  messageDesc(file_trading_market_v1_market_messages, 33);
+  messageDesc(file_trading_market_v1_market_messages, 35);
 
 /**
  * TickerSyncStatus is the sync state of one ticker.
@@ -1359,7 +1443,7 @@ export type TickerSyncStatus = Message<"trading.market.v1.TickerSyncStatus"> & {
  * Use `create(TickerSyncStatusSchema)` to create a new message.
  */
 export const TickerSyncStatusSchema: GenMessage<TickerSyncStatus> = /*@__PURE__*/
-  messageDesc(file_trading_market_v1_market_messages, 34);
+  messageDesc(file_trading_market_v1_market_messages, 36);
 
 /**
  * GetSyncStatusRequest asks for the sync state of every ticker.
@@ -1374,7 +1458,7 @@ export type GetSyncStatusRequest = Message<"trading.market.v1.GetSyncStatusReque
  * Use `create(GetSyncStatusRequestSchema)` to create a new message.
  */
 export const GetSyncStatusRequestSchema: GenMessage<GetSyncStatusRequest> = /*@__PURE__*/
-  messageDesc(file_trading_market_v1_market_messages, 35);
+  messageDesc(file_trading_market_v1_market_messages, 37);
 
 /**
  * GetSyncStatusResponse is the sync state of every ticker.
@@ -1402,7 +1486,7 @@ export type GetSyncStatusResponse = Message<"trading.market.v1.GetSyncStatusResp
  * Use `create(GetSyncStatusResponseSchema)` to create a new message.
  */
 export const GetSyncStatusResponseSchema: GenMessage<GetSyncStatusResponse> = /*@__PURE__*/
-  messageDesc(file_trading_market_v1_market_messages, 36);
+  messageDesc(file_trading_market_v1_market_messages, 38);
 
 /**
  * TriggerSyncRequest starts a background sync of one ticker.
@@ -1430,7 +1514,7 @@ export type TriggerSyncRequest = Message<"trading.market.v1.TriggerSyncRequest">
  * Use `create(TriggerSyncRequestSchema)` to create a new message.
  */
 export const TriggerSyncRequestSchema: GenMessage<TriggerSyncRequest> = /*@__PURE__*/
-  messageDesc(file_trading_market_v1_market_messages, 37);
+  messageDesc(file_trading_market_v1_market_messages, 39);
 
 /**
  * TriggerSyncResponse is the accepted job.
@@ -1451,7 +1535,7 @@ export type TriggerSyncResponse = Message<"trading.market.v1.TriggerSyncResponse
  * Use `create(TriggerSyncResponseSchema)` to create a new message.
  */
 export const TriggerSyncResponseSchema: GenMessage<TriggerSyncResponse> = /*@__PURE__*/
-  messageDesc(file_trading_market_v1_market_messages, 38);
+  messageDesc(file_trading_market_v1_market_messages, 40);
 
 /**
  * GetSyncHistoryRequest asks for one ticker's sync history.
@@ -1472,7 +1556,7 @@ export type GetSyncHistoryRequest = Message<"trading.market.v1.GetSyncHistoryReq
  * Use `create(GetSyncHistoryRequestSchema)` to create a new message.
  */
 export const GetSyncHistoryRequestSchema: GenMessage<GetSyncHistoryRequest> = /*@__PURE__*/
-  messageDesc(file_trading_market_v1_market_messages, 39);
+  messageDesc(file_trading_market_v1_market_messages, 41);
 
 /**
  * GetSyncHistoryResponse is one ticker's last sync, bar count and recent jobs.
@@ -1507,7 +1591,7 @@ export type GetSyncHistoryResponse = Message<"trading.market.v1.GetSyncHistoryRe
  * Use `create(GetSyncHistoryResponseSchema)` to create a new message.
  */
 export const GetSyncHistoryResponseSchema: GenMessage<GetSyncHistoryResponse> = /*@__PURE__*/
-  messageDesc(file_trading_market_v1_market_messages, 40);
+  messageDesc(file_trading_market_v1_market_messages, 42);
 
 /**
  * GetSpreadsRequest asks for spread statistics of one ticker.
@@ -1535,7 +1619,7 @@ export type GetSpreadsRequest = Message<"trading.market.v1.GetSpreadsRequest"> &
  * Use `create(GetSpreadsRequestSchema)` to create a new message.
  */
 export const GetSpreadsRequestSchema: GenMessage<GetSpreadsRequest> = /*@__PURE__*/
-  messageDesc(file_trading_market_v1_market_messages, 41);
+  messageDesc(file_trading_market_v1_market_messages, 43);
 
 /**
  * SessionSpread is the spread statistics of one session.
@@ -1584,7 +1668,7 @@ export type SessionSpread = Message<"trading.market.v1.SessionSpread"> & {
  * Use `create(SessionSpreadSchema)` to create a new message.
  */
 export const SessionSpreadSchema: GenMessage<SessionSpread> = /*@__PURE__*/
-  messageDesc(file_trading_market_v1_market_messages, 42);
+  messageDesc(file_trading_market_v1_market_messages, 44);
 
 /**
  * GetSpreadsResponse is the spread statistics by session.
@@ -1633,7 +1717,7 @@ export type GetSpreadsResponse = Message<"trading.market.v1.GetSpreadsResponse">
  * Use `create(GetSpreadsResponseSchema)` to create a new message.
  */
 export const GetSpreadsResponseSchema: GenMessage<GetSpreadsResponse> = /*@__PURE__*/
-  messageDesc(file_trading_market_v1_market_messages, 43);
+  messageDesc(file_trading_market_v1_market_messages, 45);
 
 /**
  * GetDataHealthRequest asks for the state of the data service.
@@ -1648,7 +1732,7 @@ export type GetDataHealthRequest = Message<"trading.market.v1.GetDataHealthReque
  * Use `create(GetDataHealthRequestSchema)` to create a new message.
  */
 export const GetDataHealthRequestSchema: GenMessage<GetDataHealthRequest> = /*@__PURE__*/
-  messageDesc(file_trading_market_v1_market_messages, 44);
+  messageDesc(file_trading_market_v1_market_messages, 46);
 
 /**
  * ProviderHealth is the state of one source of market data.
@@ -1690,7 +1774,7 @@ export type ProviderHealth = Message<"trading.market.v1.ProviderHealth"> & {
  * Use `create(ProviderHealthSchema)` to create a new message.
  */
 export const ProviderHealthSchema: GenMessage<ProviderHealth> = /*@__PURE__*/
-  messageDesc(file_trading_market_v1_market_messages, 45);
+  messageDesc(file_trading_market_v1_market_messages, 47);
 
 /**
  * GetDataHealthResponse is the data service's state.
@@ -1718,7 +1802,7 @@ export type GetDataHealthResponse = Message<"trading.market.v1.GetDataHealthResp
  * Use `create(GetDataHealthResponseSchema)` to create a new message.
  */
 export const GetDataHealthResponseSchema: GenMessage<GetDataHealthResponse> = /*@__PURE__*/
-  messageDesc(file_trading_market_v1_market_messages, 46);
+  messageDesc(file_trading_market_v1_market_messages, 48);
 
 /**
  * AssetType is the class of an instrument.

@@ -8,9 +8,9 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from svc_broker import pricing
 from svc_broker.broker import AccountView, ExecutionReport, OrderView, PositionView
-from svc_broker.ledger import MoneyRules
 from svc_broker.market import Quote, SymbolSpec
 from svc_broker.models import PaperAccount, PaperOrder, PaperPosition, PaperTrade
+from svc_broker.venues.paper.netting import MoneyRules
 
 QuoteOf = Callable[[str], Quote | None]
 SpecOf = Callable[[str], SymbolSpec]
@@ -125,4 +125,5 @@ def execution_report(trade: PaperTrade, currency: str) -> ExecutionReport:
         reason=trade.reason,
         executed_at=trade.executed_at,
         currency=currency,
+        written_off_minor=trade.written_off_minor or 0,
     )

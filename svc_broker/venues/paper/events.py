@@ -11,7 +11,8 @@ from core import outbox
 from core.clock import Clock
 from core.db import decimal_str
 from core.events import new_event, user_positions_channel, user_trades_channel
-from svc_broker.models import OUTBOX, PaperOrder, PaperPosition, PaperTrade
+from svc_broker.models import OUTBOX, PaperAccount, PaperOrder, PaperPosition, PaperTrade
+from svc_broker.venues.paper.netting import Fill
 
 PRODUCER = "broker"
 _SIDE = {"buy": ev.TRADE_SIDE_BUY, "sell": ev.TRADE_SIDE_SELL}
@@ -24,9 +25,7 @@ _CLOSE_REASON = {
 }
 
 
-async def stage_trade_executed(
-    session: AsyncSession, user_id: str, account_id: int, trade: PaperTrade, clock: Clock
-) -> None:
+def trade_executed(user_id: str, account_id: int, trade: PaperTrade, clock: Clock) -> tuple[str, bytes]:
     payload = ev.TradeExecuted(
         trade_id=str(trade.id),
         order_id=str(trade.order_id) if trade.order_id is not None else "",
@@ -41,7 +40,7 @@ async def stage_trade_executed(
         position_id=str(trade.position_id),
     )
     payload.executed_at.FromDatetime(trade.executed_at)
-    await _stage(session, "trade_executed", user_trades_channel(user_id), payload, clock)
+    return _event("trade_executed", user_trades_channel(user_id), payload, clock)
 
 
 async def stage_order_refused(
@@ -62,15 +61,9 @@ async def stage_order_refused(
     await _stage(session, "trade_executed", user_trades_channel(user_id), payload, clock)
 
 
-async def stage_position_closed(
-    session: AsyncSession,
-    user_id: str,
-    account_id: int,
-    position: PaperPosition,
-    closing: PaperTrade,
-    currency: str,
-    clock: Clock,
-) -> None:
+def position_closed(
+    user_id: str, account_id: int, position: PaperPosition, closing: PaperTrade, currency: str, clock: Clock
+) -> tuple[str, bytes]:
     payload = ev.PositionClosed(
         position_id=str(position.id),
         user_id=user_id,
@@ -85,7 +78,26 @@ async def stage_position_closed(
         account_id=str(account_id),
     )
     payload.closed_at.FromDatetime(closing.executed_at)
-    await _stage(session, "position_closed", user_positions_channel(user_id), payload, clock)
+    return _event("position_closed", user_positions_channel(user_id), payload, clock)
+
+
+def fill_events(account: PaperAccount, fill: Fill, clock: Clock) -> list[tuple[str, bytes]]:
+    """A fill's events: each trade executed, each position it closed."""
+    events = [trade_executed(account.user_id, account.id, t, clock) for t in fill.trades]
+    events += [
+        position_closed(account.user_id, account.id, p, fill.closed_trades[id(p)], account.currency, clock)
+        for p in fill.closed
+    ]
+    return events
+
+
+async def stage_all(session: AsyncSession, events: list[tuple[str, bytes]], clock: Clock) -> None:
+    """Stage events in the outbox with one statement, in the caller's transaction."""
+    await outbox.stage_many(session, events, table=OUTBOX, clock=clock)
+
+
+def _event(kind: str, channel: str, payload: Message, clock: Clock) -> tuple[str, bytes]:
+    return channel, new_event(kind, channel, payload, PRODUCER, clock).SerializeToString()
 
 
 async def _stage(session: AsyncSession, kind: str, channel: str, payload: Message, clock: Clock) -> None:

@@ -1,4 +1,5 @@
-"""Netting: how a fill changes an account's position in a symbol and its cash balance."""
+"""Netting: how a fill changes an account's position in a symbol and the PnL it realizes (the
+cash moves through the ledger)."""
 
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ class Fill:
     closed: list[PaperPosition] = field(default_factory=list)
     closed_trades: dict[int, PaperTrade] = field(default_factory=dict)  # id(position) -> closing trade
     realized_minor: int = 0
+    written_off_minor: int = 0  # the loss beyond the balance the house took (negative-balance protection)
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ def book(account: PaperAccount, position: PaperPosition | None, ex: Execution, r
     """Apply an execution to the account's open position in the symbol (None: flat).
 
     Same direction adds to the position at a new average; the opposite direction reduces it,
-    booking realized PnL to the balance, and a remainder beyond its size opens the other way.
+    realizing PnL on each trade, and a remainder beyond its size opens the other way.
     """
     fill = Fill()
     direction = "long" if ex.side == "buy" else "short"
@@ -137,7 +139,6 @@ def _reduce(
     position.quantity -= quantity
     position.cost -= removed_cost
     position.realized_pnl_minor += pnl
-    account.balance_minor += pnl
     fill.realized_minor += pnl
     trade = _trade(account, position, ex, quantity, pnl)
     fill.trades.append(trade)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from svc_broker.market import Quote
+from svc_broker.models import PaperOrder, PaperPosition
 
 
 @dataclass(frozen=True)
@@ -45,3 +46,23 @@ def order_trigger(side: str, type: str, limit_price: Decimal | None, stop_price:
         return Trigger(source, "le" if side == "buy" else "ge", limit_price, "order")
     assert stop_price is not None
     return Trigger(source, "ge" if side == "buy" else "le", stop_price, "order")
+
+
+@dataclass(frozen=True)
+class Watch:
+    """The price triggers of one position or pending order; no triggers means stop watching it."""
+
+    key: tuple[str, int]  # ("position", id) or ("order", id)
+    symbol: str
+    triggers: tuple[Trigger, ...]
+
+
+def position_watch(p: PaperPosition) -> Watch:
+    triggers = position_triggers(p.side, p.stop_loss, p.take_profit) if p.status == "open" else []
+    return Watch(("position", p.id), p.symbol, tuple(triggers))
+
+
+def order_watch(o: PaperOrder) -> Watch:
+    pending = o.status == "pending"
+    triggers = (order_trigger(o.side, o.type, o.limit_price, o.stop_price),) if pending else ()
+    return Watch(("order", o.id), o.symbol, triggers)

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 from svc_broker.config import BrokerSettings
 from svc_broker.market import Quote
-from svc_broker.paper import PaperBroker, Watch
-from svc_broker.triggers import Trigger
+from svc_broker.venues.paper import PaperBroker, Watch
+from svc_broker.venues.paper.triggers import Trigger
 
 log = logging.getLogger(__name__)
 
@@ -115,14 +115,34 @@ class PriceMonitor:
             if not self._loaded:
                 await self.load()
             effective = self._broker.effective_quote(quote)
-            done = 0
-            seen: set[Key] = set()
-            for key, what in self.index.touched(effective):
-                if key in seen:
-                    continue
-                seen.add(key)
-                done += await self._fire(key, what, effective)
+            positions: dict[int, str] = {}
+            orders: list[Key] = []
+            for key, what in self.index.touched(effective):  # SL before TP for one position
+                if key[0] == "position":
+                    positions.setdefault(key[1], what)
+                elif key not in orders:
+                    orders.append(key)
+            done = await self._fire_positions(positions, effective)
+            for key in orders:
+                done += await self._fire(key, "order", effective)
             return done
+
+    async def _fire_positions(self, touched: dict[int, str], quote: Quote) -> int:
+        """Every position the tick touches, closed in one batch."""
+        if not touched:
+            return 0
+        try:
+            closed = set(await self._broker.fire_position_triggers(list(touched.items()), quote))
+        except Exception:
+            log.exception("closing %d positions on a %s tick failed", len(touched), quote.symbol)
+            return 0
+        for position_id in touched.keys() - closed:  # someone else got there, or it changed
+            watch = await self._broker.watch_of(("position", position_id))
+            if watch is None:
+                self.index.remove(("position", position_id))
+            else:
+                self.index.put(watch)
+        return len(closed)
 
     async def _fire(self, key: Key, what: str, quote: Quote) -> int:
         try:

@@ -1,0 +1,338 @@
+"""The price stream's side of the paper venue: what the monitor loads and fires (SL/TP of
+positions, pending orders), DAY expiry and the stop-out sweep. Each firing re-checks its trigger
+under the account lock, so closing happens once however many ticks race."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from decimal import Decimal
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import FailedPrecondition, InvalidArgument
+from svc_broker import pricing
+from svc_broker.broker import (
+    AccountView,
+)
+from svc_broker.market import Quote
+from svc_broker.models import PaperAccount, PaperOrder, PaperPosition, PaperTrade
+from svc_broker.rules import (
+    check_protection,
+)
+from svc_broker.venues.paper import events as paper_events
+from svc_broker.venues.paper.execution import PaperExecution
+from svc_broker.venues.paper.ledger import CashLedger
+from svc_broker.venues.paper.store import Changes
+from svc_broker.venues.paper.triggers import (
+    Watch,
+    order_trigger,
+    order_watch,
+    position_triggers,
+    position_watch,
+)
+from svc_broker.venues.paper.valuation import (
+    unrealized_minor,
+)
+
+log = logging.getLogger(__name__)
+
+
+class PaperMatching(PaperExecution):
+    """Triggers, expiry and stop-out on top of execution."""
+
+    async def watches(self) -> list[Watch]:
+        """Every open position with an SL or TP and every pending order (what the monitor loads)."""
+        async with self._db.session() as s:
+            positions = (
+                await s.execute(
+                    select(PaperPosition).where(
+                        PaperPosition.status == "open",
+                        (PaperPosition.stop_loss.is_not(None)) | (PaperPosition.take_profit.is_not(None)),
+                    )
+                )
+            ).scalars()
+            found = [position_watch(p) for p in positions]
+            orders = (await s.execute(select(PaperOrder).where(PaperOrder.status == "pending"))).scalars()
+            found.extend(order_watch(o) for o in orders)
+        return found
+
+    async def watch_of(self, key: tuple[str, int]) -> Watch | None:
+        async with self._db.session() as s:
+            if key[0] == "position":
+                position = await s.get(PaperPosition, key[1])
+                return position_watch(position) if position is not None else None
+            order = await s.get(PaperOrder, key[1])
+            return order_watch(order) if order is not None else None
+
+    async def fire_position_trigger(self, position_id: int, what: str, quote: Quote) -> bool:
+        """Close a position whose SL or TP `quote` touches; False when it no longer applies
+        (already closed, level moved), which makes closing happen once however many ticks race."""
+        user = await self._owner(PaperPosition, position_id)
+        if user is None:
+            return False
+        async with self._locked(user) as (s, acc, changes):
+            position = await s.get(PaperPosition, position_id)
+            if position is None or position.status != "open":
+                return False
+            trigger = next(
+                (
+                    t
+                    for t in position_triggers(position.side, position.stop_loss, position.take_profit)
+                    if t.what == what
+                ),
+                None,
+            )
+            if trigger is None or not trigger.touched(quote):
+                return False
+            await self._close_at_market(s, acc, position, self.spec(position.symbol), quote, what, changes)
+            return True
+
+    async def fire_position_triggers(self, touched: Sequence[tuple[int, str]], quote: Quote) -> list[int]:
+        """Close every position whose SL or TP (`what`) `quote` touches, all in one transaction:
+        the accounts locked in id order with one query, the positions read with one more, the
+        triggers re-checked in memory, the trades, entries and events written in bulk. Returns the
+        ids closed; one that no longer applies (closed, level moved) is left alone."""
+        if not touched:
+            return []
+        wanted = dict(touched)
+        changes = Changes(CashLedger(self._clock))
+        closed: list[int] = []
+        async with self._write() as s:
+            loaded: list[PaperPosition] = []
+            accounts: dict[int, PaperAccount] = {}
+            for chunk in _chunks(sorted(wanted), BATCH_IDS):
+                accounts.update(await self._lock_accounts_of(s, chunk))
+                query = select(PaperPosition).where(
+                    PaperPosition.id.in_(chunk), PaperPosition.status == "open"
+                )
+                for position in (await s.execute(query)).scalars():
+                    loaded.append(position)
+                    what = wanted[position.id]
+                    level = next(
+                        (t for t in position_triggers(position.side, position.stop_loss, position.take_profit)
+                         if t.what == what),
+                        None,
+                    )  # fmt: skip
+                    if level is None or not level.touched(quote):
+                        continue
+                    acc = accounts[position.account_id]
+                    spec = self.spec(position.symbol)
+                    await self._close_at_market(s, acc, position, spec, quote, what, changes, bulk=True)
+                    closed.append(position.id)
+            await _write_closes(s, changes, loaded, list(accounts.values()))
+            await self._finish(s, changes)
+        self._tell(changes)
+        return closed
+
+    async def _lock_accounts_of(
+        self, s: AsyncSession, position_ids: Sequence[int]
+    ) -> dict[int, PaperAccount]:
+        """The accounts owning these positions, locked in id order (the order every batch takes)."""
+        owners = select(PaperPosition.account_id).where(PaperPosition.id.in_(position_ids))
+        query = select(PaperAccount).where(PaperAccount.id.in_(owners)).order_by(PaperAccount.id)
+        if not self._db.is_sqlite:
+            query = query.with_for_update()
+        return {a.id: a for a in (await s.execute(query)).scalars()}
+
+    async def fire_order_trigger(self, order_id: int, quote: Quote) -> bool:
+        """Fill a pending order whose price `quote` touches, at that quote (a gap fills at the
+        first available price, not at the stop); reject it if the margin is not there or if the
+        fill price has gapped past its own SL or TP."""
+        user = await self._owner(PaperOrder, order_id)
+        if user is None:
+            return False
+        async with self._locked(user) as (s, acc, changes):
+            order = await s.get(PaperOrder, order_id)
+            if order is None or order.status != "pending":
+                return False
+            if not order_trigger(order.side, order.type, order.limit_price, order.stop_price).touched(quote):
+                return False
+            spec = self.spec(order.symbol)
+            slippage = self._slippage(spec) if order.type == "stop" else Decimal(0)
+            price = pricing.fill_price(order.side, quote, slippage)
+            user_id, account_id = acc.user_id, acc.id
+            staged = len(changes.ledger.staged)
+            try:
+                async with s.begin_nested():
+                    # A gap can carry the fill past the order's SL or TP: rejected, never opened
+                    # on the wrong side of its own protection.
+                    check_protection(order.side, price, order.stop_loss, order.take_profit)
+                    await self._fill_order(s, acc, order, spec, price, changes)
+            except (FailedPrecondition, InvalidArgument) as refused:
+                changes.watches.clear()
+                del changes.ledger.staged[staged:]
+                order.status, order.reject_reason, order.updated_at = (
+                    "rejected",
+                    refused.reason,
+                    self._clock.now(),
+                )
+                await s.flush()
+                await paper_events.stage_order_refused(s, user_id, account_id, order, self._clock)
+                changes.watches.append(order_watch(order))
+            return True
+
+    async def expire_orders(self) -> int:
+        """End DAY orders whose trading day is over."""
+        now = self._clock.now()
+        async with self._db.session() as s:
+            query = (
+                select(PaperOrder.id, PaperAccount.user_id)
+                .join(PaperAccount)
+                .where(PaperOrder.status == "pending", PaperOrder.expires_at <= now)
+            )
+            due = (await s.execute(query)).all()
+        expired = 0
+        for order_id, user in due:
+            try:
+                async with self._locked(user) as (s, acc, changes):
+                    order = await s.get(PaperOrder, order_id)
+                    if order is not None and order.status == "pending":
+                        await self._end_order(s, acc, order, "expired", None, changes)
+                        expired += 1
+            except Exception:  # one account's trouble must not hold up the others
+                log.exception("expiring order %s failed", order_id)
+        return expired
+
+    async def enforce_stop_out(self) -> int:
+        """Close the worst position of every account whose margin level is at or below the
+        stop-out level, one at a time, until it is above it: every such account in one
+        transaction. Returns the positions closed."""
+        async with self._db.session() as s:
+            rows = (
+                await s.execute(
+                    select(PaperPosition, PaperAccount)
+                    .join(PaperAccount)
+                    .where(PaperPosition.status == "open")
+                )
+            ).all()
+        by_account: dict[int, tuple[PaperAccount, list[PaperPosition]]] = {}
+        for position, acc in rows:
+            by_account.setdefault(acc.id, (acc, []))[1].append(position)
+        below = [acc.id for acc, positions in by_account.values() if self._judged_below(acc, positions)]
+        if not below:
+            return 0
+        try:
+            return await self._stop_out(below)
+        except Exception:  # one account's trouble must not hold up the others: one at a time
+            log.exception("stop-out of %d accounts failed; trying them one by one", len(below))
+        closed = 0
+        for account_id in below:
+            try:
+                closed += await self._stop_out([account_id])
+            except Exception:
+                log.exception("stop-out of account %s failed", account_id)
+        return closed
+
+    def _open_pnl(self, p: PaperPosition) -> int:
+        return unrealized_minor(p, self._quote_or_none(p.symbol), self.spec(p.symbol), self.rules)
+
+    def _judged_below(self, acc: PaperAccount, positions: list[PaperPosition]) -> bool:
+        try:
+            return self._below_stop_out(self._account_view(acc, positions))
+        except Exception:
+            log.exception("valuing account %s failed", acc.id)
+            return False
+
+    def _below_stop_out(self, view: AccountView) -> bool:
+        level = view.margin_level_percent
+        return level is not None and level <= self._settings.stop_out_level_percent
+
+    async def _stop_out(self, account_ids: list[int]) -> int:
+        changes = Changes(CashLedger(self._clock))
+        closed = 0
+        async with self._write() as s:
+            query = select(PaperAccount).where(PaperAccount.id.in_(account_ids)).order_by(PaperAccount.id)
+            if not self._db.is_sqlite:
+                query = query.with_for_update()
+            accounts = list((await s.execute(query)).scalars())
+            open_rows = select(PaperPosition).where(
+                PaperPosition.account_id.in_(account_ids), PaperPosition.status == "open"
+            )
+            by_account: dict[int, list[PaperPosition]] = {}
+            for position in (await s.execute(open_rows)).scalars():
+                by_account.setdefault(position.account_id, []).append(position)
+            for acc in accounts:
+                closed += await self._stop_out_account(s, acc, by_account.get(acc.id, []), changes)
+            await self._finish(s, changes)
+        self._tell(changes)
+        return closed
+
+    async def _stop_out_account(
+        self, s: AsyncSession, acc: PaperAccount, positions: list[PaperPosition], changes: Changes
+    ) -> int:
+        closed = 0
+        while positions and self._below_stop_out(self._account_view(acc, positions)):
+            priced = [p for p in positions if self._quote_or_none(p.symbol) is not None]
+            if not priced:
+                break
+            worst = min(
+                priced,
+                key=lambda p: unrealized_minor(
+                    p, self._quote_or_none(p.symbol), self.spec(p.symbol), self.rules
+                ),
+            )
+            spec = self.spec(worst.symbol)
+            await self._close_at_market(
+                s, acc, worst, spec, self._quote(spec), "stop_out", changes, flush=False
+            )
+            positions = [p for p in positions if p.status == "open"]
+            closed += 1
+        return closed
+
+
+BATCH_IDS = 10_000  # ids per IN (...): under both databases' bound-parameter limits
+
+
+def _chunks(ids: list[int], size: int) -> list[list[int]]:
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
+async def _write_closes(
+    s: AsyncSession, changes: Changes, positions: list[PaperPosition], accounts: list[PaperAccount]
+) -> None:
+    """Write a batch of closes with one statement per table (the ORM's unit of work costs more
+    than the closes themselves): the trades inserted, their ids read back in order, the closed
+    positions and the accounts' balances updated; the rows then leave the session unflushed."""
+    trades = [t for _, fill in changes.fills for t in fill.trades]
+    if trades:
+        table = PaperTrade.__table__
+        rows = [
+            {
+                "account_id": t.account_id, "order_id": None, "position_id": t.position.id,
+                "symbol": t.symbol, "side": t.side, "quantity": t.quantity, "price": t.price,
+                "realized_pnl_minor": t.realized_pnl_minor, "reason": t.reason,
+                "executed_at": t.executed_at, "written_off_minor": t.written_off_minor or 0,
+            }
+            for t in trades
+        ]  # fmt: skip
+        inserting = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        ids = (await s.execute(inserting, rows)).scalars().all()
+        for trade, trade_id in zip(trades, ids, strict=True):
+            trade.id, trade.position_id = trade_id, trade.position.id
+    touched = [p for p in positions if p.status == "closed"]
+    if touched:
+        pt = PaperPosition.__table__
+        columns = (
+            "quantity",
+            "cost",
+            "realized_pnl_minor",
+            "realized_pnl_exact",
+            "margin_minor",
+            "status",
+            "closed_at",
+        )
+        statement = update(pt).where(pt.c.id == bindparam("b_id"))
+        statement = statement.values({c: bindparam(f"b_{c}", type_=pt.c[c].type) for c in columns})
+        await s.execute(
+            statement, [{"b_id": p.id, **{f"b_{c}": getattr(p, c) for c in columns}} for p in touched]
+        )
+    if accounts:
+        at = PaperAccount.__table__
+        statement = (
+            update(at).where(at.c.id == bindparam("b_id")).values(balance_minor=bindparam("b_balance"))
+        )
+        await s.execute(statement, [{"b_id": a.id, "b_balance": a.balance_minor} for a in accounts])
+    for row in [*positions, *accounts]:
+        s.expunge(row)

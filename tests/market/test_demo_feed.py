@@ -1,0 +1,72 @@
+"""The demo run's tick feed continues the stored simulated series: ticks walk the forming bar,
+the bar stored when it ends is what its ticks made, and after a restart the series resumes where
+it stopped and fills the gap."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+
+import pytest
+from sqlalchemy import delete
+
+from core.clock import TestClock
+from svc_market.bar_store import load_bars
+from svc_market.demo_data import BAR_S, seed_demo_data
+from svc_market.demo_feed import DemoFeed
+from svc_market.models import Bar, Base
+from svc_market.symbols import get_symbol
+
+START = datetime(2025, 1, 6, 12, 0, tzinfo=UTC)  # Monday noon: EURUSD trades
+
+
+@pytest.fixture
+async def db(make_database):
+    database = await make_database(Base.metadata)
+    await seed_demo_data(database, TestClock(START), ["EURUSD"], days=1)
+    return database
+
+
+async def stored(db, since: datetime) -> list[tuple[int, float, float, float, float]]:
+    async with db.session() as s:
+        row = await get_symbol(s, "EURUSD")
+        bars = await load_bars(s, row.id, BAR_S, int(since.timestamp()), None)
+    return list(zip(bars.ts.tolist(), bars.open, bars.high, bars.low, bars.close, strict=True))
+
+
+async def test_ticks_walk_the_forming_bar_and_the_ended_bar_is_what_they_made(db) -> None:
+    feed = DemoFeed(db, seed=7)
+    ticks = [(await feed.mid("EURUSD", START + timedelta(seconds=s)))[0] for s in range(0, BAR_S, 5)]
+    [(_, last_close, *_)] = [b[:1] + b[4:] for b in await stored(db, START - timedelta(seconds=BAR_S))]
+    assert ticks[0] == last_close  # the forming bar opens at the stored series' last close
+    await feed.catch_up("EURUSD", START + timedelta(seconds=BAR_S))  # the bar has ended: stored
+    [(ts, o, h, lo, c)] = await stored(db, START)
+    assert (ts, o) == (int(START.timestamp()), ticks[0])
+    assert (lo, h) == (min(ticks), max(ticks))  # the path turns at 100 s and 200 s, both sampled
+    assert (await feed.mid("EURUSD", START + timedelta(seconds=BAR_S)))[0] == c  # the next opens there
+
+
+async def test_the_forming_bar_is_stored_as_far_as_it_has_come(db) -> None:
+    feed = DemoFeed(db, seed=7)
+    now = START + timedelta(seconds=200)
+    await feed.catch_up("EURUSD", now, forming=True)
+    [(_, _, h, lo, c)] = await stored(db, START)
+    assert c == (await feed.mid("EURUSD", now))[0]
+    assert lo <= c <= h
+
+
+async def test_after_a_restart_the_series_resumes_and_fills_the_gap(db) -> None:
+    first = DemoFeed(db, seed=7)
+    await first.catch_up("EURUSD", START + timedelta(minutes=30))
+    later = START + timedelta(hours=3)
+    restarted = DemoFeed(db, seed=7)  # a new process: nothing cached
+    await restarted.catch_up("EURUSD", later)
+    bars = await stored(db, START)
+    assert [b[0] for b in bars] == list(range(int(START.timestamp()), int(later.timestamp()), BAR_S))
+    assert all(nxt[1] == prev[4] for prev, nxt in pairwise(bars))  # no jumps
+
+    async with db.transaction() as s:  # what a feed that never paused stores: the same bars
+        row = await get_symbol(s, "EURUSD")
+        await s.execute(delete(Bar).where(Bar.symbol_id == row.id, Bar.ts >= int(START.timestamp())))
+    await DemoFeed(db, seed=7).catch_up("EURUSD", later)
+    assert await stored(db, START) == bars
