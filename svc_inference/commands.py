@@ -11,14 +11,18 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from core.db import Database
 from svc_inference.backtest import BacktestReport, walk_forward, write_equity
-from svc_inference.export import export_bundle
-from svc_inference.registry import ArtifactStore, ModelRecord, Registry
+from svc_inference.calibration import calibrate_outputs
+from svc_inference.export import INPUT_NAME, OUTPUT_NAME, export_bundle
+from svc_inference.gate import GateParams, GateResult, compare_on_rows, run_gate
+from svc_inference.registry import ArtifactStore, ModelRecord, Registry, model_name
+from svc_inference.serving import make_session
 from svc_inference.signals import strategy_named
-from svc_inference.training import TrainParams, train_models
+from svc_inference.training import Dataset, TrainParams, make_dataset, train_models
 
 
 @dataclass(frozen=True)
@@ -39,13 +43,24 @@ async def train_command(
     params: TrainParams | None = None,
     promote: bool = True,
     now: datetime | None = None,
+    gate: GateParams | None = None,
 ) -> TrainOutcome:
-    """Train, export, parity-check (ParityError refuses), register; promote if it beats the champion."""
+    """Train, export, parity-check (ParityError refuses), judge it with the walk-forward gate and
+    against the champion on the same rows, register; promote if it passed and beats the champion."""
     p = replace(params or TrainParams(), horizon=horizon)
     # CPU-heavy and synchronous: off the event loop, so a running server keeps answering.
     trained = await asyncio.to_thread(train_models, bars, p)
     bundle = await asyncio.to_thread(export_bundle, trained)
+    data = await asyncio.to_thread(make_dataset, bars, p.horizon, p.sl_atr_multiple)
+    judged = await asyncio.to_thread(run_gate, data, p, gate)
     registry = Registry(db, ArtifactStore(data_dir / "models"))
+    champion = await registry.champion(model_name(symbol, timeframe, p.horizon))
+    figures = dict(judged.figures)
+    if champion is not None:
+        figures["vs_champion"] = await asyncio.to_thread(
+            versus_champion, champion, registry.store, data, judged, p.horizon
+        )
+    trained.metrics["gate"] = figures
     when = now or datetime.now(UTC)
     record = await registry.register(
         symbol=symbol, timeframe=timeframe, trained=trained, bundle=bundle, now=when
@@ -54,6 +69,25 @@ async def train_command(
     if promoted:
         record = await registry.get(record.name, record.version)
     return TrainOutcome(record, promoted, max(bundle.max_abs_diff.values()))
+
+
+def versus_champion(
+    champion: ModelRecord, store: ArtifactStore, data: Dataset, judged: GateResult, horizon: int
+) -> dict[str, object]:
+    """The champion's calibrated probabilities and the candidate's on the same out-of-sample rows,
+    those after the champion's training window (rows it never saw)."""
+    rows = judged.oos_rows
+    keep = (data.ts.iloc[rows] > champion.train_end).to_numpy()
+    if not keep.any():
+        return {"rows": 0}
+    X = data.X[rows[keep]]
+    session = make_session(store.get(champion.artifact_sha256), ("CPUExecutionProvider",), intra_threads=1)
+    raw = session.run([OUTPUT_NAME], {INPUT_NAME: X})[0]
+    out = calibrate_outputs(raw, champion.outputs, champion.metrics.get("calibration_maps", {}))
+    theirs = {name: out[:, j].astype(np.float64) for j, name in enumerate(champion.outputs)}
+    ours = {name: probs[keep] for name, probs in judged.oos_probs.items()}
+    y = {name: data.y[name][rows[keep]] for name in ours}
+    return compare_on_rows(y, ours, theirs, block=horizon, seed=0)
 
 
 def backtest_command(
