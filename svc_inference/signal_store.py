@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
+from dataclasses import dataclass, fields, replace
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,6 +44,37 @@ def signal_event(signal: Signal) -> ev.MlSignalNew:
     return msg
 
 
+@dataclass(frozen=True)
+class StoredSignal:
+    """A signal as stored in `ml.entry_signals`, as plain data."""
+
+    id: str
+    symbol: str
+    timeframe: str
+    horizon: int
+    direction: str
+    entry: float
+    sl: float
+    tp: float
+    rr_ratio: float
+    prob_tp_first: float
+    confidence: float
+    amd_phase: int
+    strategy: str
+    reason: str
+    model_name: str
+    model_version: int
+    bar_time: datetime
+    created_at: datetime
+    valid_until: datetime
+    expected_r: float | None
+    experimental: bool
+
+
+def stored(row: EntrySignalRow) -> StoredSignal:
+    return StoredSignal(**{f.name: getattr(row, f.name) for f in fields(StoredSignal)})
+
+
 async def _insert(s: AsyncSession, signal: Signal) -> None:
     d, p = signal.decision, signal.prediction
     s.add(
@@ -66,6 +98,8 @@ async def _insert(s: AsyncSession, signal: Signal) -> None:
             bar_time=p.bar_time,
             created_at=signal.created_at,
             valid_until=signal.valid_until,
+            expected_r=d.expected_r,
+            experimental=p.experimental,
         )
     )
 
@@ -81,7 +115,7 @@ async def store_signal(db: Database, signal: Signal, clock: Clock) -> Signal:
     return stored
 
 
-async def recent_rows(db: Database, symbol: str, horizon: int, limit: int) -> list[EntrySignalRow]:
+async def recent_rows(db: Database, symbol: str, horizon: int, limit: int) -> list[StoredSignal]:
     async with db.session() as s:
         rows = await s.scalars(
             select(EntrySignalRow)
@@ -89,4 +123,4 @@ async def recent_rows(db: Database, symbol: str, horizon: int, limit: int) -> li
             .order_by(EntrySignalRow.created_at.desc())
             .limit(limit)
         )
-        return list(rows)
+        return [stored(r) for r in rows]
