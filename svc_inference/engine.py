@@ -137,7 +137,7 @@ class InferenceEngine:
         self._features: dict[tuple[str, str], _BarFeatures] = {}
         self._decisions: dict[tuple[str, str], tuple[Prediction, SignalDecision]] = {}
         self._recent: dict[tuple[str, int, int], tuple[float, list[StoredSignal]]] = {}
-        self._looked_up: dict[str, float] = {}
+        self._looked_up: dict[str, datetime] = {}
         self._promoting = asyncio.Lock()
 
     def query(self, symbol: str, horizon: int = 0, timeframe: str = "") -> Query:
@@ -168,19 +168,23 @@ class InferenceEngine:
             ) from err
 
     async def _model(self, name: str) -> LoadedModel:
-        """The loaded model of `name`; when none is, its champion or newest candidate from the
-        registry (a lookup at most every MODEL_LOOKUP_RETRY_S per name)."""
-        try:
-            return self.server.get(name)
-        except Unavailable:
-            now = time.monotonic()
-            if now < self._looked_up.get(name, 0.0):
-                raise
-            self._looked_up[name] = now + MODEL_LOOKUP_RETRY_S
-            record = await self.registry.champion(name) or await self.registry.latest(name)
-            if record is None:
-                raise
-            return await self.load(record)
+        """The loaded model of `name`. When none is, or the loaded one is an experimental
+        candidate, the registry is asked (at most every MODEL_LOOKUP_RETRY_S per name) for its
+        champion, else its newest candidate, which is loaded and served from this call on."""
+        loaded = self.server.loaded().get(name)
+        if loaded is not None and loaded.record.status == STATUS_CHAMPION:
+            return loaded
+        now = self.clock.now()
+        next_lookup = self._looked_up.get(name)
+        if next_lookup is not None and now < next_lookup:
+            return loaded or self.server.get(name)
+        self._looked_up[name] = now + timedelta(seconds=MODEL_LOOKUP_RETRY_S)
+        record = await self.registry.champion(name) or await self.registry.latest(name)
+        if record is None:
+            return self.server.get(name)  # raises Unavailable: nothing registered
+        if loaded is not None and loaded.record.id == record.id:
+            return loaded
+        return await self.load(record)
 
     async def _refresh(self, q: Query, model: LoadedModel) -> Prediction:
         """One refresh per model at a time; callers arriving meanwhile wait for the same one."""

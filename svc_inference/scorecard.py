@@ -178,15 +178,16 @@ class Scorecard:
         for (symbol, timeframe), signals in due.items():
             step = TIMEFRAME_SECONDS[timeframe]
             oldest = min(s.bar_time for s in signals)
-            count = min(MAX_BARS, int((now - oldest).total_seconds() // step) + 2)
+            count = min(MAX_BARS, int((now - oldest).total_seconds() // step) + 10)
             try:
                 bars = await self.bars.recent(symbol, timeframe, count)
             except Exception:
                 log.exception("no bars to resolve signals of %s %s", symbol, timeframe)
                 continue
             ts = pd.to_datetime(bars["ts"], utc=True)
+            closed = (ts + pd.Timedelta(seconds=step) <= pd.Timestamp(now)).to_numpy()
             for sig in signals:
-                after = bars[(ts > pd.Timestamp(sig.bar_time)).to_numpy()]
+                after = bars[(ts > pd.Timestamp(sig.bar_time)).to_numpy() & closed]
                 outcome = resolve(sig, after, session_spread(symbol, sig.bar_time + timedelta(seconds=step)))
                 if outcome is not None:
                     found.append((sig, outcome))
