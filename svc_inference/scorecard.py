@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -108,8 +110,9 @@ def mean_ci(r: np.ndarray, *, n: int = 1000, confidence: float = 0.95, seed: int
     return float(lo), float(hi)
 
 
-def aggregate(rows: list[SignalOutcomeRow], min_signals: int = 20) -> list[ScoreLine]:
-    groups: dict[tuple[str, str, int, str], list[SignalOutcomeRow]] = defaultdict(list)
+def aggregate(rows: Sequence[Any], min_signals: int = 20) -> list[ScoreLine]:
+    """Scorecard lines from outcome rows (anything with SignalOutcomeRow's attribute names)."""
+    groups: dict[tuple[str, str, int, str], list[Any]] = defaultdict(list)
     for row in rows:
         groups[(row.symbol, row.model_name, row.model_version, row.strategy)].append(row)
     lines = []
@@ -185,9 +188,15 @@ class Scorecard:
                 log.exception("no bars to resolve signals of %s %s", symbol, timeframe)
                 continue
             ts = pd.to_datetime(bars["ts"], utc=True)
-            closed = (ts + pd.Timedelta(seconds=step) <= pd.Timestamp(now)).to_numpy()
+            bars = bars[(ts + pd.Timedelta(seconds=step) <= pd.Timestamp(now)).to_numpy()]  # closed only
+            ts_ns = pd.to_datetime(bars["ts"], utc=True).to_numpy(dtype="datetime64[ns]")
             for sig in signals:
-                after = bars[(ts > pd.Timestamp(sig.bar_time)).to_numpy() & closed]
+                first = int(
+                    np.searchsorted(
+                        ts_ns, np.datetime64(pd.Timestamp(sig.bar_time).tz_convert(None)), "right"
+                    )
+                )
+                after = bars.iloc[first : first + sig.horizon]
                 outcome = resolve(sig, after, session_spread(symbol, sig.bar_time + timedelta(seconds=step)))
                 if outcome is not None:
                     found.append((sig, outcome))
@@ -217,7 +226,8 @@ class Scorecard:
                 )
 
     async def lines(self, *, symbol: str = "", model_name: str = "", strategy: str = "") -> list[ScoreLine]:
-        query = select(SignalOutcomeRow)
+        o = SignalOutcomeRow
+        query = select(o.symbol, o.model_name, o.model_version, o.strategy, o.outcome, o.r, o.expected_r)
         if symbol:
             query = query.where(SignalOutcomeRow.symbol == symbol.upper())
         if model_name:
@@ -225,5 +235,5 @@ class Scorecard:
         if strategy:
             query = query.where(SignalOutcomeRow.strategy == strategy)
         async with self.db.session() as s:
-            rows = list(await s.scalars(query))
+            rows = list((await s.execute(query)).all())
         return aggregate(rows, self.min_signals)
