@@ -7,6 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
+from svc_inference import convert
 from svc_inference.calibration import apply_platt, expected_calibration_error, fit_platt
 from svc_inference.commands import train_command
 from svc_inference.gate import GateParams, block_bootstrap_ci, folds_of, run_gate
@@ -80,3 +81,8 @@ async def test_training_promotes_only_what_the_gate_passes(make_database, tmp_pa
     assert outcome.record.status == ("champion" if promoted else "candidate")
     assert outcome.record.metrics["gate"]["passed"] is promoted
     assert outcome.record.metrics["calibration_maps"]
+    served = convert.model_pb(outcome.record, loaded=False).metrics.gate  # GET /models/{name}/metrics
+    assert served.passed is promoted
+    assert {c.name for c in served.comparisons} == set(outcome.record.metrics["gate"]["comparisons"])
+    assert len(served.classifiers) == 8
+    assert bool(served.reasons) is not promoted

@@ -13,6 +13,7 @@ from trading.inference.v1 import inference_messages_pb2 as pb
 
 from core.clock import TestClock
 from svc_inference.bar_source import FrameBarSource
+from svc_inference.costs import session_spread
 from svc_inference.models import Base, EntrySignalRow, SignalOutcomeRow
 from svc_inference.scorecard import Scorecard, aggregate
 from svc_inference.service import InferenceServicer
@@ -142,3 +143,44 @@ def test_the_drift_alarm_sounds_only_when_the_promise_leaves_the_interval() -> N
     assert "promised +0.90R" in drifted.note
     (few,) = aggregate(broken[:5], min_signals=20)
     assert not few.drift  # too few signals to tell
+
+
+async def test_a_signal_the_engine_stores_is_scored_and_listed_with_its_symbol(
+    kit, trained, bundle, register_champion
+) -> None:
+    from svc_inference import signals as rules
+
+    await register_champion(kit, trained, bundle)
+    loose = rules.Strategy("test_loose", min_margin=-1.0, min_expected_r=-1.0, require_range_agreement=False)
+    rules.STRATEGIES[loose.name] = loose
+    try:
+        signal = await kit.engine.generate_and_store(kit.engine.query("EURUSD"), loose.name)
+    finally:
+        del rules.STRATEGIES[loose.name]
+    bars = kit.source.frames[("EURUSD", "5m")]
+    last = bars.iloc[-1]
+    quiet = pd.DataFrame(
+        {
+            "ts": pd.date_range(last["ts"] + STEP, periods=20, freq="5min"),
+            "open": last["close"],
+            "high": last["close"] + 1e-7,
+            "low": last["close"] - 1e-7,
+            "close": last["close"],
+            "volume": 1.0,
+        }
+    )
+    kit.source.put("EURUSD", "5m", pd.concat([bars, quiet], ignore_index=True))
+    kit.clock.advance(21 * 300)
+    card = Scorecard(kit.engine.db, kit.source, kit.clock)
+    assert await card.resolve_due() == 1
+    servicer = InferenceServicer(kit.engine, kit.clock, card)
+    listed = await servicer.ListSignals(pb.ListSignalsRequest(symbol="EURUSD"), None)
+    (line,) = listed.scorecard
+    d = signal.decision
+    assert (line.signals, line.expiries, line.strategy) == (1, 1, loose.name)
+    assert line.promised_r == pytest.approx(d.expected_r)
+    # quiet bars: it expires where it started, paying the spread of its entry session
+    assert line.total_r == pytest.approx(
+        (last["close"] - d.entry) * (1 if d.direction == LONG else -1) / abs(d.entry - d.sl)
+        - session_spread("EURUSD", signal.prediction.bar_time + STEP) / abs(d.entry - d.sl)
+    )
