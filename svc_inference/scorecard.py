@@ -14,6 +14,7 @@ drift alarm is raised when, with at least `min_signals`, the promise lies outsid
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -152,11 +153,17 @@ def aggregate(rows: Sequence[Any], min_signals: int = 20) -> list[ScoreLine]:
 class Scorecard:
     """Resolves stored signals once their horizon has passed, and serves the aggregates."""
 
-    def __init__(self, db: Database, bars: BarSource, clock: Clock, *, min_signals: int = 20) -> None:
+    def __init__(
+        self, db: Database, bars: BarSource, clock: Clock, *, min_signals: int = 20, cache_s: float = 5.0
+    ) -> None:
         self.db = db
         self.bars = bars
         self.clock = clock
         self.min_signals = min_signals
+        self.cache_s = cache_s
+        # the lines per filter, kept a few seconds: every ListSignals carries them, outcomes
+        # arrive once a minute; resolving here drops them at once
+        self._lines: dict[tuple[str, str, str], tuple[float, list[ScoreLine]]] = {}
 
     async def _unresolved(self, limit: int) -> list[StoredSignal]:
         async with self.db.session() as s:
@@ -202,6 +209,7 @@ class Scorecard:
                     found.append((sig, outcome))
         if found:
             await self._store(found, now)
+            self._lines.clear()
         return len(found)
 
     async def _store(self, found: list[tuple[StoredSignal, Outcome]], now: datetime) -> None:
@@ -226,6 +234,15 @@ class Scorecard:
                 )
 
     async def lines(self, *, symbol: str = "", model_name: str = "", strategy: str = "") -> list[ScoreLine]:
+        key = (symbol.upper(), model_name, strategy)
+        hit = self._lines.get(key)
+        if hit is not None and time.monotonic() < hit[0]:
+            return hit[1]
+        lines = await self._read_lines(*key)
+        self._lines[key] = (time.monotonic() + self.cache_s, lines)
+        return lines
+
+    async def _read_lines(self, symbol: str, model_name: str, strategy: str) -> list[ScoreLine]:
         o = SignalOutcomeRow
         query = select(o.symbol, o.model_name, o.model_version, o.strategy, o.outcome, o.r, o.expected_r)
         if symbol:
