@@ -171,7 +171,7 @@ class InferenceEngine:
         """The loaded model of `name`. When none is, or the loaded one is an experimental
         candidate, the registry is asked (at most every MODEL_LOOKUP_RETRY_S per name) for its
         champion, else its newest candidate, which is loaded and served from this call on."""
-        loaded = self.server.loaded().get(name)
+        loaded = self.server.find(name)
         if loaded is not None and loaded.record.status == STATUS_CHAMPION:
             return loaded
         now = self.clock.now()
