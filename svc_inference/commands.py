@@ -13,12 +13,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from core.db import Database
 from svc_inference.backtest import BacktestReport, walk_forward, write_equity
 from svc_inference.calibration import calibrate_outputs
 from svc_inference.export import INPUT_NAME, OUTPUT_NAME, export_bundle
-from svc_inference.gate import GateParams, GateResult, compare_on_rows, run_gate
+from svc_inference.gate import GateParams, compare_on_rows, run_gate
 from svc_inference.registry import ArtifactStore, ModelRecord, Registry, model_name
 from svc_inference.serving import make_session
 from svc_inference.signals import strategy_named
@@ -57,8 +58,9 @@ async def train_command(
     champion = await registry.champion(model_name(symbol, timeframe, p.horizon))
     figures = dict(judged.figures)
     if champion is not None:
+        served = (bundle.onnx_bytes, list(bundle.output_names), trained.metrics["calibration_maps"])
         figures["vs_champion"] = await asyncio.to_thread(
-            versus_champion, champion, registry.store, data, judged, p.horizon
+            versus_champion, champion, registry.store, data, served, trained.windows["test_start"], p.horizon
         )
     trained.metrics["gate"] = figures
     when = now or datetime.now(UTC)
@@ -71,22 +73,31 @@ async def train_command(
     return TrainOutcome(record, promoted, max(bundle.max_abs_diff.values()))
 
 
+def _calibrated(onnx: bytes, outputs: list[str], maps: dict, X: NDArray[np.float32]) -> dict[str, NDArray]:
+    session = make_session(onnx, ("CPUExecutionProvider",), intra_threads=1)
+    out = calibrate_outputs(session.run([OUTPUT_NAME], {INPUT_NAME: X})[0], outputs, maps)
+    return {name: out[:, j].astype(np.float64) for j, name in enumerate(outputs)}
+
+
 def versus_champion(
-    champion: ModelRecord, store: ArtifactStore, data: Dataset, judged: GateResult, horizon: int
+    champion: ModelRecord,
+    store: ArtifactStore,
+    data: Dataset,
+    candidate: tuple[bytes, list[str], dict],
+    test_start: datetime,
+    horizon: int,
 ) -> dict[str, object]:
-    """The champion's calibrated probabilities and the candidate's on the same out-of-sample rows,
-    those after the champion's training window (rows it never saw)."""
-    rows = judged.oos_rows
-    keep = (data.ts.iloc[rows] > champion.train_end).to_numpy()
-    if not keep.any():
+    """The champion and the candidate, each as served (bundle and Platt maps), on the same rows:
+    those that neither saw, the candidate's test rows after the champion's training window."""
+    rows = np.flatnonzero(((data.ts >= test_start) & (data.ts > champion.train_end)).to_numpy())
+    if rows.size == 0:
         return {"rows": 0}
-    X = data.X[rows[keep]]
-    session = make_session(store.get(champion.artifact_sha256), ("CPUExecutionProvider",), intra_threads=1)
-    raw = session.run([OUTPUT_NAME], {INPUT_NAME: X})[0]
-    out = calibrate_outputs(raw, champion.outputs, champion.metrics.get("calibration_maps", {}))
-    theirs = {name: out[:, j].astype(np.float64) for j, name in enumerate(champion.outputs)}
-    ours = {name: probs[keep] for name, probs in judged.oos_probs.items()}
-    y = {name: data.y[name][rows[keep]] for name in ours}
+    X = data.X[rows]
+    theirs = _calibrated(
+        store.get(champion.artifact_sha256), champion.outputs, champion.metrics.get("calibration_maps", {}), X
+    )
+    ours = _calibrated(*candidate, X)
+    y = {name: data.y[name][rows] for name in ours if name in data.y}
     return compare_on_rows(y, ours, theirs, block=horizon, seed=0)
 
 

@@ -229,7 +229,7 @@ def compare_on_rows(
 ) -> dict[str, Any]:
     """Candidate vs champion on the same rows: per-row Brier gain (champion − candidate) over the
     classifiers, with its bootstrap interval."""
-    names = [t.name for t in CLASSIFIER_TARGETS if t.name in champion]
+    names = [t.name for t in CLASSIFIER_TARGETS if t.name in champion and t.name in candidate]
     if not names or y[names[0]].size == 0:
         return {"rows": 0}
     gain = np.mean([(champion[n] - y[n]) ** 2 - (candidate[n] - y[n]) ** 2 for n in names], axis=0)

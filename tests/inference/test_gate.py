@@ -86,3 +86,19 @@ async def test_training_promotes_only_what_the_gate_passes(make_database, tmp_pa
     assert {c.name for c in served.comparisons} == set(outcome.record.metrics["gate"]["comparisons"])
     assert len(served.classifiers) == 8
     assert bool(served.reasons) is not promoted
+
+
+async def test_a_retrained_candidate_is_compared_with_the_champion_on_the_same_rows(
+    make_database, tmp_path
+) -> None:
+    db = await make_database(Base.metadata)
+    bars = trending_bars(3000, seed=1)
+    first = await train_command(symbol="EURUSD", bars=bars, db=db, data_dir=tmp_path, params=SMALL)
+    assert first.promoted
+    again = await train_command(symbol="EURUSD", bars=bars, db=db, data_dir=tmp_path, params=SMALL)
+    versus = again.record.metrics["gate"]["vs_champion"]
+    # the candidate's test rows after the champion's training window: the same model scores the same
+    assert versus["rows"] > 0
+    assert versus["brier_gain"] == pytest.approx(0.0, abs=1e-6)
+    assert again.promoted  # not worse on the same rows
+    assert first.record.metrics["gate"].get("vs_champion") is None
