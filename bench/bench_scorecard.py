@@ -110,7 +110,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--pg", action="store_true", help="also on a throwaway local PostgreSQL database")
     ap.add_argument("--signals", type=int, default=1000)
-    args = ap.parse_args()
+    args, _ = ap.parse_known_args()
     tmp = Path(tempfile.mkdtemp())
     asyncio.run(bench(f"sqlite+aiosqlite:///{tmp / 'ml.db'}", "sqlite", args.signals))
     if args.pg:
