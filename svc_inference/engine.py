@@ -179,7 +179,11 @@ class InferenceEngine:
         if next_lookup is not None and now < next_lookup:
             return loaded or self.server.get(name)
         self._looked_up[name] = now + timedelta(seconds=MODEL_LOOKUP_RETRY_S)
-        record = await self.registry.champion(name) or await self.registry.latest(name)
+        try:
+            record = await self.registry.champion(name) or await self.registry.latest(name)
+        except Exception:  # the registry unreachable: keep serving what is loaded, if anything
+            log.warning("model lookup for %s failed", name, exc_info=True)
+            return loaded or self.server.get(name)
         if record is None:
             return self.server.get(name)  # raises Unavailable: nothing registered
         if loaded is not None and loaded.record.id == record.id:
