@@ -116,6 +116,8 @@ def stored_signal_pb(r: StoredSignal) -> pb.Signal:
         valid_until=timestamp(r.valid_until),
         experimental=r.experimental,
         expected_r=r.expected_r or 0.0,
+        outcome=r.outcome,
+        outcome_r=r.outcome_r or 0.0,
     )
 
 

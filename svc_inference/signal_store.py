@@ -14,7 +14,7 @@ from core import outbox
 from core.clock import Clock
 from core.db import Database
 from core.events import new_event, signals_channel
-from svc_inference.models import OUTBOX, EntrySignalRow
+from svc_inference.models import OUTBOX, EntrySignalRow, SignalOutcomeRow
 from svc_inference.signals import LONG, SHORT, Signal
 
 PRODUCER = "inference"
@@ -69,10 +69,18 @@ class StoredSignal:
     valid_until: datetime
     expected_r: float | None
     experimental: bool
+    outcome: str = ""
+    """"tp", "sl" or "expiry" once the scorecard resolved it; "" before."""
+    outcome_r: float | None = None
 
 
-def stored(row: EntrySignalRow) -> StoredSignal:
-    return StoredSignal(**{f.name: getattr(row, f.name) for f in fields(StoredSignal)})
+_ROW_FIELDS = [f.name for f in fields(StoredSignal) if f.name not in ("outcome", "outcome_r")]
+
+
+def stored(row: EntrySignalRow, outcome: str | None = None, outcome_r: float | None = None) -> StoredSignal:
+    return StoredSignal(
+        **{name: getattr(row, name) for name in _ROW_FIELDS}, outcome=outcome or "", outcome_r=outcome_r
+    )
 
 
 async def _insert(s: AsyncSession, signal: Signal) -> None:
@@ -116,11 +124,13 @@ async def store_signal(db: Database, signal: Signal, clock: Clock) -> Signal:
 
 
 async def recent_rows(db: Database, symbol: str, horizon: int, limit: int) -> list[StoredSignal]:
+    """The newest stored signals of a symbol and horizon, each with its outcome once resolved."""
     async with db.session() as s:
-        rows = await s.scalars(
-            select(EntrySignalRow)
+        rows = await s.execute(
+            select(EntrySignalRow, SignalOutcomeRow.outcome, SignalOutcomeRow.r)
+            .outerjoin(SignalOutcomeRow, SignalOutcomeRow.signal_id == EntrySignalRow.id)
             .where(EntrySignalRow.symbol == symbol.upper(), EntrySignalRow.horizon == horizon)
             .order_by(EntrySignalRow.created_at.desc())
             .limit(limit)
         )
-        return [stored(r) for r in rows]
+        return [stored(row, outcome, r) for row, outcome, r in rows]

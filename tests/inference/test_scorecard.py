@@ -176,6 +176,8 @@ async def test_a_signal_the_engine_stores_is_scored_and_listed_with_its_symbol(
     servicer = InferenceServicer(kit.engine, kit.clock, card)
     listed = await servicer.ListSignals(pb.ListSignalsRequest(symbol="EURUSD"), None)
     (line,) = listed.scorecard
+    (shown,) = [x for x in listed.signals if x.id == signal.id]
+    assert (shown.outcome, shown.outcome_r) == ("expiry", pytest.approx(line.total_r))
     d = signal.decision
     assert (line.signals, line.expiries, line.strategy) == (1, 1, loose.name)
     assert line.promised_r == pytest.approx(d.expected_r)

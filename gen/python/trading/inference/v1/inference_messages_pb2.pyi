@@ -107,7 +107,7 @@ class Prediction(_message.Message):
     def __init__(self, symbol: _Optional[str] = ..., timeframe: _Optional[str] = ..., horizon: _Optional[int] = ..., predicted_high: _Optional[float] = ..., predicted_low: _Optional[float] = ..., confidence: _Optional[float] = ..., close: _Optional[float] = ..., predicted_high_price: _Optional[float] = ..., predicted_low_price: _Optional[float] = ..., atr: _Optional[float] = ..., prob_tp_first: _Optional[_Iterable[_Union[TpFirstProbability, _Mapping]]] = ..., amd_phase: _Optional[_Union[AmdPhase, str]] = ..., model_name: _Optional[str] = ..., model_version: _Optional[int] = ..., bar_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., stale: _Optional[bool] = ..., experimental: _Optional[bool] = ..., quality: _Optional[_Mapping[str, float]] = ..., prob_sl_first: _Optional[_Iterable[_Union[TpFirstProbability, _Mapping]]] = ...) -> None: ...
 
 class Signal(_message.Message):
-    __slots__ = ("id", "symbol", "timeframe", "horizon", "signal", "entry", "sl", "tp", "rr_ratio", "prob_tp_first", "confidence", "amd_phase", "strategy", "reason", "model_name", "model_version", "created_at", "valid_until", "prediction", "stale", "experimental", "expected_r")
+    __slots__ = ("id", "symbol", "timeframe", "horizon", "signal", "entry", "sl", "tp", "rr_ratio", "prob_tp_first", "confidence", "amd_phase", "strategy", "reason", "model_name", "model_version", "created_at", "valid_until", "prediction", "stale", "experimental", "expected_r", "outcome", "outcome_r")
     ID_FIELD_NUMBER: _ClassVar[int]
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     TIMEFRAME_FIELD_NUMBER: _ClassVar[int]
@@ -130,6 +130,8 @@ class Signal(_message.Message):
     STALE_FIELD_NUMBER: _ClassVar[int]
     EXPERIMENTAL_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_R_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_R_FIELD_NUMBER: _ClassVar[int]
     id: str
     symbol: str
     timeframe: str
@@ -152,7 +154,9 @@ class Signal(_message.Message):
     stale: bool
     experimental: bool
     expected_r: float
-    def __init__(self, id: _Optional[str] = ..., symbol: _Optional[str] = ..., timeframe: _Optional[str] = ..., horizon: _Optional[int] = ..., signal: _Optional[_Union[SignalDirection, str]] = ..., entry: _Optional[float] = ..., sl: _Optional[float] = ..., tp: _Optional[float] = ..., rr_ratio: _Optional[float] = ..., prob_tp_first: _Optional[float] = ..., confidence: _Optional[float] = ..., amd_phase: _Optional[_Union[AmdPhase, str]] = ..., strategy: _Optional[str] = ..., reason: _Optional[str] = ..., model_name: _Optional[str] = ..., model_version: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., valid_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., prediction: _Optional[_Union[Prediction, _Mapping]] = ..., stale: _Optional[bool] = ..., experimental: _Optional[bool] = ..., expected_r: _Optional[float] = ...) -> None: ...
+    outcome: str
+    outcome_r: float
+    def __init__(self, id: _Optional[str] = ..., symbol: _Optional[str] = ..., timeframe: _Optional[str] = ..., horizon: _Optional[int] = ..., signal: _Optional[_Union[SignalDirection, str]] = ..., entry: _Optional[float] = ..., sl: _Optional[float] = ..., tp: _Optional[float] = ..., rr_ratio: _Optional[float] = ..., prob_tp_first: _Optional[float] = ..., confidence: _Optional[float] = ..., amd_phase: _Optional[_Union[AmdPhase, str]] = ..., strategy: _Optional[str] = ..., reason: _Optional[str] = ..., model_name: _Optional[str] = ..., model_version: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., valid_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., prediction: _Optional[_Union[Prediction, _Mapping]] = ..., stale: _Optional[bool] = ..., experimental: _Optional[bool] = ..., expected_r: _Optional[float] = ..., outcome: _Optional[str] = ..., outcome_r: _Optional[float] = ...) -> None: ...
 
 class ScorecardLine(_message.Message):
     __slots__ = ("symbol", "model_name", "model_version", "strategy", "signals", "take_profits", "stops", "expiries", "win_rate", "mean_r", "total_r", "mean_r_lower", "mean_r_upper", "promised_r", "drift", "note")
