@@ -22,7 +22,7 @@ Nothing here is tuned on the rows it judges: the folds are the only judge.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -53,11 +53,9 @@ class GateParams:
 
 @dataclass
 class GateResult:
-    """The figures (JSON-ready, stored with the version) and the out-of-sample rows behind them."""
+    """The figures, JSON-ready, stored with the version (`metrics.gate`)."""
 
     figures: dict[str, Any]
-    oos_rows: NDArray[np.int64]
-    oos_probs: dict[str, Array] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -219,9 +217,7 @@ def run_gate(data: Dataset, params: TrainParams, gate: GateParams | None = None)
         )
     figures["passed"] = not reasons
     figures["reasons"] = reasons
-    oos = np.concatenate([np.arange(f.test.start, f.test.stop) for f in folds])
-    probs = {t.name: pooled[f"p:{t.name}"] for t in CLASSIFIER_TARGETS}
-    return GateResult(figures, oos, probs)
+    return GateResult(figures)
 
 
 def compare_on_rows(
