@@ -211,7 +211,7 @@ def _start_server(n_trees: int, validate: bool, profile: str = "") -> tuple[subp
     if profile:
         cmd = [sys.executable, "-m", "cProfile", "-o", profile, *cmd[1:]]
     proc = subprocess.Popen(cmd)
-    for _ in range(1200):
+    for _ in range(6000):  # training the served model can take minutes on loaded cores
         if port_file.exists() and port_file.read_text():
             return proc, json.loads(port_file.read_text())
         if proc.poll() is not None:

@@ -1,4 +1,9 @@
-"""First start of the embedded run: a champion model for each active symbol that has none."""
+"""First start of the embedded run: a model for each active symbol that has none.
+
+The model is promoted only if it passes the gate; otherwise it serves marked experimental. A name
+with any registered version is left alone, so a model that failed the gate is not retrained at
+every start.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +27,7 @@ async def bootstrap(ctx: ServiceContext) -> None:
     bars_from_market = MarketBarSource(ctx.clients, deadline_s=30.0)
     for symbol in settings.active_symbols:
         name = model_name(symbol, BASE_TIMEFRAME, settings.default_horizon)
-        if await registry.champion(name) is not None:
+        if await registry.latest(name) is not None:
             continue
         bars = await bars_from_market.recent(symbol, BASE_TIMEFRAME, TRAINING_BARS)
         if len(bars) < MIN_BARS:

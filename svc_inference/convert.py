@@ -11,9 +11,10 @@ from trading.inference.v1 import inference_messages_pb2 as pb
 from core.convert import timestamp
 from core.errors import InvalidArgument
 from svc_inference.labels import DIRECTIONS, RR_RATIOS
-from svc_inference.models import EntrySignalRow
 from svc_inference.prediction import Prediction
 from svc_inference.registry import ModelRecord
+from svc_inference.scorecard import ScoreLine
+from svc_inference.signal_store import StoredSignal
 from svc_inference.signals import LONG, NONE, SHORT, Signal
 
 DIRECTION = {
@@ -53,6 +54,14 @@ def prediction_pb(p: Prediction) -> pb.Prediction:
         bar_time=timestamp(p.bar_time),
         created_at=timestamp(p.created_at),
         stale=p.stale,
+        experimental=p.experimental,
+        quality=p.quality,
+        prob_sl_first=[
+            pb.TpFirstProbability(direction=DIRECTION[d], rr_ratio=rr, probability=q)
+            for d in DIRECTIONS
+            for rr in RR_RATIOS
+            if (q := p.prob_sl(d, rr)) is not None
+        ],
     )
 
 
@@ -75,6 +84,8 @@ def signal_pb(s: Signal, *, include_range: bool = True, include_tpsl: bool = Tru
         created_at=timestamp(s.created_at),
         valid_until=timestamp(s.valid_until),
         stale=p.stale,
+        experimental=p.experimental,
+        expected_r=d.expected_r,
     )
     if include_tpsl:
         msg.entry, msg.sl, msg.tp = d.entry, d.sl, d.tp
@@ -83,7 +94,7 @@ def signal_pb(s: Signal, *, include_range: bool = True, include_tpsl: bool = Tru
     return msg
 
 
-def stored_signal_pb(r: EntrySignalRow) -> pb.Signal:
+def stored_signal_pb(r: StoredSignal) -> pb.Signal:
     return pb.Signal(
         id=r.id,
         symbol=r.symbol,
@@ -103,6 +114,50 @@ def stored_signal_pb(r: EntrySignalRow) -> pb.Signal:
         model_version=r.model_version,
         created_at=timestamp(r.created_at),
         valid_until=timestamp(r.valid_until),
+        experimental=r.experimental,
+        expected_r=r.expected_r or 0.0,
+        outcome=r.outcome,
+        outcome_r=r.outcome_r or 0.0,
+    )
+
+
+def scorecard_line_pb(line: ScoreLine) -> pb.ScorecardLine:
+    return pb.ScorecardLine(**vars(line))
+
+
+def gate_pb(g: dict[str, Any]) -> pb.GateReport:
+    versus = g.get("vs_champion") or {}
+    return pb.GateReport(
+        passed=bool(g.get("passed")),
+        folds=int(g.get("folds", 0)),
+        oos_rows=int(g.get("oos_rows", 0)),
+        comparisons=[
+            pb.GateComparison(name=name, mean=c["mean"], lower=c["lower"], upper=c["upper"])
+            for name, c in (g.get("comparisons") or {}).items()
+        ],
+        classifiers=[
+            pb.GateClassifier(
+                target=name,
+                auc=c["auc"],
+                auc_logistic=c["auc_logistic"],
+                brier=c["brier"],
+                brier_base_rate=c["brier_base_rate"],
+                brier_logistic=c["brier_logistic"],
+                ece=c["ece"],
+                reliability=_calibration(c["reliability"]),
+            )
+            for name, c in (g.get("classifiers") or {}).items()
+        ],
+        ece=float(g.get("ece", 0.0)),
+        ece_sampling=float(g.get("ece_sampling", 0.0)),
+        reasons=list(g.get("reasons") or []),
+        vs_champion=pb.GateComparison(
+            name="brier_gain_vs_champion",
+            mean=versus.get("brier_gain", 0.0),
+            lower=versus.get("lower", 0.0),
+            upper=versus.get("upper", 0.0),
+        ),
+        vs_champion_rows=int(versus.get("rows", 0)),
     )
 
 
@@ -120,6 +175,13 @@ def _calibration(bins: list[dict[str, float]]) -> list[pb.CalibrationBin]:
 
 
 def metrics_pb(m: dict[str, Any]) -> pb.ModelMetrics:
+    msg = _metrics_pb(m)
+    if "gate" in m:
+        msg.gate.CopyFrom(gate_pb(m["gate"]))
+    return msg
+
+
+def _metrics_pb(m: dict[str, Any]) -> pb.ModelMetrics:
     return pb.ModelMetrics(
         mae=m["mae"],
         accuracy=m["directional_accuracy"],

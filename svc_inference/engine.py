@@ -10,6 +10,14 @@ timeframe (shared by every horizon's model), and the bundle run. When the source
 yet (it lags, or the market is closed), the bars are asked again after `new_bar_retry_s`.
 Decisions are memoised per prediction and strategy, and the signals list read from the database
 is kept for `recent_signals_cache_s` (dropped here whenever this engine stores a signal).
+
+Everything here returns domain values (Prediction, Signal, StoredSignal, ModelRecord); the
+servicer and `convert.py` own every protobuf message, and any caching of encoded answers.
+
+A name with no loaded model is looked up in the registry when asked for (at most every
+`model_lookup_retry_s`): its champion, else its newest candidate, served marked experimental. So a
+model trained by another process serves at the first request after its registration, without
+waiting for the periodic champion sync.
 """
 
 from __future__ import annotations
@@ -17,10 +25,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -32,17 +38,34 @@ from core.errors import DomainError, FailedPrecondition, InvalidArgument, NotFou
 from quant.bars import TIMEFRAME_SECONDS
 from svc_inference.bar_source import BarSource
 from svc_inference.cache import PredictionCache
+from svc_inference.calibration import calibrate_outputs
 from svc_inference.config import InferenceSettings
+from svc_inference.costs import session_spread
 from svc_inference.features import WARMUP_BARS, amd_phases, build_features
 from svc_inference.models import STATUS_CHAMPION
 from svc_inference.prediction import Prediction, from_outputs
 from svc_inference.registry import ModelRecord, Registry, model_name
 from svc_inference.serving import LoadedModel, ModelServer
-from svc_inference.signal_store import recent_rows, store_signal
+from svc_inference.signal_store import StoredSignal, recent_rows, store_signal
 from svc_inference.signals import NONE, Signal, SignalDecision, decide, strategy_named
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
+MODEL_LOOKUP_RETRY_S = 2.0
+
+
+def model_quality(record: ModelRecord) -> dict[str, float]:
+    """The version's measured out-of-sample quality, from its gate figures (empty: never judged)."""
+    gate = record.metrics.get("gate") or {}
+    if not gate:
+        return {}
+    out = {"gate_passed": 1.0 if gate.get("passed") else 0.0, "ece": float(gate.get("ece", 0.0))}
+    for name, c in (gate.get("comparisons") or {}).items():
+        out[name] = float(c["mean"])
+        out[f"{name}_lower"] = float(c["lower"])
+    aucs = [c["auc"] for c in (gate.get("classifiers") or {}).values()]
+    if aucs:
+        out["auc"] = float(np.mean(aucs))
+    return out
 
 
 @dataclass(frozen=True)
@@ -113,8 +136,8 @@ class InferenceEngine:
         self._refreshing: dict[str, asyncio.Future[Prediction]] = {}
         self._features: dict[tuple[str, str], _BarFeatures] = {}
         self._decisions: dict[tuple[str, str], tuple[Prediction, SignalDecision]] = {}
-        self._recent: dict[tuple[str, int, int], tuple[float, list]] = {}
-        self._encoded: dict[tuple[str, str, Hashable], tuple[SignalDecision, Prediction, Any]] = {}
+        self._recent: dict[tuple[str, int, int], tuple[float, list[StoredSignal]]] = {}
+        self._looked_up: dict[str, datetime] = {}
         self._promoting = asyncio.Lock()
 
     def query(self, symbol: str, horizon: int = 0, timeframe: str = "") -> Query:
@@ -128,7 +151,7 @@ class InferenceEngine:
     async def predict(self, q: Query) -> Prediction:
         """A fresh prediction, or the cached last one flagged stale when the model cannot answer."""
         try:
-            model = self.server.get(q.model_name)
+            model = await self._model(q.model_name)
             hot = self._hot.get(q.model_name)
             if hot is not None and hot.model is model and self.clock.now() < hot.refresh_at:
                 return hot.pred
@@ -143,6 +166,29 @@ class InferenceEngine:
                 reason="PREDICTION_UNAVAILABLE",
                 retry_after_s=30,
             ) from err
+
+    async def _model(self, name: str) -> LoadedModel:
+        """The loaded model of `name`. When none is, or the loaded one is an experimental
+        candidate, the registry is asked (at most every MODEL_LOOKUP_RETRY_S per name) for its
+        champion, else its newest candidate, which is loaded and served from this call on."""
+        loaded = self.server.find(name)
+        if loaded is not None and loaded.record.status == STATUS_CHAMPION:
+            return loaded
+        now = self.clock.now()
+        next_lookup = self._looked_up.get(name)
+        if next_lookup is not None and now < next_lookup:
+            return loaded or self.server.get(name)
+        self._looked_up[name] = now + timedelta(seconds=MODEL_LOOKUP_RETRY_S)
+        try:
+            record = await self.registry.champion(name) or await self.registry.latest(name)
+        except Exception:  # the registry unreachable: keep serving what is loaded, if anything
+            log.warning("model lookup for %s failed", name, exc_info=True)
+            return loaded or self.server.get(name)
+        if record is None:
+            return self.server.get(name)  # raises Unavailable: nothing registered
+        if loaded is not None and loaded.record.id == record.id:
+            return loaded
+        return await self.load(record)
 
     async def _refresh(self, q: Query, model: LoadedModel) -> Prediction:
         """One refresh per model at a time; callers arriving meanwhile wait for the same one."""
@@ -188,7 +234,9 @@ class InferenceEngine:
             # ~2 ms of pandas/numpy on 300 bars: off the event loop, once per bar and symbol
             feats = await self.server.run_off_loop(lambda: _bar_features(bars, bar_time))
             self._features[key] = feats
-        out = model.run(feats.row)[0]  # one row: tens of µs
+        record = model.record
+        raw = model.run(feats.row)  # one row: tens of µs
+        out = calibrate_outputs(raw, model.outputs, record.metrics.get("calibration_maps") or {})[0]
         pred = from_outputs(
             out,
             model.outputs,
@@ -202,6 +250,8 @@ class InferenceEngine:
             model_version=model.record.version,
             bar_time=bar_time,
             created_at=self.clock.now(),
+            experimental=record.status != STATUS_CHAMPION,
+            quality=model_quality(record),
         )
         await self.cache.put(pred)
         return pred
@@ -238,7 +288,8 @@ class InferenceEngine:
         key = (q.model_name, chosen.name)
         memo = self._decisions.get(key)
         if memo is None or memo[0] is not pred:
-            memo = (pred, decide(pred, chosen, self.settings.sl_atr_multiple))
+            cost = session_spread(q.symbol, self.entry_time(pred))
+            memo = (pred, decide(pred, chosen, self.settings.sl_atr_multiple, cost=cost))
             self._decisions[key] = memo
         return Signal(
             decision=memo[1],
@@ -248,22 +299,11 @@ class InferenceEngine:
             valid_until=self.valid_until(pred),
         )
 
-    async def encoded_signal(
-        self, q: Query, strategy: str, variant: Hashable, encode: Callable[[Signal], T]
-    ) -> tuple[Signal, T]:
-        """The signal and its encoding, reused while the decision and the prediction are the same.
+    def entry_time(self, pred: Prediction) -> datetime:
+        """When a signal from `pred` is entered: the close of its bar."""
+        return pred.bar_time + timedelta(seconds=TIMEFRAME_SECONDS[pred.timeframe])
 
-        `variant` names what `encode` depends on beside the signal (the caller's output flags); the
-        caller stamps the per-call fields (`created_at`) on a copy."""
-        signal = await self.signal(q, strategy)
-        key = (q.model_name, signal.strategy, variant)
-        memo = self._encoded.get(key)
-        if memo is None or memo[0] is not signal.decision or memo[1] is not signal.prediction:
-            memo = self._encoded[key] = (signal.decision, signal.prediction, encode(signal))
-        encoded: T = memo[2]
-        return signal, encoded
-
-    async def list_signals(self, q: Query, limit: int) -> tuple[Signal | None, list]:
+    async def list_signals(self, q: Query, limit: int) -> tuple[Signal | None, list[StoredSignal]]:
         """The newest stored signals, and a signal computed now when none of them is still valid
         (None when they are, or when none can be computed but stored ones exist)."""
         rows = await self.recent_signals(q, limit)
@@ -290,7 +330,7 @@ class InferenceEngine:
             del self._recent[key]
         return stored
 
-    async def recent_signals(self, q: Query, limit: int) -> list:
+    async def recent_signals(self, q: Query, limit: int) -> list[StoredSignal]:
         """The newest stored signals; read from the database at most every few seconds."""
         key = (q.symbol, q.horizon, limit)
         hit = self._recent.get(key)
@@ -307,7 +347,8 @@ class InferenceEngine:
         return await self.server.swap_in(record, self.registry.store.get(record.artifact_sha256))
 
     async def sync_champions(self) -> list[str]:
-        """Load every champion not yet served (at start, and after promotions elsewhere)."""
+        """Load every champion not yet served (at start, and after promotions elsewhere); it
+        replaces an experimental candidate served meanwhile."""
         changed = []
         loaded = self.server.loaded()
         for record in await self.registry.champions():

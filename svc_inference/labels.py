@@ -7,6 +7,9 @@
   first bar that touches a level decides. A bar that touches both the stop and the take-profit
   counts as a loss (inside one bar the order of the touches is unknown; assuming the worst keeps
   the estimate honest). Neither touched within the horizon: 0 (the take-profit did not come first).
+- Three outcomes, kept apart: `tp_first_*` is 1 when the take-profit came first, `sl_first_*` is 1
+  when the stop came first (a bar touching both included); both 0 means neither level was touched
+  within the horizon (the trade expires). `first_touch_outcome` gives the three-way code.
 
 The last `horizon` bars have no complete future: their labels are NaN and they are never trained on.
 """
@@ -33,16 +36,23 @@ class Target:
     """One model output: a regression target or a TP-before-SL classifier."""
 
     name: str
-    kind: str  # "range" or "tpsl"
+    kind: str  # "range" or "tpsl" (every classifier, whichever level it scores)
     direction: str = ""
     rr: float = 0.0
+    event: str = ""  # classifiers: "tp_first" or "sl_first"
 
 
 RANGE_TARGETS = (Target("delta_high", "range"), Target("delta_low", "range"))
 TPSL_TARGETS = tuple(
-    Target(f"tp_first_{d}_rr{int(rr)}", "tpsl", d, rr) for d in DIRECTIONS for rr in RR_RATIOS
+    Target(f"tp_first_{d}_rr{int(rr)}", "tpsl", d, rr, "tp_first") for d in DIRECTIONS for rr in RR_RATIOS
 )
-TARGETS: tuple[Target, ...] = RANGE_TARGETS + TPSL_TARGETS
+SL_TARGETS = tuple(
+    Target(f"sl_first_{d}_rr{int(rr)}", "tpsl", d, rr, "sl_first") for d in DIRECTIONS for rr in RR_RATIOS
+)
+TARGETS: tuple[Target, ...] = RANGE_TARGETS + TPSL_TARGETS + SL_TARGETS
+CLASSIFIER_TARGETS: tuple[Target, ...] = TPSL_TARGETS + SL_TARGETS
+
+TP_FIRST, SL_FIRST, NEITHER = 1.0, -1.0, 0.0
 
 
 def tpsl_target(direction: str, rr: float) -> Target:
@@ -50,6 +60,13 @@ def tpsl_target(direction: str, rr: float) -> Target:
         if t.direction == direction and t.rr == rr:
             return t
     raise KeyError(f"no TP-before-SL target for {direction} at R:R {rr}")
+
+
+def sl_target(direction: str, rr: float) -> Target:
+    for t in SL_TARGETS:
+        if t.direction == direction and t.rr == rr:
+            return t
+    raise KeyError(f"no SL-before-TP target for {direction} at R:R {rr}")
 
 
 def _future_windows(x: Array, horizon: int) -> NDArray[np.float64]:
@@ -90,6 +107,31 @@ def first_touch_wins(
     return np.where(complete, won, np.nan)
 
 
+def first_touch_outcome(
+    stop: Array,
+    take: Array,
+    highs: NDArray[np.float64],
+    lows: NDArray[np.float64],
+    *,
+    long: bool,
+) -> Array:
+    """TP_FIRST (1), SL_FIRST (-1) or NEITHER (0) per row, NaN where the future is incomplete.
+
+    The same walk as `first_touch_wins`: a bar touching both levels is SL_FIRST."""
+    if long:
+        hit_tp = highs >= take[:, None]
+        hit_sl = lows <= stop[:, None]
+    else:
+        hit_tp = lows <= take[:, None]
+        hit_sl = highs >= stop[:, None]
+    never = highs.shape[1] + 1
+    first_tp = np.where(hit_tp.any(axis=1), hit_tp.argmax(axis=1), never)
+    first_sl = np.where(hit_sl.any(axis=1), hit_sl.argmax(axis=1), never)
+    code = np.where(first_tp < first_sl, TP_FIRST, np.where(first_sl < never, SL_FIRST, NEITHER))
+    complete = ~np.isnan(highs).any(axis=1) & ~np.isnan(stop)
+    return np.where(complete, code, np.nan)
+
+
 def build_labels(bars: pd.DataFrame, horizon: int = 18, sl_atr_multiple: float = 1.0) -> pd.DataFrame:
     """Every target of TARGETS for every bar; NaN where the future is incomplete or ATR warms up."""
     if horizon < 1:
@@ -107,5 +149,9 @@ def build_labels(bars: pd.DataFrame, horizon: int = 18, sl_atr_multiple: float =
         sign = 1.0 if t.direction == "long" else -1.0
         stop = c - sign * risk
         take = c + sign * t.rr * risk
-        out[t.name] = first_touch_wins(c, stop, take, fut_h, fut_l, long=t.direction == "long")
+        code = first_touch_outcome(stop, take, fut_h, fut_l, long=t.direction == "long")
+        out[t.name] = np.where(np.isnan(code), np.nan, (code == TP_FIRST).astype(np.float64))
+        out[sl_target(t.direction, t.rr).name] = np.where(
+            np.isnan(code), np.nan, (code == SL_FIRST).astype(np.float64)
+        )
     return pd.DataFrame(out, index=bars.index)

@@ -1,11 +1,11 @@
-"""The `ml` schema: registered model versions and the stored entry signals."""
+"""The `ml` schema: registered model versions, the stored entry signals and their outcomes."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Boolean, Float, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import UtcDateTime, make_base
@@ -80,6 +80,30 @@ class EntrySignalRow(Base):
     bar_time: Mapped[datetime] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     valid_until: Mapped[datetime] = mapped_column(UtcDateTime)
+    expected_r: Mapped[float | None] = mapped_column(Float(precision=53), nullable=True)
+    """the model's promise for this trade (expected R after costs) when it was emitted."""
+    experimental: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+
+
+class SignalOutcomeRow(Base):
+    """How a stored signal ended, resolved against the bars after it (the live scorecard)."""
+
+    __tablename__ = "signal_outcomes"
+    __table_args__ = (Index("ix_signal_outcomes_model", "model_name", "strategy"),)
+
+    signal_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    symbol: Mapped[str] = mapped_column(String(20))
+    model_name: Mapped[str] = mapped_column(String(80))
+    model_version: Mapped[int] = mapped_column(Integer)
+    strategy: Mapped[str] = mapped_column(String(40))
+    direction: Mapped[str] = mapped_column(String(8))
+    outcome: Mapped[str] = mapped_column(String(8))  # "tp", "sl" or "expiry"
+    exit_time: Mapped[datetime] = mapped_column(UtcDateTime)
+    exit_price: Mapped[float] = mapped_column(Float(precision=53))
+    cost_r: Mapped[float] = mapped_column(Float(precision=53))
+    r: Mapped[float] = mapped_column(Float(precision=53))
+    expected_r: Mapped[float | None] = mapped_column(Float(precision=53), nullable=True)
+    resolved_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 OUTBOX = outbox_table(Base.metadata)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from svc_inference.labels import DIRECTIONS, RR_RATIOS, tpsl_target
+from svc_inference.labels import DIRECTIONS, RR_RATIOS, sl_target, tpsl_target
 
 
 @dataclass(frozen=True)
@@ -32,9 +32,19 @@ class Prediction:
     bar_time: datetime
     created_at: datetime
     stale: bool = False
+    prob_sl_first: dict[str, float] = field(default_factory=dict)
+    """P(stop first) per "long_rr2"...; 1 - P(TP first) - P(SL first) is P(neither in the horizon)."""
+    experimental: bool = False
+    """served by a version that has not passed the promotion gate (no champion for the name)."""
+    quality: dict[str, float] = field(default_factory=dict)
+    """the serving version's measured out-of-sample quality (its gate figures)."""
 
     def prob(self, direction: str, rr: float) -> float:
         return self.prob_tp_first[prob_key(direction, rr)]
+
+    def prob_sl(self, direction: str, rr: float) -> float | None:
+        """P(stop first), None for a model without stop classifiers."""
+        return self.prob_sl_first.get(prob_key(direction, rr))
 
     @property
     def predicted_high_price(self) -> float:
@@ -78,6 +88,13 @@ def from_outputs(
     """Build a Prediction from one output row of the bundle (columns named by `outputs`)."""
     col = {name: float(row[j]) for j, name in enumerate(outputs)}
     probs = {prob_key(d, rr): col[tpsl_target(d, rr).name] for d in DIRECTIONS for rr in RR_RATIOS}
+    stops = {
+        prob_key(d, rr): col[sl_target(d, rr).name]
+        for d in DIRECTIONS
+        for rr in RR_RATIOS
+        if sl_target(d, rr).name in col
+    }
+    context.setdefault("prob_sl_first", stops)
     return Prediction(
         predicted_high=col["delta_high"],
         predicted_low=col["delta_low"],

@@ -1,8 +1,10 @@
 """The model registry: versions in the `ml` schema, ONNX bundles as files named by their sha256.
 
-A version is registered as a candidate. It becomes champion when it beats the current champion
-on its held-out test metrics (`training.beats`), or when an admin forces it; the old champion is
-then retired. Exactly one champion per model name.
+A version is registered as a candidate, with its walk-forward gate figures (`gate.py`). It
+becomes champion when it passed the gate and beats the current champion on the same rows
+(`training.beats`), or when an admin forces it; the old champion is then retired. Exactly one
+champion per model name. With no champion a name is served by its newest candidate, marked
+experimental.
 """
 
 from __future__ import annotations
@@ -229,6 +231,12 @@ class Registry:
             current = next((r for r in rows.values() if r.status == STATUS_CHAMPION), None)
             if current is target:
                 return _record(target)
+            if not force and not (target.metrics.get("gate") or {}).get("passed"):
+                raise FailedPrecondition(
+                    f"{name} v{version} did not pass the promotion gate: "
+                    + "; ".join((target.metrics.get("gate") or {}).get("reasons") or ["not judged"]),
+                    reason="GATE_NOT_PASSED",
+                )
             if not force and not beats(target.metrics, current.metrics if current else None):
                 raise FailedPrecondition(
                     f"{name} v{version} does not beat champion v{current.version if current else 0}",

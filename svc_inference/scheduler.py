@@ -12,6 +12,10 @@ Each stored symbol is also noted under the slot, so a run cut short (cancelled, 
 killed) and retried in the same slot skips the symbols it already announced. The lock is renewed
 before every symbol while this run still owns it; a run that finds it lost stops, and the lock is
 released only by its owner.
+
+A symbol that fails only because it has no model yet (a fresh start, before the first training
+ends) waits: while the slot lasts it is tried again every `waiting_retry_s` (5 s), so the first
+stored and announced signal follows the first training instead of the next slot.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from core.clock import Clock
-from core.errors import DomainError
+from core.errors import DomainError, Unavailable
 from core.kv import KeyValue
 from svc_inference.engine import InferenceEngine
 from svc_inference.signals import Signal
@@ -31,6 +35,11 @@ log = logging.getLogger(__name__)
 LOCK_KEY = "ml:scheduler:lock"
 SLOT_KEY = "ml:scheduler:last_slot"
 DONE_KEY = "ml:scheduler:done:{slot}"
+
+
+def _no_model_yet(err: DomainError) -> bool:
+    cause = err.__cause__
+    return isinstance(cause, Unavailable) and cause.reason == "MODEL_NOT_LOADED"
 
 
 class LockLost(Exception):
@@ -44,6 +53,8 @@ class RunReport:
     slot: int
     signals: list[Signal] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    waiting: list[str] = field(default_factory=list)
+    """the failed symbols that have no model yet."""
     lock_lost: bool = False
 
 
@@ -58,6 +69,7 @@ class SignalScheduler:
         interval_s: float = 900.0,
         lock_ttl_s: float = 600.0,
         strategy: str = "",
+        waiting_retry_s: float = 5.0,
     ) -> None:
         self.engine = engine
         self.kv = kv
@@ -66,6 +78,9 @@ class SignalScheduler:
         self.interval_s = interval_s
         self.lock_ttl_s = lock_ttl_s
         self.strategy = strategy
+        self.waiting_retry_s = waiting_retry_s
+        self.waiting: set[str] = set()
+        self._waiting_slot = -1
 
     def current_slot(self) -> int:
         return int(self.clock.now().timestamp() // self.interval_s)
@@ -90,6 +105,23 @@ class SignalScheduler:
                 return report  # the run that holds the lock now finishes the slot
             await self.kv.set(SLOT_KEY, str(slot).encode())
             await self.kv.delete(DONE_KEY.format(slot=slot))
+            self.waiting, self._waiting_slot = set(report.waiting), slot
+            return report
+        finally:
+            await self.kv.delete_if_equals(LOCK_KEY, token)
+
+    async def retry_waiting(self) -> RunReport | None:
+        """Run the symbols that had no model, if the slot they missed is still the current one."""
+        slot = self.current_slot()
+        if not self.waiting or slot != self._waiting_slot:
+            self.waiting = set()
+            return None
+        token = uuid.uuid4().hex.encode()
+        if not await self.kv.set_nx(LOCK_KEY, token, self.lock_ttl_s):
+            return None
+        try:
+            report = await self.run(slot, token, only=sorted(self.waiting))
+            self.waiting = set(report.waiting)
             return report
         finally:
             await self.kv.delete_if_equals(LOCK_KEY, token)
@@ -101,13 +133,13 @@ class SignalScheduler:
         if await self.kv.get(LOCK_KEY) != token or not await self.kv.expire(LOCK_KEY, self.lock_ttl_s):
             raise LockLost
 
-    async def run(self, slot: int, token: bytes | None = None) -> RunReport:
-        """Every symbol of the slot not already done; `token` is the lock this run holds."""
+    async def run(self, slot: int, token: bytes | None = None, only: list[str] | None = None) -> RunReport:
+        """Every symbol of the slot (or of `only`) not already done; `token` is the lock this run holds."""
         report = RunReport(slot)
         done_key = DONE_KEY.format(slot=slot)
         raw = await self.kv.get(done_key)
         done = set(raw.decode().split(",")) if raw else set()
-        for symbol in self.symbols:
+        for symbol in self.symbols if only is None else only:
             if symbol in done:
                 continue
             try:
@@ -122,13 +154,16 @@ class SignalScheduler:
             except DomainError as err:
                 log.warning("scheduled signal for %s failed: %s", symbol, err.message)
                 report.failed.append(symbol)
+                if _no_model_yet(err):
+                    report.waiting.append(symbol)
                 continue
             except Exception:
                 log.exception("scheduled signal for %s failed", symbol)
                 report.failed.append(symbol)
                 continue
             done.add(symbol)
-            await self.kv.set(done_key, ",".join(sorted(done)).encode(), ttl_s=2 * self.interval_s)
+            if only is None:
+                await self.kv.set(done_key, ",".join(sorted(done)).encode(), ttl_s=2 * self.interval_s)
         return report
 
     async def run_forever(self) -> None:
@@ -136,8 +171,10 @@ class SignalScheduler:
         while True:
             try:
                 await self.tick()
+                await self.retry_waiting()
             except Exception:
                 log.exception("scheduler tick failed")
             now = self.clock.now().timestamp()
             until_next = self.interval_s - (now % self.interval_s)
-            await self.clock.sleep(min(60.0, until_next + 0.01))
+            pause = self.waiting_retry_s if self.waiting else 60.0
+            await self.clock.sleep(min(pause, until_next + 0.01))

@@ -11,12 +11,21 @@ from trading.inference.v1 import inference_service_pb2_grpc
 from core.clock import Clock
 from svc_inference import convert
 from svc_inference.engine import InferenceEngine
+from svc_inference.prediction import Prediction
+from svc_inference.scorecard import Scorecard
+from svc_inference.signals import SignalDecision
+
+_Encoded = tuple[SignalDecision, Prediction, pb.Signal]
 
 
 class InferenceServicer(inference_service_pb2_grpc.InferenceServiceServicer):
-    def __init__(self, engine: InferenceEngine, clock: Clock) -> None:
+    def __init__(self, engine: InferenceEngine, clock: Clock, scorecard: Scorecard | None = None) -> None:
         self.engine = engine
         self.clock = clock
+        self.scorecard = scorecard or Scorecard(engine.db, engine.bars, clock)
+        # the encoded Signal per model, strategy and output flags, reused while the engine hands
+        # back the same decision and prediction (until a new bar closes or the champion changes)
+        self._encoded: dict[tuple[str, str, bool, bool], _Encoded] = {}
 
     async def CreatePrediction(
         self, request: pb.CreatePredictionRequest, context: Any
@@ -31,14 +40,14 @@ class InferenceServicer(inference_service_pb2_grpc.InferenceServiceServicer):
     async def CreateSignal(self, request: pb.CreateSignalRequest, context: Any) -> pb.CreateSignalResponse:
         q = self.engine.query(request.symbol, request.horizon, request.timeframe)
         include_range, include_tpsl = request.include_range, request.include_tpsl
-        signal, encoded = await self.engine.encoded_signal(
-            q,
-            request.strategy,
-            (include_range, include_tpsl),
-            lambda sig: convert.signal_pb(sig, include_range=include_range, include_tpsl=include_tpsl),
-        )
+        signal = await self.engine.signal(q, request.strategy)
+        key = (q.model_name, signal.strategy, include_range, include_tpsl)
+        memo = self._encoded.get(key)
+        if memo is None or memo[0] is not signal.decision or memo[1] is not signal.prediction:
+            encoded = convert.signal_pb(signal, include_range=include_range, include_tpsl=include_tpsl)
+            memo = self._encoded[key] = (signal.decision, signal.prediction, encoded)
         resp = pb.CreateSignalResponse()
-        resp.signal.CopyFrom(encoded)
+        resp.signal.CopyFrom(memo[2])
         resp.signal.created_at.FromDatetime(signal.created_at)  # the only per-call field
         return resp
 
@@ -47,7 +56,16 @@ class InferenceServicer(inference_service_pb2_grpc.InferenceServiceServicer):
         live, rows = await self.engine.list_signals(q, request.page_size or 20)
         signals = [convert.signal_pb(live)] if live is not None else []
         signals += [convert.stored_signal_pb(r) for r in rows]
-        return pb.ListSignalsResponse(signals=signals)
+        lines = await self.scorecard.lines(symbol=q.symbol)
+        return pb.ListSignalsResponse(
+            signals=signals, scorecard=[convert.scorecard_line_pb(line) for line in lines]
+        )
+
+    async def GetScorecard(self, request: pb.GetScorecardRequest, context: Any) -> pb.GetScorecardResponse:
+        lines = await self.scorecard.lines(
+            symbol=request.symbol, model_name=request.model_name, strategy=request.strategy
+        )
+        return pb.GetScorecardResponse(lines=[convert.scorecard_line_pb(line) for line in lines])
 
     async def BatchCreatePredictions(
         self, request: pb.BatchCreatePredictionsRequest, context: Any

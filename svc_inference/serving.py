@@ -115,6 +115,9 @@ class ModelServer:
     def loaded(self) -> dict[str, LoadedModel]:
         return dict(self._models)
 
+    def find(self, name: str) -> LoadedModel | None:
+        return self._models.get(name)
+
     def get(self, name: str) -> LoadedModel:
         model = self._models.get(name)
         if model is None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
+from dataclasses import dataclass, fields, replace
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,7 +14,7 @@ from core import outbox
 from core.clock import Clock
 from core.db import Database
 from core.events import new_event, signals_channel
-from svc_inference.models import OUTBOX, EntrySignalRow
+from svc_inference.models import OUTBOX, EntrySignalRow, SignalOutcomeRow
 from svc_inference.signals import LONG, SHORT, Signal
 
 PRODUCER = "inference"
@@ -43,6 +44,45 @@ def signal_event(signal: Signal) -> ev.MlSignalNew:
     return msg
 
 
+@dataclass(frozen=True)
+class StoredSignal:
+    """A signal as stored in `ml.entry_signals`, as plain data."""
+
+    id: str
+    symbol: str
+    timeframe: str
+    horizon: int
+    direction: str
+    entry: float
+    sl: float
+    tp: float
+    rr_ratio: float
+    prob_tp_first: float
+    confidence: float
+    amd_phase: int
+    strategy: str
+    reason: str
+    model_name: str
+    model_version: int
+    bar_time: datetime
+    created_at: datetime
+    valid_until: datetime
+    expected_r: float | None
+    experimental: bool
+    outcome: str = ""
+    """"tp", "sl" or "expiry" once the scorecard resolved it; "" before."""
+    outcome_r: float | None = None
+
+
+_ROW_FIELDS = [f.name for f in fields(StoredSignal) if f.name not in ("outcome", "outcome_r")]
+
+
+def stored(row: EntrySignalRow, outcome: str | None = None, outcome_r: float | None = None) -> StoredSignal:
+    return StoredSignal(
+        **{name: getattr(row, name) for name in _ROW_FIELDS}, outcome=outcome or "", outcome_r=outcome_r
+    )
+
+
 async def _insert(s: AsyncSession, signal: Signal) -> None:
     d, p = signal.decision, signal.prediction
     s.add(
@@ -66,6 +106,8 @@ async def _insert(s: AsyncSession, signal: Signal) -> None:
             bar_time=p.bar_time,
             created_at=signal.created_at,
             valid_until=signal.valid_until,
+            expected_r=d.expected_r,
+            experimental=p.experimental,
         )
     )
 
@@ -81,12 +123,14 @@ async def store_signal(db: Database, signal: Signal, clock: Clock) -> Signal:
     return stored
 
 
-async def recent_rows(db: Database, symbol: str, horizon: int, limit: int) -> list[EntrySignalRow]:
+async def recent_rows(db: Database, symbol: str, horizon: int, limit: int) -> list[StoredSignal]:
+    """The newest stored signals of a symbol and horizon, each with its outcome once resolved."""
     async with db.session() as s:
-        rows = await s.scalars(
-            select(EntrySignalRow)
+        rows = await s.execute(
+            select(EntrySignalRow, SignalOutcomeRow.outcome, SignalOutcomeRow.r)
+            .outerjoin(SignalOutcomeRow, SignalOutcomeRow.signal_id == EntrySignalRow.id)
             .where(EntrySignalRow.symbol == symbol.upper(), EntrySignalRow.horizon == horizon)
             .order_by(EntrySignalRow.created_at.desc())
             .limit(limit)
         )
-        return list(rows)
+        return [stored(row, outcome, r) for row, outcome, r in rows]

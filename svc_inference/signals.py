@@ -4,8 +4,12 @@ For each side (long, short) and each R:R (2:1, 3:1) a trade is a candidate with
 - entry = the last close, stop = entry -/+ sl_atr_multiple x ATR(14), take-profit = entry +/- R:R
   x that distance (the same geometry the TP-before-SL labels were made with, so the classifier's
   probability p is the probability this very trade wins);
-- break-even probability b = 1 / (1 + R:R), expected R = p x R:R - (1 - p),
-  confidence = (p - b) / (1 - b), the edge over break-even scaled to 0..1.
+- break-even probability b = 1 / (1 + R:R), confidence = (p - b) / (1 - b), the edge over
+  break-even scaled to 0..1;
+- expected R after costs = p_tp x R:R - p_sl - cost / risk, where p_tp and p_sl are the calibrated
+  probabilities that the take-profit or the stop comes first (the rest expires within the horizon,
+  counted at 0 R) and `cost` the round-trip cost in price units (the spread of the entry's session).
+  A model without stop classifiers counts every non-win as a full loss: p x R:R - (1 - p).
 A strategy (a named filter set) keeps the candidates that pass all of its filters:
 p >= b + min_margin; expected R >= min_expected_r; the AMD phase not blocked; optionally the
 predicted range agrees (the side's predicted excursion at least `range_ratio` x the other side's)
@@ -105,12 +109,23 @@ class _Candidate:
     confidence: float
 
 
-def _rejection(pred: Prediction, s: Strategy, direction: str, rr: float, risk: float) -> str | None:
+def expected_r(pred: Prediction, direction: str, rr: float, cost_r: float = 0.0) -> float:
+    """Expected R of the trade after `cost_r` (costs in units of the risk); see the module doc."""
+    p = pred.prob(direction, rr)
+    p_sl = pred.prob_sl(direction, rr)
+    if p_sl is None:
+        return p * rr - (1.0 - p) - cost_r
+    return p * rr - min(max(p_sl, 0.0), 1.0 - p) - cost_r
+
+
+def _rejection(
+    pred: Prediction, s: Strategy, direction: str, rr: float, risk: float, cost_r: float = 0.0
+) -> str | None:
     p = pred.prob(direction, rr)
     breakeven = 1.0 / (1.0 + rr)
     if p < breakeven + s.min_margin:
         return f"p={p:.2f} under {breakeven + s.min_margin:.2f}"
-    if p * rr - (1.0 - p) < s.min_expected_r:
+    if expected_r(pred, direction, rr, cost_r) < s.min_expected_r:
         return f"expected R under {s.min_expected_r}"
     if pred.amd_phase in s.blocked_phases:
         return f"AMD phase {pred.amd_phase} blocked"
@@ -123,22 +138,34 @@ def _rejection(pred: Prediction, s: Strategy, direction: str, rr: float, risk: f
     return None
 
 
-def decide(pred: Prediction, strategy: Strategy, sl_atr_multiple: float = 1.0) -> SignalDecision:
-    """Apply `strategy` to `pred` (see the module doc for the rules)."""
+def decide(
+    pred: Prediction, strategy: Strategy, sl_atr_multiple: float = 1.0, *, cost: float = 0.0
+) -> SignalDecision:
+    """Apply `strategy` to `pred` (see the module doc for the rules); `cost` is the round trip's
+    cost in price units (0: none)."""
     risk = sl_atr_multiple * pred.atr
     if not risk > 0.0:
         return SignalDecision(NONE, 0, 0, 0, 0, 0, 0, 0, "no ATR yet")
+    cost_r = cost / risk
     passing: list[_Candidate] = []
     reasons: list[str] = []
     for direction in DIRECTIONS:
         for rr in strategy.rr_ratios:
-            why = _rejection(pred, strategy, direction, rr, risk)
+            why = _rejection(pred, strategy, direction, rr, risk, cost_r)
             if why:
                 reasons.append(f"{direction} {rr:g}:1 {why}")
                 continue
             p = pred.prob(direction, rr)
             breakeven = 1.0 / (1.0 + rr)
-            passing.append(_Candidate(direction, rr, p, p * rr - (1 - p), (p - breakeven) / (1 - breakeven)))
+            passing.append(
+                _Candidate(
+                    direction,
+                    rr,
+                    p,
+                    expected_r(pred, direction, rr, cost_r),
+                    (p - breakeven) / (1 - breakeven),
+                )
+            )
     if not passing:
         return SignalDecision(NONE, 0, 0, 0, 0, 0, 0, 0, "; ".join(reasons))
     best = max(passing, key=lambda c: (c.expected_r, -c.rr))
@@ -167,3 +194,7 @@ class Signal:
     created_at: datetime
     valid_until: datetime
     id: str = ""
+
+    @property
+    def experimental(self) -> bool:
+        return self.prediction.experimental

@@ -17,11 +17,13 @@ from svc_inference.engine import InferenceEngine
 from svc_inference.models import OUTBOX
 from svc_inference.registry import ArtifactStore, Registry
 from svc_inference.scheduler import SignalScheduler
+from svc_inference.scorecard import Scorecard
 from svc_inference.service import InferenceServicer
 from svc_inference.serving import ModelServer
 
 log = logging.getLogger(__name__)
 CHAMPION_SYNC_S = 30.0
+SCORECARD_EVERY_S = 60.0
 
 
 def make_engine(
@@ -59,6 +61,13 @@ async def build_service(
         strategy=settings.default_strategy,
     )
     relay = OutboxRelay(ctx.db, ctx.bus, [OUTBOX], ctx.clock)
+    scorecard = Scorecard(ctx.db, engine.bars, ctx.clock)
+
+    async def scorecard_loop() -> None:
+        while True:
+            with contextlib.suppress(Exception):
+                await scorecard.resolve_due()
+            await ctx.clock.sleep(SCORECARD_EVERY_S)
 
     async def sync_loop() -> None:
         while True:
@@ -73,9 +82,9 @@ async def build_service(
         servicers=[
             (
                 inference_service_pb2_grpc.add_InferenceServiceServicer_to_server,
-                InferenceServicer(engine, ctx.clock),
+                InferenceServicer(engine, ctx.clock, scorecard),
             )
         ],
-        background=[scheduler.run_forever, relay.run, sync_loop],
+        background=[scheduler.run_forever, relay.run, sync_loop, scorecard_loop],
         close=close,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -83,8 +84,17 @@ def register_champion():
     return _register_champion
 
 
+def gated(trained: TrainedModels, passed: bool = True, brier_gain: float | None = None) -> TrainedModels:
+    """`trained` as if its walk-forward gate had given this verdict (and, with `brier_gain`, this
+    same-rows comparison with the champion): registry tests of the promotion rule use it."""
+    gate: dict = {"passed": passed, "reasons": [] if passed else ["judged so by the test"]}
+    if brier_gain is not None:
+        gate["vs_champion"] = {"rows": 100, "brier_gain": brier_gain}
+    return dataclasses.replace(trained, metrics=dict(trained.metrics, gate=gate))
+
+
 async def _register_champion(kit: EngineKit, trained: TrainedModels, bundle: ExportedBundle):
     record = await kit.engine.registry.register(
-        symbol="EURUSD", timeframe="5m", trained=trained, bundle=bundle, now=kit.clock.now()
+        symbol="EURUSD", timeframe="5m", trained=gated(trained), bundle=bundle, now=kit.clock.now()
     )
     return await kit.engine.promote(record.name, record.version, force=False)

@@ -1,15 +1,11 @@
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 
 import pytest
 
 from core.errors import FailedPrecondition
-
-
-def _with_auc(trained, auc: float):
-    return dataclasses.replace(trained, metrics=dict(trained.metrics, auc=auc))
+from tests.inference.conftest import gated
 
 
 async def test_a_registered_version_is_a_candidate_with_its_artifact_named_by_sha256(
@@ -26,14 +22,25 @@ async def test_a_registered_version_is_a_candidate_with_its_artifact_named_by_sh
     assert record.metrics["max_parity_diff"] < 1e-4
 
 
-async def test_promotion_needs_a_better_model_unless_forced(kit, trained, bundle) -> None:
+async def test_no_champion_is_no_free_pass_a_version_that_failed_the_gate_stays_a_candidate(
+    kit, trained, bundle
+) -> None:
     reg, now = kit.engine.registry, kit.clock.now()
-    v1 = await reg.register(
-        symbol="EURUSD", timeframe="5m", trained=_with_auc(trained, 0.60), bundle=bundle, now=now
-    )
+    for judged in (trained, gated(trained, passed=False)):
+        record = await reg.register(symbol="EURUSD", timeframe="5m", trained=judged, bundle=bundle, now=now)
+        with pytest.raises(FailedPrecondition) as refused:
+            await reg.promote(record.name, record.version, now=now)
+        assert refused.value.reason == "GATE_NOT_PASSED"
+        assert not await reg.promote_if_better(record.name, record.version, now=now)
+    assert await reg.champion("eurusd_5m_h18") is None
+
+
+async def test_promotion_needs_a_better_model_on_the_same_rows_unless_forced(kit, trained, bundle) -> None:
+    reg, now = kit.engine.registry, kit.clock.now()
+    v1 = await reg.register(symbol="EURUSD", timeframe="5m", trained=gated(trained), bundle=bundle, now=now)
     await reg.promote(v1.name, 1, now=now)
     v2 = await reg.register(
-        symbol="EURUSD", timeframe="5m", trained=_with_auc(trained, 0.55), bundle=bundle, now=now
+        symbol="EURUSD", timeframe="5m", trained=gated(trained, brier_gain=-0.01), bundle=bundle, now=now
     )
     assert v2.version == 2
     with pytest.raises(FailedPrecondition):
@@ -46,12 +53,10 @@ async def test_promotion_needs_a_better_model_unless_forced(kit, trained, bundle
 
 async def test_a_better_candidate_is_promoted_and_the_old_champion_retired(kit, trained, bundle) -> None:
     reg, now = kit.engine.registry, kit.clock.now()
-    await reg.register(
-        symbol="EURUSD", timeframe="5m", trained=_with_auc(trained, 0.55), bundle=bundle, now=now
-    )
+    await reg.register(symbol="EURUSD", timeframe="5m", trained=gated(trained), bundle=bundle, now=now)
     assert await reg.promote_if_better("eurusd_5m_h18", 1, now=now)
     await reg.register(
-        symbol="EURUSD", timeframe="5m", trained=_with_auc(trained, 0.58), bundle=bundle, now=now
+        symbol="EURUSD", timeframe="5m", trained=gated(trained, brier_gain=0.002), bundle=bundle, now=now
     )
     assert await reg.promote_if_better("eurusd_5m_h18", 2, now=now)
     statuses = {r.version: r.status for r in await reg.list()}

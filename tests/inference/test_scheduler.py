@@ -234,3 +234,35 @@ async def test_a_run_that_lost_its_lock_stops_and_leaves_the_other_runs_lock_alo
     assert len(report.signals) == 1  # GBPUSD was not started
     assert await kit.kv.get(LOCK_KEY) == b"other"
     assert await s.last_slot() == -1
+
+
+async def test_the_first_scheduled_signal_follows_the_first_training(kit, trained, bundle) -> None:
+    """A fresh start: the slot's run finds no model; once one is registered (by another process,
+    here another Registry on the same database), the waiting symbol runs in the same slot."""
+    from svc_inference.registry import ArtifactStore, Registry
+    from tests.inference.conftest import gated
+
+    loose = _loose_strategy()
+    try:
+        s = _scheduler(kit, strategy=loose.name)
+        first = await s.tick()
+        assert first is not None
+        assert first.waiting == ["EURUSD"]
+        assert await s.retry_waiting() is not None  # still no model: it keeps waiting
+        assert s.waiting == {"EURUSD"}
+        elsewhere = Registry(kit.engine.db, ArtifactStore(kit.engine.registry.store.root))
+        record = await elsewhere.register(
+            symbol="EURUSD", timeframe="5m", trained=gated(trained), bundle=bundle, now=kit.clock.now()
+        )
+        await elsewhere.promote(record.name, record.version, now=kit.clock.now())
+        kit.clock.advance(3)  # past the model lookup's retry pause
+        report = await s.retry_waiting()
+    finally:
+        from svc_inference import signals
+
+        del signals.STRATEGIES[loose.name]
+    assert report is not None
+    assert [sig.prediction.model_version for sig in report.signals] == [record.version]
+    assert not report.signals[0].prediction.experimental
+    assert s.waiting == set()
+    assert len(await _stored(kit, "EURUSD")) == 1

@@ -153,10 +153,11 @@ async def _take(call, n):
 async def test_the_cached_prediction_is_served_stale_when_the_model_is_down(
     kit, trained, bundle, register_champion
 ):
-    await register_champion(kit, trained, bundle)
+    record = await register_champion(kit, trained, bundle)
     q = kit.engine.query("EURUSD")
     fresh = await kit.engine.predict(q)
     kit.engine.server.unload(q.model_name)
+    kit.engine.registry.store.path(record.artifact_sha256).unlink()  # and it cannot be reloaded
     stale = await kit.engine.predict(q)
     assert stale.stale
     assert stale.predicted_high == fresh.predicted_high

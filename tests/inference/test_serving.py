@@ -51,13 +51,13 @@ async def test_hot_swap_under_load_drops_no_request(kit, trained, bundle, regist
     async def caller() -> None:
         while not stop.is_set():
             model, out = await kit.engine.server.predict(v1.name, X)
-            assert out.shape == (64, 6)
+            assert out.shape == (64, 10)
             seen.append(model.record.version)
             await asyncio.sleep(0)
 
     callers = [asyncio.create_task(caller()) for _ in range(8)]
     await asyncio.sleep(0.05)
-    await kit.engine.promote(v1.name, 2, force=False)
+    await kit.engine.promote(v1.name, 2, force=True)
     await asyncio.sleep(0.05)
     stop.set()
     await asyncio.gather(*callers)  # any failed request raises here

@@ -1,10 +1,13 @@
-"""The engine's signal listing and its encoded-signal memo (the servicer only converts)."""
+"""The engine's signal listing (domain values) and the servicer's encoded-signal memo."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from trading.inference.v1 import inference_messages_pb2 as pb
+
 from svc_inference import signals
+from svc_inference.service import InferenceServicer
 from svc_inference.signals import Strategy
 
 
@@ -32,27 +35,28 @@ async def test_listing_leads_with_a_live_signal_only_when_no_stored_one_is_valid
     assert [r.id for r in rows] == [stored.id]
 
 
-async def test_the_encoding_is_reused_until_the_decision_changes(
+async def test_the_servicer_reuses_its_encoding_until_the_decision_changes(
     kit, trained, bundle, register_champion
 ) -> None:
     await register_champion(kit, trained, bundle)
-    q = kit.engine.query("EURUSD")
-    encodings = []
+    servicer = InferenceServicer(kit.engine, kit.clock)
 
-    def encode(sig):
-        encodings.append(sig)
-        return object()
+    async def create(include_range: bool) -> pb.Signal:
+        request = pb.CreateSignalRequest(symbol="EURUSD", include_range=include_range)
+        return (await servicer.CreateSignal(request, None)).signal
 
-    first = await kit.engine.encoded_signal(q, "", (True, False), encode)
-    again = await kit.engine.encoded_signal(q, "", (True, False), encode)
-    other = await kit.engine.encoded_signal(q, "", (False, False), encode)
-    assert first[1] is again[1]
-    assert other[1] is not first[1]
-    assert len(encodings) == 2
-    # a new champion: a new prediction and decision
+    await create(True)
+    first = dict(servicer._encoded)
+    again = await create(True)
+    assert dict(servicer._encoded) == first  # the same encoded message, not a new one
+    assert again.HasField("prediction")
+    assert not (await create(False)).HasField("prediction")
+    assert len(servicer._encoded) == 2
+    # a new champion: a new prediction and decision, encoded again
     record = await kit.engine.registry.register(
         symbol="EURUSD", timeframe="5m", trained=trained, bundle=bundle, now=kit.clock.now()
     )
     await kit.engine.promote(record.name, record.version, force=True)
-    await kit.engine.encoded_signal(q, "", (True, False), encode)
-    assert len(encodings) == 3
+    latest = await create(True)
+    assert latest.model_version == record.version
+    assert all(a is not b for a, b in zip(first.values(), servicer._encoded.values(), strict=False))

@@ -70,3 +70,26 @@ def test_probabilities_under_break_even_give_none_with_reasons() -> None:
 def test_an_unknown_strategy_is_an_invalid_argument() -> None:
     with pytest.raises(InvalidArgument):
         strategy_named("yolo")
+
+
+def test_expected_r_counts_expiries_apart_from_stops_and_pays_the_session_spread() -> None:
+    from dataclasses import replace
+
+    from svc_inference.costs import session_spread
+    from svc_inference.signals import expected_r
+
+    pred = replace(
+        _pred(long2=0.45),
+        prob_sl_first={"long_rr2": 0.25, "long_rr3": 0.5, "short_rr2": 0.6, "short_rr3": 0.7},
+    )
+    # 45% target, 25% stop, 30% expire at ~0 R: 0.45 x 2 - 0.25 = +0.65R before costs
+    assert expected_r(pred, "long", 2.0) == pytest.approx(0.65)
+    assert expected_r(_pred(long2=0.45), "long", 2.0) == pytest.approx(0.35)  # no stop model: all losses
+    asian, london = datetime(2025, 1, 6, 3, tzinfo=UTC), datetime(2025, 1, 6, 9, tzinfo=UTC)
+    assert session_spread("EURUSD", asian) > session_spread("EURUSD", london) > 0
+    cost = session_spread("EURUSD", asian)
+    d = decide(pred, STRATEGIES["aggressive_filter"], cost=cost)
+    assert d.direction == LONG
+    assert d.expected_r == pytest.approx(0.65 - cost / 0.001)
+    # a spread as wide as the expected edge leaves no trade
+    assert decide(pred, STRATEGIES["aggressive_filter"], cost=0.00065).direction == NONE

@@ -56,7 +56,14 @@ class TpFirstProbability(_message.Message):
     def __init__(self, direction: _Optional[_Union[SignalDirection, str]] = ..., rr_ratio: _Optional[float] = ..., probability: _Optional[float] = ...) -> None: ...
 
 class Prediction(_message.Message):
-    __slots__ = ("symbol", "timeframe", "horizon", "predicted_high", "predicted_low", "confidence", "close", "predicted_high_price", "predicted_low_price", "atr", "prob_tp_first", "amd_phase", "model_name", "model_version", "bar_time", "created_at", "stale")
+    __slots__ = ("symbol", "timeframe", "horizon", "predicted_high", "predicted_low", "confidence", "close", "predicted_high_price", "predicted_low_price", "atr", "prob_tp_first", "amd_phase", "model_name", "model_version", "bar_time", "created_at", "stale", "experimental", "quality", "prob_sl_first")
+    class QualityEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: float
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     TIMEFRAME_FIELD_NUMBER: _ClassVar[int]
     HORIZON_FIELD_NUMBER: _ClassVar[int]
@@ -74,6 +81,9 @@ class Prediction(_message.Message):
     BAR_TIME_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     STALE_FIELD_NUMBER: _ClassVar[int]
+    EXPERIMENTAL_FIELD_NUMBER: _ClassVar[int]
+    QUALITY_FIELD_NUMBER: _ClassVar[int]
+    PROB_SL_FIRST_FIELD_NUMBER: _ClassVar[int]
     symbol: str
     timeframe: str
     horizon: int
@@ -91,10 +101,13 @@ class Prediction(_message.Message):
     bar_time: _timestamp_pb2.Timestamp
     created_at: _timestamp_pb2.Timestamp
     stale: bool
-    def __init__(self, symbol: _Optional[str] = ..., timeframe: _Optional[str] = ..., horizon: _Optional[int] = ..., predicted_high: _Optional[float] = ..., predicted_low: _Optional[float] = ..., confidence: _Optional[float] = ..., close: _Optional[float] = ..., predicted_high_price: _Optional[float] = ..., predicted_low_price: _Optional[float] = ..., atr: _Optional[float] = ..., prob_tp_first: _Optional[_Iterable[_Union[TpFirstProbability, _Mapping]]] = ..., amd_phase: _Optional[_Union[AmdPhase, str]] = ..., model_name: _Optional[str] = ..., model_version: _Optional[int] = ..., bar_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., stale: _Optional[bool] = ...) -> None: ...
+    experimental: bool
+    quality: _containers.ScalarMap[str, float]
+    prob_sl_first: _containers.RepeatedCompositeFieldContainer[TpFirstProbability]
+    def __init__(self, symbol: _Optional[str] = ..., timeframe: _Optional[str] = ..., horizon: _Optional[int] = ..., predicted_high: _Optional[float] = ..., predicted_low: _Optional[float] = ..., confidence: _Optional[float] = ..., close: _Optional[float] = ..., predicted_high_price: _Optional[float] = ..., predicted_low_price: _Optional[float] = ..., atr: _Optional[float] = ..., prob_tp_first: _Optional[_Iterable[_Union[TpFirstProbability, _Mapping]]] = ..., amd_phase: _Optional[_Union[AmdPhase, str]] = ..., model_name: _Optional[str] = ..., model_version: _Optional[int] = ..., bar_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., stale: _Optional[bool] = ..., experimental: _Optional[bool] = ..., quality: _Optional[_Mapping[str, float]] = ..., prob_sl_first: _Optional[_Iterable[_Union[TpFirstProbability, _Mapping]]] = ...) -> None: ...
 
 class Signal(_message.Message):
-    __slots__ = ("id", "symbol", "timeframe", "horizon", "signal", "entry", "sl", "tp", "rr_ratio", "prob_tp_first", "confidence", "amd_phase", "strategy", "reason", "model_name", "model_version", "created_at", "valid_until", "prediction", "stale")
+    __slots__ = ("id", "symbol", "timeframe", "horizon", "signal", "entry", "sl", "tp", "rr_ratio", "prob_tp_first", "confidence", "amd_phase", "strategy", "reason", "model_name", "model_version", "created_at", "valid_until", "prediction", "stale", "experimental", "expected_r", "outcome", "outcome_r")
     ID_FIELD_NUMBER: _ClassVar[int]
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     TIMEFRAME_FIELD_NUMBER: _ClassVar[int]
@@ -115,6 +128,10 @@ class Signal(_message.Message):
     VALID_UNTIL_FIELD_NUMBER: _ClassVar[int]
     PREDICTION_FIELD_NUMBER: _ClassVar[int]
     STALE_FIELD_NUMBER: _ClassVar[int]
+    EXPERIMENTAL_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_R_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_R_FIELD_NUMBER: _ClassVar[int]
     id: str
     symbol: str
     timeframe: str
@@ -135,7 +152,119 @@ class Signal(_message.Message):
     valid_until: _timestamp_pb2.Timestamp
     prediction: Prediction
     stale: bool
-    def __init__(self, id: _Optional[str] = ..., symbol: _Optional[str] = ..., timeframe: _Optional[str] = ..., horizon: _Optional[int] = ..., signal: _Optional[_Union[SignalDirection, str]] = ..., entry: _Optional[float] = ..., sl: _Optional[float] = ..., tp: _Optional[float] = ..., rr_ratio: _Optional[float] = ..., prob_tp_first: _Optional[float] = ..., confidence: _Optional[float] = ..., amd_phase: _Optional[_Union[AmdPhase, str]] = ..., strategy: _Optional[str] = ..., reason: _Optional[str] = ..., model_name: _Optional[str] = ..., model_version: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., valid_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., prediction: _Optional[_Union[Prediction, _Mapping]] = ..., stale: _Optional[bool] = ...) -> None: ...
+    experimental: bool
+    expected_r: float
+    outcome: str
+    outcome_r: float
+    def __init__(self, id: _Optional[str] = ..., symbol: _Optional[str] = ..., timeframe: _Optional[str] = ..., horizon: _Optional[int] = ..., signal: _Optional[_Union[SignalDirection, str]] = ..., entry: _Optional[float] = ..., sl: _Optional[float] = ..., tp: _Optional[float] = ..., rr_ratio: _Optional[float] = ..., prob_tp_first: _Optional[float] = ..., confidence: _Optional[float] = ..., amd_phase: _Optional[_Union[AmdPhase, str]] = ..., strategy: _Optional[str] = ..., reason: _Optional[str] = ..., model_name: _Optional[str] = ..., model_version: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., valid_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., prediction: _Optional[_Union[Prediction, _Mapping]] = ..., stale: _Optional[bool] = ..., experimental: _Optional[bool] = ..., expected_r: _Optional[float] = ..., outcome: _Optional[str] = ..., outcome_r: _Optional[float] = ...) -> None: ...
+
+class ScorecardLine(_message.Message):
+    __slots__ = ("symbol", "model_name", "model_version", "strategy", "signals", "take_profits", "stops", "expiries", "win_rate", "mean_r", "total_r", "mean_r_lower", "mean_r_upper", "promised_r", "drift", "note")
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    MODEL_NAME_FIELD_NUMBER: _ClassVar[int]
+    MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    STRATEGY_FIELD_NUMBER: _ClassVar[int]
+    SIGNALS_FIELD_NUMBER: _ClassVar[int]
+    TAKE_PROFITS_FIELD_NUMBER: _ClassVar[int]
+    STOPS_FIELD_NUMBER: _ClassVar[int]
+    EXPIRIES_FIELD_NUMBER: _ClassVar[int]
+    WIN_RATE_FIELD_NUMBER: _ClassVar[int]
+    MEAN_R_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_R_FIELD_NUMBER: _ClassVar[int]
+    MEAN_R_LOWER_FIELD_NUMBER: _ClassVar[int]
+    MEAN_R_UPPER_FIELD_NUMBER: _ClassVar[int]
+    PROMISED_R_FIELD_NUMBER: _ClassVar[int]
+    DRIFT_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    symbol: str
+    model_name: str
+    model_version: int
+    strategy: str
+    signals: int
+    take_profits: int
+    stops: int
+    expiries: int
+    win_rate: float
+    mean_r: float
+    total_r: float
+    mean_r_lower: float
+    mean_r_upper: float
+    promised_r: float
+    drift: bool
+    note: str
+    def __init__(self, symbol: _Optional[str] = ..., model_name: _Optional[str] = ..., model_version: _Optional[int] = ..., strategy: _Optional[str] = ..., signals: _Optional[int] = ..., take_profits: _Optional[int] = ..., stops: _Optional[int] = ..., expiries: _Optional[int] = ..., win_rate: _Optional[float] = ..., mean_r: _Optional[float] = ..., total_r: _Optional[float] = ..., mean_r_lower: _Optional[float] = ..., mean_r_upper: _Optional[float] = ..., promised_r: _Optional[float] = ..., drift: _Optional[bool] = ..., note: _Optional[str] = ...) -> None: ...
+
+class GetScorecardRequest(_message.Message):
+    __slots__ = ("symbol", "model_name", "strategy")
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    MODEL_NAME_FIELD_NUMBER: _ClassVar[int]
+    STRATEGY_FIELD_NUMBER: _ClassVar[int]
+    symbol: str
+    model_name: str
+    strategy: str
+    def __init__(self, symbol: _Optional[str] = ..., model_name: _Optional[str] = ..., strategy: _Optional[str] = ...) -> None: ...
+
+class GetScorecardResponse(_message.Message):
+    __slots__ = ("lines",)
+    LINES_FIELD_NUMBER: _ClassVar[int]
+    lines: _containers.RepeatedCompositeFieldContainer[ScorecardLine]
+    def __init__(self, lines: _Optional[_Iterable[_Union[ScorecardLine, _Mapping]]] = ...) -> None: ...
+
+class GateComparison(_message.Message):
+    __slots__ = ("name", "mean", "lower", "upper")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    MEAN_FIELD_NUMBER: _ClassVar[int]
+    LOWER_FIELD_NUMBER: _ClassVar[int]
+    UPPER_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    mean: float
+    lower: float
+    upper: float
+    def __init__(self, name: _Optional[str] = ..., mean: _Optional[float] = ..., lower: _Optional[float] = ..., upper: _Optional[float] = ...) -> None: ...
+
+class GateClassifier(_message.Message):
+    __slots__ = ("target", "auc", "auc_logistic", "brier", "brier_base_rate", "brier_logistic", "ece", "reliability")
+    TARGET_FIELD_NUMBER: _ClassVar[int]
+    AUC_FIELD_NUMBER: _ClassVar[int]
+    AUC_LOGISTIC_FIELD_NUMBER: _ClassVar[int]
+    BRIER_FIELD_NUMBER: _ClassVar[int]
+    BRIER_BASE_RATE_FIELD_NUMBER: _ClassVar[int]
+    BRIER_LOGISTIC_FIELD_NUMBER: _ClassVar[int]
+    ECE_FIELD_NUMBER: _ClassVar[int]
+    RELIABILITY_FIELD_NUMBER: _ClassVar[int]
+    target: str
+    auc: float
+    auc_logistic: float
+    brier: float
+    brier_base_rate: float
+    brier_logistic: float
+    ece: float
+    reliability: _containers.RepeatedCompositeFieldContainer[CalibrationBin]
+    def __init__(self, target: _Optional[str] = ..., auc: _Optional[float] = ..., auc_logistic: _Optional[float] = ..., brier: _Optional[float] = ..., brier_base_rate: _Optional[float] = ..., brier_logistic: _Optional[float] = ..., ece: _Optional[float] = ..., reliability: _Optional[_Iterable[_Union[CalibrationBin, _Mapping]]] = ...) -> None: ...
+
+class GateReport(_message.Message):
+    __slots__ = ("passed", "folds", "oos_rows", "comparisons", "classifiers", "ece", "ece_sampling", "reasons", "vs_champion", "vs_champion_rows")
+    PASSED_FIELD_NUMBER: _ClassVar[int]
+    FOLDS_FIELD_NUMBER: _ClassVar[int]
+    OOS_ROWS_FIELD_NUMBER: _ClassVar[int]
+    COMPARISONS_FIELD_NUMBER: _ClassVar[int]
+    CLASSIFIERS_FIELD_NUMBER: _ClassVar[int]
+    ECE_FIELD_NUMBER: _ClassVar[int]
+    ECE_SAMPLING_FIELD_NUMBER: _ClassVar[int]
+    REASONS_FIELD_NUMBER: _ClassVar[int]
+    VS_CHAMPION_FIELD_NUMBER: _ClassVar[int]
+    VS_CHAMPION_ROWS_FIELD_NUMBER: _ClassVar[int]
+    passed: bool
+    folds: int
+    oos_rows: int
+    comparisons: _containers.RepeatedCompositeFieldContainer[GateComparison]
+    classifiers: _containers.RepeatedCompositeFieldContainer[GateClassifier]
+    ece: float
+    ece_sampling: float
+    reasons: _containers.RepeatedScalarFieldContainer[str]
+    vs_champion: GateComparison
+    vs_champion_rows: int
+    def __init__(self, passed: _Optional[bool] = ..., folds: _Optional[int] = ..., oos_rows: _Optional[int] = ..., comparisons: _Optional[_Iterable[_Union[GateComparison, _Mapping]]] = ..., classifiers: _Optional[_Iterable[_Union[GateClassifier, _Mapping]]] = ..., ece: _Optional[float] = ..., ece_sampling: _Optional[float] = ..., reasons: _Optional[_Iterable[str]] = ..., vs_champion: _Optional[_Union[GateComparison, _Mapping]] = ..., vs_champion_rows: _Optional[int] = ...) -> None: ...
 
 class CalibrationBin(_message.Message):
     __slots__ = ("lower", "upper", "mean_predicted", "observed_rate", "count")
@@ -170,7 +299,7 @@ class ClassifierMetrics(_message.Message):
     def __init__(self, target: _Optional[str] = ..., direction: _Optional[_Union[SignalDirection, str]] = ..., rr_ratio: _Optional[float] = ..., auc: _Optional[float] = ..., brier: _Optional[float] = ..., base_rate: _Optional[float] = ..., calibration: _Optional[_Iterable[_Union[CalibrationBin, _Mapping]]] = ...) -> None: ...
 
 class ModelMetrics(_message.Message):
-    __slots__ = ("mae", "accuracy", "auc", "r2", "brier", "mae_high", "mae_low", "r2_high", "r2_low", "classifiers", "test_rows", "max_parity_diff")
+    __slots__ = ("mae", "accuracy", "auc", "r2", "brier", "mae_high", "mae_low", "r2_high", "r2_low", "classifiers", "test_rows", "max_parity_diff", "gate")
     MAE_FIELD_NUMBER: _ClassVar[int]
     ACCURACY_FIELD_NUMBER: _ClassVar[int]
     AUC_FIELD_NUMBER: _ClassVar[int]
@@ -183,6 +312,7 @@ class ModelMetrics(_message.Message):
     CLASSIFIERS_FIELD_NUMBER: _ClassVar[int]
     TEST_ROWS_FIELD_NUMBER: _ClassVar[int]
     MAX_PARITY_DIFF_FIELD_NUMBER: _ClassVar[int]
+    GATE_FIELD_NUMBER: _ClassVar[int]
     mae: float
     accuracy: float
     auc: float
@@ -195,7 +325,8 @@ class ModelMetrics(_message.Message):
     classifiers: _containers.RepeatedCompositeFieldContainer[ClassifierMetrics]
     test_rows: int
     max_parity_diff: float
-    def __init__(self, mae: _Optional[float] = ..., accuracy: _Optional[float] = ..., auc: _Optional[float] = ..., r2: _Optional[float] = ..., brier: _Optional[float] = ..., mae_high: _Optional[float] = ..., mae_low: _Optional[float] = ..., r2_high: _Optional[float] = ..., r2_low: _Optional[float] = ..., classifiers: _Optional[_Iterable[_Union[ClassifierMetrics, _Mapping]]] = ..., test_rows: _Optional[int] = ..., max_parity_diff: _Optional[float] = ...) -> None: ...
+    gate: GateReport
+    def __init__(self, mae: _Optional[float] = ..., accuracy: _Optional[float] = ..., auc: _Optional[float] = ..., r2: _Optional[float] = ..., brier: _Optional[float] = ..., mae_high: _Optional[float] = ..., mae_low: _Optional[float] = ..., r2_high: _Optional[float] = ..., r2_low: _Optional[float] = ..., classifiers: _Optional[_Iterable[_Union[ClassifierMetrics, _Mapping]]] = ..., test_rows: _Optional[int] = ..., max_parity_diff: _Optional[float] = ..., gate: _Optional[_Union[GateReport, _Mapping]] = ...) -> None: ...
 
 class ModelVersion(_message.Message):
     __slots__ = ("name", "version", "status", "symbol", "timeframe", "horizon", "artifact_sha256", "features", "train_window", "test_window", "metrics", "created_at", "promoted_at", "loaded")
@@ -278,10 +409,12 @@ class ListSignalsRequest(_message.Message):
     def __init__(self, symbol: _Optional[str] = ..., horizon: _Optional[int] = ..., page_size: _Optional[int] = ...) -> None: ...
 
 class ListSignalsResponse(_message.Message):
-    __slots__ = ("signals",)
+    __slots__ = ("signals", "scorecard")
     SIGNALS_FIELD_NUMBER: _ClassVar[int]
+    SCORECARD_FIELD_NUMBER: _ClassVar[int]
     signals: _containers.RepeatedCompositeFieldContainer[Signal]
-    def __init__(self, signals: _Optional[_Iterable[_Union[Signal, _Mapping]]] = ...) -> None: ...
+    scorecard: _containers.RepeatedCompositeFieldContainer[ScorecardLine]
+    def __init__(self, signals: _Optional[_Iterable[_Union[Signal, _Mapping]]] = ..., scorecard: _Optional[_Iterable[_Union[ScorecardLine, _Mapping]]] = ...) -> None: ...
 
 class GetPredictionRequest(_message.Message):
     __slots__ = ("symbol", "horizon")

@@ -50,6 +50,11 @@ class InferenceServiceStub:
                 request_serializer=trading_dot_inference_dot_v1_dot_inference__messages__pb2.ListSignalsRequest.SerializeToString,
                 response_deserializer=trading_dot_inference_dot_v1_dot_inference__messages__pb2.ListSignalsResponse.FromString,
                 _registered_method=True)
+        self.GetScorecard = channel.unary_unary(
+                '/trading.inference.v1.InferenceService/GetScorecard',
+                request_serializer=trading_dot_inference_dot_v1_dot_inference__messages__pb2.GetScorecardRequest.SerializeToString,
+                response_deserializer=trading_dot_inference_dot_v1_dot_inference__messages__pb2.GetScorecardResponse.FromString,
+                _registered_method=True)
         self.GetPrediction = channel.unary_unary(
                 '/trading.inference.v1.InferenceService/GetPrediction',
                 request_serializer=trading_dot_inference_dot_v1_dot_inference__messages__pb2.GetPredictionRequest.SerializeToString,
@@ -112,6 +117,13 @@ class InferenceServiceServicer:
 
     def ListSignals(self, request, context):
         """ListSignals returns a symbol's recent signals to a signed-in user (seed 4.1 GET /ml/signals/:symbol).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetScorecard(self, request, context):
+        """GetScorecard returns how the platform's signals actually ended, per symbol, model and strategy.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -190,6 +202,11 @@ def add_InferenceServiceServicer_to_server(servicer, server):
                     servicer.ListSignals,
                     request_deserializer=trading_dot_inference_dot_v1_dot_inference__messages__pb2.ListSignalsRequest.FromString,
                     response_serializer=trading_dot_inference_dot_v1_dot_inference__messages__pb2.ListSignalsResponse.SerializeToString,
+            ),
+            'GetScorecard': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetScorecard,
+                    request_deserializer=trading_dot_inference_dot_v1_dot_inference__messages__pb2.GetScorecardRequest.FromString,
+                    response_serializer=trading_dot_inference_dot_v1_dot_inference__messages__pb2.GetScorecardResponse.SerializeToString,
             ),
             'GetPrediction': grpc.unary_unary_rpc_method_handler(
                     servicer.GetPrediction,
@@ -314,6 +331,33 @@ class InferenceService:
             '/trading.inference.v1.InferenceService/ListSignals',
             trading_dot_inference_dot_v1_dot_inference__messages__pb2.ListSignalsRequest.SerializeToString,
             trading_dot_inference_dot_v1_dot_inference__messages__pb2.ListSignalsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetScorecard(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trading.inference.v1.InferenceService/GetScorecard',
+            trading_dot_inference_dot_v1_dot_inference__messages__pb2.GetScorecardRequest.SerializeToString,
+            trading_dot_inference_dot_v1_dot_inference__messages__pb2.GetScorecardResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file trading/inference/v1/inference_messages.proto.
  */
 export const file_trading_inference_v1_inference_messages: GenFile = /*@__PURE__*/
-  fileDesc("Ci10cmFkaW5nL2luZmVyZW5jZS92MS9pbmZlcmVuY2VfbWVzc2FnZXMucHJvdG8SFHRyYWRpbmcuaW5mZXJlbmNlLnYxInUKElRwRmlyc3RQcm9iYWJpbGl0eRI4CglkaXJlY3Rpb24YASABKA4yJS50cmFkaW5nLmluZmVyZW5jZS52MS5TaWduYWxEaXJlY3Rpb24SEAoIcnJfcmF0aW8YAiABKAESEwoLcHJvYmFiaWxpdHkYAyABKAEi5gMKClByZWRpY3Rpb24SDgoGc3ltYm9sGAEgASgJEhEKCXRpbWVmcmFtZRgCIAEoCRIPCgdob3Jpem9uGAMgASgFEhYKDnByZWRpY3RlZF9oaWdoGAQgASgBEhUKDXByZWRpY3RlZF9sb3cYBSABKAESEgoKY29uZmlkZW5jZRgGIAEoARINCgVjbG9zZRgHIAEoARIcChRwcmVkaWN0ZWRfaGlnaF9wcmljZRgIIAEoARIbChNwcmVkaWN0ZWRfbG93X3ByaWNlGAkgASgBEgsKA2F0chgKIAEoARI/Cg1wcm9iX3RwX2ZpcnN0GAsgAygLMigudHJhZGluZy5pbmZlcmVuY2UudjEuVHBGaXJzdFByb2JhYmlsaXR5EjEKCWFtZF9waGFzZRgMIAEoDjIeLnRyYWRpbmcuaW5mZXJlbmNlLnYxLkFtZFBoYXNlEhIKCm1vZGVsX25hbWUYDSABKAkSFQoNbW9kZWxfdmVyc2lvbhgOIAEoBRIsCghiYXJfdGltZRgPIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKY3JlYXRlZF9hdBgQIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDQoFc3RhbGUYESABKAgiiQQKBlNpZ25hbBIKCgJpZBgBIAEoCRIOCgZzeW1ib2wYAiABKAkSEQoJdGltZWZyYW1lGAMgASgJEg8KB2hvcml6b24YBCABKAUSNQoGc2lnbmFsGAUgASgOMiUudHJhZGluZy5pbmZlcmVuY2UudjEuU2lnbmFsRGlyZWN0aW9uEg0KBWVudHJ5GAYgASgBEgoKAnNsGAcgASgBEgoKAnRwGAggASgBEhAKCHJyX3JhdGlvGAkgASgBEhUKDXByb2JfdHBfZmlyc3QYCiABKAESEgoKY29uZmlkZW5jZRgLIAEoARIxCglhbWRfcGhhc2UYDCABKA4yHi50cmFkaW5nLmluZmVyZW5jZS52MS5BbWRQaGFzZRIQCghzdHJhdGVneRgNIAEoCRIOCgZyZWFzb24YDiABKAkSEgoKbW9kZWxfbmFtZRgPIAEoCRIVCg1tb2RlbF92ZXJzaW9uGBAgASgFEi4KCmNyZWF0ZWRfYXQYESABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3ZhbGlkX3VudGlsGBIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI0CgpwcmVkaWN0aW9uGBMgASgLMiAudHJhZGluZy5pbmZlcmVuY2UudjEuUHJlZGljdGlvbhINCgVzdGFsZRgUIAEoCCJsCg5DYWxpYnJhdGlvbkJpbhINCgVsb3dlchgBIAEoARINCgV1cHBlchgCIAEoARIWCg5tZWFuX3ByZWRpY3RlZBgDIAEoARIVCg1vYnNlcnZlZF9yYXRlGAQgASgBEg0KBWNvdW50GAUgASgDItkBChFDbGFzc2lmaWVyTWV0cmljcxIOCgZ0YXJnZXQYASABKAkSOAoJZGlyZWN0aW9uGAIgASgOMiUudHJhZGluZy5pbmZlcmVuY2UudjEuU2lnbmFsRGlyZWN0aW9uEhAKCHJyX3JhdGlvGAMgASgBEgsKA2F1YxgEIAEoARINCgVicmllchgFIAEoARIRCgliYXNlX3JhdGUYBiABKAESOQoLY2FsaWJyYXRpb24YByADKAsyJC50cmFkaW5nLmluZmVyZW5jZS52MS5DYWxpYnJhdGlvbkJpbiKDAgoMTW9kZWxNZXRyaWNzEgsKA21hZRgBIAEoARIQCghhY2N1cmFjeRgCIAEoARILCgNhdWMYAyABKAESCgoCcjIYBCABKAESDQoFYnJpZXIYBSABKAESEAoIbWFlX2hpZ2gYBiABKAESDwoHbWFlX2xvdxgHIAEoARIPCgdyMl9oaWdoGAggASgBEg4KBnIyX2xvdxgJIAEoARI8CgtjbGFzc2lmaWVycxgKIAMoCzInLnRyYWRpbmcuaW5mZXJlbmNlLnYxLkNsYXNzaWZpZXJNZXRyaWNzEhEKCXRlc3Rfcm93cxgLIAEoAxIXCg9tYXhfcGFyaXR5X2RpZmYYDCABKAEizAMKDE1vZGVsVmVyc2lvbhIMCgRuYW1lGAEgASgJEg8KB3ZlcnNpb24YAiABKAUSMQoGc3RhdHVzGAMgASgOMiEudHJhZGluZy5pbmZlcmVuY2UudjEuTW9kZWxTdGF0dXMSDgoGc3ltYm9sGAQgASgJEhEKCXRpbWVmcmFtZRgFIAEoCRIPCgdob3Jpem9uGAYgASgFEhcKD2FydGlmYWN0X3NoYTI1NhgHIAEoCRIQCghmZWF0dXJlcxgIIAMoCRIyCgx0cmFpbl93aW5kb3cYCSABKAsyHC50cmFkaW5nLmNvbW1vbi52MS5UaW1lUmFuZ2USMQoLdGVzdF93aW5kb3cYCiABKAsyHC50cmFkaW5nLmNvbW1vbi52MS5UaW1lUmFuZ2USMwoHbWV0cmljcxgLIAEoCzIiLnRyYWRpbmcuaW5mZXJlbmNlLnYxLk1vZGVsTWV0cmljcxIuCgpjcmVhdGVkX2F0GAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtwcm9tb3RlZF9hdBgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGbG9hZGVkGA4gASgIIoABChdDcmVhdGVQcmVkaWN0aW9uUmVxdWVzdBIsCgZzeW1ib2wYASABKAlCHLpIGXIXEAMYFDIRXltBLVphLXowLTkuXy1dKyQSGwoHaG9yaXpvbhgCIAEoBUIKukgHGgUY9AMoABIaCgl0aW1lZnJhbWUYAyABKAlCB7pIBHICGAgiUAoYQ3JlYXRlUHJlZGljdGlvblJlc3BvbnNlEjQKCnByZWRpY3Rpb24YASABKAsyIC50cmFkaW5nLmluZmVyZW5jZS52MS5QcmVkaWN0aW9uIsQBChNDcmVhdGVTaWduYWxSZXF1ZXN0EiwKBnN5bWJvbBgBIAEoCUIcukgZchcQAxgUMhFeW0EtWmEtejAtOS5fLV0rJBIbCgdob3Jpem9uGAIgASgFQgq6SAcaBRj0AygAEhUKDWluY2x1ZGVfcmFuZ2UYAyABKAgSFAoMaW5jbHVkZV90cHNsGAQgASgIEhkKCHN0cmF0ZWd5GAUgASgJQge6SARyAhgoEhoKCXRpbWVmcmFtZRgGIAEoCUIHukgEcgIYCCJEChRDcmVhdGVTaWduYWxSZXNwb25zZRIsCgZzaWduYWwYASABKAsyHC50cmFkaW5nLmluZmVyZW5jZS52MS5TaWduYWwifQoSTGlzdFNpZ25hbHNSZXF1ZXN0EiwKBnN5bWJvbBgBIAEoCUIcukgZchcQAxgUMhFeW0EtWmEtejAtOS5fLV0rJBIbCgdob3Jpem9uGAIgASgFQgq6SAcaBRj0AygAEhwKCXBhZ2Vfc2l6ZRgDIAEoBUIJukgGGgQYZCgAIkQKE0xpc3RTaWduYWxzUmVzcG9uc2USLQoHc2lnbmFscxgBIAMoCzIcLnRyYWRpbmcuaW5mZXJlbmNlLnYxLlNpZ25hbCJhChRHZXRQcmVkaWN0aW9uUmVxdWVzdBIsCgZzeW1ib2wYASABKAlCHLpIGXIXEAMYFDIRXltBLVphLXowLTkuXy1dKyQSGwoHaG9yaXpvbhgCIAEoBUIKukgHGgUY9AMoACJNChVHZXRQcmVkaWN0aW9uUmVzcG9uc2USNAoKcHJlZGljdGlvbhgBIAEoCzIgLnRyYWRpbmcuaW5mZXJlbmNlLnYxLlByZWRpY3Rpb24ifQodQmF0Y2hDcmVhdGVQcmVkaWN0aW9uc1JlcXVlc3QSIwoHc3ltYm9scxgBIAMoCUISukgPkgEMCAEQZCIGcgQQAxgUEhsKB2hvcml6b24YAiABKAVCCrpIBxoFGPQDKAASGgoJdGltZWZyYW1lGAMgASgJQge6SARyAhgIIm8KHkJhdGNoQ3JlYXRlUHJlZGljdGlvbnNSZXNwb25zZRI1CgtwcmVkaWN0aW9ucxgBIAMoCzIgLnRyYWRpbmcuaW5mZXJlbmNlLnYxLlByZWRpY3Rpb24SFgoOZmFpbGVkX3N5bWJvbHMYAiADKAkiKAoKRmVhdHVyZVJvdxIaCgZ2YWx1ZXMYASADKAFCCrpIB5IBBAgBEEAiIAoOTW9kZWxPdXRwdXRSb3cSDgoGdmFsdWVzGAEgAygBIp4BChJQcmVkaWN0Um93c1JlcXVlc3QSFwoEbmFtZRgBIAEoCUIJukgGcgQQARhQEjoKBHJvd3MYAiADKAsyIC50cmFkaW5nLmluZmVyZW5jZS52MS5GZWF0dXJlUm93Qgq6SAeSAQQQoJwBEjMKBm1hdHJpeBgDIAEoCzIjLnRyYWRpbmcuaW5mZXJlbmNlLnYxLkZlYXR1cmVNYXRyaXgiTQoNRmVhdHVyZU1hdHJpeBIaCgdjb2x1bW5zGAEgASgFQgm6SAYaBBhAKAESIAoKZmxvYXQzMl9sZRgCIAEoDEIMukgJegcQBBiAwLgCIjMKDE91dHB1dE1hdHJpeBIPCgdjb2x1bW5zGAEgASgFEhIKCmZsb2F0MzJfbGUYAiABKAwiqgEKE1ByZWRpY3RSb3dzUmVzcG9uc2USFAoMb3V0cHV0X25hbWVzGAEgAygJEjIKBHJvd3MYAiADKAsyJC50cmFkaW5nLmluZmVyZW5jZS52MS5Nb2RlbE91dHB1dFJvdxIVCg1tb2RlbF92ZXJzaW9uGAMgASgFEjIKBm1hdHJpeBgEIAEoCzIiLnRyYWRpbmcuaW5mZXJlbmNlLnYxLk91dHB1dE1hdHJpeCJGChZHZXRNb2RlbHNTdGF0dXNSZXF1ZXN0EiwKBHBhZ2UYASABKAsyHi50cmFkaW5nLmNvbW1vbi52MS5QYWdlUmVxdWVzdCKbAQoXR2V0TW9kZWxzU3RhdHVzUmVzcG9uc2USMgoGbW9kZWxzGAEgAygLMiIudHJhZGluZy5pbmZlcmVuY2UudjEuTW9kZWxWZXJzaW9uEhAKCHByb3ZpZGVyGAIgASgJEgsKA2dwdRgDIAEoCBItCgRwYWdlGAQgASgLMh8udHJhZGluZy5jb21tb24udjEuUGFnZVJlc3BvbnNlIksKFkdldE1vZGVsTWV0cmljc1JlcXVlc3QSFwoEbmFtZRgBIAEoCUIJukgGcgQQARhQEhgKB3ZlcnNpb24YAiABKAVCB7pIBBoCKAAiTAoXR2V0TW9kZWxNZXRyaWNzUmVzcG9uc2USMQoFbW9kZWwYASABKAsyIi50cmFkaW5nLmluZmVyZW5jZS52MS5Nb2RlbFZlcnNpb24iVwoTUHJvbW90ZU1vZGVsUmVxdWVzdBIXCgRuYW1lGAEgASgJQgm6SAZyBBABGFASGAoHdmVyc2lvbhgCIAEoBUIHukgEGgIgABINCgVmb3JjZRgDIAEoCCJJChRQcm9tb3RlTW9kZWxSZXNwb25zZRIxCgVtb2RlbBgBIAEoCzIiLnRyYWRpbmcuaW5mZXJlbmNlLnYxLk1vZGVsVmVyc2lvbiIYChZHZXRFbmdpbmVIZWFsdGhSZXF1ZXN0Il8KF0dldEVuZ2luZUhlYWx0aFJlc3BvbnNlEg4KBnN0YXR1cxgBIAEoCRILCgNncHUYAiABKAgSEAoIcHJvdmlkZXIYAyABKAkSFQoNbG9hZGVkX21vZGVscxgEIAMoCSKFAQoYU3RyZWFtUHJlZGljdGlvbnNSZXF1ZXN0EiwKBnN5bWJvbBgBIAEoCUIcukgZchcQAxgUMhFeW0EtWmEtejAtOS5fLV0rJBIbCgdob3Jpem9uGAIgASgFQgq6SAcaBRj0AygAEh4KCmludGVydmFsX3MYAyABKAVCCrpIBxoFGJAcKAAiUQoZU3RyZWFtUHJlZGljdGlvbnNSZXNwb25zZRI0CgpwcmVkaWN0aW9uGAEgASgLMiAudHJhZGluZy5pbmZlcmVuY2UudjEuUHJlZGljdGlvbiqFAQoPU2lnbmFsRGlyZWN0aW9uEiAKHFNJR05BTF9ESVJFQ1RJT05fVU5TUEVDSUZJRUQQABIZChVTSUdOQUxfRElSRUNUSU9OX0xPTkcQARIaChZTSUdOQUxfRElSRUNUSU9OX1NIT1JUEAISGQoVU0lHTkFMX0RJUkVDVElPTl9OT05FEAMqeQoIQW1kUGhhc2USGQoVQU1EX1BIQVNFX1VOU1BFQ0lGSUVEEAASGgoWQU1EX1BIQVNFX0FDQ1VNVUxBVElPThABEhoKFkFNRF9QSEFTRV9NQU5JUFVMQVRJT04QAhIaChZBTURfUEhBU0VfRElTVFJJQlVUSU9OEAMqfAoLTW9kZWxTdGF0dXMSHAoYTU9ERUxfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGgoWTU9ERUxfU1RBVFVTX0NBTkRJREFURRABEhkKFU1PREVMX1NUQVRVU19DSEFNUElPThACEhgKFE1PREVMX1NUQVRVU19SRVRJUkVEEANiBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_timestamp, file_trading_common_v1_paging]);
+  fileDesc("Ci10cmFkaW5nL2luZmVyZW5jZS92MS9pbmZlcmVuY2VfbWVzc2FnZXMucHJvdG8SFHRyYWRpbmcuaW5mZXJlbmNlLnYxInUKElRwRmlyc3RQcm9iYWJpbGl0eRI4CglkaXJlY3Rpb24YASABKA4yJS50cmFkaW5nLmluZmVyZW5jZS52MS5TaWduYWxEaXJlY3Rpb24SEAoIcnJfcmF0aW8YAiABKAESEwoLcHJvYmFiaWxpdHkYAyABKAEirQUKClByZWRpY3Rpb24SDgoGc3ltYm9sGAEgASgJEhEKCXRpbWVmcmFtZRgCIAEoCRIPCgdob3Jpem9uGAMgASgFEhYKDnByZWRpY3RlZF9oaWdoGAQgASgBEhUKDXByZWRpY3RlZF9sb3cYBSABKAESEgoKY29uZmlkZW5jZRgGIAEoARINCgVjbG9zZRgHIAEoARIcChRwcmVkaWN0ZWRfaGlnaF9wcmljZRgIIAEoARIbChNwcmVkaWN0ZWRfbG93X3ByaWNlGAkgASgBEgsKA2F0chgKIAEoARI/Cg1wcm9iX3RwX2ZpcnN0GAsgAygLMigudHJhZGluZy5pbmZlcmVuY2UudjEuVHBGaXJzdFByb2JhYmlsaXR5EjEKCWFtZF9waGFzZRgMIAEoDjIeLnRyYWRpbmcuaW5mZXJlbmNlLnYxLkFtZFBoYXNlEhIKCm1vZGVsX25hbWUYDSABKAkSFQoNbW9kZWxfdmVyc2lvbhgOIAEoBRIsCghiYXJfdGltZRgPIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKY3JlYXRlZF9hdBgQIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDQoFc3RhbGUYESABKAgSFAoMZXhwZXJpbWVudGFsGBIgASgIEj4KB3F1YWxpdHkYEyADKAsyLS50cmFkaW5nLmluZmVyZW5jZS52MS5QcmVkaWN0aW9uLlF1YWxpdHlFbnRyeRI/Cg1wcm9iX3NsX2ZpcnN0GBQgAygLMigudHJhZGluZy5pbmZlcmVuY2UudjEuVHBGaXJzdFByb2JhYmlsaXR5Gi4KDFF1YWxpdHlFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAE6AjgBItcECgZTaWduYWwSCgoCaWQYASABKAkSDgoGc3ltYm9sGAIgASgJEhEKCXRpbWVmcmFtZRgDIAEoCRIPCgdob3Jpem9uGAQgASgFEjUKBnNpZ25hbBgFIAEoDjIlLnRyYWRpbmcuaW5mZXJlbmNlLnYxLlNpZ25hbERpcmVjdGlvbhINCgVlbnRyeRgGIAEoARIKCgJzbBgHIAEoARIKCgJ0cBgIIAEoARIQCghycl9yYXRpbxgJIAEoARIVCg1wcm9iX3RwX2ZpcnN0GAogASgBEhIKCmNvbmZpZGVuY2UYCyABKAESMQoJYW1kX3BoYXNlGAwgASgOMh4udHJhZGluZy5pbmZlcmVuY2UudjEuQW1kUGhhc2USEAoIc3RyYXRlZ3kYDSABKAkSDgoGcmVhc29uGA4gASgJEhIKCm1vZGVsX25hbWUYDyABKAkSFQoNbW9kZWxfdmVyc2lvbhgQIAEoBRIuCgpjcmVhdGVkX2F0GBEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt2YWxpZF91bnRpbBgSIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASNAoKcHJlZGljdGlvbhgTIAEoCzIgLnRyYWRpbmcuaW5mZXJlbmNlLnYxLlByZWRpY3Rpb24SDQoFc3RhbGUYFCABKAgSFAoMZXhwZXJpbWVudGFsGBUgASgIEhIKCmV4cGVjdGVkX3IYFiABKAESDwoHb3V0Y29tZRgXIAEoCRIRCglvdXRjb21lX3IYGCABKAEitAIKDVNjb3JlY2FyZExpbmUSDgoGc3ltYm9sGAEgASgJEhIKCm1vZGVsX25hbWUYAiABKAkSFQoNbW9kZWxfdmVyc2lvbhgDIAEoBRIQCghzdHJhdGVneRgEIAEoCRIPCgdzaWduYWxzGAUgASgDEhQKDHRha2VfcHJvZml0cxgGIAEoAxINCgVzdG9wcxgHIAEoAxIQCghleHBpcmllcxgIIAEoAxIQCgh3aW5fcmF0ZRgJIAEoARIOCgZtZWFuX3IYCiABKAESDwoHdG90YWxfchgLIAEoARIUCgxtZWFuX3JfbG93ZXIYDCABKAESFAoMbWVhbl9yX3VwcGVyGA0gASgBEhIKCnByb21pc2VkX3IYDiABKAESDQoFZHJpZnQYDyABKAgSDAoEbm90ZRgQIAEoCSJ5ChNHZXRTY29yZWNhcmRSZXF1ZXN0EioKBnN5bWJvbBgBIAEoCUIaukgXchUYFDIRXltBLVphLXowLTkuXy1dKiQSGwoKbW9kZWxfbmFtZRgCIAEoCUIHukgEcgIYUBIZCghzdHJhdGVneRgDIAEoCUIHukgEcgIYKCJKChRHZXRTY29yZWNhcmRSZXNwb25zZRIyCgVsaW5lcxgBIAMoCzIjLnRyYWRpbmcuaW5mZXJlbmNlLnYxLlNjb3JlY2FyZExpbmUiSgoOR2F0ZUNvbXBhcmlzb24SDAoEbmFtZRgBIAEoCRIMCgRtZWFuGAIgASgBEg0KBWxvd2VyGAMgASgBEg0KBXVwcGVyGAQgASgBIssBCg5HYXRlQ2xhc3NpZmllchIOCgZ0YXJnZXQYASABKAkSCwoDYXVjGAIgASgBEhQKDGF1Y19sb2dpc3RpYxgDIAEoARINCgVicmllchgEIAEoARIXCg9icmllcl9iYXNlX3JhdGUYBSABKAESFgoOYnJpZXJfbG9naXN0aWMYBiABKAESCwoDZWNlGAcgASgBEjkKC3JlbGlhYmlsaXR5GAggAygLMiQudHJhZGluZy5pbmZlcmVuY2UudjEuQ2FsaWJyYXRpb25CaW4ivAIKCkdhdGVSZXBvcnQSDgoGcGFzc2VkGAEgASgIEg0KBWZvbGRzGAIgASgFEhAKCG9vc19yb3dzGAMgASgDEjkKC2NvbXBhcmlzb25zGAQgAygLMiQudHJhZGluZy5pbmZlcmVuY2UudjEuR2F0ZUNvbXBhcmlzb24SOQoLY2xhc3NpZmllcnMYBSADKAsyJC50cmFkaW5nLmluZmVyZW5jZS52MS5HYXRlQ2xhc3NpZmllchILCgNlY2UYBiABKAESFAoMZWNlX3NhbXBsaW5nGAcgASgBEg8KB3JlYXNvbnMYCCADKAkSOQoLdnNfY2hhbXBpb24YCSABKAsyJC50cmFkaW5nLmluZmVyZW5jZS52MS5HYXRlQ29tcGFyaXNvbhIYChB2c19jaGFtcGlvbl9yb3dzGAogASgDImwKDkNhbGlicmF0aW9uQmluEg0KBWxvd2VyGAEgASgBEg0KBXVwcGVyGAIgASgBEhYKDm1lYW5fcHJlZGljdGVkGAMgASgBEhUKDW9ic2VydmVkX3JhdGUYBCABKAESDQoFY291bnQYBSABKAMi2QEKEUNsYXNzaWZpZXJNZXRyaWNzEg4KBnRhcmdldBgBIAEoCRI4CglkaXJlY3Rpb24YAiABKA4yJS50cmFkaW5nLmluZmVyZW5jZS52MS5TaWduYWxEaXJlY3Rpb24SEAoIcnJfcmF0aW8YAyABKAESCwoDYXVjGAQgASgBEg0KBWJyaWVyGAUgASgBEhEKCWJhc2VfcmF0ZRgGIAEoARI5CgtjYWxpYnJhdGlvbhgHIAMoCzIkLnRyYWRpbmcuaW5mZXJlbmNlLnYxLkNhbGlicmF0aW9uQmluIrMCCgxNb2RlbE1ldHJpY3MSCwoDbWFlGAEgASgBEhAKCGFjY3VyYWN5GAIgASgBEgsKA2F1YxgDIAEoARIKCgJyMhgEIAEoARINCgVicmllchgFIAEoARIQCghtYWVfaGlnaBgGIAEoARIPCgdtYWVfbG93GAcgASgBEg8KB3IyX2hpZ2gYCCABKAESDgoGcjJfbG93GAkgASgBEjwKC2NsYXNzaWZpZXJzGAogAygLMicudHJhZGluZy5pbmZlcmVuY2UudjEuQ2xhc3NpZmllck1ldHJpY3MSEQoJdGVzdF9yb3dzGAsgASgDEhcKD21heF9wYXJpdHlfZGlmZhgMIAEoARIuCgRnYXRlGA0gASgLMiAudHJhZGluZy5pbmZlcmVuY2UudjEuR2F0ZVJlcG9ydCLMAwoMTW9kZWxWZXJzaW9uEgwKBG5hbWUYASABKAkSDwoHdmVyc2lvbhgCIAEoBRIxCgZzdGF0dXMYAyABKA4yIS50cmFkaW5nLmluZmVyZW5jZS52MS5Nb2RlbFN0YXR1cxIOCgZzeW1ib2wYBCABKAkSEQoJdGltZWZyYW1lGAUgASgJEg8KB2hvcml6b24YBiABKAUSFwoPYXJ0aWZhY3Rfc2hhMjU2GAcgASgJEhAKCGZlYXR1cmVzGAggAygJEjIKDHRyYWluX3dpbmRvdxgJIAEoCzIcLnRyYWRpbmcuY29tbW9uLnYxLlRpbWVSYW5nZRIxCgt0ZXN0X3dpbmRvdxgKIAEoCzIcLnRyYWRpbmcuY29tbW9uLnYxLlRpbWVSYW5nZRIzCgdtZXRyaWNzGAsgASgLMiIudHJhZGluZy5pbmZlcmVuY2UudjEuTW9kZWxNZXRyaWNzEi4KCmNyZWF0ZWRfYXQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3Byb21vdGVkX2F0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZsb2FkZWQYDiABKAgigAEKF0NyZWF0ZVByZWRpY3Rpb25SZXF1ZXN0EiwKBnN5bWJvbBgBIAEoCUIcukgZchcQAxgUMhFeW0EtWmEtejAtOS5fLV0rJBIbCgdob3Jpem9uGAIgASgFQgq6SAcaBRj0AygAEhoKCXRpbWVmcmFtZRgDIAEoCUIHukgEcgIYCCJQChhDcmVhdGVQcmVkaWN0aW9uUmVzcG9uc2USNAoKcHJlZGljdGlvbhgBIAEoCzIgLnRyYWRpbmcuaW5mZXJlbmNlLnYxLlByZWRpY3Rpb24ixAEKE0NyZWF0ZVNpZ25hbFJlcXVlc3QSLAoGc3ltYm9sGAEgASgJQhy6SBlyFxADGBQyEV5bQS1aYS16MC05Ll8tXSskEhsKB2hvcml6b24YAiABKAVCCrpIBxoFGPQDKAASFQoNaW5jbHVkZV9yYW5nZRgDIAEoCBIUCgxpbmNsdWRlX3Rwc2wYBCABKAgSGQoIc3RyYXRlZ3kYBSABKAlCB7pIBHICGCgSGgoJdGltZWZyYW1lGAYgASgJQge6SARyAhgIIkQKFENyZWF0ZVNpZ25hbFJlc3BvbnNlEiwKBnNpZ25hbBgBIAEoCzIcLnRyYWRpbmcuaW5mZXJlbmNlLnYxLlNpZ25hbCJ9ChJMaXN0U2lnbmFsc1JlcXVlc3QSLAoGc3ltYm9sGAEgASgJQhy6SBlyFxADGBQyEV5bQS1aYS16MC05Ll8tXSskEhsKB2hvcml6b24YAiABKAVCCrpIBxoFGPQDKAASHAoJcGFnZV9zaXplGAMgASgFQgm6SAYaBBhkKAAifAoTTGlzdFNpZ25hbHNSZXNwb25zZRItCgdzaWduYWxzGAEgAygLMhwudHJhZGluZy5pbmZlcmVuY2UudjEuU2lnbmFsEjYKCXNjb3JlY2FyZBgCIAMoCzIjLnRyYWRpbmcuaW5mZXJlbmNlLnYxLlNjb3JlY2FyZExpbmUiYQoUR2V0UHJlZGljdGlvblJlcXVlc3QSLAoGc3ltYm9sGAEgASgJQhy6SBlyFxADGBQyEV5bQS1aYS16MC05Ll8tXSskEhsKB2hvcml6b24YAiABKAVCCrpIBxoFGPQDKAAiTQoVR2V0UHJlZGljdGlvblJlc3BvbnNlEjQKCnByZWRpY3Rpb24YASABKAsyIC50cmFkaW5nLmluZmVyZW5jZS52MS5QcmVkaWN0aW9uIn0KHUJhdGNoQ3JlYXRlUHJlZGljdGlvbnNSZXF1ZXN0EiMKB3N5bWJvbHMYASADKAlCErpID5IBDAgBEGQiBnIEEAMYFBIbCgdob3Jpem9uGAIgASgFQgq6SAcaBRj0AygAEhoKCXRpbWVmcmFtZRgDIAEoCUIHukgEcgIYCCJvCh5CYXRjaENyZWF0ZVByZWRpY3Rpb25zUmVzcG9uc2USNQoLcHJlZGljdGlvbnMYASADKAsyIC50cmFkaW5nLmluZmVyZW5jZS52MS5QcmVkaWN0aW9uEhYKDmZhaWxlZF9zeW1ib2xzGAIgAygJIigKCkZlYXR1cmVSb3cSGgoGdmFsdWVzGAEgAygBQgq6SAeSAQQIARBAIiAKDk1vZGVsT3V0cHV0Um93Eg4KBnZhbHVlcxgBIAMoASKeAQoSUHJlZGljdFJvd3NSZXF1ZXN0EhcKBG5hbWUYASABKAlCCbpIBnIEEAEYUBI6CgRyb3dzGAIgAygLMiAudHJhZGluZy5pbmZlcmVuY2UudjEuRmVhdHVyZVJvd0IKukgHkgEEEKCcARIzCgZtYXRyaXgYAyABKAsyIy50cmFkaW5nLmluZmVyZW5jZS52MS5GZWF0dXJlTWF0cml4Ik0KDUZlYXR1cmVNYXRyaXgSGgoHY29sdW1ucxgBIAEoBUIJukgGGgQYQCgBEiAKCmZsb2F0MzJfbGUYAiABKAxCDLpICXoHEAQYgMC4AiIzCgxPdXRwdXRNYXRyaXgSDwoHY29sdW1ucxgBIAEoBRISCgpmbG9hdDMyX2xlGAIgASgMIqoBChNQcmVkaWN0Um93c1Jlc3BvbnNlEhQKDG91dHB1dF9uYW1lcxgBIAMoCRIyCgRyb3dzGAIgAygLMiQudHJhZGluZy5pbmZlcmVuY2UudjEuTW9kZWxPdXRwdXRSb3cSFQoNbW9kZWxfdmVyc2lvbhgDIAEoBRIyCgZtYXRyaXgYBCABKAsyIi50cmFkaW5nLmluZmVyZW5jZS52MS5PdXRwdXRNYXRyaXgiRgoWR2V0TW9kZWxzU3RhdHVzUmVxdWVzdBIsCgRwYWdlGAEgASgLMh4udHJhZGluZy5jb21tb24udjEuUGFnZVJlcXVlc3QimwEKF0dldE1vZGVsc1N0YXR1c1Jlc3BvbnNlEjIKBm1vZGVscxgBIAMoCzIiLnRyYWRpbmcuaW5mZXJlbmNlLnYxLk1vZGVsVmVyc2lvbhIQCghwcm92aWRlchgCIAEoCRILCgNncHUYAyABKAgSLQoEcGFnZRgEIAEoCzIfLnRyYWRpbmcuY29tbW9uLnYxLlBhZ2VSZXNwb25zZSJLChZHZXRNb2RlbE1ldHJpY3NSZXF1ZXN0EhcKBG5hbWUYASABKAlCCbpIBnIEEAEYUBIYCgd2ZXJzaW9uGAIgASgFQge6SAQaAigAIkwKF0dldE1vZGVsTWV0cmljc1Jlc3BvbnNlEjEKBW1vZGVsGAEgASgLMiIudHJhZGluZy5pbmZlcmVuY2UudjEuTW9kZWxWZXJzaW9uIlcKE1Byb21vdGVNb2RlbFJlcXVlc3QSFwoEbmFtZRgBIAEoCUIJukgGcgQQARhQEhgKB3ZlcnNpb24YAiABKAVCB7pIBBoCIAASDQoFZm9yY2UYAyABKAgiSQoUUHJvbW90ZU1vZGVsUmVzcG9uc2USMQoFbW9kZWwYASABKAsyIi50cmFkaW5nLmluZmVyZW5jZS52MS5Nb2RlbFZlcnNpb24iGAoWR2V0RW5naW5lSGVhbHRoUmVxdWVzdCJfChdHZXRFbmdpbmVIZWFsdGhSZXNwb25zZRIOCgZzdGF0dXMYASABKAkSCwoDZ3B1GAIgASgIEhAKCHByb3ZpZGVyGAMgASgJEhUKDWxvYWRlZF9tb2RlbHMYBCADKAkihQEKGFN0cmVhbVByZWRpY3Rpb25zUmVxdWVzdBIsCgZzeW1ib2wYASABKAlCHLpIGXIXEAMYFDIRXltBLVphLXowLTkuXy1dKyQSGwoHaG9yaXpvbhgCIAEoBUIKukgHGgUY9AMoABIeCgppbnRlcnZhbF9zGAMgASgFQgq6SAcaBRiQHCgAIlEKGVN0cmVhbVByZWRpY3Rpb25zUmVzcG9uc2USNAoKcHJlZGljdGlvbhgBIAEoCzIgLnRyYWRpbmcuaW5mZXJlbmNlLnYxLlByZWRpY3Rpb24qhQEKD1NpZ25hbERpcmVjdGlvbhIgChxTSUdOQUxfRElSRUNUSU9OX1VOU1BFQ0lGSUVEEAASGQoVU0lHTkFMX0RJUkVDVElPTl9MT05HEAESGgoWU0lHTkFMX0RJUkVDVElPTl9TSE9SVBACEhkKFVNJR05BTF9ESVJFQ1RJT05fTk9ORRADKnkKCEFtZFBoYXNlEhkKFUFNRF9QSEFTRV9VTlNQRUNJRklFRBAAEhoKFkFNRF9QSEFTRV9BQ0NVTVVMQVRJT04QARIaChZBTURfUEhBU0VfTUFOSVBVTEFUSU9OEAISGgoWQU1EX1BIQVNFX0RJU1RSSUJVVElPThADKnwKC01vZGVsU3RhdHVzEhwKGE1PREVMX1NUQVRVU19VTlNQRUNJRklFRBAAEhoKFk1PREVMX1NUQVRVU19DQU5ESURBVEUQARIZChVNT0RFTF9TVEFUVVNfQ0hBTVBJT04QAhIYChRNT0RFTF9TVEFUVVNfUkVUSVJFRBADYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_timestamp, file_trading_common_v1_paging]);
 
 /**
  * TpFirstProbability is the probability that the take-profit is touched before the stop-loss.
@@ -176,6 +176,27 @@ export type Prediction = Message<"trading.inference.v1.Prediction"> & {
    * @generated from field: bool stale = 17;
    */
   stale: boolean;
+
+  /**
+   * experimental is true when the serving version has not passed the promotion gate (no champion yet).
+   *
+   * @generated from field: bool experimental = 18;
+   */
+  experimental: boolean;
+
+  /**
+   * quality is the serving version's measured out-of-sample quality (its gate figures), by name.
+   *
+   * @generated from field: map<string, double> quality = 19;
+   */
+  quality: { [key: string]: number };
+
+  /**
+   * prob_sl_first lists the probabilities that the stop-loss is touched first; the rest expires.
+   *
+   * @generated from field: repeated trading.inference.v1.TpFirstProbability prob_sl_first = 20;
+   */
+  probSlFirst: TpFirstProbability[];
 };
 
 /**
@@ -330,6 +351,34 @@ export type Signal = Message<"trading.inference.v1.Signal"> & {
    * @generated from field: bool stale = 20;
    */
   stale: boolean;
+
+  /**
+   * experimental is true when the model behind it has not passed the promotion gate.
+   *
+   * @generated from field: bool experimental = 21;
+   */
+  experimental: boolean;
+
+  /**
+   * expected_r is the expected R of the trade after the entry session's costs, as promised.
+   *
+   * @generated from field: double expected_r = 22;
+   */
+  expectedR: number;
+
+  /**
+   * outcome is how a stored signal ended: "tp", "sl" or "expiry"; empty while its horizon runs.
+   *
+   * @generated from field: string outcome = 23;
+   */
+  outcome: string;
+
+  /**
+   * outcome_r is the R it made after costs, once resolved.
+   *
+   * @generated from field: double outcome_r = 24;
+   */
+  outcomeR: number;
 };
 
 /**
@@ -338,6 +387,384 @@ export type Signal = Message<"trading.inference.v1.Signal"> & {
  */
 export const SignalSchema: GenMessage<Signal> = /*@__PURE__*/
   messageDesc(file_trading_inference_v1_inference_messages, 2);
+
+/**
+ * ScorecardLine is how the signals of one symbol, model version and strategy actually ended.
+ *
+ * @generated from message trading.inference.v1.ScorecardLine
+ */
+export type ScorecardLine = Message<"trading.inference.v1.ScorecardLine"> & {
+  /**
+   * symbol is the instrument.
+   *
+   * @generated from field: string symbol = 1;
+   */
+  symbol: string;
+
+  /**
+   * model_name is the model that emitted the signals.
+   *
+   * @generated from field: string model_name = 2;
+   */
+  modelName: string;
+
+  /**
+   * model_version is its version.
+   *
+   * @generated from field: int32 model_version = 3;
+   */
+  modelVersion: number;
+
+  /**
+   * strategy is the strategy that chose them.
+   *
+   * @generated from field: string strategy = 4;
+   */
+  strategy: string;
+
+  /**
+   * signals is the number of resolved signals.
+   *
+   * @generated from field: int64 signals = 5;
+   */
+  signals: bigint;
+
+  /**
+   * take_profits is how many reached the take-profit first.
+   *
+   * @generated from field: int64 take_profits = 6;
+   */
+  takeProfits: bigint;
+
+  /**
+   * stops is how many reached the stop-loss first (or gapped through it).
+   *
+   * @generated from field: int64 stops = 7;
+   */
+  stops: bigint;
+
+  /**
+   * expiries is how many reached neither within the horizon.
+   *
+   * @generated from field: int64 expiries = 8;
+   */
+  expiries: bigint;
+
+  /**
+   * win_rate is the share of signals that ended above 0 R.
+   *
+   * @generated from field: double win_rate = 9;
+   */
+  winRate: number;
+
+  /**
+   * mean_r is the mean R per signal after costs.
+   *
+   * @generated from field: double mean_r = 10;
+   */
+  meanR: number;
+
+  /**
+   * total_r is the sum of R.
+   *
+   * @generated from field: double total_r = 11;
+   */
+  totalR: number;
+
+  /**
+   * mean_r_lower is the lower end of the 95% bootstrap interval of mean_r.
+   *
+   * @generated from field: double mean_r_lower = 12;
+   */
+  meanRLower: number;
+
+  /**
+   * mean_r_upper is the upper end of that interval.
+   *
+   * @generated from field: double mean_r_upper = 13;
+   */
+  meanRUpper: number;
+
+  /**
+   * promised_r is the mean expected R the model promised for the same signals.
+   *
+   * @generated from field: double promised_r = 14;
+   */
+  promisedR: number;
+
+  /**
+   * drift is true when, with enough signals, the promise lies outside the interval.
+   *
+   * @generated from field: bool drift = 15;
+   */
+  drift: boolean;
+
+  /**
+   * note explains the drift alarm in words.
+   *
+   * @generated from field: string note = 16;
+   */
+  note: string;
+};
+
+/**
+ * Describes the message trading.inference.v1.ScorecardLine.
+ * Use `create(ScorecardLineSchema)` to create a new message.
+ */
+export const ScorecardLineSchema: GenMessage<ScorecardLine> = /*@__PURE__*/
+  messageDesc(file_trading_inference_v1_inference_messages, 3);
+
+/**
+ * GetScorecardRequest asks how the platform's signals ended, optionally narrowed.
+ *
+ * @generated from message trading.inference.v1.GetScorecardRequest
+ */
+export type GetScorecardRequest = Message<"trading.inference.v1.GetScorecardRequest"> & {
+  /**
+   * symbol narrows to one instrument; empty for all.
+   *
+   * @generated from field: string symbol = 1;
+   */
+  symbol: string;
+
+  /**
+   * model_name narrows to one model; empty for all.
+   *
+   * @generated from field: string model_name = 2;
+   */
+  modelName: string;
+
+  /**
+   * strategy narrows to one strategy; empty for all.
+   *
+   * @generated from field: string strategy = 3;
+   */
+  strategy: string;
+};
+
+/**
+ * Describes the message trading.inference.v1.GetScorecardRequest.
+ * Use `create(GetScorecardRequestSchema)` to create a new message.
+ */
+export const GetScorecardRequestSchema: GenMessage<GetScorecardRequest> = /*@__PURE__*/
+  messageDesc(file_trading_inference_v1_inference_messages, 4);
+
+/**
+ * GetScorecardResponse lists the scorecard lines.
+ *
+ * @generated from message trading.inference.v1.GetScorecardResponse
+ */
+export type GetScorecardResponse = Message<"trading.inference.v1.GetScorecardResponse"> & {
+  /**
+   * lines are per symbol, model version and strategy.
+   *
+   * @generated from field: repeated trading.inference.v1.ScorecardLine lines = 1;
+   */
+  lines: ScorecardLine[];
+};
+
+/**
+ * Describes the message trading.inference.v1.GetScorecardResponse.
+ * Use `create(GetScorecardResponseSchema)` to create a new message.
+ */
+export const GetScorecardResponseSchema: GenMessage<GetScorecardResponse> = /*@__PURE__*/
+  messageDesc(file_trading_inference_v1_inference_messages, 5);
+
+/**
+ * GateComparison is one model-versus-baseline comparison of the promotion gate.
+ *
+ * @generated from message trading.inference.v1.GateComparison
+ */
+export type GateComparison = Message<"trading.inference.v1.GateComparison"> & {
+  /**
+   * name is what is compared, e.g. "brier_gain_vs_logistic".
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * mean is the mean per-row gain of the model over the baseline (positive: the model is better).
+   *
+   * @generated from field: double mean = 2;
+   */
+  mean: number;
+
+  /**
+   * lower is the lower end of its bootstrap interval.
+   *
+   * @generated from field: double lower = 3;
+   */
+  lower: number;
+
+  /**
+   * upper is the upper end of its bootstrap interval.
+   *
+   * @generated from field: double upper = 4;
+   */
+  upper: number;
+};
+
+/**
+ * Describes the message trading.inference.v1.GateComparison.
+ * Use `create(GateComparisonSchema)` to create a new message.
+ */
+export const GateComparisonSchema: GenMessage<GateComparison> = /*@__PURE__*/
+  messageDesc(file_trading_inference_v1_inference_messages, 6);
+
+/**
+ * GateClassifier is one classifier's out-of-sample figures over the gate's folds.
+ *
+ * @generated from message trading.inference.v1.GateClassifier
+ */
+export type GateClassifier = Message<"trading.inference.v1.GateClassifier"> & {
+  /**
+   * target is the classifier, e.g. "tp_first_long_rr2" or "sl_first_short_rr3".
+   *
+   * @generated from field: string target = 1;
+   */
+  target: string;
+
+  /**
+   * auc is the model's AUC.
+   *
+   * @generated from field: double auc = 2;
+   */
+  auc: number;
+
+  /**
+   * auc_logistic is the logistic baseline's AUC.
+   *
+   * @generated from field: double auc_logistic = 3;
+   */
+  aucLogistic: number;
+
+  /**
+   * brier is the Brier score of the calibrated probabilities.
+   *
+   * @generated from field: double brier = 4;
+   */
+  brier: number;
+
+  /**
+   * brier_base_rate is the Brier score of the out-of-sample base rate.
+   *
+   * @generated from field: double brier_base_rate = 5;
+   */
+  brierBaseRate: number;
+
+  /**
+   * brier_logistic is the logistic baseline's Brier score.
+   *
+   * @generated from field: double brier_logistic = 6;
+   */
+  brierLogistic: number;
+
+  /**
+   * ece is the expected calibration error.
+   *
+   * @generated from field: double ece = 7;
+   */
+  ece: number;
+
+  /**
+   * reliability is the reliability curve of the calibrated probabilities in ten bins.
+   *
+   * @generated from field: repeated trading.inference.v1.CalibrationBin reliability = 8;
+   */
+  reliability: CalibrationBin[];
+};
+
+/**
+ * Describes the message trading.inference.v1.GateClassifier.
+ * Use `create(GateClassifierSchema)` to create a new message.
+ */
+export const GateClassifierSchema: GenMessage<GateClassifier> = /*@__PURE__*/
+  messageDesc(file_trading_inference_v1_inference_messages, 7);
+
+/**
+ * GateReport is the walk-forward verdict a version was promoted (or not) on.
+ *
+ * @generated from message trading.inference.v1.GateReport
+ */
+export type GateReport = Message<"trading.inference.v1.GateReport"> & {
+  /**
+   * passed is true when every comparison's interval excludes zero and the probabilities are calibrated.
+   *
+   * @generated from field: bool passed = 1;
+   */
+  passed: boolean;
+
+  /**
+   * folds is the number of walk-forward folds.
+   *
+   * @generated from field: int32 folds = 2;
+   */
+  folds: number;
+
+  /**
+   * oos_rows is the number of out-of-sample rows judged.
+   *
+   * @generated from field: int64 oos_rows = 3;
+   */
+  oosRows: bigint;
+
+  /**
+   * comparisons are the model-versus-baseline gains.
+   *
+   * @generated from field: repeated trading.inference.v1.GateComparison comparisons = 4;
+   */
+  comparisons: GateComparison[];
+
+  /**
+   * classifiers are the per-classifier figures.
+   *
+   * @generated from field: repeated trading.inference.v1.GateClassifier classifiers = 5;
+   */
+  classifiers: GateClassifier[];
+
+  /**
+   * ece is the mean expected calibration error of the classifiers.
+   *
+   * @generated from field: double ece = 6;
+   */
+  ece: number;
+
+  /**
+   * ece_sampling is the ECE a perfectly calibrated model would show on as many rows.
+   *
+   * @generated from field: double ece_sampling = 7;
+   */
+  eceSampling: number;
+
+  /**
+   * reasons say why it failed; empty when it passed.
+   *
+   * @generated from field: repeated string reasons = 8;
+   */
+  reasons: string[];
+
+  /**
+   * vs_champion is the Brier gain over the champion on the same rows (rows 0 when not measured).
+   *
+   * @generated from field: trading.inference.v1.GateComparison vs_champion = 9;
+   */
+  vsChampion?: GateComparison | undefined;
+
+  /**
+   * vs_champion_rows is the number of rows of that comparison.
+   *
+   * @generated from field: int64 vs_champion_rows = 10;
+   */
+  vsChampionRows: bigint;
+};
+
+/**
+ * Describes the message trading.inference.v1.GateReport.
+ * Use `create(GateReportSchema)` to create a new message.
+ */
+export const GateReportSchema: GenMessage<GateReport> = /*@__PURE__*/
+  messageDesc(file_trading_inference_v1_inference_messages, 8);
 
 /**
  * CalibrationBin is one probability bin of a classifier's reliability table.
@@ -386,7 +813,7 @@ export type CalibrationBin = Message<"trading.inference.v1.CalibrationBin"> & {
  * Use `create(CalibrationBinSchema)` to create a new message.
  */
 export const CalibrationBinSchema: GenMessage<CalibrationBin> = /*@__PURE__*/
-  messageDesc(file_trading_inference_v1_inference_messages, 3);
+  messageDesc(file_trading_inference_v1_inference_messages, 9);
 
 /**
  * ClassifierMetrics are held-out metrics of one TP-before-SL classifier.
@@ -449,7 +876,7 @@ export type ClassifierMetrics = Message<"trading.inference.v1.ClassifierMetrics"
  * Use `create(ClassifierMetricsSchema)` to create a new message.
  */
 export const ClassifierMetricsSchema: GenMessage<ClassifierMetrics> = /*@__PURE__*/
-  messageDesc(file_trading_inference_v1_inference_messages, 4);
+  messageDesc(file_trading_inference_v1_inference_messages, 10);
 
 /**
  * ModelMetrics are a model version's metrics on its held-out test part.
@@ -540,6 +967,13 @@ export type ModelMetrics = Message<"trading.inference.v1.ModelMetrics"> & {
    * @generated from field: double max_parity_diff = 12;
    */
   maxParityDiff: number;
+
+  /**
+   * gate is the walk-forward promotion verdict; unset for versions never judged.
+   *
+   * @generated from field: trading.inference.v1.GateReport gate = 13;
+   */
+  gate?: GateReport | undefined;
 };
 
 /**
@@ -547,7 +981,7 @@ export type ModelMetrics = Message<"trading.inference.v1.ModelMetrics"> & {
  * Use `create(ModelMetricsSchema)` to create a new message.
  */
 export const ModelMetricsSchema: GenMessage<ModelMetrics> = /*@__PURE__*/
-  messageDesc(file_trading_inference_v1_inference_messages, 5);
+  messageDesc(file_trading_inference_v1_inference_messages, 11);
 
 /**
  * ModelVersion is one registered version of a model.
@@ -659,7 +1093,7 @@ export type ModelVersion = Message<"trading.inference.v1.ModelVersion"> & {
  * Use `create(ModelVersionSchema)` to create a new message.
  */
 export const ModelVersionSchema: GenMessage<ModelVersion> = /*@__PURE__*/
-  messageDesc(file_trading_inference_v1_inference_messages, 6);
+  messageDesc(file_trading_inference_v1_inference_messages, 12);
 
 /**
  * CreatePredictionRequest asks for a fresh range prediction.
@@ -694,7 +1128,7 @@ export type CreatePredictionRequest = Message<"trading.inference.v1.CreatePredic
  * Use `create(CreatePredictionRequestSchema)` to create a new message.
  */
 export const CreatePredictionRequestSchema: GenMessage<CreatePredictionRequest> = /*@__PURE__*/
-  messageDesc(file_trading_inference_v1_inference_messages, 7);
+  messageDesc(file_trading_inference_v1_inference_messages, 13);
 
 /**
  * CreatePredictionResponse carries the prediction.
@@ -715,7 +1149,7 @@ export type CreatePredictionResponse = Message<"trading.inference.v1.CreatePredi
  * Use `create(CreatePredictionResponseSchema)` to create a new message.
  */
 export const CreatePredictionResponseSchema: GenMessage<CreatePredictionResponse> = /*@__PURE__*/
-  messageDesc(file_trading_inference_v1_inference_messages, 8);
+  messageDesc(file_trading_inference_v1_inference_messages, 14);
 
 /**
  * CreateSignalRequest asks for a signal computed now.
@@ -771,7 +1205,7 @@ export type CreateSignalRequest = Message<"trading.inference.v1.CreateSignalRequ
  * Use `create(CreateSignalRequestSchema)` to create a new message.
  */
 export const CreateSignalRequestSchema: GenMessage<CreateSignalRequest> = /*@__PURE__*/
-  messageDesc(file_trading_inference_v1_inference_messages, 9);
+  messageDesc(file_trading_inference_v1_inference_messages, 15);
 
 /**
  * CreateSignalResponse carries the signal.
@@ -792,7 +1226,7 @@ export type CreateSignalResponse = Message<"trading.inference.v1.CreateSignalRes
  * Use `create(CreateSignalResponseSchema)` to create a new message.
  */
 export const CreateSignalResponseSchema: GenMessage<CreateSignalResponse> = /*@__PURE__*/
-  messageDesc(file_trading_inference_v1_inference_messages, 10);
+  messageDesc(file_trading_inference_v1_inference_messages, 16);
 
 /**
  * ListSignalsRequest asks for the recent signals of a symbol.
@@ -827,7 +1261,7 @@ export type ListSignalsRequest = Message<"trading.inference.v1.ListSignalsReques
  * Use `create(ListSignalsRequestSchema)` to create a new message.
  */
 export const ListSignalsRequestSchema: GenMessage<ListSignalsRequest> = /*@__PURE__*/
-  messageDesc(file_trading_inference_v1_inference_messages, 11);
+  messageDesc(file_trading_inference_v1_inference_messages, 17);
 
 /**
  * ListSignalsResponse lists signals, newest first.
@@ -841,6 +1275,13 @@ export type ListSignalsResponse = Message<"trading.inference.v1.ListSignalsRespo
    * @generated from field: repeated trading.inference.v1.Signal signals = 1;
    */
   signals: Signal[];
+
+  /**
+   * scorecard is how this symbol's earlier signals ended, per model version and strategy.
+   *
+   * @generated from field: repeated trading.inference.v1.ScorecardLine scorecard = 2;
+   */
+  scorecard: ScorecardLine[];
 };
 
 /**
@@ -848,7 +1289,7 @@ export type ListSignalsResponse = Message<"trading.inference.v1.ListSignalsRespo
  * Use `create(ListSignalsResponseSchema)` to create a new message.
  */
 export const ListSignalsResponseSchema: GenMessage<ListSignalsResponse> = /*@__PURE__*/
-  messageDesc(file_trading_inference_v1_inference_messages, 12);
+  messageDesc(file_trading_inference_v1_inference_messages, 18);
 
 /**
  * GetPredictionRequest asks for the current prediction of a symbol.
@@ -876,7 +1317,7 @@ export type GetPredictionRequest = Message<"trading.inference.v1.GetPredictionRe
  * Use `create(GetPredictionRequestSchema)` to create a new message.
  */
 export const GetPredictionRequestSchema: GenMessage<GetPredictionRequest> = /*@__PURE__*/
-  messageDesc(file_trading_inference_v1_inference_messages, 13);
+  messageDesc(file_trading_inference_v1_inference_messages, 19);
 
 /**
  * GetPredictionResponse carries the prediction.
@@ -897,7 +1338,7 @@ export type GetPredictionResponse = Message<"trading.inference.v1.GetPredictionR
  * Use `create(GetPredictionResponseSchema)` to create a new message.
  */
 export const GetPredictionResponseSchema: GenMessage<GetPredictionResponse> = /*@__PURE__*/
-  messageDesc(file_trading_inference_v1_inference_messages, 14);
+  messageDesc(file_trading_inference_v1_inference_messages, 20);
 
 /**
  * BatchCreatePredictionsRequest asks for predictions of many symbols at once.
@@ -932,7 +1373,7 @@ export type BatchCreatePredictionsRequest = Message<"trading.inference.v1.BatchC
  * Use `create(BatchCreatePredictionsRequestSchema)` to create a new message.
  */
 export const BatchCreatePredictionsRequestSchema: GenMessage<BatchCreatePredictionsRequest> = /*@__PURE__*/
-  messageDesc(file_trading_inference_v1_inference_messages, 15);
+  messageDesc(file_trading_inference_v1_inference_messages, 21);
 
 /**
  * BatchCreatePredictionsResponse carries one prediction per symbol that could be answered.
@@ -960,7 +1401,7 @@ export type BatchCreatePredictionsResponse = Message<"trading.inference.v1.Batch
  * Use `create(BatchCreatePredictionsResponseSchema)` to create a new message.
  */
 export const BatchCreatePredictionsResponseSchema: GenMessage<BatchCreatePredictionsResponse> = /*@__PURE__*/
-  messageDesc(file_trading_inference_v1_inference_messages, 16);
+  messageDesc(file_trading_inference_v1_inference_messages, 22);
 
 /**
  * FeatureRow is one row of the 21 features, in the model's feature order.
@@ -981,7 +1422,7 @@ export type FeatureRow = Message<"trading.inference.v1.FeatureRow"> & {
  * Use `create(FeatureRowSchema)` to create a new message.
  */
 export const FeatureRowSchema: GenMessage<FeatureRow> = /*@__PURE__*/
-  messageDesc(file_trading_inference_v1_inference_messages, 17);
+  messageDesc(file_trading_inference_v1_inference_messages, 23);
 
 /**
  * ModelOutputRow is the model's outputs for one row.
@@ -1002,7 +1443,7 @@ export type ModelOutputRow = Message<"trading.inference.v1.ModelOutputRow"> & {
  * Use `create(ModelOutputRowSchema)` to create a new message.
  */
 export const ModelOutputRowSchema: GenMessage<ModelOutputRow> = /*@__PURE__*/
-  messageDesc(file_trading_inference_v1_inference_messages, 18);
+  messageDesc(file_trading_inference_v1_inference_messages, 24);
 
 /**
  * PredictRowsRequest runs a model's champion on feature rows the caller built.
@@ -1038,7 +1479,7 @@ export type PredictRowsRequest = Message<"trading.inference.v1.PredictRowsReques
  * Use `create(PredictRowsRequestSchema)` to create a new message.
  */
 export const PredictRowsRequestSchema: GenMessage<PredictRowsRequest> = /*@__PURE__*/
-  messageDesc(file_trading_inference_v1_inference_messages, 19);
+  messageDesc(file_trading_inference_v1_inference_messages, 25);
 
 /**
  * FeatureMatrix is a batch of feature rows as one block of float32 values.
@@ -1066,7 +1507,7 @@ export type FeatureMatrix = Message<"trading.inference.v1.FeatureMatrix"> & {
  * Use `create(FeatureMatrixSchema)` to create a new message.
  */
 export const FeatureMatrixSchema: GenMessage<FeatureMatrix> = /*@__PURE__*/
-  messageDesc(file_trading_inference_v1_inference_messages, 20);
+  messageDesc(file_trading_inference_v1_inference_messages, 26);
 
 /**
  * OutputMatrix is a batch of model outputs as one block of float32 values.
@@ -1094,7 +1535,7 @@ export type OutputMatrix = Message<"trading.inference.v1.OutputMatrix"> & {
  * Use `create(OutputMatrixSchema)` to create a new message.
  */
 export const OutputMatrixSchema: GenMessage<OutputMatrix> = /*@__PURE__*/
-  messageDesc(file_trading_inference_v1_inference_messages, 21);
+  messageDesc(file_trading_inference_v1_inference_messages, 27);
 
 /**
  * PredictRowsResponse carries the outputs of every row.
@@ -1136,7 +1577,7 @@ export type PredictRowsResponse = Message<"trading.inference.v1.PredictRowsRespo
  * Use `create(PredictRowsResponseSchema)` to create a new message.
  */
 export const PredictRowsResponseSchema: GenMessage<PredictRowsResponse> = /*@__PURE__*/
-  messageDesc(file_trading_inference_v1_inference_messages, 22);
+  messageDesc(file_trading_inference_v1_inference_messages, 28);
 
 /**
  * GetModelsStatusRequest asks for every registered model version.
@@ -1157,7 +1598,7 @@ export type GetModelsStatusRequest = Message<"trading.inference.v1.GetModelsStat
  * Use `create(GetModelsStatusRequestSchema)` to create a new message.
  */
 export const GetModelsStatusRequestSchema: GenMessage<GetModelsStatusRequest> = /*@__PURE__*/
-  messageDesc(file_trading_inference_v1_inference_messages, 23);
+  messageDesc(file_trading_inference_v1_inference_messages, 29);
 
 /**
  * GetModelsStatusResponse lists model versions and the serving provider.
@@ -1199,7 +1640,7 @@ export type GetModelsStatusResponse = Message<"trading.inference.v1.GetModelsSta
  * Use `create(GetModelsStatusResponseSchema)` to create a new message.
  */
 export const GetModelsStatusResponseSchema: GenMessage<GetModelsStatusResponse> = /*@__PURE__*/
-  messageDesc(file_trading_inference_v1_inference_messages, 24);
+  messageDesc(file_trading_inference_v1_inference_messages, 30);
 
 /**
  * GetModelMetricsRequest asks for a model's metrics.
@@ -1227,7 +1668,7 @@ export type GetModelMetricsRequest = Message<"trading.inference.v1.GetModelMetri
  * Use `create(GetModelMetricsRequestSchema)` to create a new message.
  */
 export const GetModelMetricsRequestSchema: GenMessage<GetModelMetricsRequest> = /*@__PURE__*/
-  messageDesc(file_trading_inference_v1_inference_messages, 25);
+  messageDesc(file_trading_inference_v1_inference_messages, 31);
 
 /**
  * GetModelMetricsResponse carries the metrics.
@@ -1248,7 +1689,7 @@ export type GetModelMetricsResponse = Message<"trading.inference.v1.GetModelMetr
  * Use `create(GetModelMetricsResponseSchema)` to create a new message.
  */
 export const GetModelMetricsResponseSchema: GenMessage<GetModelMetricsResponse> = /*@__PURE__*/
-  messageDesc(file_trading_inference_v1_inference_messages, 26);
+  messageDesc(file_trading_inference_v1_inference_messages, 32);
 
 /**
  * PromoteModelRequest makes a version the champion.
@@ -1283,7 +1724,7 @@ export type PromoteModelRequest = Message<"trading.inference.v1.PromoteModelRequ
  * Use `create(PromoteModelRequestSchema)` to create a new message.
  */
 export const PromoteModelRequestSchema: GenMessage<PromoteModelRequest> = /*@__PURE__*/
-  messageDesc(file_trading_inference_v1_inference_messages, 27);
+  messageDesc(file_trading_inference_v1_inference_messages, 33);
 
 /**
  * PromoteModelResponse carries the promoted version.
@@ -1304,7 +1745,7 @@ export type PromoteModelResponse = Message<"trading.inference.v1.PromoteModelRes
  * Use `create(PromoteModelResponseSchema)` to create a new message.
  */
 export const PromoteModelResponseSchema: GenMessage<PromoteModelResponse> = /*@__PURE__*/
-  messageDesc(file_trading_inference_v1_inference_messages, 28);
+  messageDesc(file_trading_inference_v1_inference_messages, 34);
 
 /**
  * GetEngineHealthRequest asks whether the engine serves.
@@ -1319,7 +1760,7 @@ export type GetEngineHealthRequest = Message<"trading.inference.v1.GetEngineHeal
  * Use `create(GetEngineHealthRequestSchema)` to create a new message.
  */
 export const GetEngineHealthRequestSchema: GenMessage<GetEngineHealthRequest> = /*@__PURE__*/
-  messageDesc(file_trading_inference_v1_inference_messages, 29);
+  messageDesc(file_trading_inference_v1_inference_messages, 35);
 
 /**
  * GetEngineHealthResponse says how the engine serves.
@@ -1361,7 +1802,7 @@ export type GetEngineHealthResponse = Message<"trading.inference.v1.GetEngineHea
  * Use `create(GetEngineHealthResponseSchema)` to create a new message.
  */
 export const GetEngineHealthResponseSchema: GenMessage<GetEngineHealthResponse> = /*@__PURE__*/
-  messageDesc(file_trading_inference_v1_inference_messages, 30);
+  messageDesc(file_trading_inference_v1_inference_messages, 36);
 
 /**
  * StreamPredictionsRequest subscribes to the predictions of one symbol.
@@ -1396,7 +1837,7 @@ export type StreamPredictionsRequest = Message<"trading.inference.v1.StreamPredi
  * Use `create(StreamPredictionsRequestSchema)` to create a new message.
  */
 export const StreamPredictionsRequestSchema: GenMessage<StreamPredictionsRequest> = /*@__PURE__*/
-  messageDesc(file_trading_inference_v1_inference_messages, 31);
+  messageDesc(file_trading_inference_v1_inference_messages, 37);
 
 /**
  * StreamPredictionsResponse is one prediction of the stream.
@@ -1417,7 +1858,7 @@ export type StreamPredictionsResponse = Message<"trading.inference.v1.StreamPred
  * Use `create(StreamPredictionsResponseSchema)` to create a new message.
  */
 export const StreamPredictionsResponseSchema: GenMessage<StreamPredictionsResponse> = /*@__PURE__*/
-  messageDesc(file_trading_inference_v1_inference_messages, 32);
+  messageDesc(file_trading_inference_v1_inference_messages, 38);
 
 /**
  * SignalDirection is the side a signal recommends.
