@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any, Protocol
 
+from core import metrics
+
 if TYPE_CHECKING:
     from core.settings import Settings
 
@@ -420,10 +422,21 @@ class RedisBus:
         async def ack() -> None:
             await self._redis.xack(key, group, entry_id)
 
+        observe_delivery(stream, entry_id)
         return Delivery(stream, entry_id, data, ack)
 
     async def close(self) -> None:
         await self._redis.aclose()
+
+
+def observe_delivery(stream: str, entry_id: str) -> None:
+    """Publish-to-deliver lag of a stream entry: its id starts with Redis' wall time in ms."""
+    try:
+        added_ms = int(entry_id.split("-", 1)[0])
+    except ValueError:
+        return
+    lag_s = time.time() - added_ms / 1000  # wall time on purpose: the id is Redis' wall time
+    metrics.BUS_LAG.labels(metrics.channel_kind(stream), "deliver").observe(max(0.0, lag_s))
 
 
 def _text(value: bytes | str) -> str:

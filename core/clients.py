@@ -11,7 +11,7 @@ import grpc
 
 from core import access, logs
 from core.auth import current_bearer
-from core.breaker import DEFAULT, BreakerConfig, CircuitBreaker
+from core.breaker import DEFAULT, ML_ENGINE, BreakerConfig, CircuitBreaker
 from core.clock import Clock
 from core.settings import Settings
 
@@ -25,6 +25,8 @@ DEPENDENCY_FAULTS = frozenset(
     }
 )
 MAX_ATTEMPTS = 3
+# Seed 9.2 thresholds of the platform's own services that have one; the rest get DEFAULT.
+SERVICE_BREAKERS: dict[str, BreakerConfig] = {"inference": ML_ENGINE}
 
 
 def _is_dependency_fault(exc: BaseException) -> bool:
@@ -47,7 +49,7 @@ class ClientFactory:
         self.settings = settings
         self.clock = clock or Clock()
         self.api_key = api_key
-        self._breaker_configs = breakers or {}
+        self._breaker_configs = {**SERVICE_BREAKERS, **(breakers or {})}
         self._channels: dict[str, grpc.aio.Channel] = {}
         self._breakers: dict[str, CircuitBreaker] = {}
 

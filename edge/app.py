@@ -12,10 +12,13 @@ from pathlib import Path
 from aiohttp import web
 
 from core.bus import Bus
+from core.clock import Clock
+from core.health import HealthMonitor
 from core.keys import KeyStore
 from core.settings import Settings
 from edge.channels import ChatOwnerCheck, deny_all_chats
 from edge.health import ChannelFactory, GpuProbe, health_report
+from edge.metrics import add_metrics_route, timed_encoder
 from edge.static import static_handler
 from edge.webhooks import not_handled_yet
 from edge.ws_hub import Hub, websocket_handler
@@ -34,10 +37,11 @@ def create_app(
     chat_owner: ChatOwnerCheck = deny_all_chats,
     web_root: Path = DEFAULT_WEB_ROOT,
     gpu_probe: GpuProbe | None = None,
+    monitor: HealthMonitor | None = None,
 ) -> web.Application:
     """The edge app. `services` are the gRPC service names /health checks (none: the server)."""
     app = web.Application(client_max_size=settings.max_message_bytes)
-    hub = Hub(bus)
+    hub = Hub(bus, timed_encoder(Clock()))
     app[HUB] = hub
 
     async def jwks(request: web.Request) -> web.Response:
@@ -45,7 +49,7 @@ def create_app(
         return web.json_response(keys.jwks(), headers={"Cache-Control": "public, max-age=60"})
 
     async def health(request: web.Request) -> web.Response:
-        healthy, body = await health_report(grpc_channel_factory, bus, services, gpu_probe)
+        healthy, body = await health_report(grpc_channel_factory, bus, services, gpu_probe, monitor)
         return web.json_response(body, status=200 if healthy else 503, headers={"Cache-Control": "no-store"})
 
     async def close_hub(app: web.Application) -> None:
@@ -54,6 +58,7 @@ def create_app(
     app.on_shutdown.append(close_hub)
     app.router.add_get("/.well-known/jwks.json", jwks)
     app.router.add_get("/health", health)
+    add_metrics_route(app)
     app.router.add_get("/ws", websocket_handler(hub, keys, chat_owner))
     app.router.add_post("/payments/webhook", not_handled_yet("Stripe", "the billing service"))
     app.router.add_post("/broker/webhook", not_handled_yet("MetaAPI", "the broker service"))
