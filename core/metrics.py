@@ -76,6 +76,11 @@ HEALTH_CHECK_SECONDS = Histogram(
     ["dependency"],
     buckets=(0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2, 5),
 )
+FALLBACK_SERVED = Counter(
+    "fallback_served_total",
+    "Answers served from a fallback (seed 9.1) because the dependency was down, by dependency.",
+    ["dependency"],
+)
 GPU_AVAILABLE = Gauge("inference_gpu_available", "1 when inference runs on a GPU provider.", ["provider"])
 
 

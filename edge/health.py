@@ -21,7 +21,7 @@ from core.health import HealthMonitor
 # ChannelFactory("market") -> a channel to the server of that service (`Settings.address_of`).
 ChannelFactory = Callable[[str], grpc.aio.Channel]
 GpuProbe = Callable[[], Awaitable[dict[str, Any]]]
-CHECK_TIMEOUT_S = 1.0
+CHECK_TIMEOUT_S = 3.0  # a loaded machine must not read as a down service
 SERVING = "SERVING"
 
 
