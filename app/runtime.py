@@ -11,6 +11,7 @@ from trading.platform.v1 import platform_service_pb2_grpc
 
 from app.credentials import FirstMatch, InternalKeyVerifier, internal_api_key
 from app.platform_service import PlatformServicer
+from core import tracing
 from core.auth import Authenticator, CredentialVerifier
 from core.bus import make_bus
 from core.clients import ClientFactory
@@ -78,6 +79,8 @@ class Runtime:
         self.server: Server | None = None
         self.tasks: list[asyncio.Task[None]] = []
         self.monitor = HealthMonitor(self._checks(), ctx.clock)
+        name = "trading" if len(self.specs) != 1 else f"trading-{self.specs[0].name}"
+        tracing.configure(name, ctx.settings.otlp_endpoint)
 
     def _checks(self) -> list[Check]:
         checks = [database_check(self.ctx.db)]

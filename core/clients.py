@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import grpc
 
-from core import access, logs, metrics
+from core import access, logs, metrics, tracing
 from core.auth import current_bearer
 from core.breaker import DEFAULT, ML_ENGINE, BreakerConfig, CircuitBreaker
 from core.clock import Clock
@@ -83,7 +83,7 @@ class ClientFactory:
         return GuardedStub(stub_cls, self, service)
 
     def metadata(self, *, as_user: bool) -> list[tuple[str, str]]:
-        md = []
+        md = list(tracing.inject().items())
         rid = logs.request_id.get()
         if rid:
             md.append(("x-request-id", rid))

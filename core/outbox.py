@@ -42,7 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from trading.events.v1.events_envelope_pb2 import Event
 
-from core import metrics
+from core import metrics, tracing
 from core.bus import Bus
 from core.clock import Clock
 from core.db import Database, UtcDateTime
@@ -124,6 +124,13 @@ async def stage(
     `durable=True` sends it to the stream named `channel` (XADD) instead of pub/sub.
     """
     now = (clock or Clock()).now()
+    if isinstance(event, Event) and not event.traceparent:
+        parent = tracing.traceparent()  # consumers continue the trace of the change that emitted it
+        if parent:
+            stamped = Event()
+            stamped.CopyFrom(event)
+            stamped.traceparent = parent
+            event = stamped  # type: ignore[assignment] # an Event is a SerializableMessage
     await session.execute(
         insert(table).values(channel=channel, payload=payload_bytes(event), durable=durable, created_at=now)
     )

@@ -14,6 +14,7 @@ from grpc_reflection.v1alpha import reflection
 from core import breaker, metrics
 from core.health import HealthMonitor
 from core.service import AddServicer
+from core.tracing import TracingInterceptor
 
 log = logging.getLogger("core.server")
 
@@ -73,7 +74,9 @@ async def create_server(
     max_message_bytes: int = 8 * 1024 * 1024,
 ) -> tuple[Server, int]:
     """Build and start a server on `address` ("host:0" picks a free port); returns it and its port."""
-    server = grpc.aio.server(interceptors=list(interceptors), options=server_options(max_message_bytes))
+    # The trace span is outermost, so the chassis' log lines of a call carry its trace id.
+    chain = [TracingInterceptor(), *interceptors]
+    server = grpc.aio.server(interceptors=chain, options=server_options(max_message_bytes))
     for add, servicer in servicers:
         add(servicer, server)
     health = health_aio.HealthServicer()

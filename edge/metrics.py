@@ -8,7 +8,7 @@ from datetime import UTC
 from aiohttp import web
 from trading.events.v1 import events_envelope_pb2
 
-from core import metrics
+from core import metrics, tracing
 from core.bus import Message
 from core.clock import Clock
 from edge.ws_hub import event_json
@@ -23,8 +23,10 @@ def timed_encoder(clock: Clock, encode: Callable[[Message], str] = event_json) -
     """The hub's frame encoder, observing each event's age as it fans out (seed 10.1: < 500 ms)."""
 
     def encode_timed(message: Message) -> str:
-        frame = encode(message)
         event = events_envelope_pb2.Event.FromString(message.data)
+        kind = metrics.channel_kind(message.channel)
+        with tracing.continued(f"ws fan-out {kind}", event.traceparent):
+            frame = encode(message)
         if event.HasField("occurred_at"):
             lag_s = (clock.now() - event.occurred_at.ToDatetime(tzinfo=UTC)).total_seconds()
             metrics.WS_FANOUT_LAG.labels(metrics.channel_kind(message.channel)).observe(max(0.0, lag_s))
