@@ -72,10 +72,11 @@ async def create_server(
     *,
     interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
     max_message_bytes: int = 8 * 1024 * 1024,
+    traced: bool = True,
 ) -> tuple[Server, int]:
     """Build and start a server on `address` ("host:0" picks a free port); returns it and its port."""
     # The trace span is outermost, so the chassis' log lines of a call carry its trace id.
-    chain = [TracingInterceptor(), *interceptors]
+    chain = [TracingInterceptor(), *interceptors] if traced else list(interceptors)
     server = grpc.aio.server(interceptors=chain, options=server_options(max_message_bytes))
     for add, servicer in servicers:
         add(servicer, server)
