@@ -124,3 +124,13 @@ def test_exposition_is_the_prometheus_text_format() -> None:
 def test_channel_kind_drops_the_unbounded_part() -> None:
     assert metrics.channel_kind("user:42:trades") == "user"
     assert metrics.channel_kind("ticker:EURUSD") == "ticker"
+
+
+def test_a_webhook_applied_late_lands_past_the_seed_threshold() -> None:
+    clock = TestClock()
+    created = clock.now()
+    over = sample("webhook_delay_seconds_count", vendor="stripe")
+    under_5s = sample("webhook_delay_seconds_bucket", vendor="stripe", le="5.0")
+    metrics.webhook_applied("stripe", created, clock.advance(7))
+    assert sample("webhook_delay_seconds_count", vendor="stripe") == over + 1
+    assert sample("webhook_delay_seconds_bucket", vendor="stripe", le="5.0") == under_5s
