@@ -227,6 +227,7 @@ class _MemoryStream:
         self.name = name
         self.seqs: list[int] = []
         self.data: dict[int, bytes] = {}
+        self.added_at: dict[int, float] = {}  # monotonic time of each entry, for the delivery lag
         self.groups: dict[str, _GroupState] = {}
         self._next_seq = 1
         self._changed = asyncio.Event()
@@ -236,8 +237,11 @@ class _MemoryStream:
         self._next_seq += 1
         self.seqs.append(seq)
         self.data[seq] = data
+        self.added_at[seq] = time.monotonic()
         while maxlen is not None and len(self.seqs) > maxlen:
-            self.data.pop(self.seqs.pop(0), None)
+            dropped = self.seqs.pop(0)
+            self.data.pop(dropped, None)
+            self.added_at.pop(dropped, None)
         self._changed.set()
         self._changed = asyncio.Event()
         return _entry_id(seq)
@@ -261,7 +265,11 @@ class _MemoryStream:
         return None
 
     def deliver(self, state: _GroupState, seq: int, consumer: str) -> Delivery:
-        state.pending[seq] = _Pending(consumer, time.monotonic())
+        now = time.monotonic()
+        state.pending[seq] = _Pending(consumer, now)
+        added = self.added_at.get(seq)
+        if added is not None:
+            metrics.BUS_LAG.labels(metrics.channel_kind(self.name), "deliver").observe(now - added)
 
         async def ack() -> None:
             state.pending.pop(seq, None)

@@ -3,7 +3,7 @@ WebSocket fan-out lag, and the text exposition every process serves."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 
 import pytest
@@ -14,7 +14,7 @@ from trading.events.v1.events_payloads_pb2 import MlSignalNew
 
 from core import breaker, metrics
 from core.breaker import ML_ENGINE, CircuitBreaker
-from core.bus import InProcessBus, Message
+from core.bus import Bus, InProcessBus, Message, RedisBus
 from core.clients import ClientFactory
 from core.clock import TestClock
 from core.db import Database, make_base, statement_kind
@@ -22,6 +22,7 @@ from core.events import new_event, signals_channel
 from core.outbox import OutboxRelay, event_type, outbox_table, stage
 from core.settings import Settings
 from edge.metrics import timed_encoder
+from tests.core_data.conftest import delete_namespace
 
 Base = make_base("ops_test_metrics")
 OUTBOX = outbox_table(Base.metadata)
@@ -134,3 +135,26 @@ def test_a_webhook_applied_late_lands_past_the_seed_threshold() -> None:
     metrics.webhook_applied("stripe", created, clock.advance(7))
     assert sample("webhook_delay_seconds_count", vendor="stripe") == over + 1
     assert sample("webhook_delay_seconds_bucket", vendor="stripe", le="5.0") == under_5s
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+async def bus(request: pytest.FixtureRequest, namespace: str) -> AsyncIterator[Bus]:
+    if request.param == "memory":
+        yield InProcessBus()
+        return
+    redis_url = request.getfixturevalue("redis_url")
+    redis = RedisBus(redis_url, namespace=namespace)
+    yield redis
+    await redis.close()
+    await delete_namespace(redis_url, namespace)
+
+
+async def test_stream_deliveries_observe_their_lag(bus: Bus) -> None:
+    """On the in-process bus and on Redis."""
+    before = sample("bus_lag_seconds_count", channel_kind="opslag", stage="deliver")
+    await bus.create_group("opslag:stream", "g")
+    await bus.xadd("opslag:stream", b"x")
+    async for delivery in bus.consume("opslag:stream", "g", "c", block_s=0.2):
+        await delivery.ack()
+        break
+    assert sample("bus_lag_seconds_count", channel_kind="opslag", stage="deliver") == before + 1
