@@ -62,7 +62,19 @@ lint: setup ## ruff
 typecheck: setup ## mypy
 	$(BIN)/mypy
 
-check: buf-lint buf-breaking check-generate lint typecheck ## every static check CI runs
+check: buf-lint buf-breaking check-generate lint typecheck check-ops ## every static check CI runs
+
+AM_CONFIG := deploy/alertmanager/alertmanager.yml
+check-ops: ## promtool on the scrape config and alert rules (with their tests), amtool on the routing
+	promtool check config deploy/prometheus/prometheus.yml
+	promtool check rules deploy/prometheus/alerts.yml
+	cd deploy/prometheus && promtool test rules alerts_test.yml
+	$(BIN)/python -c 'import json,sys; json.load(open("deploy/grafana/trading.json"))'
+	amtool check-config $(AM_CONFIG)
+	for ch in slack email pagerduty; do \
+	  amtool config routes test --config.file=$(AM_CONFIG) --verify.receivers=$$ch channel=$$ch >/dev/null \
+	    || { echo "channel=$$ch does not route to $$ch"; exit 1; }; \
+	done
 
 test: setup web ## run the test suite, browser tests included (CI=true: PostgreSQL and Redis are required)
 	$(BIN)/python -m pytest -q
@@ -77,4 +89,4 @@ bench: setup ## run the benchmarks (prints figures and ratios)
 run: setup web ## set everything up, build the browser app and start the whole platform (Ctrl-C stops it)
 	$(BIN)/trading up
 
-.PHONY: help setup web screenshots generate check-generate buf-lint buf-breaking lint typecheck check test bench run
+.PHONY: help setup web screenshots generate check-generate buf-lint buf-breaking lint typecheck check check-ops test bench run

@@ -16,6 +16,8 @@ from app import envoy
 from app.migrate import migrate
 from app.registry import load_spec, load_specs
 from app.runtime import Runtime, make_context
+from core.health import HealthMonitor
+from core.server import start_status_http
 from core.service import ServiceContext, ServiceSpec
 from core.settings import Settings
 
@@ -44,7 +46,9 @@ async def bootstrap(ctx: ServiceContext, specs: list[ServiceSpec]) -> None:
             log.exception("bootstrap failed", extra={"fields": {"service": spec.name}})
 
 
-async def start_edge(settings: Settings, ctx: ServiceContext, services: list[str]) -> web.AppRunner:
+async def start_edge(
+    settings: Settings, ctx: ServiceContext, services: list[str], monitor: HealthMonitor | None = None
+) -> web.AppRunner:
     """The edge; it starts before Envoy, which fetches the JWKS from it before opening its listener."""
     from trading.agent.v1.agent_service_pb2_grpc import AgentServiceStub
 
@@ -68,6 +72,7 @@ async def start_edge(settings: Settings, ctx: ServiceContext, services: list[str
         chat_owner=chat_owner,
         session_versions=versions,
         openapi=document,
+        monitor=monitor,
     )
     runner = web.AppRunner(app)
     await runner.setup()
@@ -99,7 +104,7 @@ async def run_all_in_one(
     ctx = make_context(settings)
     runtime = Runtime(ctx, specs, "all-in-one")
     port = await runtime.start(f"{settings.grpc_host}:{settings.grpc_port}")
-    edge_runner = await start_edge(settings, ctx, runtime.grpc_services)
+    edge_runner = await start_edge(settings, ctx, runtime.grpc_services, runtime.monitor)
     proxy = None
     if with_envoy:
         config = envoy.render_envoy_config(settings, settings_descriptor(), runtime.grpc_services)
@@ -158,8 +163,17 @@ async def run_single(settings: Settings, name: str, *, port: int | None = None) 
     bound = await runtime.start(f"{settings.grpc_host}:{settings.grpc_port}")
     log.info("serving", extra={"fields": {"service": name, "port": bound}})
     print(f"{name} serving on {settings.grpc_host}:{bound}", flush=True)
+    status_http = None
+    if settings.metrics_port is not None and runtime.server is not None:
+        status_http = await start_status_http(
+            settings.grpc_host, settings.metrics_port, runtime.server, runtime.monitor
+        )
+        metrics_port = status_http.addresses[0][1]
+        print(f"{name} metrics on http://{settings.grpc_host}:{metrics_port}/metrics", flush=True)
     try:
         await _stop_event().wait()
     finally:
+        if status_http is not None:
+            await status_http.cleanup()
         await runtime.stop()
     return 0

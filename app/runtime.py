@@ -11,11 +11,13 @@ from trading.platform.v1 import platform_service_pb2_grpc
 
 from app.credentials import FirstMatch, InternalKeyVerifier, internal_api_key
 from app.platform_service import PlatformServicer
+from core import tracing
 from core.auth import Authenticator, CredentialVerifier
 from core.bus import make_bus
 from core.clients import ClientFactory
 from core.clock import Clock
 from core.db import Database
+from core.health import Check, HealthMonitor, Readiness, database_check, engine_check, redis_check
 from core.interceptor import ChassisInterceptor
 from core.keys import KeyStore
 from core.kv import make_kv
@@ -77,6 +79,26 @@ class Runtime:
         self.built: list[BuiltService] = []
         self.server: Server | None = None
         self.tasks: list[asyncio.Task[None]] = []
+        self.monitor = HealthMonitor(self._checks(), ctx.clock)
+        name = "trading" if len(self.specs) != 1 else f"trading-{self.specs[0].name}"
+        tracing.configure(name, ctx.settings.otlp_endpoint)
+
+    def _checks(self) -> list[Check]:
+        checks = [database_check(self.ctx.db)]
+        if self.ctx.settings.redis_url:
+            checks.append(redis_check(self.ctx.settings.redis_url))
+        if "inference" in {spec.name for spec in self.specs}:
+            checks.append(engine_check(self.ctx.clients))
+        return checks
+
+    def _needs(self) -> dict[str, list[str]]:
+        """What each gRPC service needs to be SERVING: its database; the engine its models."""
+        database = self.monitor.checks[0].name
+        return {
+            name: [database, *(["ml_engine"] if spec.name == "inference" else [])]
+            for spec in self.specs
+            for name in spec.grpc_services
+        }
 
     @property
     def grpc_services(self) -> list[str]:
@@ -105,6 +127,9 @@ class Runtime:
         if ctx.settings.grpc_port == 0:
             ctx.settings.grpc_port = port  # the services' clients call this very server
         self.tasks.append(asyncio.create_task(supervise(sessions.listen), name="session-versions"))
+        server = self.server
+        Readiness(self.monitor, lambda name, up: server.set_service_serving(name, up), self._needs())
+        self.tasks.append(asyncio.create_task(supervise(self.monitor.run), name="health-checks"))
         for built in self.built:
             for task in built.background:
                 self.tasks.append(

@@ -29,7 +29,19 @@ class BreakerConfig:
 ML_ENGINE = BreakerConfig(failure_threshold=5, timeout_s=30, reset_s=60)
 POLYGON = BreakerConfig(failure_threshold=3, timeout_s=60, reset_s=300)
 METAAPI = BreakerConfig(failure_threshold=10, timeout_s=10, reset_s=30)
+# Not in seed 9.2: the vendors whose fallbacks seed 9.1 names (template answers, webhook polling).
+CLAUDE = BreakerConfig(failure_threshold=5, timeout_s=60, reset_s=60)
+STRIPE = BreakerConfig(failure_threshold=5, timeout_s=20, reset_s=60)
 DEFAULT = BreakerConfig(failure_threshold=5, timeout_s=10, reset_s=30)
+PRESETS = {"ml_engine": ML_ENGINE, "polygon": POLYGON, "metaapi": METAAPI, "claude": CLAUDE, "stripe": STRIPE}
+_STATE_VALUE = {CLOSED: 0, HALF_OPEN: 1, OPEN: 2}
+# Every breaker made in this process, by name, for /health (the last one made under a name wins).
+REGISTRY: dict[str, CircuitBreaker] = {}
+
+
+def states() -> dict[str, str]:
+    """The state of every breaker of this process, by name."""
+    return {name: b.state for name, b in sorted(REGISTRY.items())}
 
 
 class CircuitBreaker:
@@ -43,6 +55,8 @@ class CircuitBreaker:
         self.failures = 0
         self._opened_at = 0.0
         self._trial_in_flight = False
+        REGISTRY[name] = self
+        metrics.BREAKER_OPEN.labels(name).set(0)
 
     def _now(self) -> float:
         return self.clock.now().timestamp()
@@ -110,3 +124,4 @@ class CircuitBreaker:
     def _move(self, state: str) -> None:
         self.state = state
         metrics.BREAKER_STATE.labels(self.name, state).inc()
+        metrics.BREAKER_OPEN.labels(self.name).set(_STATE_VALUE[state])

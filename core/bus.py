@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any, Protocol
 
+from core import metrics
+
 if TYPE_CHECKING:
     from core.settings import Settings
 
@@ -225,6 +227,7 @@ class _MemoryStream:
         self.name = name
         self.seqs: list[int] = []
         self.data: dict[int, bytes] = {}
+        self.added_at: dict[int, float] = {}  # monotonic time of each entry, for the delivery lag
         self.groups: dict[str, _GroupState] = {}
         self._next_seq = 1
         self._changed = asyncio.Event()
@@ -234,8 +237,11 @@ class _MemoryStream:
         self._next_seq += 1
         self.seqs.append(seq)
         self.data[seq] = data
+        self.added_at[seq] = time.monotonic()
         while maxlen is not None and len(self.seqs) > maxlen:
-            self.data.pop(self.seqs.pop(0), None)
+            dropped = self.seqs.pop(0)
+            self.data.pop(dropped, None)
+            self.added_at.pop(dropped, None)
         self._changed.set()
         self._changed = asyncio.Event()
         return _entry_id(seq)
@@ -259,7 +265,11 @@ class _MemoryStream:
         return None
 
     def deliver(self, state: _GroupState, seq: int, consumer: str) -> Delivery:
-        state.pending[seq] = _Pending(consumer, time.monotonic())
+        now = time.monotonic()
+        state.pending[seq] = _Pending(consumer, now)
+        added = self.added_at.get(seq)
+        if added is not None:
+            metrics.BUS_LAG.labels(metrics.channel_kind(self.name), "deliver").observe(now - added)
 
         async def ack() -> None:
             state.pending.pop(seq, None)
@@ -420,10 +430,21 @@ class RedisBus:
         async def ack() -> None:
             await self._redis.xack(key, group, entry_id)
 
+        observe_delivery(stream, entry_id)
         return Delivery(stream, entry_id, data, ack)
 
     async def close(self) -> None:
         await self._redis.aclose()
+
+
+def observe_delivery(stream: str, entry_id: str) -> None:
+    """Publish-to-deliver lag of a stream entry: its id starts with Redis' wall time in ms."""
+    try:
+        added_ms = int(entry_id.split("-", 1)[0])
+    except ValueError:
+        return
+    lag_s = time.time() - added_ms / 1000  # wall time on purpose: the id is Redis' wall time
+    metrics.BUS_LAG.labels(metrics.channel_kind(stream), "deliver").observe(max(0.0, lag_s))
 
 
 def _text(value: bytes | str) -> str:

@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import random
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import grpc
 
-from core import access, logs
+from core import access, logs, metrics, tracing
 from core.auth import current_bearer
-from core.breaker import DEFAULT, BreakerConfig, CircuitBreaker
+from core.breaker import DEFAULT, ML_ENGINE, BreakerConfig, CircuitBreaker
 from core.clock import Clock
+from core.errors import Unavailable
 from core.settings import Settings
+
+if TYPE_CHECKING:
+    from core.kv import KeyValue
 
 RETRYABLE = frozenset({grpc.StatusCode.UNAVAILABLE})
 DEPENDENCY_FAULTS = frozenset(
@@ -25,6 +30,8 @@ DEPENDENCY_FAULTS = frozenset(
     }
 )
 MAX_ATTEMPTS = 3
+# Seed 9.2 thresholds of the platform's own services that have one; the rest get DEFAULT.
+SERVICE_BREAKERS: dict[str, BreakerConfig] = {"inference": ML_ENGINE}
 
 
 def _is_dependency_fault(exc: BaseException) -> bool:
@@ -47,7 +54,7 @@ class ClientFactory:
         self.settings = settings
         self.clock = clock or Clock()
         self.api_key = api_key
-        self._breaker_configs = breakers or {}
+        self._breaker_configs = {**SERVICE_BREAKERS, **(breakers or {})}
         self._channels: dict[str, grpc.aio.Channel] = {}
         self._breakers: dict[str, CircuitBreaker] = {}
 
@@ -76,7 +83,7 @@ class ClientFactory:
         return GuardedStub(stub_cls, self, service)
 
     def metadata(self, *, as_user: bool) -> list[tuple[str, str]]:
-        md = []
+        md = list(tracing.inject().items())
         rid = logs.request_id.get()
         if rid:
             md.append(("x-request-id", rid))
@@ -143,3 +150,76 @@ class _StreamCall:
 
     def __call__(self, request: Any, *, timeout: float | None = None, as_user: bool = False) -> Any:
         return self.mc(request, timeout=timeout, metadata=self.factory.metadata(as_user=as_user))
+
+
+class Reply(Protocol):
+    def SerializeToString(self, **kwargs: Any) -> bytes: ...
+
+
+R = TypeVar("R", bound=Reply)
+
+
+def _is_down(exc: BaseException) -> bool:
+    """The dependency is down or its breaker open (not: the request was wrong)."""
+    if isinstance(exc, Unavailable):
+        return True
+    return _is_dependency_fault(exc)
+
+
+class LastGood:
+    """Seed 9.1's "last answers from Redis" on the caller's side: each good reply is kept under
+    its key for `ttl_s` in the key-value store; when the dependency is down (or its breaker open)
+    the kept one is answered with its age in seconds. `call` returns (reply, None) when fresh."""
+
+    def __init__(self, kv: KeyValue, clock: Clock, dependency: str, *, ttl_s: float = 3600.0) -> None:
+        self.kv, self.clock, self.dependency, self.ttl_s = kv, clock, dependency, ttl_s
+
+    def _key(self, key: str) -> str:
+        return f"last-good:{self.dependency}:{key}"
+
+    def _now_ms(self) -> int:
+        return int(self.clock.now().timestamp() * 1000)
+
+    async def call(
+        self, key: str, fn: Callable[[], Awaitable[R]], parse: Callable[[bytes], R]
+    ) -> tuple[R, float | None]:
+        try:
+            reply = await fn()
+        except Exception as exc:
+            if not _is_down(exc):
+                raise
+            kept = await self.kv.get(self._key(key))
+            if kept is None:
+                raise
+            stamp, _, data = kept.partition(b":")
+            metrics.FALLBACK_SERVED.labels(self.dependency).inc()
+            return parse(data), max(0.0, (self._now_ms() - int(stamp)) / 1000)
+        await self.kv.set(
+            self._key(key), f"{self._now_ms()}:".encode() + reply.SerializeToString(), self.ttl_s
+        )
+        return reply, None
+
+
+class PredictionsWithFallback:
+    """CreatePrediction on the inference service, or, while it is down, the last prediction for
+    the same question (up to 1 h old) with `stale` set and its age."""
+
+    def __init__(self, clients: ClientFactory, kv: KeyValue, clock: Clock) -> None:
+        from trading.inference.v1.inference_service_pb2_grpc import InferenceServiceStub
+
+        self._stub = clients.stub(InferenceServiceStub, "inference")
+        self._last = LastGood(kv, clock, "inference")
+
+    async def create(self, request: Any, *, timeout: float | None = None) -> tuple[Any, float | None]:
+        """(CreatePredictionResponse, age_s): age_s is None for a fresh answer."""
+        from trading.inference.v1.inference_messages_pb2 import CreatePredictionResponse
+
+        key = f"{request.symbol.upper()}:{request.timeframe}:{request.horizon}"
+        reply, age = await self._last.call(
+            key,
+            lambda: self._stub.CreatePrediction(request, timeout=timeout),
+            CreatePredictionResponse.FromString,
+        )
+        if age is not None:
+            reply.prediction.stale = True
+        return reply, age

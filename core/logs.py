@@ -9,6 +9,8 @@ import uuid
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
+from core import tracing
+
 request_id: ContextVar[str] = ContextVar("request_id", default="")
 
 
@@ -29,6 +31,9 @@ class JsonFormatter(logging.Formatter):
         rid = request_id.get()
         if rid:
             out["request_id"] = rid
+        trace_id, span_id = tracing.ids()
+        if trace_id:
+            out["trace_id"], out["span_id"] = trace_id, span_id
         fields = getattr(record, "fields", None)
         if isinstance(fields, dict):
             out.update(fields)

@@ -1,28 +1,114 @@
-"""Prometheus metrics shared by every service."""
+"""Prometheus metrics shared by every service, and the text exposition every process serves.
+
+Labels are bounded on purpose: a method, a status code, a model, a dependency, an event type,
+a channel kind ("ticker", "user"...). Never a user id, a symbol list or anything a client picks.
+"""
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram, generate_latest
+
+# Seed 10.1 thresholds sit on a bucket edge, so alert rules read them exactly.
+_LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10)
 
 RPC_LATENCY = Histogram(
     "grpc_server_handling_seconds",
     "Time to handle an RPC, by method and status code.",
     ["method", "code"],
-    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+    buckets=_LATENCY_BUCKETS,
 )
 RPC_STARTED = Counter("grpc_server_started_total", "RPCs started, by method.", ["method"])
 INFERENCE_LATENCY = Histogram(
     "inference_seconds",
     "Model inference time, by model and provider.",
     ["model", "provider"],
-    buckets=(0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1),
+    buckets=(0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2, 5),
 )
 BUS_LAG = Histogram(
     "bus_lag_seconds",
-    "Delay between an event's creation and its delivery to a consumer.",
+    "Delay between an event's creation and its publication (stage=outbox) or delivery to a "
+    "durable consumer (stage=deliver), by channel kind.",
+    ["channel_kind", "stage"],
+    buckets=(0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+WS_FANOUT_LAG = Histogram(
+    "websocket_fanout_lag_seconds",
+    "Delay between an event's creation and its send to a WebSocket client, by channel kind.",
     ["channel_kind"],
     buckets=(0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+WEBHOOK_DELAY = Histogram(
+    "webhook_delay_seconds",
+    "Delay between a vendor creating a webhook event and the platform applying it, by vendor.",
+    ["vendor"],
+    buckets=(0.1, 0.5, 1, 2, 5, 10, 30, 60, 300),
+)
+DB_QUERY = Histogram(
+    "db_query_seconds",
+    "Database statement time, by statement kind (select, insert, update, delete, other).",
+    ["operation"],
+    buckets=_LATENCY_BUCKETS,
 )
 BREAKER_STATE = Counter(
     "circuit_breaker_transitions_total", "Circuit breaker state changes.", ["name", "state"]
 )
+BREAKER_OPEN = Gauge(
+    "circuit_breaker_state",
+    "A breaker's current state: 0 closed, 1 half-open, 2 open.",
+    ["name"],
+)
+EVENTS_PUBLISHED = Counter(
+    "events_published_total",
+    "Events published to the bus by the outbox relay, by event type (ml_signal_new = signals "
+    "emitted, trade_executed = orders and fills, ...).",
+    ["type"],
+)
+HEALTH_UP = Gauge(
+    "dependency_up", "1 when the last health check of a dependency passed, else 0.", ["dependency"]
+)
+HEALTH_CHECK_SECONDS = Histogram(
+    "health_check_seconds",
+    "Time a health check took, by dependency.",
+    ["dependency"],
+    buckets=(0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2, 5),
+)
+FALLBACK_SERVED = Counter(
+    "fallback_served_total",
+    "Answers served from a fallback (seed 9.1) because the dependency was down, by dependency.",
+    ["dependency"],
+)
+GPU_AVAILABLE = Gauge("inference_gpu_available", "1 when inference runs on a GPU provider.", ["provider"])
+
+
+def webhook_applied(vendor: str, created: datetime, applied: datetime) -> None:
+    """A vendor webhook event applied: its delay since the vendor created it (seed 10.1: Stripe
+    under 5 s). `vendor` is "stripe" or "metaapi"; both times tz-aware."""
+    WEBHOOK_DELAY.labels(vendor).observe(max(0.0, (applied - created).total_seconds()))
+
+
+def channel_kind(channel: str) -> str:
+    """ "ticker" for "ticker:EURUSD", "user" for "user:42:trades": the bounded part of a channel."""
+    return channel.split(":", 1)[0] or "none"
+
+
+@contextmanager
+def timed(histogram: Histogram, *labels: str) -> Iterator[None]:
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        histogram.labels(*labels).observe(time.perf_counter() - started)
+
+
+# What generate_latest writes; named exactly, so every Prometheus release parses it.
+TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8"
+
+
+def exposition() -> tuple[bytes, str]:
+    """This process' metrics in the Prometheus text format, and its content type."""
+    return generate_latest(REGISTRY), TEXT_FORMAT

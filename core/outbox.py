@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from typing import Any, Protocol
 
+from google.protobuf.message import DecodeError
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -39,7 +40,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
+from trading.events.v1.events_envelope_pb2 import Event
 
+from core import metrics, tracing
 from core.bus import Bus
 from core.clock import Clock
 from core.db import Database, UtcDateTime
@@ -121,6 +124,13 @@ async def stage(
     `durable=True` sends it to the stream named `channel` (XADD) instead of pub/sub.
     """
     now = (clock or Clock()).now()
+    if isinstance(event, Event) and not event.traceparent:
+        parent = tracing.traceparent()  # consumers continue the trace of the change that emitted it
+        if parent:
+            stamped = Event()
+            stamped.CopyFrom(event)
+            stamped.traceparent = parent
+            event = stamped  # type: ignore[assignment] # an Event is a SerializableMessage
     await session.execute(
         insert(table).values(channel=channel, payload=payload_bytes(event), durable=durable, created_at=now)
     )
@@ -242,7 +252,7 @@ class OutboxRelay:
             if not self._db.is_sqlite:
                 await s.execute(_PG_LOCK, {"key": _lock_key(table)})
             query = (
-                select(table.c.id, table.c.channel, table.c.payload, table.c.durable)
+                select(table.c.id, table.c.channel, table.c.payload, table.c.durable, table.c.created_at)
                 .where(table.c.published_at.is_(None))
                 .order_by(table.c.id)
                 .limit(self._batch)
@@ -256,12 +266,27 @@ class OutboxRelay:
                 else:
                     await self._bus.publish(row.channel, row.payload)
             if rows:
+                now = self._clock.now()
                 await s.execute(
-                    update(table)
-                    .where(table.c.id.in_([row.id for row in rows]))
-                    .values(published_at=self._clock.now())
+                    update(table).where(table.c.id.in_([row.id for row in rows])).values(published_at=now)
                 )
+                for row in rows:
+                    record_published(row.channel, row.payload, (now - row.created_at).total_seconds())
             return len(rows)
+
+
+def event_type(payload: bytes) -> str:
+    """The envelope's event type ("ml_signal_new"...), "other" for a payload that is not one."""
+    try:
+        kind = Event.FromString(payload).WhichOneof("payload")
+    except DecodeError:
+        return "other"
+    return kind or "other"
+
+
+def record_published(channel: str, payload: bytes, lag_s: float) -> None:
+    metrics.EVENTS_PUBLISHED.labels(event_type(payload)).inc()
+    metrics.BUS_LAG.labels(metrics.channel_kind(channel), "outbox").observe(max(0.0, lag_s))
 
 
 _PG_LOCK = text("SELECT pg_advisory_xact_lock(CAST(:key AS bigint))")

@@ -11,7 +11,10 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio
 from grpc_reflection.v1alpha import reflection
 
+from core import breaker, metrics
+from core.health import HealthMonitor
 from core.service import AddServicer
+from core.tracing import TracingInterceptor
 
 log = logging.getLogger("core.server")
 
@@ -37,6 +40,7 @@ class Server:
         self.port = port
         self.health = health
         self.services = list(services)
+        self.serving: dict[str, bool] = {}
 
     async def set_serving(self, serving: bool = True) -> None:
         status = (
@@ -44,6 +48,16 @@ class Server:
         )
         for name in ["", *self.services]:
             await self.health.set(name, status)
+            self.serving[name] = serving
+
+    async def set_service_serving(self, name: str, serving: bool) -> None:
+        """One service's status; "" (the whole server) follows only set_serving."""
+        status = (
+            health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
+        )
+        await self.health.set(name, status)
+        self.serving[name] = serving
+        log.info("health", extra={"fields": {"service": name, "serving": serving}})
 
     async def stop(self, grace_s: float = 5.0) -> None:
         """Stop taking calls, let those in flight finish for up to grace_s, then close."""
@@ -58,9 +72,12 @@ async def create_server(
     *,
     interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
     max_message_bytes: int = 8 * 1024 * 1024,
+    traced: bool = True,
 ) -> tuple[Server, int]:
     """Build and start a server on `address` ("host:0" picks a free port); returns it and its port."""
-    server = grpc.aio.server(interceptors=list(interceptors), options=server_options(max_message_bytes))
+    # The trace span is outermost, so the chassis' log lines of a call carry its trace id.
+    chain = [TracingInterceptor(), *interceptors] if traced else list(interceptors)
+    server = grpc.aio.server(interceptors=chain, options=server_options(max_message_bytes))
     for add, servicer in servicers:
         add(servicer, server)
     health = health_aio.HealthServicer()
@@ -79,3 +96,35 @@ async def create_server(
     await started.set_serving(True)
     log.info("grpc server listening", extra={"fields": {"port": port, "services": list(service_names)}})
     return started, port
+
+
+async def start_status_http(host: str, port: int, server: Server, monitor: HealthMonitor) -> Any:
+    """GET /metrics and GET /health of one `trading serve` process; returns the aiohttp runner
+    (its bound port is `runner.addresses[0][1]`)."""
+    from aiohttp import web
+
+    async def metrics_handler(request: web.Request) -> web.Response:
+        body, content_type = metrics.exposition()
+        return web.Response(body=body, headers={"Content-Type": content_type})
+
+    async def health_handler(request: web.Request) -> web.Response:
+        statuses = {
+            name: "SERVING" if server.serving.get(name) else "NOT_SERVING" for name in server.services
+        }
+        checks = monitor.report()
+        serving = all(s == "SERVING" for s in statuses.values()) and all(c["ok"] for c in checks.values())
+        body = {
+            "status": "ok" if serving else "degraded",
+            "services": statuses,
+            "dependencies": checks,
+            "breakers": breaker.states(),
+        }
+        return web.json_response(body, status=200 if serving else 503, headers={"Cache-Control": "no-store"})
+
+    app = web.Application()
+    app.router.add_get("/metrics", metrics_handler)
+    app.router.add_get("/health", health_handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    return runner

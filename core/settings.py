@@ -25,6 +25,10 @@ class Settings(BaseSettings):
     edge_port: int = 8081
     envoy_port: int = 8080
     envoy_admin_port: int = 9901
+    # `trading serve` answers GET /metrics and /health here when set (the all-in-one: on the edge).
+    metrics_port: int | None = None
+    # OTLP/HTTP collector base URL (e.g. http://127.0.0.1:4318); empty: traces stay in the process.
+    otlp_endpoint: str = ""
     # Envoy worker threads; 0 means half the cores (on a small box the Python server needs the rest).
     envoy_workers: int = 0
     public_url: str = "http://localhost:8080"

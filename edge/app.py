@@ -16,12 +16,14 @@ from aiohttp import web
 
 from core.bus import Bus
 from core.clock import Clock
+from core.health import HealthMonitor
 from core.keys import KeyStore
 from core.revocation import SessionVersions
 from core.settings import Settings
 from edge.api_docs import add_api_docs
 from edge.channels import ChatOwnerCheck, deny_all_chats
 from edge.health import ChannelFactory, GpuProbe, health_report
+from edge.metrics import add_metrics_route, timed_encoder
 from edge.static import static_handler
 from edge.symbol_streams import add_symbol_streams
 from edge.webhooks import not_handled_yet, stripe_webhook
@@ -63,13 +65,14 @@ def create_app(
     clock: Clock | None = None,
     session_versions: SessionVersions | None = None,
     openapi: dict[str, Any] | None = None,
+    monitor: HealthMonitor | None = None,
 ) -> web.Application:
     """The edge app. `services` are the gRPC service names /health checks (none: the server).
     `billing` (a BillingService stub with the service credential) and `stripe_webhook_secret`
     turn on `/payments/webhook`. With `session_versions`, WebSockets of ended sessions are refused
     and closed (core.revocation)."""
     app = web.Application(client_max_size=settings.max_message_bytes, middlewares=[json_errors])
-    hub = Hub(bus)
+    hub = Hub(bus, timed_encoder(clock or Clock()))
     app[HUB] = hub
     sessions = Sessions(session_versions)
 
@@ -78,7 +81,7 @@ def create_app(
         return web.json_response(keys.jwks(), headers={"Cache-Control": "public, max-age=60"})
 
     async def health(request: web.Request) -> web.Response:
-        healthy, body = await health_report(grpc_channel_factory, bus, services, gpu_probe)
+        healthy, body = await health_report(grpc_channel_factory, bus, services, gpu_probe, monitor)
         return web.json_response(body, status=200 if healthy else 503, headers={"Cache-Control": "no-store"})
 
     async def close_hub(app: web.Application) -> None:
@@ -89,6 +92,7 @@ def create_app(
         app.cleanup_ctx.append(_listening(session_versions))
     app.router.add_get("/.well-known/jwks.json", jwks)
     app.router.add_get("/health", health)
+    add_metrics_route(app)
     app.router.add_get("/ws", websocket_handler(hub, keys, chat_owner, sessions=sessions))
     add_symbol_streams(app, hub, keys, chat_owner)
     if openapi is not None:

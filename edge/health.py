@@ -1,4 +1,9 @@
-"""GET /health: the gRPC health of every service and whether the bus answers."""
+"""GET /health: the gRPC health of every service, whether the bus answers and, with the process'
+health monitor, PostgreSQL, Redis, the inference engine (GPU and provider) and every breaker.
+
+503 when the platform cannot serve (a service unreachable, the bus, the database or Redis down);
+200 with status "degraded" when it serves with a part missing (a service NOT_SERVING, no model
+loaded, a breaker open); 200 "ok" otherwise."""
 
 from __future__ import annotations
 
@@ -9,12 +14,14 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from core import breaker
 from core.bus import Bus
+from core.health import HealthMonitor
 
 # ChannelFactory("market") -> a channel to the server of that service (`Settings.address_of`).
 ChannelFactory = Callable[[str], grpc.aio.Channel]
 GpuProbe = Callable[[], Awaitable[dict[str, Any]]]
-CHECK_TIMEOUT_S = 1.0
+CHECK_TIMEOUT_S = 3.0  # a loaded machine must not read as a down service
 SERVING = "SERVING"
 
 
@@ -43,17 +50,39 @@ async def bus_status(bus: Bus) -> str:
     return "OK"
 
 
+# Checks whose failure means the platform cannot serve at all; the others degrade it.
+HARD_CHECKS = frozenset({"postgres", "sqlite", "redis"})
+
+
 async def health_report(
-    channels: ChannelFactory, bus: Bus, services: Sequence[str], gpu_probe: GpuProbe | None = None
+    channels: ChannelFactory,
+    bus: Bus,
+    services: Sequence[str],
+    gpu_probe: GpuProbe | None = None,
+    monitor: HealthMonitor | None = None,
 ) -> tuple[bool, dict[str, Any]]:
-    """(healthy, body): healthy when every service is SERVING and the bus answers."""
+    """(serving, body): serving unless a service is unreachable or the bus, database or Redis is
+    down; the body says "ok" only when nothing at all is wrong."""
     names = list(services) or [""]
     statuses, bus_state = await asyncio.gather(
         asyncio.gather(*(service_status(channels, s) for s in names)), bus_status(bus)
     )
     by_name = {name or "server": status for name, status in zip(names, statuses, strict=True)}
-    healthy = bus_state == "OK" and all(s == SERVING for s in statuses)
-    body: dict[str, Any] = {"status": "ok" if healthy else "degraded", "services": by_name, "bus": bus_state}
+    body: dict[str, Any] = {"services": by_name, "bus": bus_state}
+    hard = bus_state != "OK" or any(s not in (SERVING, "NOT_SERVING") for s in statuses)
+    soft = any(s != SERVING for s in statuses)
+    if monitor is not None:
+        checks = monitor.report()
+        states = breaker.states()
+        body["dependencies"] = checks
+        body["breakers"] = states
+        hard = hard or any(not c["ok"] for name, c in checks.items() if name in HARD_CHECKS)
+        soft = soft or any(not c["ok"] for c in checks.values())
+        soft = soft or any(v != breaker.CLOSED for v in states.values())
+        engine = checks.get("ml_engine")
+        if engine is not None and "gpu" in engine:
+            body["gpu"] = {"gpu": engine["gpu"], "provider": engine["provider"]}
     if gpu_probe is not None:
         body["gpu"] = await gpu_probe()
-    return healthy, body
+    body = {"status": "degraded" if hard or soft else "ok", **body}
+    return not hard, body

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from svc_market.catalogue import BY_SYMBOL, session_at
+from svc_market.catalogue import BY_SYMBOL
+from svc_market.trading_hours import session_at
 
 
 def session_spread(symbol: str, when: datetime) -> float:

@@ -27,6 +27,7 @@ import numpy as np
 import onnxruntime as ort
 from numpy.typing import NDArray
 
+from core import metrics
 from core.errors import FailedPrecondition, Unavailable
 from svc_inference.export import INPUT_NAME, OUTPUT_NAME
 from svc_inference.providers import ProviderChoice, bundle_for, choose_providers
@@ -68,7 +69,8 @@ class LoadedModel:
 
     def run(self, X: NDArray[np.float32]) -> NDArray[np.float32]:
         session = self.single if X.shape[0] == 1 else self.batch
-        result: NDArray[np.float32] = session.run([OUTPUT_NAME], {INPUT_NAME: X})[0]
+        with metrics.timed(metrics.INFERENCE_LATENCY, self.record.name, self.provider):
+            result: NDArray[np.float32] = session.run([OUTPUT_NAME], {INPUT_NAME: X})[0]
         return result
 
 

@@ -26,7 +26,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from trading.events.v1 import events_payloads_pb2 as trading_dot_events_dot_v1_dot_events__payloads__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'trading/events/v1/events_envelope.proto\x12\x11trading.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\'trading/events/v1/events_payloads.proto\"\x85\x05\n\x05\x45vent\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n\x04type\x18\x02 \x01(\tR\x04type\x12\x18\n\x07\x63hannel\x18\x03 \x01(\tR\x07\x63hannel\x12;\n\x0boccurred_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\noccurredAt\x12\x1a\n\x08producer\x18\x05 \x01(\tR\x08producer\x12\x43\n\x0cprice_update\x18\n \x01(\x0b\x32\x1e.trading.events.v1.PriceUpdateH\x00R\x0bpriceUpdate\x12\x44\n\rml_signal_new\x18\x0b \x01(\x0b\x32\x1e.trading.events.v1.MlSignalNewH\x00R\x0bmlSignalNew\x12I\n\x0etrade_executed\x18\x0c \x01(\x0b\x32 .trading.events.v1.TradeExecutedH\x00R\rtradeExecuted\x12L\n\x0fposition_closed\x18\r \x01(\x0b\x32!.trading.events.v1.PositionClosedH\x00R\x0epositionClosed\x12\x61\n\x16subscription_activated\x18\x0e \x01(\x0b\x32(.trading.events.v1.SubscriptionActivatedH\x00R\x15subscriptionActivated\x12S\n\x12llm_response_chunk\x18\x0f \x01(\x0b\x32#.trading.events.v1.LlmResponseChunkH\x00R\x10llmResponseChunkB\t\n\x07payloadb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'trading/events/v1/events_envelope.proto\x12\x11trading.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\'trading/events/v1/events_payloads.proto\"\xa7\x05\n\x05\x45vent\x12\x0e\n\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n\x04type\x18\x02 \x01(\tR\x04type\x12\x18\n\x07\x63hannel\x18\x03 \x01(\tR\x07\x63hannel\x12;\n\x0boccurred_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\noccurredAt\x12\x1a\n\x08producer\x18\x05 \x01(\tR\x08producer\x12 \n\x0btraceparent\x18\x06 \x01(\tR\x0btraceparent\x12\x43\n\x0cprice_update\x18\n \x01(\x0b\x32\x1e.trading.events.v1.PriceUpdateH\x00R\x0bpriceUpdate\x12\x44\n\rml_signal_new\x18\x0b \x01(\x0b\x32\x1e.trading.events.v1.MlSignalNewH\x00R\x0bmlSignalNew\x12I\n\x0etrade_executed\x18\x0c \x01(\x0b\x32 .trading.events.v1.TradeExecutedH\x00R\rtradeExecuted\x12L\n\x0fposition_closed\x18\r \x01(\x0b\x32!.trading.events.v1.PositionClosedH\x00R\x0epositionClosed\x12\x61\n\x16subscription_activated\x18\x0e \x01(\x0b\x32(.trading.events.v1.SubscriptionActivatedH\x00R\x15subscriptionActivated\x12S\n\x12llm_response_chunk\x18\x0f \x01(\x0b\x32#.trading.events.v1.LlmResponseChunkH\x00R\x10llmResponseChunkB\t\n\x07payloadb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,5 +34,5 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'trading.events.v1.events_en
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_EVENT']._serialized_start=137
-  _globals['_EVENT']._serialized_end=782
+  _globals['_EVENT']._serialized_end=816
 # @@protoc_insertion_point(module_scope)

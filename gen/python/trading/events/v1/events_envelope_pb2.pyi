@@ -10,12 +10,13 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Event(_message.Message):
-    __slots__ = ("id", "type", "channel", "occurred_at", "producer", "price_update", "ml_signal_new", "trade_executed", "position_closed", "subscription_activated", "llm_response_chunk")
+    __slots__ = ("id", "type", "channel", "occurred_at", "producer", "traceparent", "price_update", "ml_signal_new", "trade_executed", "position_closed", "subscription_activated", "llm_response_chunk")
     ID_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
     CHANNEL_FIELD_NUMBER: _ClassVar[int]
     OCCURRED_AT_FIELD_NUMBER: _ClassVar[int]
     PRODUCER_FIELD_NUMBER: _ClassVar[int]
+    TRACEPARENT_FIELD_NUMBER: _ClassVar[int]
     PRICE_UPDATE_FIELD_NUMBER: _ClassVar[int]
     ML_SIGNAL_NEW_FIELD_NUMBER: _ClassVar[int]
     TRADE_EXECUTED_FIELD_NUMBER: _ClassVar[int]
@@ -27,10 +28,11 @@ class Event(_message.Message):
     channel: str
     occurred_at: _timestamp_pb2.Timestamp
     producer: str
+    traceparent: str
     price_update: _events_payloads_pb2.PriceUpdate
     ml_signal_new: _events_payloads_pb2.MlSignalNew
     trade_executed: _events_payloads_pb2.TradeExecuted
     position_closed: _events_payloads_pb2.PositionClosed
     subscription_activated: _events_payloads_pb2.SubscriptionActivated
     llm_response_chunk: _events_payloads_pb2.LlmResponseChunk
-    def __init__(self, id: _Optional[str] = ..., type: _Optional[str] = ..., channel: _Optional[str] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., producer: _Optional[str] = ..., price_update: _Optional[_Union[_events_payloads_pb2.PriceUpdate, _Mapping]] = ..., ml_signal_new: _Optional[_Union[_events_payloads_pb2.MlSignalNew, _Mapping]] = ..., trade_executed: _Optional[_Union[_events_payloads_pb2.TradeExecuted, _Mapping]] = ..., position_closed: _Optional[_Union[_events_payloads_pb2.PositionClosed, _Mapping]] = ..., subscription_activated: _Optional[_Union[_events_payloads_pb2.SubscriptionActivated, _Mapping]] = ..., llm_response_chunk: _Optional[_Union[_events_payloads_pb2.LlmResponseChunk, _Mapping]] = ...) -> None: ...
+    def __init__(self, id: _Optional[str] = ..., type: _Optional[str] = ..., channel: _Optional[str] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., producer: _Optional[str] = ..., traceparent: _Optional[str] = ..., price_update: _Optional[_Union[_events_payloads_pb2.PriceUpdate, _Mapping]] = ..., ml_signal_new: _Optional[_Union[_events_payloads_pb2.MlSignalNew, _Mapping]] = ..., trade_executed: _Optional[_Union[_events_payloads_pb2.TradeExecuted, _Mapping]] = ..., position_closed: _Optional[_Union[_events_payloads_pb2.PositionClosed, _Mapping]] = ..., subscription_activated: _Optional[_Union[_events_payloads_pb2.SubscriptionActivated, _Mapping]] = ..., llm_response_chunk: _Optional[_Union[_events_payloads_pb2.LlmResponseChunk, _Mapping]] = ...) -> None: ...

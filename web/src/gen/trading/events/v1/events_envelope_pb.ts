@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file trading/events/v1/events_envelope.proto.
  */
 export const file_trading_events_v1_events_envelope: GenFile = /*@__PURE__*/
-  fileDesc("Cid0cmFkaW5nL2V2ZW50cy92MS9ldmVudHNfZW52ZWxvcGUucHJvdG8SEXRyYWRpbmcuZXZlbnRzLnYxIvoDCgVFdmVudBIKCgJpZBgBIAEoCRIMCgR0eXBlGAIgASgJEg8KB2NoYW5uZWwYAyABKAkSLwoLb2NjdXJyZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCHByb2R1Y2VyGAUgASgJEjYKDHByaWNlX3VwZGF0ZRgKIAEoCzIeLnRyYWRpbmcuZXZlbnRzLnYxLlByaWNlVXBkYXRlSAASNwoNbWxfc2lnbmFsX25ldxgLIAEoCzIeLnRyYWRpbmcuZXZlbnRzLnYxLk1sU2lnbmFsTmV3SAASOgoOdHJhZGVfZXhlY3V0ZWQYDCABKAsyIC50cmFkaW5nLmV2ZW50cy52MS5UcmFkZUV4ZWN1dGVkSAASPAoPcG9zaXRpb25fY2xvc2VkGA0gASgLMiEudHJhZGluZy5ldmVudHMudjEuUG9zaXRpb25DbG9zZWRIABJKChZzdWJzY3JpcHRpb25fYWN0aXZhdGVkGA4gASgLMigudHJhZGluZy5ldmVudHMudjEuU3Vic2NyaXB0aW9uQWN0aXZhdGVkSAASQQoSbGxtX3Jlc3BvbnNlX2NodW5rGA8gASgLMiMudHJhZGluZy5ldmVudHMudjEuTGxtUmVzcG9uc2VDaHVua0gAQgkKB3BheWxvYWRiBnByb3RvMw", [file_google_protobuf_timestamp, file_trading_events_v1_events_payloads]);
+  fileDesc("Cid0cmFkaW5nL2V2ZW50cy92MS9ldmVudHNfZW52ZWxvcGUucHJvdG8SEXRyYWRpbmcuZXZlbnRzLnYxIo8ECgVFdmVudBIKCgJpZBgBIAEoCRIMCgR0eXBlGAIgASgJEg8KB2NoYW5uZWwYAyABKAkSLwoLb2NjdXJyZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCHByb2R1Y2VyGAUgASgJEhMKC3RyYWNlcGFyZW50GAYgASgJEjYKDHByaWNlX3VwZGF0ZRgKIAEoCzIeLnRyYWRpbmcuZXZlbnRzLnYxLlByaWNlVXBkYXRlSAASNwoNbWxfc2lnbmFsX25ldxgLIAEoCzIeLnRyYWRpbmcuZXZlbnRzLnYxLk1sU2lnbmFsTmV3SAASOgoOdHJhZGVfZXhlY3V0ZWQYDCABKAsyIC50cmFkaW5nLmV2ZW50cy52MS5UcmFkZUV4ZWN1dGVkSAASPAoPcG9zaXRpb25fY2xvc2VkGA0gASgLMiEudHJhZGluZy5ldmVudHMudjEuUG9zaXRpb25DbG9zZWRIABJKChZzdWJzY3JpcHRpb25fYWN0aXZhdGVkGA4gASgLMigudHJhZGluZy5ldmVudHMudjEuU3Vic2NyaXB0aW9uQWN0aXZhdGVkSAASQQoSbGxtX3Jlc3BvbnNlX2NodW5rGA8gASgLMiMudHJhZGluZy5ldmVudHMudjEuTGxtUmVzcG9uc2VDaHVua0gAQgkKB3BheWxvYWRiBnByb3RvMw", [file_google_protobuf_timestamp, file_trading_events_v1_events_payloads]);
 
 /**
  * Event is the envelope of every message on the bus: serialized protobuf bytes on a channel of seed 5.2.
@@ -56,6 +56,14 @@ export type Event = Message<"trading.events.v1.Event"> & {
    * @generated from field: string producer = 5;
    */
   producer: string;
+
+  /**
+   * traceparent is the W3C trace context of the change that emitted it, e.g.
+   * "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", empty when it was not traced.
+   *
+   * @generated from field: string traceparent = 6;
+   */
+  traceparent: string;
 
   /**
    * payload is the event's content, one message per event type.
