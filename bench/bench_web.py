@@ -70,7 +70,7 @@ def _register(gateway: str) -> str:
     with urllib.request.urlopen(request, timeout=10) as r:
         answer = json.loads(r.read())
     tokens, user = answer["tokens"], answer["user"]
-    session = {
+    saved_login = {
         "accessToken": tokens["access_token"],
         "refreshToken": tokens["refresh_token"],
         "accessExpiresAt": 4102444800000,  # no refresh during the bench
@@ -81,7 +81,7 @@ def _register(gateway: str) -> str:
             "twoFactor": False,
         },
     }
-    return json.dumps(session)
+    return json.dumps(saved_login)
 
 
 def load_timings(runs: int) -> list[dict]:

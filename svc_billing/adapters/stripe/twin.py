@@ -157,7 +157,7 @@ class StripeTwin:
         if discount and discount not in {c["id"] for c in self.promotion_codes.values()}:
             return _error(400, "No such promotion code", param="discounts", code="resource_missing")
         session_id = _id("cs_test")
-        session = {
+        checkout = {
             "id": session_id,
             "object": "checkout.session",
             "mode": "subscription",
@@ -179,7 +179,7 @@ class StripeTwin:
             "created": self.now(),
             "livemode": False,
         }
-        return self._store(session)
+        return self._store(checkout)
 
     async def _retrieve(self, request: web.Request) -> web.Response:
         obj = self.objects.get(request.match_info["id"])
