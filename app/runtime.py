@@ -10,6 +10,7 @@ from contextlib import suppress
 from trading.platform.v1 import platform_service_pb2_grpc
 
 from app.credentials import FirstMatch, InternalKeyVerifier, internal_api_key
+from app.descriptors import load_service_descriptors
 from app.platform_service import PlatformServicer
 from core.auth import Authenticator, CredentialVerifier
 from core.bus import make_bus
@@ -93,6 +94,7 @@ class Runtime:
             ctx.kv,
             max_deadline_s=ctx.settings.max_deadline_s,
         )
+        load_service_descriptors(self.grpc_services)  # reflection answers before the first call
         self.server, port = await create_server(
             address,
             servicers,
