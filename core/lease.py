@@ -12,11 +12,14 @@ token can be refused when a newer holder has already taken over (a paused holder
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import socket
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from core.clock import Clock
 from core.kv import KeyValue
 
 log = logging.getLogger("core.lease")
@@ -92,3 +95,58 @@ class Lease:
             return None
         token, _, holder = raw.decode().partition("|")
         return Held(self.name, holder, int(token))
+
+
+async def run_while_held(lease: Lease, job: Callable[[], Awaitable[None]], clock: Clock) -> None:
+    """Run `job` (a background loop) only while this replica holds `lease`, cluster-wide once.
+
+    Waits for the lease, starts the job and renews every third of the TTL; if the lease is lost
+    (this replica paused past the TTL and another took over) the job is cancelled and the wait
+    starts again. A job that returns or fails gives the lease back; so does a clean shutdown. A
+    replica that dies simply stops renewing: the lease expires and another takes over.
+    """
+    renew_s = lease.ttl_s / 3
+    while True:
+        held = await lease.acquire()
+        if held is None:
+            await clock.sleep(renew_s)
+            continue
+        log.info(
+            "job running on this replica",
+            extra={"fields": {"lease": lease.name, "replica": lease.holder, "token": held.token}},
+        )
+        running: asyncio.Future[None] = asyncio.ensure_future(job())
+        try:
+            while not running.done():
+                tick = asyncio.create_task(clock.sleep(renew_s))
+                await asyncio.wait({running, tick}, return_when=asyncio.FIRST_COMPLETED)
+                tick.cancel()
+                if not running.done() and (await lease.acquire()) != held:
+                    log.warning(
+                        "lease lost: stopping the job here",
+                        extra={"fields": {"lease": lease.name, "replica": lease.holder}},
+                    )
+                    running.cancel()
+                    await asyncio.wait({running})  # not `await running`: that would eat our own cancel
+                    break
+            else:
+                await lease.release()
+                running.result()  # a failure propagates to the supervisor, which restarts
+                return
+        except asyncio.CancelledError:
+            running.cancel()
+            await asyncio.wait({running})
+            await lease.release()
+            raise
+
+
+def leased(
+    kv: KeyValue, clock: Clock, name: str, job: Callable[[], Awaitable[None]], ttl_s: float = 15.0
+) -> Callable[[], Awaitable[None]]:
+    """`job` as a background task that runs on one replica at a time (the wiring's one-liner)."""
+
+    async def task() -> None:
+        await run_while_held(Lease(kv, name, ttl_s=ttl_s), job, clock)
+
+    task.__qualname__ = f"leased({name})"
+    return task

@@ -4,14 +4,19 @@ on the real Redis (its own clock: the tests wait by polling, never by asserting 
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
 from core.clock import TestClock
 from core.kv import KeyValue, MemoryKeyValue, RedisKeyValue
-from core.lease import Lease, replica_id
+from core.lease import Lease, leased, replica_id, run_while_held
 from tests.core_data.conftest import delete_namespace
 
 TTL_S = 0.5
@@ -100,3 +105,143 @@ def test_replica_id_names_host_and_process() -> None:
     host, _, pid = replica_id().rpartition(":")
     assert host
     assert pid.isdigit()
+
+
+class StillClock(TestClock):
+    """Time moves only when the test moves it; a sleep just lets the other tasks run."""
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(0)
+
+
+class Job:
+    """A background loop that records who runs it and runs until cancelled."""
+
+    def __init__(self, name: str, runs: list[str]) -> None:
+        self.name = name
+        self.runs = runs
+        self.cancelled = asyncio.Event()
+
+    async def __call__(self) -> None:
+        self.runs.append(self.name)
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            self.cancelled.set()
+            raise
+
+
+async def settle(condition: Callable[[], bool]) -> None:
+    for _ in range(2000):  # yields to the loops under test; a bound, not a duration
+        if condition():
+            return
+        await asyncio.sleep(0)
+    raise AssertionError("never settled")
+
+
+async def test_a_leased_job_runs_on_one_replica_and_moves_on_shutdown() -> None:
+    clock, runs = StillClock(), []
+    kv = MemoryKeyValue(clock)
+    a = asyncio.create_task(run_while_held(Lease(kv, "job", holder="a", ttl_s=3), Job("a", runs), clock))
+    await settle(lambda: runs == ["a"])
+    b = asyncio.create_task(run_while_held(Lease(kv, "job", holder="b", ttl_s=3), Job("b", runs), clock))
+    for _ in range(50):
+        await asyncio.sleep(0)
+    assert runs == ["a"]  # b waits while a renews
+    a.cancel()  # a clean shutdown gives the lease back
+    with pytest.raises(asyncio.CancelledError):
+        await a
+    await settle(lambda: runs == ["a", "b"])
+    b.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await b
+
+
+async def test_a_holder_that_lost_its_lease_stops_its_job() -> None:
+    clock, runs = StillClock(), []
+    kv = MemoryKeyValue(clock)
+    job = Job("a", runs)
+    a = asyncio.create_task(run_while_held(Lease(kv, "job", holder="a", ttl_s=3), job, clock))
+    await settle(lambda: runs == ["a"])
+    # a paused past its TTL and b took over meanwhile
+    await kv.delete("lease:job")
+    assert await Lease(kv, "job", holder="b", ttl_s=3).acquire() is not None
+    await settle(job.cancelled.is_set)
+    a.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await a
+
+
+async def test_a_finished_job_gives_the_lease_back() -> None:
+    clock = TestClock()
+    kv = MemoryKeyValue(clock)
+    done: list[str] = []
+
+    async def once() -> None:
+        done.append("ran")
+
+    await leased(kv, clock, "once", once)()
+    assert done == ["ran"]
+    assert await Lease(kv, "once").current() is None
+
+
+REPLICA = """
+import asyncio, os, sys
+from core.clock import Clock
+from core.kv import RedisKeyValue
+from core.lease import Lease, run_while_held
+
+async def main():
+    kv = RedisKeyValue(sys.argv[1], namespace=sys.argv[2])
+    async def job():
+        while True:
+            await kv.set("owner", str(os.getpid()).encode())
+            print("working", flush=True)
+            await asyncio.sleep(0.05)
+    await run_while_held(Lease(kv, "job", ttl_s=1.0), job, Clock())
+
+asyncio.run(main())
+"""
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.redis
+@pytest.mark.slow
+async def test_another_process_takes_over_when_the_holder_is_killed(redis_url: str, namespace: str) -> None:
+    root = ROOT
+    env = {**os.environ, "PYTHONPATH": f"{root}:{root / 'gen' / 'python'}"}
+    kv = RedisKeyValue(redis_url, namespace=namespace)
+    procs = [
+        subprocess.Popen(  # noqa: ASYNC220 (started once; the test then polls Redis)
+            [sys.executable, "-c", REPLICA, redis_url, namespace], cwd=root, env=env,
+                         stdout=subprocess.DEVNULL, start_new_session=True)
+        for _ in range(2)
+    ]  # fmt: skip
+    try:
+
+        async def owner() -> int | None:
+            raw = await kv.get("owner")
+            return int(raw) if raw else None
+
+        for _ in range(3000):
+            if await owner() is not None:
+                break
+            await asyncio.sleep(0.02)
+        first = await owner()
+        assert first in {p.pid for p in procs}
+        os.killpg(first, signal.SIGKILL)
+        survivor = next(p.pid for p in procs if p.pid != first)
+        for _ in range(3000):
+            if await owner() == survivor:
+                break
+            await asyncio.sleep(0.02)
+        assert await owner() == survivor
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+        await kv.close()
+        await delete_namespace(redis_url, namespace)
