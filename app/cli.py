@@ -84,6 +84,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Run one service alone (the split run)."""
     from app.allinone import run_single
 
+    if args.service == "platform":
+        from app.split import run_platform
+
+        return run_loop(run_platform(Settings(), port=args.port))
     return run_loop(run_single(Settings(), args.service, port=args.port))
 
 
@@ -98,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     up.set_defaults(func=cmd_up)
     serve = sub.add_parser("serve", help="run one service alone")
-    serve.add_argument("service", choices=list(SERVICE_PACKAGES))
+    serve.add_argument("service", choices=[*SERVICE_PACKAGES, "platform"])
     serve.add_argument("--port", type=int, default=None, help="gRPC port (default TRADING_GRPC_PORT)")
     serve.set_defaults(func=cmd_serve)
     migrate = sub.add_parser("migrate", help="migrate the database schemas")
@@ -108,8 +112,10 @@ def build_parser() -> argparse.ArgumentParser:
     config = sub.add_parser("config", help="print the settings in force, secrets masked")
     config.set_defaults(func=cmd_config)
     from app.commands import register
+    from app.split_cli import register_split
 
     register(sub)
+    register_split(sub)
     return parser
 
 

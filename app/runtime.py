@@ -10,6 +10,7 @@ from contextlib import suppress
 from trading.platform.v1 import platform_service_pb2_grpc
 
 from app.credentials import FirstMatch, InternalKeyVerifier, internal_api_key
+from app.descriptors import load_service_descriptors
 from app.platform_service import PlatformServicer
 from core import tracing
 from core.auth import Authenticator, CredentialVerifier
@@ -117,6 +118,7 @@ class Runtime:
             ctx.kv,
             max_deadline_s=ctx.settings.max_deadline_s,
         )
+        load_service_descriptors(self.grpc_services)  # reflection answers before the first call
         self.server, port = await create_server(
             address,
             servicers,

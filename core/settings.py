@@ -68,5 +68,31 @@ class Settings(BaseSettings):
         return self.data_dir / "keys"
 
     def address_of(self, service: str) -> str:
-        """Where a service listens: its own address in the split run, else the shared server."""
-        return self.service_addresses.get(service, f"{self.grpc_host}:{self.grpc_port}")
+        """Where a service listens, as a gRPC target: its own address (or its replicas') in the
+        split run, else the shared server."""
+        listed = self.service_addresses.get(service)
+        if not listed:
+            return f"{self.grpc_host}:{self.grpc_port}"
+        return grpc_target(split_addresses(listed))
+
+
+def split_addresses(listed: str) -> list[str]:
+    """ "a:50051, b:50051" -> ["a:50051", "b:50051"]: a domain's replicas in TRADING_SERVICE_ADDRESSES."""
+    addresses = [a.strip() for a in listed.split(",") if a.strip()]
+    for address in addresses:
+        host, sep, port = address.rpartition(":")
+        if not (sep and host and port.isdigit()):
+            raise ValueError(f"not host:port: {address!r}")
+    return addresses
+
+
+def grpc_target(addresses: list[str]) -> str:
+    """One address (or a DNS name with every replica) as it is; several IPv4 addresses as one
+    `ipv4:` target, so a client fails over between them; several names: the first (give a
+    DNS name that resolves to every replica instead)."""
+    if len(addresses) == 1:
+        return addresses[0]
+    hosts = [a.rpartition(":")[0] for a in addresses]
+    if all(h.replace(".", "").isdigit() for h in hosts):
+        return "ipv4:" + ",".join(addresses)
+    return addresses[0]

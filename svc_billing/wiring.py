@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from trading.auth.v1 import auth_service_pb2_grpc
 from trading.billing.v1 import billing_service_pb2_grpc
 
+from core.lease import leased
 from core.outbox import OutboxRelay
 from core.service import BuiltService, ServiceContext
 from svc_billing.accounts import AccountDirectory
@@ -92,7 +93,7 @@ def assemble(
     billing = Billing(catalog, subscriptions, wallets, deposits, events)
     poller = StripePoller(ctx.db, ctx.clock, events, settings.poll_every_s)
     relay = OutboxRelay(ctx.db, ctx.bus, [OUTBOX], ctx.clock)
-    background = [relay.run, plan_sync.run, poller.run]
+    background = [relay.run, plan_sync.run, leased(ctx.kv, ctx.clock, "billing.stripe-poller", poller.run)]
     if twin is not None:
         background.insert(0, twin.serve)
     return Assembly(billing, plan_sync, poller, relay, twin, background)

@@ -8,6 +8,7 @@ from pathlib import Path
 from trading.broker.v1 import broker_service_pb2_grpc, investment_service_pb2_grpc
 from trading.market.v1 import market_service_pb2_grpc
 
+from core.lease import leased
 from core.outbox import OutboxRelay
 from core.service import BuiltService, ServiceContext, ServiceSpec
 from svc_broker.config import BrokerSettings
@@ -41,7 +42,12 @@ async def build(ctx: ServiceContext) -> BuiltService:
             (broker_service_pb2_grpc.add_PaperTradingServiceServicer_to_server, PaperTradingServicer(broker)),
             (investment_service_pb2_grpc.add_InvestmentServiceServicer_to_server, InvestmentServicer()),
         ],
-        background=[watch_symbols, watch_prices, monitor.run_sweeps, relay.run],
+        background=[
+            watch_symbols,
+            watch_prices,
+            leased(ctx.kv, ctx.clock, "broker.sweeps", monitor.run_sweeps),
+            relay.run,
+        ],
     )
 
 

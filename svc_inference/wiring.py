@@ -8,6 +8,7 @@ import logging
 
 from trading.inference.v1 import inference_service_pb2_grpc
 
+from core.lease import leased
 from core.outbox import OutboxRelay
 from core.service import BuiltService, ServiceContext
 from svc_inference.bar_source import BarSource, MarketBarSource
@@ -85,6 +86,11 @@ async def build_service(
                 InferenceServicer(engine, ctx.clock, scorecard),
             )
         ],
-        background=[scheduler.run_forever, relay.run, sync_loop, scorecard_loop],
+        background=[
+            leased(ctx.kv, ctx.clock, "inference.scheduler", scheduler.run_forever),
+            relay.run,
+            sync_loop,
+            scorecard_loop,
+        ],
         close=close,
     )
