@@ -36,16 +36,19 @@ web/dist/index.html: $(WEB_DEPS) $(WEB_SOURCES)
 
 web: web/dist/index.html ## build the browser app (npm ci from the lock file, then vite build) into web/dist
 
-generate: setup ## regenerate gen/python, gen/descriptor.binpb, web/src/gen and envoy.yaml from proto/
+GENERATED := gen web/src/gen envoy.yaml deploy/k8s/base/gateway/envoy.yaml
+
+generate: setup ## regenerate gen/python, gen/descriptor.binpb, web/src/gen and both Envoy configs from proto/
 	rm -rf gen/python web/src/gen
 	$(BUF) generate
 	$(BUF) build -o gen/descriptor.binpb
 	@touch gen/python/py.typed
 	$(BIN)/python -m app.envoy
+	bash deploy/render-envoy.sh
 
 check-generate: generate ## fail if gen/ differs from what the contracts generate
-	@git add -N gen web/src/gen envoy.yaml >/dev/null 2>&1 || true
-	@if [ -n "$$(git status --porcelain -- gen web/src/gen envoy.yaml)" ]; then git status --porcelain -- gen web/src/gen envoy.yaml; echo "gen/, web/src/gen or envoy.yaml is stale: run make generate and commit"; exit 1; fi
+	@git add -N $(GENERATED) >/dev/null 2>&1 || true
+	@if [ -n "$$(git status --porcelain -- $(GENERATED))" ]; then git status --porcelain -- $(GENERATED); echo "generated files are stale: run make generate and commit"; exit 1; fi
 
 buf-lint: setup ## buf lint and buf format check on the contracts
 	$(BUF) lint

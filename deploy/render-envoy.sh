@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Render the gateway's config for Kubernetes (deploy/k8s/base/gateway/envoy.yaml) from the contracts
-# and the base's trading-config settings. Run after `make generate`; tests/deploy checks it is fresh.
+# and the base's trading-config settings; `make generate` runs it and `make check-generate` checks it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # every TRADING_* setting of the base's trading-config ConfigMap, as the pods get them
