@@ -1,0 +1,63 @@
+"""Assembles investment accounts inside the broker service: the domain over the broker's venue,
+billing's wallet, one trading agent per product and their background tasks."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from trading.billing.v1 import billing_service_pb2_grpc
+
+from core.outbox import OutboxRelay
+from core.service import ServiceContext
+from svc_broker.broker import Broker
+from svc_broker.investment.accounts import Accounts
+from svc_broker.investment.agent import TradingAgent
+from svc_broker.investment.kyc import Kyc
+from svc_broker.investment.models import OUTBOX, Base, Integration
+from svc_broker.investment.performance import Performance
+from svc_broker.investment.products import PRODUCTS
+from svc_broker.investment.wallet import BillingWallet
+from svc_broker.investment_service import InvestmentServicer
+from svc_broker.market import QuoteBook, SymbolCatalog
+
+log = logging.getLogger("svc_broker.investment")
+METADATA = [Base.metadata, Integration.metadata]
+
+
+@dataclass
+class Investment:
+    accounts: Accounts
+    kyc: Kyc
+    performance: Performance
+    agents: list[TradingAgent]
+    servicer: InvestmentServicer
+    background: list[Callable[[], Awaitable[None]]]
+
+
+def build_investment(
+    ctx: ServiceContext, venue: Broker, catalog: SymbolCatalog, book: QuoteBook
+) -> Investment:
+    kyc = Kyc(ctx.db, ctx.clock)
+    wallet = BillingWallet(ctx.clients.stub(billing_service_pb2_grpc.BillingServiceStub, "billing"))
+    accounts = Accounts(ctx.db, ctx.clock, kyc, wallet, venue)
+    performance = Performance(ctx.db, ctx.clock, accounts)
+    agents = [TradingAgent(p, accounts, venue, ctx.db, ctx.clock, catalog.get, book.latest) for p in PRODUCTS]
+    relay = OutboxRelay(ctx.db, ctx.bus, [OUTBOX], ctx.clock)
+
+    async def resume_opening() -> None:
+        try:
+            await accounts.resume()
+        except Exception:  # billing may not be up yet; the next start resumes again
+            log.exception("resuming investment accounts failed")
+
+    def agent_task(agent: TradingAgent) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            await agent.run(ctx.bus)
+
+        return run
+
+    background = [resume_opening, performance.run_daily, relay.run, *(agent_task(a) for a in agents)]
+    servicer = InvestmentServicer(accounts, performance)
+    return Investment(accounts, kyc, performance, agents, servicer, background)
