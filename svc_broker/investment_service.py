@@ -41,7 +41,7 @@ class InvestmentServicer(investment_service_pb2_grpc.InvestmentServiceServicer):
     async def ListInvestmentAccounts(
         self, request: pb.ListInvestmentAccountsRequest, context: Ctx
     ) -> pb.ListInvestmentAccountsResponse:
-        accounts = await self._accounts.list(_user())
+        accounts = await self._accounts.owned(_user())
         return pb.ListInvestmentAccountsResponse(accounts=[convert.account_out(a) for a in accounts])
 
     async def CreateInvestmentAccount(

@@ -100,7 +100,7 @@ class Accounts:
         realized = venue.balance_minor - venue.initial_balance_minor
         return AccountState(row, net + realized, net + realized + _open_pnl(venue), venue.margin_minor)
 
-    async def list(self, user_id: str) -> list[AccountState]:
+    async def owned(self, user_id: str) -> list[AccountState]:
         async with self.db.session() as s:
             rows = list(
                 await s.scalars(
@@ -170,7 +170,7 @@ class Accounts:
             if (first.product_id, first.initial_minor) != (offer.product_id, amount):
                 raise FailedPrecondition(
                     "idempotency key reused for another account", reason="IDEMPOTENCY_KEY_REUSED"
-                )
+                ) from None
             return first.id
         return account_id
 
@@ -377,9 +377,10 @@ class Accounts:
             newest = max(page.items, key=lambda p: p.opened_at)
             await self.venue.close_position(venue, newest.position_id)
             state = await self.state(state.row)
-        if amount > state.free_minor or amount > state.balance_minor:
+        free = min(state.free_minor, state.balance_minor)
+        if amount > free:
             raise FailedPrecondition(
-                f"withdrawal of {amount} above the free equity of {min(state.free_minor, state.balance_minor)}",
+                f"withdrawal of {amount} above the free equity of {free}",
                 reason="INSUFFICIENT_EQUITY",
             )
         return state

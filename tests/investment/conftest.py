@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 
 from core.clock import TestClock
+from core.db import Database
 from core.errors import Unavailable
 from svc_billing import ledger
 from svc_billing.config import BillingSettings
@@ -73,7 +74,7 @@ class BillingWalletFunds:
 
 @dataclass
 class Kit:
-    db: object
+    db: Database
     clock: TestClock
     book: QuoteBook
     venue: PaperBroker
@@ -94,7 +95,7 @@ class Kit:
             self.db,
             self.clock,
             catalog.get,
-            self.book.latest,  # type: ignore[arg-type]
+            self.book.latest,
         )
 
     async def verified(self, user_id: str, funds: int = 0) -> None:

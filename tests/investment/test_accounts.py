@@ -51,12 +51,13 @@ async def test_opening_moves_the_money_once_and_activates(kit: Kit) -> None:
     await kit.verified(OWNER, funds=50_000)
     account = await kit.accounts.open(OWNER, "atlas", 20_000, "USD", "open-key-0001")
     assert (account.row.status, account.row.step, account.equity_minor) == (ACTIVE, "done", 20_000)
-    assert account.row.agent_id == "agent-atlas" and account.row.venue_account
+    assert account.row.agent_id == "agent-atlas"
+    assert account.row.venue_account
     again = await kit.accounts.open(OWNER, "atlas", 20_000, "USD", "open-key-0001")
     assert again.row.id == account.row.id
     assert await kit.wallet.balance(OWNER) == 30_000
-    assert [a.row.id for a in await kit.accounts.list(OWNER)] == [account.row.id]
-    assert await kit.accounts.list(OTHER) == []
+    assert [a.row.id for a in await kit.accounts.owned(OWNER)] == [account.row.id]
+    assert await kit.accounts.owned(OTHER) == []
 
 
 @pytest.mark.parametrize(
@@ -66,7 +67,8 @@ async def test_bad_amounts_are_invalid_and_move_nothing(kit: Kit, minor: int, cu
     await kit.verified(OWNER, funds=50_000)
     with pytest.raises(InvalidArgument):
         await kit.accounts.open(OWNER, "atlas", minor, currency, "open-key-0001")
-    assert await kit.wallet.balance(OWNER) == 50_000 and await kit.accounts.list(OWNER) == []
+    assert await kit.wallet.balance(OWNER) == 50_000
+    assert await kit.accounts.owned(OWNER) == []
 
 
 async def test_an_empty_wallet_fails_the_account_and_moves_nothing(kit: Kit) -> None:
@@ -76,7 +78,8 @@ async def test_an_empty_wallet_fails_the_account_and_moves_nothing(kit: Kit) -> 
     with pytest.raises(FailedPrecondition) as below:
         await kit.accounts.open(OWNER, "atlas", 100, "USD", "open-key-0002")
     assert below.value.reason == "BELOW_MINIMUM_DEPOSIT"
-    assert await kit.wallet.balance(OWNER) == 5_000 and await kit.accounts.list(OWNER) == []
+    assert await kit.wallet.balance(OWNER) == 5_000
+    assert await kit.accounts.owned(OWNER) == []
 
 
 @pytest.mark.parametrize("fault", ["down", "lost_reply"])
@@ -88,11 +91,11 @@ async def test_a_crash_around_the_transfer_resumes_and_moves_the_money_once(kit:
         kit.wallet.lost_replies = 1
     with pytest.raises(Unavailable):
         await kit.accounts.open(OWNER, "atlas", 20_000, "USD", "open-key-0001")
-    [pending] = await kit.accounts.list(OWNER)
+    [pending] = await kit.accounts.owned(OWNER)
     assert pending.row.status == PENDING_DEPOSIT
     assert await kit.wallet.balance(OWNER) == (50_000 if fault == "down" else 30_000)
     assert await kit.accounts.resume() == 1  # the next start finishes the saga
-    [done] = await kit.accounts.list(OWNER)
+    [done] = await kit.accounts.owned(OWNER)
     assert (done.row.status, done.equity_minor) == (ACTIVE, 20_000)
     assert await kit.wallet.balance(OWNER) == 30_000
     assert len(set(kit.wallet.calls)) == 1  # every retry carried the step's one key
@@ -116,9 +119,10 @@ async def test_a_duplicated_deposit_moves_money_once(kit: Kit) -> None:
         kit.accounts.deposit(OWNER, account.row.id, 5_000, "USD", "deposit-key-1"),
         kit.accounts.deposit(OWNER, account.row.id, 5_000, "USD", "deposit-key-1"),
     )
-    assert first.transfer_id == second.transfer_id and second.status == "completed"
+    assert first.transfer_id == second.transfer_id
+    assert second.status == "completed"
     assert await kit.wallet.balance(OWNER) == 25_000
-    [state] = await kit.accounts.list(OWNER)
+    [state] = await kit.accounts.owned(OWNER)
     assert state.equity_minor == 25_000
     with pytest.raises(NotFound):
         await kit.accounts.deposit(OTHER, account.row.id, 5_000, "USD", "deposit-key-2")
@@ -137,7 +141,7 @@ async def test_twenty_concurrent_withdrawals_never_take_equity_below_zero(kit: K
     done = [r for r in results if not isinstance(r, BaseException)]
     refused = [r for r in results if isinstance(r, FailedPrecondition)]
     assert (len(done), len(refused)) == (6, 14)
-    [state] = await kit.accounts.list(OWNER)
+    [state] = await kit.accounts.owned(OWNER)
     assert state.equity_minor == 2_000
     assert await kit.wallet.balance(OWNER) == 30_000 + 18_000
     with pytest.raises(FailedPrecondition):

@@ -66,7 +66,8 @@ def eur(side: str = "buy", confidence: float = 0.7) -> Signal:
 def test_size_makes_the_stop_lose_at_most_the_risk_per_trade() -> None:
     atlas = product("atlas")
     verdict = evaluate(atlas, eur(), EUR, 1_000_000, 1_000_000, [], MONDAY)
-    assert verdict.taken and verdict.quantity is not None
+    assert verdict.taken
+    assert verdict.quantity is not None
     loss_minor = verdict.quantity * (D("1.1001") - D("1.0950")) * 100
     assert loss_minor <= D(10_000)  # 1% of 10,000.00
     assert loss_minor > D(10_000) - (D("1.1001") - D("1.0950")) * 100 * EUR.unit_step  # the largest that fits
@@ -119,14 +120,15 @@ async def test_a_signal_becomes_one_logged_fill_and_a_trade_executed_event(kit: 
     agent = kit.agent()
     [outcome] = await agent.on_signal(btc_signal())
     assert (outcome.decision, outcome.code) == ("taken", "ok")
-    assert outcome.order is not None and outcome.order.status == "filled"
+    assert outcome.order is not None
+    assert outcome.order.status == "filled"
     assert outcome.order.quantity == D("0.002")  # 1% of 200.00 over a 1,000.00 stop distance
     [again] = await agent.on_signal(btc_signal())  # a re-delivered signal places nothing more
     assert again.code == "duplicate"
     orders = (await kit.venue.list_orders(account.row.venue_account or "")).items
     assert len(orders) == 1
 
-    async with kit.db.session() as s:  # type: ignore[attr-defined]
+    async with kit.db.session() as s:
         [execution] = (await s.scalars(select(Execution))).all()
         [decision] = (await s.scalars(select(AgentDecision))).all()
         [staged] = (await s.execute(select(OUTBOX.c.channel, OUTBOX.c.payload))).all()
@@ -162,7 +164,7 @@ async def test_refusals_are_logged_for_the_owner_and_place_nothing(kit: Kit) -> 
         == []
     )
     assert (await kit.venue.list_orders(account.row.venue_account or "")).items == []
-    async with kit.db.session() as s:  # type: ignore[attr-defined]
+    async with kit.db.session() as s:
         [decision] = (await s.scalars(select(AgentDecision))).all()
     assert decision.reason.startswith("low_confidence")
 
@@ -171,10 +173,11 @@ async def test_a_withdrawal_beyond_free_margin_closes_positions_first(kit: Kit) 
     await kit.verified(OWNER, funds=50_000)
     account = await kit.accounts.open(OWNER, "atlas", 20_000, "USD", "open-key-0001")
     await kit.agent().on_signal(btc_signal())
-    [state] = await kit.accounts.list(OWNER)
+    [state] = await kit.accounts.owned(OWNER)
     assert state.margin_minor > 0
     await kit.accounts.withdraw(OWNER, account.row.id, state.equity_minor - 100, "USD", "withdraw-all-01")
     venue = account.row.venue_account or ""
     assert (await kit.venue.positions(venue, status="open")).items == []
-    [after] = await kit.accounts.list(OWNER)
-    assert after.equity_minor == 100 and after.margin_minor == 0
+    [after] = await kit.accounts.owned(OWNER)
+    assert after.equity_minor == 100
+    assert after.margin_minor == 0

@@ -100,7 +100,8 @@ async def test_seed_3_1_a_signal_trades_an_atlas_account(platform: Platform) -> 
         await investment.ListInvestmentProducts(pb.ListInvestmentProductsRequest(), metadata=token)
     ).products
     atlas = next(p for p in products if p.name == "Atlas")
-    assert atlas.risk_profile == pb.RISK_PROFILE_CONSERVATIVE and "1%" in atlas.description
+    assert atlas.risk_profile == pb.RISK_PROFILE_CONSERVATIVE
+    assert "1%" in atlas.description
 
     open_request = pb.CreateInvestmentAccountRequest(
         product_id=atlas.product_id,
