@@ -71,6 +71,7 @@ async def test_money_is_conserved_across_wallet_accounts_and_venue(kit: Kit, ste
         ledger_sum = await s.scalar(select(func.sum(LedgerEntry.amount_minor)))
     assert row is not None
     cash = row.deposited_minor - row.withdrawn_minor + realized
-    assert cash == state.balance_minor and cash >= 0
+    assert cash == state.balance_minor
+    assert cash >= 0
     assert await kit.wallet.balance(user) + row.deposited_minor - row.withdrawn_minor == FUNDED
     assert ledger_sum == 0  # billing's double entry holds
