@@ -16,6 +16,7 @@ from core.bus import Bus
 from core.clock import Clock
 from core.keys import KeyStore
 from core.settings import Settings
+from edge.broker_webhook import broker_webhook
 from edge.channels import ChatOwnerCheck, deny_all_chats
 from edge.health import ChannelFactory, GpuProbe, health_report
 from edge.static import static_handler
@@ -66,6 +67,6 @@ def create_app(
         app.router.add_post("/payments/webhook", stripe_webhook(billing, stripe_webhook_secret, clock))
     else:
         app.router.add_post("/payments/webhook", not_handled_yet("Stripe", "the billing service"))
-    app.router.add_post("/broker/webhook", not_handled_yet("MetaAPI", "the broker service"))
+    app.router.add_post("/broker/webhook", broker_webhook(bus, clock))
     app.router.add_get("/{tail:.*}", static_handler(web_root))
     return app

@@ -18,6 +18,7 @@ from svc_broker.investment.kyc import Kyc
 from svc_broker.investment.models import OUTBOX, Base, Integration
 from svc_broker.investment.performance import Performance
 from svc_broker.investment.products import PRODUCTS
+from svc_broker.investment.reconcile import Reconciler
 from svc_broker.investment.wallet import BillingWallet
 from svc_broker.investment_service import InvestmentServicer
 from svc_broker.market import QuoteBook, SymbolCatalog
@@ -32,6 +33,7 @@ class Investment:
     kyc: Kyc
     performance: Performance
     agents: list[TradingAgent]
+    reconciler: Reconciler
     servicer: InvestmentServicer
     background: list[Callable[[], Awaitable[None]]]
 
@@ -45,6 +47,10 @@ def build_investment(
     performance = Performance(ctx.db, ctx.clock, accounts)
     agents = [TradingAgent(p, accounts, venue, ctx.db, ctx.clock, catalog.get, book.latest) for p in PRODUCTS]
     relay = OutboxRelay(ctx.db, ctx.bus, [OUTBOX], ctx.clock)
+    reconciler = Reconciler(ctx.db, ctx.clock, venue)
+
+    async def consume_webhooks() -> None:
+        await reconciler.consume_webhooks(ctx.bus)
 
     async def resume_opening() -> None:
         try:
@@ -58,6 +64,13 @@ def build_investment(
 
         return run
 
-    background = [resume_opening, performance.run_daily, relay.run, *(agent_task(a) for a in agents)]
+    background = [
+        resume_opening,
+        performance.run_daily,
+        relay.run,
+        reconciler.run,
+        consume_webhooks,
+        *(agent_task(a) for a in agents),
+    ]
     servicer = InvestmentServicer(accounts, performance)
-    return Investment(accounts, kyc, performance, agents, servicer, background)
+    return Investment(accounts, kyc, performance, agents, reconciler, servicer, background)
