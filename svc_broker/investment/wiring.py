@@ -9,11 +9,13 @@ from dataclasses import dataclass
 
 from trading.billing.v1 import billing_service_pb2_grpc
 
+from core.breaker import METAAPI, CircuitBreaker
 from core.outbox import OutboxRelay
 from core.service import ServiceContext
 from svc_broker.broker import Broker
 from svc_broker.investment.accounts import Accounts
 from svc_broker.investment.agent import TradingAgent
+from svc_broker.investment.investor_mode import BreakerVenue, InvestorMode
 from svc_broker.investment.kyc import Kyc
 from svc_broker.investment.models import OUTBOX, Base, Integration
 from svc_broker.investment.performance import Performance
@@ -39,8 +41,10 @@ class Investment:
 
 
 def build_investment(
-    ctx: ServiceContext, venue: Broker, catalog: SymbolCatalog, book: QuoteBook
+    ctx: ServiceContext, raw_venue: Broker, catalog: SymbolCatalog, book: QuoteBook
 ) -> Investment:
+    venue = BreakerVenue(raw_venue, CircuitBreaker("broker-venue", METAAPI, ctx.clock))
+    investor_mode = InvestorMode(ctx.db, ctx.clock, venue)
     kyc = Kyc(ctx.db, ctx.clock)
     wallet = BillingWallet(ctx.clients.stub(billing_service_pb2_grpc.BillingServiceStub, "billing"))
     accounts = Accounts(ctx.db, ctx.clock, kyc, wallet, venue)
@@ -69,6 +73,7 @@ def build_investment(
         performance.run_daily,
         relay.run,
         reconciler.run,
+        investor_mode.run,
         consume_webhooks,
         *(agent_task(a) for a in agents),
     ]
