@@ -106,6 +106,14 @@ class TradingAgent:
         assert row.venue_account is not None
         state = await self.accounts.state(row)
         positions = (await self.venue.positions(row.venue_account, status="open")).items
+        client_order_id = f"sig-{signal.signal_id}"[:64]
+        if any(p.symbol == signal.symbol for p in positions):  # maybe ours, from a reply that was lost
+            placed = await self._placed(row.venue_account, signal.symbol, client_order_id)
+            if placed is not None:
+                done = Verdict(
+                    True, "ok", "the venue had filled this signal's order already", placed.quantity
+                )
+                return await self._record(row, signal, "taken", done, placed, self.quote_of(signal.symbol))
         net = row.deposited_minor - row.withdrawn_minor
         verdict = evaluate(
             self.product,
@@ -124,7 +132,7 @@ class TradingAgent:
             amount=verdict.quantity or Decimal(0),
             stop_loss=signal.stop_loss,
             take_profit=signal.take_profit,
-            client_order_id=f"sig-{signal.signal_id}"[:64],
+            client_order_id=client_order_id,
         )
         quote = self.quote_of(signal.symbol)
         try:
@@ -141,6 +149,17 @@ class TradingAgent:
                 row, signal, "refused", Verdict(False, order.status, order.reject_reason or "")
             )
         return await self._record(row, signal, "taken", verdict, order, quote)
+
+    async def _placed(self, venue_account: str, symbol: str, client_order_id: str) -> OrderView | None:
+        token = ""
+        while True:
+            page = await self.venue.list_orders(venue_account, symbol=symbol, page_size=200, page_token=token)
+            for order in page.items:
+                if order.client_order_id == client_order_id and order.status == "filled":
+                    return order
+            token = page.next_token
+            if not token:
+                return None
 
     async def _record(
         self,

@@ -9,11 +9,17 @@ import pytest
 from sqlalchemy import select
 
 from core.breaker import CLOSED, METAAPI, OPEN, CircuitBreaker
-from svc_broker.broker import AccountView, Broker
+from svc_broker.broker import AccountView, Broker, OrderRequest, OrderView
 from svc_broker.investment.accounts import ACTIVE, PAUSED
+from svc_broker.investment.agent import TradingAgent
 from svc_broker.investment.investor_mode import BreakerVenue, InvestorMode
 from svc_broker.investment.models import AgentDecision
+from svc_broker.investment.products import product
+from svc_broker.investment.reconcile import Reconciler
+from svc_broker.market import StaticSymbolCatalog
+from tests.broker.conftest import SYMBOLS
 from tests.investment.conftest import OWNER, Kit
+from tests.investment.test_agent import btc_signal
 
 
 @dataclass
@@ -70,3 +76,46 @@ async def test_a_venue_still_down_after_the_open_period_stays_in_investor_mode(k
     assert await mode.check() == OPEN  # the trial call failed: open again
     [still] = await kit.accounts.owned(OWNER)
     assert still.row.status == PAUSED
+
+
+@dataclass
+class LostReply:
+    """The venue fills the order and the connection drops before the reply arrives."""
+
+    venue: Broker
+    drops: int = 1
+
+    async def positions(self, account: str, **kwargs: object) -> object:
+        return await self.venue.positions(account, **kwargs)  # type: ignore[arg-type]
+
+    async def list_orders(self, account: str, **kwargs: object) -> object:
+        return await self.venue.list_orders(account, **kwargs)  # type: ignore[arg-type]
+
+    async def place_order(self, account: str, request: OrderRequest) -> OrderView:
+        order = await self.venue.place_order(account, request)
+        if self.drops:
+            self.drops -= 1
+            raise ConnectionResetError("connection reset by peer")
+        return order
+
+
+async def test_a_connection_reset_mid_order_neither_loses_nor_doubles_it(kit: Kit) -> None:
+    await kit.verified(OWNER, funds=50_000)
+    account = await kit.accounts.open(OWNER, "atlas", 20_000, "USD", "open-key-0001")
+    catalog = StaticSymbolCatalog(SYMBOLS)
+    agent = TradingAgent(
+        product("atlas"),
+        kit.accounts,
+        LostReply(kit.venue),  # type: ignore[arg-type]
+        kit.db,
+        kit.clock,
+        catalog.get,
+        kit.book.latest,  # type: ignore[arg-type]
+    )
+    with pytest.raises(ConnectionResetError):
+        await agent.on_signal(btc_signal())
+    [retried] = await agent.on_signal(btc_signal())  # the signal is delivered again
+    assert retried.decision == "taken"
+    venue = account.row.venue_account or ""
+    assert len((await kit.venue.list_orders(venue)).items) == 1
+    assert await Reconciler(kit.db, kit.clock, kit.venue).reconcile_all() == 0  # already logged once
