@@ -14,6 +14,7 @@ from trading.common.v1.paging_pb2 import PageResponse
 from core.principal import current_principal
 from svc_broker.investment import convert
 from svc_broker.investment.accounts import Accounts
+from svc_broker.investment.kyc import Kyc
 from svc_broker.investment.performance import Performance
 from svc_broker.investment.products import PRODUCTS
 
@@ -26,9 +27,10 @@ def _user() -> str:
 
 
 class InvestmentServicer(investment_service_pb2_grpc.InvestmentServiceServicer):
-    def __init__(self, accounts: Accounts, performance: Performance) -> None:
+    def __init__(self, accounts: Accounts, performance: Performance, kyc: Kyc) -> None:
         self._accounts = accounts
         self._performance = performance
+        self._kyc = kyc
 
     async def ListInvestmentProducts(
         self, request: pb.ListInvestmentProductsRequest, context: Ctx
@@ -92,5 +94,26 @@ class InvestmentServicer(investment_service_pb2_grpc.InvestmentServiceServicer):
         more = len(snaps) > size
         return pb.GetInvestmentPerformanceResponse(
             snapshots=[convert.snapshot_out(s, row.currency) for s in snaps[:size]],
+            page=PageResponse(next_page_token=str(offset + size) if more else ""),
+        )
+
+    async def SubmitKyc(self, request: pb.SubmitKycRequest, context: Ctx) -> pb.SubmitKycResponse:
+        view = await self._kyc.submit(_user(), request.full_name, request.country, request.document_number)
+        return pb.SubmitKycResponse(status=convert.kyc_status(view))
+
+    async def ReviewKyc(self, request: pb.ReviewKycRequest, context: Ctx) -> pb.ReviewKycResponse:
+        reviewer = current_principal().subject or "service"
+        view = await self._kyc.review(request.user_id, reviewer, request.approve, request.reason)
+        return pb.ReviewKycResponse(status=convert.kyc_status(view), reason=view.reason or "")
+
+    async def ListAgentDecisions(
+        self, request: pb.ListAgentDecisionsRequest, context: Ctx
+    ) -> pb.ListAgentDecisionsResponse:
+        size = min(request.page.page_size or DEFAULT_PAGE, MAX_PAGE)
+        offset = int(request.page.page_token) if request.page.page_token.isdigit() else 0
+        decisions = await self._accounts.decisions(_user(), request.account_id, size + 1, offset)
+        more = len(decisions) > size
+        return pb.ListAgentDecisionsResponse(
+            decisions=[convert.decision_out(d) for d in decisions[:size]],
             page=PageResponse(next_page_token=str(offset + size) if more else ""),
         )

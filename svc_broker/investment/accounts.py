@@ -27,7 +27,7 @@ from core.db import Database
 from core.errors import DomainError, FailedPrecondition, NotFound, Unavailable
 from svc_broker.broker import AccountView, Broker
 from svc_broker.investment.kyc import Kyc
-from svc_broker.investment.models import InvestmentAccountRow, TransferRow
+from svc_broker.investment.models import AgentDecision, InvestmentAccountRow, TransferRow
 from svc_broker.investment.money import check_amount, wallet_key
 from svc_broker.investment.products import Product, product
 from svc_broker.investment.wallet import DEPOSIT, WITHDRAWAL, WalletFunds
@@ -110,6 +110,20 @@ class Accounts:
                 )
             )
         return [await self.state(r) for r in rows]
+
+    async def decisions(self, user_id: str, account_id: str, limit: int, offset: int) -> list[AgentDecision]:
+        """The agent's decisions for one of the user's accounts, newest first."""
+        await self.row(user_id, account_id)
+        async with self.db.session() as s:
+            return list(
+                await s.scalars(
+                    select(AgentDecision)
+                    .where(AgentDecision.account_id == account_id)
+                    .order_by(AgentDecision.id.desc())
+                    .offset(offset)
+                    .limit(limit)
+                )
+            )
 
     async def trading(self, product_id: str) -> list[InvestmentAccountRow]:
         """The product's accounts its agent trades now."""

@@ -8,7 +8,8 @@ from trading.common.v1.money_pb2 import Money
 from core.convert import timestamp
 from core.db import decimal_str
 from svc_broker.investment.accounts import AccountState, TransferView
-from svc_broker.investment.models import Snapshot
+from svc_broker.investment.kyc import KycView
+from svc_broker.investment.models import AgentDecision, Snapshot
 from svc_broker.investment.products import Product
 
 RISK = {
@@ -76,4 +77,27 @@ def snapshot_out(s: Snapshot, currency: str) -> pb.PerformanceSnapshot:
         equity=Money(currency=currency, minor_units=s.equity_minor),
         return_percent=decimal_str(s.return_percent),
         drawdown_percent=decimal_str(s.drawdown_percent),
+    )
+
+
+KYC_STATUS = {
+    "none": pb.KYC_STATUS_NONE,
+    "pending": pb.KYC_STATUS_PENDING,
+    "approved": pb.KYC_STATUS_APPROVED,
+    "rejected": pb.KYC_STATUS_REJECTED,
+}
+
+
+def kyc_status(view: KycView) -> pb.KycStatus:
+    return KYC_STATUS[view.status]
+
+
+def decision_out(d: AgentDecision) -> pb.AgentDecision:
+    return pb.AgentDecision(
+        signal_id=d.signal_id,
+        symbol=d.symbol,
+        decision=d.decision,
+        reason=d.reason,
+        quantity=decimal_str(d.quantity) if d.quantity is not None else "",
+        decide_time=timestamp(d.at),
     )

@@ -77,5 +77,5 @@ def build_investment(
         consume_webhooks,
         *(agent_task(a) for a in agents),
     ]
-    servicer = InvestmentServicer(accounts, performance)
+    servicer = InvestmentServicer(accounts, performance, kyc)
     return Investment(accounts, kyc, performance, agents, reconciler, servicer, background)

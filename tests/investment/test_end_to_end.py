@@ -112,9 +112,15 @@ async def test_seed_3_1_a_signal_trades_an_atlas_account(platform: Platform) -> 
         await investment.CreateInvestmentAccount(open_request, metadata=token)
     assert unverified.value.code() == grpc.StatusCode.FAILED_PRECONDITION
 
-    kyc = Kyc(ctx.db, ctx.clock)
-    await kyc.submit(user, "Ada Investor", "ES", "X1234567")
-    await kyc.review(user, "compliance-1", approve=True)
+    submitted = await investment.SubmitKyc(
+        pb.SubmitKycRequest(full_name="Ada Investor", country="ES", document_number="X1234567"),
+        metadata=token,
+    )
+    assert submitted.status == pb.KYC_STATUS_PENDING
+    with pytest.raises(grpc.aio.AioRpcError) as not_admin:
+        await investment.ReviewKyc(pb.ReviewKycRequest(user_id=user, approve=True), metadata=token)
+    assert not_admin.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    await Kyc(ctx.db, ctx.clock).review(user, "compliance-1", approve=True)  # an admin's review
     wallets = Wallets(ctx.db, ctx.clock, BillingSettings())
     async with ctx.db.transaction() as s:
         await wallets.post(
@@ -172,5 +178,37 @@ async def test_seed_3_1_a_signal_trades_an_atlas_account(platform: Platform) -> 
         fill.price,
     )
     assert decision.decision == "taken"
+    listed = await investment.ListAgentDecisions(
+        pb.ListAgentDecisionsRequest(account_id=account.account_id), metadata=token
+    )
+    assert [(d.signal_id, d.decision) for d in listed.decisions] == [(signal.signal_id, "taken")]
+
+    other = await auth.Register(
+        apb.RegisterRequest(
+            email="eve@example.com", password="a long passphrase 2", first_name="Eve", last_name="O"
+        )
+    )
+    eve = (("authorization", f"Bearer {other.tokens.access_token}"),)
+    for call in (
+        investment.ListAgentDecisions(
+            pb.ListAgentDecisionsRequest(account_id=account.account_id), metadata=eve
+        ),
+        investment.GetInvestmentPerformance(
+            pb.GetInvestmentPerformanceRequest(account_id=account.account_id), metadata=eve
+        ),
+    ):
+        with pytest.raises(grpc.aio.AioRpcError) as hidden:
+            await call
+        assert hidden.value.code() == grpc.StatusCode.NOT_FOUND
+    with pytest.raises(grpc.aio.AioRpcError) as zero:
+        await investment.DepositInvestment(
+            pb.DepositInvestmentRequest(
+                account_id=account.account_id,
+                amount=Money(currency="USD", minor_units=0),
+                idempotency_key="zero-dep",
+            ),
+            metadata=token,
+        )
+    assert zero.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     # The stop loses at most 1% of the equity.
     assert execution.volume * (price - D(repr(signal.sl))) * 100 <= D(2_000) * D("1.01")
