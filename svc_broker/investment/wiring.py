@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from trading.billing.v1 import billing_service_pb2_grpc
+from trading.events.v1 import events_payloads_pb2 as ev
 
 from core.breaker import METAAPI, CircuitBreaker
 from core.outbox import OutboxRelay
@@ -15,6 +16,7 @@ from core.service import ServiceContext
 from svc_broker.broker import Broker
 from svc_broker.investment.accounts import Accounts
 from svc_broker.investment.agent import TradingAgent
+from svc_broker.investment.config import InvestmentSettings
 from svc_broker.investment.investor_mode import BreakerVenue, InvestorMode
 from svc_broker.investment.kyc import Kyc
 from svc_broker.investment.models import OUTBOX, Base, Integration
@@ -24,6 +26,8 @@ from svc_broker.investment.reconcile import Reconciler
 from svc_broker.investment.wallet import BillingWallet
 from svc_broker.investment_service import InvestmentServicer
 from svc_broker.market import QuoteBook, SymbolCatalog
+from svc_broker.venues.metaapi.client import MetaApiClient
+from svc_broker.venues.metaapi.venue import MetaApiBroker
 
 log = logging.getLogger("svc_broker.investment")
 METADATA = [Base.metadata, Integration.metadata]
@@ -43,15 +47,30 @@ class Investment:
 def build_investment(
     ctx: ServiceContext, raw_venue: Broker, catalog: SymbolCatalog, book: QuoteBook
 ) -> Investment:
-    venue = BreakerVenue(raw_venue, CircuitBreaker("broker-venue", METAAPI, ctx.clock))
+    settings = InvestmentSettings()
+    chosen: Broker = raw_venue
+    venue_kind = ev.TRADE_VENUE_PAPER
+    if settings.venue == "metaapi":
+        client = MetaApiClient(settings.metaapi_token, settings.metaapi_base_url)
+        chosen, venue_kind = MetaApiBroker(client, catalog.get), ev.TRADE_VENUE_BROKER
+    venue = BreakerVenue(chosen, CircuitBreaker("broker-venue", METAAPI, ctx.clock))
     investor_mode = InvestorMode(ctx.db, ctx.clock, venue)
     kyc = Kyc(ctx.db, ctx.clock)
     wallet = BillingWallet(ctx.clients.stub(billing_service_pb2_grpc.BillingServiceStub, "billing"))
-    accounts = Accounts(ctx.db, ctx.clock, kyc, wallet, venue)
+    accounts = Accounts(ctx.db, ctx.clock, kyc, wallet, venue, venue_name=settings.venue)
     performance = Performance(ctx.db, ctx.clock, accounts)
-    agents = [TradingAgent(p, accounts, venue, ctx.db, ctx.clock, catalog.get, book.latest) for p in PRODUCTS]
+    agents = [
+        TradingAgent(p, accounts, venue, ctx.db, ctx.clock, catalog.get, book.latest, venue_kind=venue_kind)
+        for p in PRODUCTS
+    ]
     relay = OutboxRelay(ctx.db, ctx.bus, [OUTBOX], ctx.clock)
-    reconciler = Reconciler(ctx.db, ctx.clock, venue)
+    reconciler = Reconciler(ctx.db, ctx.clock, venue, venue_kind=venue_kind)
+
+    async def reconcile() -> None:
+        await reconciler.run(settings.reconcile_every_s)
+
+    async def check_investor_mode() -> None:
+        await investor_mode.run(settings.investor_mode_check_s)
 
     async def consume_webhooks() -> None:
         await reconciler.consume_webhooks(ctx.bus)
@@ -72,8 +91,8 @@ def build_investment(
         resume_opening,
         performance.run_daily,
         relay.run,
-        reconciler.run,
-        investor_mode.run,
+        reconcile,
+        check_investor_mode,
         consume_webhooks,
         *(agent_task(a) for a in agents),
     ]
