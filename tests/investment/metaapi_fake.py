@@ -18,6 +18,7 @@ from core.clock import Clock
 
 D = Decimal
 CONTRACT = {"EURUSD": D(100_000), "USDJPY": D(100_000), "BTCUSD": D(1)}
+MIN_LOTS = {"EURUSD": D("0.01"), "USDJPY": D("0.01"), "BTCUSD": D("0.001")}
 
 
 @dataclass
@@ -88,6 +89,20 @@ class FakeMetaApi:
                         "stringCode": "TRADE_RETCODE_INVALID_STOPS",
                         "message": "Invalid stops",
                     }
+                )
+            volume = D(str(body["volume"]))
+            if volume < MIN_LOTS[body["symbol"]] or volume > D(100):
+                return web.json_response(
+                    {
+                        "numericCode": 10014,
+                        "stringCode": "TRADE_RETCODE_INVALID_VOLUME",
+                        "message": "Invalid volume",
+                    }
+                )
+            margin = volume * CONTRACT[body["symbol"]] * price / 30
+            if margin > acc.balance:
+                return web.json_response(
+                    {"numericCode": 10019, "stringCode": "TRADE_RETCODE_NO_MONEY", "message": "No money"}
                 )
             order_id = str(next(self._ids))
             position = {

@@ -205,7 +205,34 @@ class MetaApiBroker:
         for p in (await self.positions(account)).items:
             if p.position_id == position_id:
                 return p
-        raise NotFound(f"no open position {position_id}", reason="POSITION_NOT_FOUND")
+        deals = [d for d in await self._deals(account) if str(d.get("positionId")) == position_id]
+        opening = [d for d in deals if d.get("entryType") == "DEAL_ENTRY_IN"]
+        closing = [d for d in deals if d.get("entryType") == "DEAL_ENTRY_OUT"]
+        if not opening or not closing:
+            raise NotFound(f"no position {position_id}", reason="POSITION_NOT_FOUND")
+        return self._closed(
+            opening[0], closing[-1], (await self.client.account_information(account))["currency"]
+        )
+
+    def _closed(self, opening: dict[str, Any], closing: dict[str, Any], currency: str) -> PositionView:
+        spec = self._spec(opening["symbol"])
+        return PositionView(
+            position_id=str(opening["positionId"]),
+            symbol=opening["symbol"],
+            side="long" if opening["type"] == "DEAL_TYPE_BUY" else "short",
+            quantity=_d(opening["volume"]) * spec.contract_size,
+            entry_price=_d(opening["price"]),
+            current_price=_d(closing["price"]),
+            unrealized_pnl_minor=0,
+            realized_pnl_minor=_minor(closing.get("profit", 0)),
+            margin_minor=0,
+            stop_loss=_d(opening["stopLoss"]) if opening.get("stopLoss") is not None else None,
+            take_profit=_d(opening["takeProfit"]) if opening.get("takeProfit") is not None else None,
+            status="closed",
+            opened_at=_time(opening["time"]),
+            closed_at=_time(closing["time"]),
+            currency=currency,
+        )
 
     async def close_position(
         self, account: str, position_id: str, quantity: Decimal | None = None
