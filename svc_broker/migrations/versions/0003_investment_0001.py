@@ -1,7 +1,7 @@
 """investment and broker_integration schemas: KYC, investment accounts, transfers, agent decisions,
 snapshots, the investment outbox and the execution log.
 
-Revision ID: trading_0003
+Revision ID: investment_0001
 Revises: trading_0002
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 
 from svc_broker.investment.models import Base, Integration
 
-revision = "trading_0003"
+revision = "investment_0001"
 down_revision = "trading_0002"
 branch_labels = None
 depends_on = None
