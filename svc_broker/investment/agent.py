@@ -9,6 +9,7 @@ owner's `trade_executed` event staged in the same transaction.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -73,7 +74,9 @@ class TradingAgent:
         quote_of: Callable[[str], Quote | None],
         *,
         venue_kind: int = ev.TRADE_VENUE_PAPER,
+        concurrency: int = 8,
     ) -> None:
+        self.concurrency = concurrency  # accounts decided at once for one signal
         self.product, self.accounts, self.venue, self.db, self.clock = product, accounts, venue, db, clock
         self.spec_of, self.quote_of, self.venue_kind = spec_of, quote_of, venue_kind
 
@@ -98,9 +101,14 @@ class TradingAgent:
         signal = signal_of(payload)
         if signal is None or signal.symbol not in self.product.symbols:
             return []
-        return [
-            await self.decide(row, signal) for row in await self.accounts.trading(self.product.product_id)
-        ]
+        rows = await self.accounts.trading(self.product.product_id)
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def one(row: InvestmentAccountRow) -> Outcome:
+            async with gate:
+                return await self.decide(row, signal)
+
+        return list(await asyncio.gather(*(one(r) for r in rows)))
 
     async def decide(self, row: InvestmentAccountRow, signal: Signal) -> Outcome:
         assert row.venue_account is not None
