@@ -36,9 +36,11 @@ class InvestmentServicer(investment_service_pb2_grpc.InvestmentServiceServicer):
         self, request: pb.ListInvestmentProductsRequest, context: Ctx
     ) -> pb.ListInvestmentProductsResponse:
         currency = self._accounts.currency
-        return pb.ListInvestmentProductsResponse(
-            products=[convert.product_out(p, currency) for p in PRODUCTS]
-        )
+        products = []
+        for p in PRODUCTS:
+            record = await self._performance.track_record(p.product_id)
+            products.append(convert.product_out(p, currency, record))
+        return pb.ListInvestmentProductsResponse(products=products)
 
     async def ListInvestmentAccounts(
         self, request: pb.ListInvestmentAccountsRequest, context: Ctx

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from trading.broker.v1 import investment_messages_pb2 as pb
 from trading.common.v1.money_pb2 import Money
 
@@ -31,9 +33,15 @@ TRANSFER_STATUS = {
 }
 
 
-def product_out(p: Product, currency: str) -> pb.InvestmentProduct:
+def product_out(p: Product, currency: str, record: tuple[Decimal, int]) -> pb.InvestmentProduct:
     symbols = ", ".join(p.symbols)
     return pb.InvestmentProduct(
+        symbols=list(p.symbols),
+        risk_per_trade_percent=decimal_str(p.risk_per_trade_percent),
+        max_drawdown_percent=decimal_str(p.max_drawdown_percent),
+        max_open_positions=p.max_open_positions,
+        track_record_return_percent=decimal_str(record[0]),
+        track_record_accounts=record[1],
         product_id=p.product_id,
         name=p.name,
         description=(

@@ -11,7 +11,7 @@ import logging
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.clock import Clock
 from core.db import Database
@@ -87,6 +87,24 @@ class Performance:
             query = query.where(Snapshot.taken_at < end)
         async with self.db.session() as s:
             return list(await s.scalars(query.order_by(Snapshot.taken_at).offset(offset).limit(limit)))
+
+    async def track_record(self, product_id: str) -> tuple[Decimal, int]:
+        """The mean time-weighted return of a product's accounts at their latest snapshot."""
+        latest = (
+            select(Snapshot.account_id, func.max(Snapshot.taken_at).label("at"))
+            .join(InvestmentAccountRow, InvestmentAccountRow.id == Snapshot.account_id)
+            .where(InvestmentAccountRow.product_id == product_id)
+            .group_by(Snapshot.account_id)
+            .subquery()
+        )
+        query = select(Snapshot.return_percent).join(
+            latest, (Snapshot.account_id == latest.c.account_id) & (Snapshot.taken_at == latest.c.at)
+        )
+        async with self.db.session() as s:
+            returns = list(await s.scalars(query))
+        if not returns:
+            return Decimal(0), 0
+        return (sum(returns, Decimal(0)) / len(returns)).quantize(Q), len(returns)
 
     async def run_daily(self) -> None:
         """Take every account's snapshot at each UTC midnight of the injected clock."""

@@ -101,6 +101,9 @@ async def test_seed_3_1_a_signal_trades_an_atlas_account(platform: Platform) -> 
     ).products
     atlas = next(p for p in products if p.name == "Atlas")
     assert atlas.risk_profile == pb.RISK_PROFILE_CONSERVATIVE
+    assert (atlas.risk_per_trade_percent, atlas.track_record_accounts) == ("1", 0)
+    assert "BTCUSD" in atlas.symbols
+    assert len(products) >= 3
     assert "1%" in atlas.description
 
     open_request = pb.CreateInvestmentAccountRequest(

@@ -35,6 +35,8 @@ async def test_snapshots_track_pnl_drawdown_and_a_time_weighted_return(kit: Kit)
     assert [s.return_percent for s in snaps] == [D("0"), D("0.9900"), D("0.7388")]
     assert snaps[2].drawdown_percent == D("0")  # the deposit lifts equity above the old peak
     assert (snaps[2].deposits_minor, snaps[2].pnl_minor) == (200_000, 490)
+    assert await kit.performance.track_record("atlas") == (D("0.7388"), 1)
+    assert await kit.performance.track_record("nova") == (D(0), 0)
     window = await kit.performance.between(account.row.id, day1 + DAY, day1 + 2 * DAY, 10, 0)
     assert [s.taken_at for s in window] == [day1 + DAY]
     assert (await kit.performance.snapshot(account.row, day1 + DAY)).taken_at == day1 + 2 * DAY  # no rewrite

@@ -62,7 +62,7 @@ KYC_STATUS_APPROVED: KycStatus
 KYC_STATUS_REJECTED: KycStatus
 
 class InvestmentProduct(_message.Message):
-    __slots__ = ("product_id", "name", "description", "risk_profile", "minimum_investment", "management_fee_percent", "performance_fee_percent")
+    __slots__ = ("product_id", "name", "description", "risk_profile", "minimum_investment", "management_fee_percent", "performance_fee_percent", "symbols", "risk_per_trade_percent", "max_drawdown_percent", "max_open_positions", "track_record_return_percent", "track_record_accounts")
     PRODUCT_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
@@ -70,6 +70,12 @@ class InvestmentProduct(_message.Message):
     MINIMUM_INVESTMENT_FIELD_NUMBER: _ClassVar[int]
     MANAGEMENT_FEE_PERCENT_FIELD_NUMBER: _ClassVar[int]
     PERFORMANCE_FEE_PERCENT_FIELD_NUMBER: _ClassVar[int]
+    SYMBOLS_FIELD_NUMBER: _ClassVar[int]
+    RISK_PER_TRADE_PERCENT_FIELD_NUMBER: _ClassVar[int]
+    MAX_DRAWDOWN_PERCENT_FIELD_NUMBER: _ClassVar[int]
+    MAX_OPEN_POSITIONS_FIELD_NUMBER: _ClassVar[int]
+    TRACK_RECORD_RETURN_PERCENT_FIELD_NUMBER: _ClassVar[int]
+    TRACK_RECORD_ACCOUNTS_FIELD_NUMBER: _ClassVar[int]
     product_id: str
     name: str
     description: str
@@ -77,7 +83,13 @@ class InvestmentProduct(_message.Message):
     minimum_investment: _money_pb2.Money
     management_fee_percent: str
     performance_fee_percent: str
-    def __init__(self, product_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., risk_profile: _Optional[_Union[RiskProfile, str]] = ..., minimum_investment: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., management_fee_percent: _Optional[str] = ..., performance_fee_percent: _Optional[str] = ...) -> None: ...
+    symbols: _containers.RepeatedScalarFieldContainer[str]
+    risk_per_trade_percent: str
+    max_drawdown_percent: str
+    max_open_positions: int
+    track_record_return_percent: str
+    track_record_accounts: int
+    def __init__(self, product_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., risk_profile: _Optional[_Union[RiskProfile, str]] = ..., minimum_investment: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., management_fee_percent: _Optional[str] = ..., performance_fee_percent: _Optional[str] = ..., symbols: _Optional[_Iterable[str]] = ..., risk_per_trade_percent: _Optional[str] = ..., max_drawdown_percent: _Optional[str] = ..., max_open_positions: _Optional[int] = ..., track_record_return_percent: _Optional[str] = ..., track_record_accounts: _Optional[int] = ...) -> None: ...
 
 class InvestmentAccount(_message.Message):
     __slots__ = ("account_id", "product_id", "status", "initial_balance", "balance", "equity", "create_time")
