@@ -181,3 +181,14 @@ async def test_a_withdrawal_beyond_free_margin_closes_positions_first(kit: Kit) 
     [after] = await kit.accounts.owned(OWNER)
     assert after.equity_minor == 100
     assert after.margin_minor == 0
+
+
+async def test_one_signal_trades_every_active_account_of_the_product(kit: Kit) -> None:
+    owners = [f"investor-{i}" for i in range(3)]
+    for i, owner in enumerate(owners):
+        await kit.verified(owner, funds=50_000)
+        await kit.accounts.open(owner, "atlas", 20_000, "USD", f"open-key-{i:04}")
+    outcomes = await kit.agent().on_signal(btc_signal())
+    assert sorted(o.decision for o in outcomes) == ["taken"] * 3
+    async with kit.db.session() as s:
+        assert len((await s.scalars(select(Execution))).all()) == 3
