@@ -15,6 +15,7 @@ from decimal import Decimal as D
 
 import grpc
 import pytest
+from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 from trading.auth.v1 import auth_messages_pb2 as apb
 from trading.auth.v1 import auth_service_pb2_grpc
@@ -28,6 +29,7 @@ from trading.events.v1.events_envelope_pb2 import Event
 from app.migrate import migrate
 from app.registry import load_specs
 from app.runtime import Runtime, make_context
+from core.clock import Clock
 from core.events import new_event, signals_channel
 from core.service import ServiceContext
 from core.settings import Settings
@@ -37,6 +39,7 @@ from svc_billing.wallet import DEPOSIT, Wallets
 from svc_broker.investment.kyc import Kyc
 from svc_broker.investment.models import AgentDecision, Execution
 from svc_market.build import bootstrap
+from tests.investment.metaapi_fake import FakeMetaApi
 
 pytestmark = pytest.mark.slow
 
@@ -215,3 +218,97 @@ async def test_seed_3_1_a_signal_trades_an_atlas_account(platform: Platform) -> 
     assert zero.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     # The stop loses at most 1% of the equity.
     assert execution.volume * (price - D(repr(signal.sl))) * 100 <= D(2_000) * D("1.01")
+
+
+@pytest.fixture
+async def metaapi_platform(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[tuple[Platform, FakeMetaApi]]:
+    fake = FakeMetaApi("e2e-metaapi-token", Clock())
+    fake.move("BTCUSD", "50000", "50010")
+    server = TestServer(fake.app, host="127.0.0.1", port=0)
+    await server.start_server()
+    monkeypatch.setenv("TRADING_INVESTMENT_VENUE", "metaapi")
+    monkeypatch.setenv("TRADING_INVESTMENT_METAAPI_TOKEN", "e2e-metaapi-token")
+    monkeypatch.setenv("TRADING_INVESTMENT_METAAPI_BASE_URL", str(server.make_url("")))
+    settings = Settings(data_dir=tmp_path, grpc_port=0)
+    specs = load_specs(["auth", "market", "billing", "broker"])
+    migrate(settings, specs)
+    ctx = make_context(settings)
+    await bootstrap(ctx)
+    runtime = Runtime(ctx, specs, "test")
+    port = await runtime.start("127.0.0.1:0")
+    channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
+    try:
+        yield Platform(ctx, channel), fake
+    finally:
+        await channel.close()
+        await runtime.stop(grace_s=0)
+        await server.close()
+
+
+async def test_seed_3_1_on_the_metaapi_venue(metaapi_platform: tuple[Platform, FakeMetaApi]) -> None:
+    platform, fake = metaapi_platform
+    ctx = platform.ctx
+    auth = auth_service_pb2_grpc.AuthServiceStub(platform.channel)
+    investment = investment_service_pb2_grpc.InvestmentServiceStub(platform.channel)
+    registered = await auth.Register(
+        apb.RegisterRequest(
+            email="mia@example.com", password="a long passphrase 3", first_name="Mia", last_name="M"
+        )
+    )
+    user = registered.user.id
+    token = (("authorization", f"Bearer {registered.tokens.access_token}"),)
+    await investment.SubmitKyc(
+        pb.SubmitKycRequest(full_name="Mia Investor", country="PT", document_number="P998877"), metadata=token
+    )
+    await Kyc(ctx.db, ctx.clock).review(user, "compliance-1", approve=True)
+    wallets = Wallets(ctx.db, ctx.clock, BillingSettings())
+    async with ctx.db.transaction() as s:
+        await wallets.post(
+            s, user, DEPOSIT, 500_000, ledger.STRIPE_CLEARING, "test", "Deposit", str(uuid.uuid4())
+        )
+    account = (
+        await investment.CreateInvestmentAccount(
+            pb.CreateInvestmentAccountRequest(
+                product_id="atlas",
+                amount=Money(currency="USD", minor_units=200_000),
+                idempotency_key="meta-account",
+            ),
+            metadata=token,
+        )
+    ).account
+    assert account.status == pb.INVESTMENT_ACCOUNT_STATUS_ACTIVE
+
+    signal = ev.MlSignalNew(
+        signal_id=str(uuid.uuid4()),
+        symbol="BTCUSD",
+        signal=ev.SIGNAL_DIRECTION_LONG,
+        entry=50010.0,
+        sl=48510.0,
+        tp=53010.0,
+        confidence=0.8,
+    )
+    channel = signals_channel("BTCUSD")
+    async with ctx.bus.subscribe(f"user:{user}:trades") as trades:
+        published = new_event("ml_signal_new", channel, signal, "inference", ctx.clock).SerializeToString()
+        event = None
+        for _ in range(100):
+            await ctx.bus.publish(channel, published)
+            try:
+                message = await asyncio.wait_for(trades.__anext__(), 0.2)
+            except TimeoutError:
+                continue
+            candidate = Event.FromString(message.data)
+            if candidate.trade_executed.signal_id == signal.signal_id:
+                event = candidate
+                break
+        assert event is not None, "the owner never heard trade_executed"
+    fill = event.trade_executed
+    assert (fill.venue, fill.price, fill.account_id) == (ev.TRADE_VENUE_BROKER, "50010", account.account_id)
+    [position] = fake.accounts[f"inv-{account.account_id}"].positions.values()
+    assert (position["symbol"], position["stopLoss"], position["clientId"]) == (
+        "BTCUSD",
+        48510.0,
+        f"sig-{signal.signal_id}",
+    )
