@@ -21,6 +21,7 @@ from core.keys import KeyStore
 from core.revocation import SessionVersions
 from core.settings import Settings
 from edge.api_docs import add_api_docs
+from edge.broker_webhook import broker_webhook
 from edge.channels import ChatOwnerCheck, deny_all_chats
 from edge.health import ChannelFactory, GpuProbe, health_report
 from edge.metrics import add_metrics_route, timed_encoder
@@ -101,7 +102,7 @@ def create_app(
         app.router.add_post("/payments/webhook", stripe_webhook(billing, stripe_webhook_secret, clock))
     else:
         app.router.add_post("/payments/webhook", not_handled_yet("Stripe", "the billing service"))
-    app.router.add_post("/broker/webhook", not_handled_yet("MetaAPI", "the broker service"))
+    app.router.add_post("/broker/webhook", broker_webhook(bus, clock))
     app.router.add_get("/{tail:.*}", static_handler(web_root))
     return app
 

@@ -12,7 +12,8 @@ from core.lease import leased
 from core.outbox import OutboxRelay
 from core.service import BuiltService, ServiceContext, ServiceSpec
 from svc_broker.config import BrokerSettings
-from svc_broker.investment_service import InvestmentServicer
+from svc_broker.investment.wiring import METADATA as INVESTMENT_METADATA
+from svc_broker.investment.wiring import build_investment
 from svc_broker.market import QuoteBook, StaticSymbolCatalog
 from svc_broker.market_feed import follow_tickers, keep_symbols
 from svc_broker.models import OUTBOX, Base
@@ -29,6 +30,7 @@ async def build(ctx: ServiceContext) -> BuiltService:
     monitor = PriceMonitor(broker, settings)
     relay = OutboxRelay(ctx.db, ctx.bus, [OUTBOX], ctx.clock)
 
+    investment = build_investment(ctx, broker, catalog, book)
     market = ctx.clients.stub(market_service_pb2_grpc.MarketServiceStub, "market")
 
     async def watch_symbols() -> None:
@@ -40,13 +42,14 @@ async def build(ctx: ServiceContext) -> BuiltService:
     return BuiltService(
         servicers=[
             (broker_service_pb2_grpc.add_PaperTradingServiceServicer_to_server, PaperTradingServicer(broker)),
-            (investment_service_pb2_grpc.add_InvestmentServiceServicer_to_server, InvestmentServicer()),
+            (investment_service_pb2_grpc.add_InvestmentServiceServicer_to_server, investment.servicer),
         ],
         background=[
             watch_symbols,
             watch_prices,
             leased(ctx.kv, ctx.clock, "broker.sweeps", monitor.run_sweeps),
             relay.run,
+            *investment.background,
         ],
     )
 
@@ -54,7 +57,7 @@ async def build(ctx: ServiceContext) -> BuiltService:
 SERVICE = ServiceSpec(
     name="broker",
     grpc_services=["trading.broker.v1.PaperTradingService", "trading.broker.v1.InvestmentService"],
-    metadata=[Base.metadata],
+    metadata=[Base.metadata, *INVESTMENT_METADATA],
     migrations=Path(__file__).parent / "migrations",
     build=build,
 )

@@ -1,36 +1,121 @@
-"""The investment servicer. Its contract is final; its logic arrives with the investment issue."""
+"""The investment servicer: proto in, the investment domain, proto out. Accounts are always the
+caller's own (another user's id is NOT_FOUND)."""
 
 from __future__ import annotations
 
+from datetime import UTC as _UTC
 from typing import TypeAlias
 
 import grpc
 from trading.broker.v1 import investment_messages_pb2 as pb
 from trading.broker.v1 import investment_service_pb2_grpc
+from trading.common.v1.paging_pb2 import PageResponse
 
-from core.errors import Unimplemented
+from core.principal import current_principal
+from svc_broker.investment import convert
+from svc_broker.investment.accounts import Accounts
+from svc_broker.investment.kyc import Kyc
+from svc_broker.investment.performance import Performance
+from svc_broker.investment.products import PRODUCTS
 
-PENDING = "arrives with the investment accounts issue"
 Ctx: TypeAlias = grpc.aio.ServicerContext
+DEFAULT_PAGE, MAX_PAGE = 100, 1000
+
+
+def _user() -> str:
+    return current_principal().require_user()
 
 
 class InvestmentServicer(investment_service_pb2_grpc.InvestmentServiceServicer):
-    """Answers UNIMPLEMENTED on every RPC until investment accounts are built."""
+    def __init__(self, accounts: Accounts, performance: Performance, kyc: Kyc) -> None:
+        self._accounts = accounts
+        self._performance = performance
+        self._kyc = kyc
 
-    async def ListInvestmentProducts(self, request: pb.ListInvestmentProductsRequest, context: Ctx):
-        raise Unimplemented(f"ListInvestmentProducts {PENDING}")
+    async def ListInvestmentProducts(
+        self, request: pb.ListInvestmentProductsRequest, context: Ctx
+    ) -> pb.ListInvestmentProductsResponse:
+        currency = self._accounts.currency
+        products = []
+        for p in PRODUCTS:
+            record = await self._performance.track_record(p.product_id)
+            products.append(convert.product_out(p, currency, record))
+        return pb.ListInvestmentProductsResponse(products=products)
 
-    async def ListInvestmentAccounts(self, request: pb.ListInvestmentAccountsRequest, context: Ctx):
-        raise Unimplemented(f"ListInvestmentAccounts {PENDING}")
+    async def ListInvestmentAccounts(
+        self, request: pb.ListInvestmentAccountsRequest, context: Ctx
+    ) -> pb.ListInvestmentAccountsResponse:
+        accounts = await self._accounts.owned(_user())
+        return pb.ListInvestmentAccountsResponse(accounts=[convert.account_out(a) for a in accounts])
 
-    async def CreateInvestmentAccount(self, request: pb.CreateInvestmentAccountRequest, context: Ctx):
-        raise Unimplemented(f"CreateInvestmentAccount {PENDING}")
+    async def CreateInvestmentAccount(
+        self, request: pb.CreateInvestmentAccountRequest, context: Ctx
+    ) -> pb.CreateInvestmentAccountResponse:
+        account = await self._accounts.open(
+            _user(),
+            request.product_id,
+            request.amount.minor_units,
+            request.amount.currency,
+            request.idempotency_key,
+        )
+        return pb.CreateInvestmentAccountResponse(account=convert.account_out(account))
 
-    async def DepositInvestment(self, request: pb.DepositInvestmentRequest, context: Ctx):
-        raise Unimplemented(f"DepositInvestment {PENDING}")
+    async def DepositInvestment(
+        self, request: pb.DepositInvestmentRequest, context: Ctx
+    ) -> pb.DepositInvestmentResponse:
+        transfer = await self._accounts.deposit(
+            _user(),
+            request.account_id,
+            request.amount.minor_units,
+            request.amount.currency,
+            request.idempotency_key,
+        )
+        return pb.DepositInvestmentResponse(transaction=convert.transfer_out(transfer))
 
-    async def WithdrawInvestment(self, request: pb.WithdrawInvestmentRequest, context: Ctx):
-        raise Unimplemented(f"WithdrawInvestment {PENDING}")
+    async def WithdrawInvestment(
+        self, request: pb.WithdrawInvestmentRequest, context: Ctx
+    ) -> pb.WithdrawInvestmentResponse:
+        transfer = await self._accounts.withdraw(
+            _user(),
+            request.account_id,
+            request.amount.minor_units,
+            request.amount.currency,
+            request.idempotency_key,
+        )
+        return pb.WithdrawInvestmentResponse(request=convert.transfer_out(transfer))
 
-    async def GetInvestmentPerformance(self, request: pb.GetInvestmentPerformanceRequest, context: Ctx):
-        raise Unimplemented(f"GetInvestmentPerformance {PENDING}")
+    async def GetInvestmentPerformance(
+        self, request: pb.GetInvestmentPerformanceRequest, context: Ctx
+    ) -> pb.GetInvestmentPerformanceResponse:
+        row = await self._accounts.row(_user(), request.account_id)
+        size = min(request.page.page_size or DEFAULT_PAGE, MAX_PAGE)
+        offset = int(request.page.page_token) if request.page.page_token.isdigit() else 0
+        start = getattr(request, "from").ToDatetime(tzinfo=_UTC) if request.HasField("from") else None
+        end = request.to.ToDatetime(tzinfo=_UTC) if request.HasField("to") else None
+        snaps = await self._performance.between(row.id, start, end, size + 1, offset)
+        more = len(snaps) > size
+        return pb.GetInvestmentPerformanceResponse(
+            snapshots=[convert.snapshot_out(s, row.currency) for s in snaps[:size]],
+            page=PageResponse(next_page_token=str(offset + size) if more else ""),
+        )
+
+    async def SubmitKyc(self, request: pb.SubmitKycRequest, context: Ctx) -> pb.SubmitKycResponse:
+        view = await self._kyc.submit(_user(), request.full_name, request.country, request.document_number)
+        return pb.SubmitKycResponse(status=convert.kyc_status(view))
+
+    async def ReviewKyc(self, request: pb.ReviewKycRequest, context: Ctx) -> pb.ReviewKycResponse:
+        reviewer = current_principal().subject or "service"
+        view = await self._kyc.review(request.user_id, reviewer, request.approve, request.reason)
+        return pb.ReviewKycResponse(status=convert.kyc_status(view), reason=view.reason or "")
+
+    async def ListAgentDecisions(
+        self, request: pb.ListAgentDecisionsRequest, context: Ctx
+    ) -> pb.ListAgentDecisionsResponse:
+        size = min(request.page.page_size or DEFAULT_PAGE, MAX_PAGE)
+        offset = int(request.page.page_token) if request.page.page_token.isdigit() else 0
+        decisions = await self._accounts.decisions(_user(), request.account_id, size + 1, offset)
+        more = len(decisions) > size
+        return pb.ListAgentDecisionsResponse(
+            decisions=[convert.decision_out(d) for d in decisions[:size]],
+            page=PageResponse(next_page_token=str(offset + size) if more else ""),
+        )

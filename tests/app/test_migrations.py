@@ -56,28 +56,32 @@ def _tables(url: str, schema: str) -> set[str]:
     return names - {migrations.VERSION_TABLE}
 
 
+def _only_schema(own: str | None, engine_owned: set[str]):
+    """Objects of one schema, less the tables the database engine owns (SQLite full-text indexes)."""
+    return lambda name, type_, _parent: (
+        (type_ != "schema" or name == own) and not (type_ == "table" and name in engine_owned)
+    )
+
+
 def _drift(url: str, spec: ServiceSpec) -> list:
     schemas = [md.schema for md in spec.metadata if md.schema]
     engine = _engine(url, schemas)
     try:
+        diffs = []
         with engine.connect() as conn:
             engine_owned = set().union(*(_full_text_tables(conn, schema) for schema in schemas))
-            ctx = MigrationContext.configure(
-                conn,
-                opts={
-                    "include_schemas": True,
-                    "include_name": lambda name, type_, _parent: (
-                        (type_ != "schema" or name in schemas)
-                        and not (type_ == "table" and name in engine_owned)
-                    ),
-                    "compare_type": False,
-                    "compare_server_default": False,
-                },
-            )
-            diffs = []
-            for md in spec.metadata:
+            for md in spec.metadata:  # a service with several schemas: each metadata against its own
+                ctx = MigrationContext.configure(
+                    conn,
+                    opts={
+                        "include_schemas": True,
+                        "include_name": _only_schema(md.schema, engine_owned),
+                        "compare_type": False,
+                        "compare_server_default": False,
+                    },
+                )
                 diffs += [d for d in compare_metadata(ctx, md) if not _is_version_table(d)]
-            return diffs
+        return diffs
     finally:
         engine.dispose()
 

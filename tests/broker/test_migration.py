@@ -68,10 +68,10 @@ async def trade_on(url: str) -> None:
 async def test_migrations_go_up_and_down_and_the_broker_trades_on_them(database_url: str) -> None:
     plan = migrations.spec_of(SERVICE)
     assert plan is not None
-    assert list(plan.schemas) == [SCHEMA]
+    assert list(plan.schemas) == [SCHEMA, "investment", "broker_integration"]
     drop_schema(database_url)
     head = migrations.upgrade(database_url, plan.name, plan.scripts_dir, plan.schemas)
-    assert head == "trading_0003"
+    assert head == "investment_0001"
     assert tables(database_url) == {t.name for t in Base.metadata.tables.values()}
     await trade_on(database_url)
     assert migrations.downgrade(database_url, plan.name, plan.scripts_dir, plan.schemas) is None

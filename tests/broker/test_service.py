@@ -8,8 +8,7 @@ import grpc
 import pytest
 from google.protobuf import json_format
 from trading.broker.v1 import broker_messages_pb2 as pb
-from trading.broker.v1 import broker_service_pb2_grpc, investment_service_pb2_grpc
-from trading.broker.v1 import investment_messages_pb2 as ipb
+from trading.broker.v1 import broker_service_pb2_grpc
 from trading.common.v1.paging_pb2 import PageRequest
 
 from core.auth import Authenticator
@@ -18,8 +17,6 @@ from core.interceptor import ChassisInterceptor
 from core.keys import KeyStore
 from core.kv import MemoryKeyValue
 from core.server import create_server
-from svc_broker import SERVICE
-from svc_broker.investment_service import InvestmentServicer
 from svc_broker.service import PaperTradingServicer
 
 
@@ -31,16 +28,14 @@ async def rpc(broker) -> AsyncIterator[tuple]:
         "127.0.0.1:0",
         [
             (broker_service_pb2_grpc.add_PaperTradingServiceServicer_to_server, PaperTradingServicer(broker)),
-            (investment_service_pb2_grpc.add_InvestmentServiceServicer_to_server, InvestmentServicer()),
         ],
-        list(SERVICE.grpc_services),
+        ["trading.broker.v1.PaperTradingService"],
         interceptors=[interceptor],
     )
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
     auth = (("authorization", f"Bearer {keys.sign_access_token({'sub': 'user-9', 'plan': 'premium'})}"),)
     yield (
         broker_service_pb2_grpc.PaperTradingServiceStub(channel),
-        investment_service_pb2_grpc.InvestmentServiceStub(channel),
         auth,
     )
     await channel.close()
@@ -48,7 +43,7 @@ async def rpc(broker) -> AsyncIterator[tuple]:
 
 
 async def test_order_and_positions_over_grpc(rpc, prices) -> None:
-    paper, _, auth = rpc
+    paper, auth = rpc
     created = await paper.CreateOrder(
         pb.CreateOrderRequest(
             symbol="eurusd",
@@ -77,7 +72,7 @@ async def test_order_and_positions_over_grpc(rpc, prices) -> None:
 
 
 async def test_rejections_come_back_with_their_reason(rpc, prices) -> None:
-    paper, _, auth = rpc
+    paper, auth = rpc
     with pytest.raises(grpc.aio.AioRpcError) as refused:
         await paper.CreateOrder(
             pb.CreateOrderRequest(symbol="EURUSD", side=pb.ORDER_SIDE_SELL, amount="10000", stop_loss="1.0"),
@@ -90,21 +85,14 @@ async def test_rejections_come_back_with_their_reason(rpc, prices) -> None:
 
 
 async def test_paper_rpcs_need_a_signed_in_user(rpc) -> None:
-    paper, _, _ = rpc
+    paper, _ = rpc
     with pytest.raises(grpc.aio.AioRpcError) as denied:
         await paper.GetAccount(pb.GetAccountRequest())
     assert denied.value.code() == grpc.StatusCode.UNAUTHENTICATED
 
 
-async def test_investment_rpcs_answer_unimplemented_for_now(rpc) -> None:
-    _, investment, auth = rpc
-    with pytest.raises(grpc.aio.AioRpcError) as pending:
-        await investment.ListInvestmentProducts(ipb.ListInvestmentProductsRequest(), metadata=auth)
-    assert pending.value.code() == grpc.StatusCode.UNIMPLEMENTED
-
-
 async def test_a_modify_to_a_zero_limit_price_is_refused_and_changes_nothing(rpc, prices) -> None:
-    paper, _, auth = rpc
+    paper, auth = rpc
     resting = await paper.CreateOrder(
         pb.CreateOrderRequest(
             symbol="EURUSD",
@@ -127,7 +115,7 @@ async def test_a_modify_to_a_zero_limit_price_is_refused_and_changes_nothing(rpc
 
 @pytest.mark.parametrize("bad", ["²", "1²", "٣"])  # digits to str.isdigit(), not to int() or to an id
 async def test_ids_and_page_tokens_of_unicode_digits_are_invalid_arguments(rpc, prices, bad) -> None:
-    paper, _, auth = rpc
+    paper, auth = rpc
     calls = [
         paper.GetOrder(pb.GetOrderRequest(order_id=bad), metadata=auth),
         paper.CancelOrder(pb.CancelOrderRequest(order_id=bad), metadata=auth),
@@ -155,7 +143,7 @@ async def test_ids_and_page_tokens_of_unicode_digits_are_invalid_arguments(rpc, 
 async def test_the_seeds_rest_body_places_an_order(rpc, prices, body, kind) -> None:
     """The JSON body maps onto the contract as Envoy's transcoder maps it (the same descriptors):
     lower-case sides and types are names of the enums, and the type defaults to market."""
-    paper, _, auth = rpc
+    paper, auth = rpc
     request = json_format.Parse(body, pb.CreateOrderRequest())
     placed = await paper.CreateOrder(request, metadata=auth)
     assert (placed.order.symbol, placed.order.type, placed.order.quantity) == ("EURUSD", kind, "1000")

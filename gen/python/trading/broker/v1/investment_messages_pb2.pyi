@@ -34,6 +34,14 @@ class TransferStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TRANSFER_STATUS_PENDING: _ClassVar[TransferStatus]
     TRANSFER_STATUS_COMPLETED: _ClassVar[TransferStatus]
     TRANSFER_STATUS_FAILED: _ClassVar[TransferStatus]
+
+class KycStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    KYC_STATUS_UNSPECIFIED: _ClassVar[KycStatus]
+    KYC_STATUS_NONE: _ClassVar[KycStatus]
+    KYC_STATUS_PENDING: _ClassVar[KycStatus]
+    KYC_STATUS_APPROVED: _ClassVar[KycStatus]
+    KYC_STATUS_REJECTED: _ClassVar[KycStatus]
 RISK_PROFILE_UNSPECIFIED: RiskProfile
 RISK_PROFILE_CONSERVATIVE: RiskProfile
 RISK_PROFILE_MODERATE: RiskProfile
@@ -47,9 +55,14 @@ TRANSFER_STATUS_UNSPECIFIED: TransferStatus
 TRANSFER_STATUS_PENDING: TransferStatus
 TRANSFER_STATUS_COMPLETED: TransferStatus
 TRANSFER_STATUS_FAILED: TransferStatus
+KYC_STATUS_UNSPECIFIED: KycStatus
+KYC_STATUS_NONE: KycStatus
+KYC_STATUS_PENDING: KycStatus
+KYC_STATUS_APPROVED: KycStatus
+KYC_STATUS_REJECTED: KycStatus
 
 class InvestmentProduct(_message.Message):
-    __slots__ = ("product_id", "name", "description", "risk_profile", "minimum_investment", "management_fee_percent", "performance_fee_percent")
+    __slots__ = ("product_id", "name", "description", "risk_profile", "minimum_investment", "management_fee_percent", "performance_fee_percent", "symbols", "risk_per_trade_percent", "max_drawdown_percent", "max_open_positions", "track_record_return_percent", "track_record_accounts")
     PRODUCT_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
@@ -57,6 +70,12 @@ class InvestmentProduct(_message.Message):
     MINIMUM_INVESTMENT_FIELD_NUMBER: _ClassVar[int]
     MANAGEMENT_FEE_PERCENT_FIELD_NUMBER: _ClassVar[int]
     PERFORMANCE_FEE_PERCENT_FIELD_NUMBER: _ClassVar[int]
+    SYMBOLS_FIELD_NUMBER: _ClassVar[int]
+    RISK_PER_TRADE_PERCENT_FIELD_NUMBER: _ClassVar[int]
+    MAX_DRAWDOWN_PERCENT_FIELD_NUMBER: _ClassVar[int]
+    MAX_OPEN_POSITIONS_FIELD_NUMBER: _ClassVar[int]
+    TRACK_RECORD_RETURN_PERCENT_FIELD_NUMBER: _ClassVar[int]
+    TRACK_RECORD_ACCOUNTS_FIELD_NUMBER: _ClassVar[int]
     product_id: str
     name: str
     description: str
@@ -64,7 +83,13 @@ class InvestmentProduct(_message.Message):
     minimum_investment: _money_pb2.Money
     management_fee_percent: str
     performance_fee_percent: str
-    def __init__(self, product_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., risk_profile: _Optional[_Union[RiskProfile, str]] = ..., minimum_investment: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., management_fee_percent: _Optional[str] = ..., performance_fee_percent: _Optional[str] = ...) -> None: ...
+    symbols: _containers.RepeatedScalarFieldContainer[str]
+    risk_per_trade_percent: str
+    max_drawdown_percent: str
+    max_open_positions: int
+    track_record_return_percent: str
+    track_record_accounts: int
+    def __init__(self, product_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., risk_profile: _Optional[_Union[RiskProfile, str]] = ..., minimum_investment: _Optional[_Union[_money_pb2.Money, _Mapping]] = ..., management_fee_percent: _Optional[str] = ..., performance_fee_percent: _Optional[str] = ..., symbols: _Optional[_Iterable[str]] = ..., risk_per_trade_percent: _Optional[str] = ..., max_drawdown_percent: _Optional[str] = ..., max_open_positions: _Optional[int] = ..., track_record_return_percent: _Optional[str] = ..., track_record_accounts: _Optional[int] = ...) -> None: ...
 
 class InvestmentAccount(_message.Message):
     __slots__ = ("account_id", "product_id", "status", "initial_balance", "balance", "equity", "create_time")
@@ -198,3 +223,69 @@ class GetInvestmentPerformanceResponse(_message.Message):
     snapshots: _containers.RepeatedCompositeFieldContainer[PerformanceSnapshot]
     page: _paging_pb2.PageResponse
     def __init__(self, snapshots: _Optional[_Iterable[_Union[PerformanceSnapshot, _Mapping]]] = ..., page: _Optional[_Union[_paging_pb2.PageResponse, _Mapping]] = ...) -> None: ...
+
+class SubmitKycRequest(_message.Message):
+    __slots__ = ("full_name", "country", "document_number")
+    FULL_NAME_FIELD_NUMBER: _ClassVar[int]
+    COUNTRY_FIELD_NUMBER: _ClassVar[int]
+    DOCUMENT_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    full_name: str
+    country: str
+    document_number: str
+    def __init__(self, full_name: _Optional[str] = ..., country: _Optional[str] = ..., document_number: _Optional[str] = ...) -> None: ...
+
+class SubmitKycResponse(_message.Message):
+    __slots__ = ("status",)
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    status: KycStatus
+    def __init__(self, status: _Optional[_Union[KycStatus, str]] = ...) -> None: ...
+
+class ReviewKycRequest(_message.Message):
+    __slots__ = ("user_id", "approve", "reason")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    APPROVE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    approve: bool
+    reason: str
+    def __init__(self, user_id: _Optional[str] = ..., approve: _Optional[bool] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class ReviewKycResponse(_message.Message):
+    __slots__ = ("status", "reason")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    status: KycStatus
+    reason: str
+    def __init__(self, status: _Optional[_Union[KycStatus, str]] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class AgentDecision(_message.Message):
+    __slots__ = ("signal_id", "symbol", "decision", "reason", "quantity", "decide_time")
+    SIGNAL_ID_FIELD_NUMBER: _ClassVar[int]
+    SYMBOL_FIELD_NUMBER: _ClassVar[int]
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    DECIDE_TIME_FIELD_NUMBER: _ClassVar[int]
+    signal_id: str
+    symbol: str
+    decision: str
+    reason: str
+    quantity: str
+    decide_time: _timestamp_pb2.Timestamp
+    def __init__(self, signal_id: _Optional[str] = ..., symbol: _Optional[str] = ..., decision: _Optional[str] = ..., reason: _Optional[str] = ..., quantity: _Optional[str] = ..., decide_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListAgentDecisionsRequest(_message.Message):
+    __slots__ = ("account_id", "page")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    page: _paging_pb2.PageRequest
+    def __init__(self, account_id: _Optional[str] = ..., page: _Optional[_Union[_paging_pb2.PageRequest, _Mapping]] = ...) -> None: ...
+
+class ListAgentDecisionsResponse(_message.Message):
+    __slots__ = ("decisions", "page")
+    DECISIONS_FIELD_NUMBER: _ClassVar[int]
+    PAGE_FIELD_NUMBER: _ClassVar[int]
+    decisions: _containers.RepeatedCompositeFieldContainer[AgentDecision]
+    page: _paging_pb2.PageResponse
+    def __init__(self, decisions: _Optional[_Iterable[_Union[AgentDecision, _Mapping]]] = ..., page: _Optional[_Union[_paging_pb2.PageResponse, _Mapping]] = ...) -> None: ...

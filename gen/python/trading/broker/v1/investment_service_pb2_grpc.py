@@ -65,6 +65,21 @@ class InvestmentServiceStub:
                 request_serializer=trading_dot_broker_dot_v1_dot_investment__messages__pb2.GetInvestmentPerformanceRequest.SerializeToString,
                 response_deserializer=trading_dot_broker_dot_v1_dot_investment__messages__pb2.GetInvestmentPerformanceResponse.FromString,
                 _registered_method=True)
+        self.SubmitKyc = channel.unary_unary(
+                '/trading.broker.v1.InvestmentService/SubmitKyc',
+                request_serializer=trading_dot_broker_dot_v1_dot_investment__messages__pb2.SubmitKycRequest.SerializeToString,
+                response_deserializer=trading_dot_broker_dot_v1_dot_investment__messages__pb2.SubmitKycResponse.FromString,
+                _registered_method=True)
+        self.ReviewKyc = channel.unary_unary(
+                '/trading.broker.v1.InvestmentService/ReviewKyc',
+                request_serializer=trading_dot_broker_dot_v1_dot_investment__messages__pb2.ReviewKycRequest.SerializeToString,
+                response_deserializer=trading_dot_broker_dot_v1_dot_investment__messages__pb2.ReviewKycResponse.FromString,
+                _registered_method=True)
+        self.ListAgentDecisions = channel.unary_unary(
+                '/trading.broker.v1.InvestmentService/ListAgentDecisions',
+                request_serializer=trading_dot_broker_dot_v1_dot_investment__messages__pb2.ListAgentDecisionsRequest.SerializeToString,
+                response_deserializer=trading_dot_broker_dot_v1_dot_investment__messages__pb2.ListAgentDecisionsResponse.FromString,
+                _registered_method=True)
 
 
 class InvestmentServiceServicer:
@@ -113,6 +128,27 @@ class InvestmentServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SubmitKyc(self, request, context):
+        """SubmitKyc records the caller's identity details for review (required before money moves).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReviewKyc(self, request, context):
+        """ReviewKyc approves or rejects a user's identity details (admin), written to the audit trail.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAgentDecisions(self, request, context):
+        """ListAgentDecisions returns what the trading agent decided for an account, newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_InvestmentServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -145,6 +181,21 @@ def add_InvestmentServiceServicer_to_server(servicer, server):
                     servicer.GetInvestmentPerformance,
                     request_deserializer=trading_dot_broker_dot_v1_dot_investment__messages__pb2.GetInvestmentPerformanceRequest.FromString,
                     response_serializer=trading_dot_broker_dot_v1_dot_investment__messages__pb2.GetInvestmentPerformanceResponse.SerializeToString,
+            ),
+            'SubmitKyc': grpc.unary_unary_rpc_method_handler(
+                    servicer.SubmitKyc,
+                    request_deserializer=trading_dot_broker_dot_v1_dot_investment__messages__pb2.SubmitKycRequest.FromString,
+                    response_serializer=trading_dot_broker_dot_v1_dot_investment__messages__pb2.SubmitKycResponse.SerializeToString,
+            ),
+            'ReviewKyc': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReviewKyc,
+                    request_deserializer=trading_dot_broker_dot_v1_dot_investment__messages__pb2.ReviewKycRequest.FromString,
+                    response_serializer=trading_dot_broker_dot_v1_dot_investment__messages__pb2.ReviewKycResponse.SerializeToString,
+            ),
+            'ListAgentDecisions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAgentDecisions,
+                    request_deserializer=trading_dot_broker_dot_v1_dot_investment__messages__pb2.ListAgentDecisionsRequest.FromString,
+                    response_serializer=trading_dot_broker_dot_v1_dot_investment__messages__pb2.ListAgentDecisionsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -310,6 +361,87 @@ class InvestmentService:
             '/trading.broker.v1.InvestmentService/GetInvestmentPerformance',
             trading_dot_broker_dot_v1_dot_investment__messages__pb2.GetInvestmentPerformanceRequest.SerializeToString,
             trading_dot_broker_dot_v1_dot_investment__messages__pb2.GetInvestmentPerformanceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SubmitKyc(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trading.broker.v1.InvestmentService/SubmitKyc',
+            trading_dot_broker_dot_v1_dot_investment__messages__pb2.SubmitKycRequest.SerializeToString,
+            trading_dot_broker_dot_v1_dot_investment__messages__pb2.SubmitKycResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReviewKyc(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trading.broker.v1.InvestmentService/ReviewKyc',
+            trading_dot_broker_dot_v1_dot_investment__messages__pb2.ReviewKycRequest.SerializeToString,
+            trading_dot_broker_dot_v1_dot_investment__messages__pb2.ReviewKycResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAgentDecisions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trading.broker.v1.InvestmentService/ListAgentDecisions',
+            trading_dot_broker_dot_v1_dot_investment__messages__pb2.ListAgentDecisionsRequest.SerializeToString,
+            trading_dot_broker_dot_v1_dot_investment__messages__pb2.ListAgentDecisionsResponse.FromString,
             options,
             channel_credentials,
             insecure,

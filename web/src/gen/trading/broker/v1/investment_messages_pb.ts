@@ -17,7 +17,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file trading/broker/v1/investment_messages.proto.
  */
 export const file_trading_broker_v1_investment_messages: GenFile = /*@__PURE__*/
-  fileDesc("Cit0cmFkaW5nL2Jyb2tlci92MS9pbnZlc3RtZW50X21lc3NhZ2VzLnByb3RvEhF0cmFkaW5nLmJyb2tlci52MSL3AQoRSW52ZXN0bWVudFByb2R1Y3QSEgoKcHJvZHVjdF9pZBgBIAEoCRIMCgRuYW1lGAIgASgJEhMKC2Rlc2NyaXB0aW9uGAMgASgJEjQKDHJpc2tfcHJvZmlsZRgEIAEoDjIeLnRyYWRpbmcuYnJva2VyLnYxLlJpc2tQcm9maWxlEjQKEm1pbmltdW1faW52ZXN0bWVudBgFIAEoCzIYLnRyYWRpbmcuY29tbW9uLnYxLk1vbmV5Eh4KFm1hbmFnZW1lbnRfZmVlX3BlcmNlbnQYBiABKAkSHwoXcGVyZm9ybWFuY2VfZmVlX3BlcmNlbnQYByABKAkisAIKEUludmVzdG1lbnRBY2NvdW50EhIKCmFjY291bnRfaWQYASABKAkSEgoKcHJvZHVjdF9pZBgCIAEoCRI6CgZzdGF0dXMYAyABKA4yKi50cmFkaW5nLmJyb2tlci52MS5JbnZlc3RtZW50QWNjb3VudFN0YXR1cxIxCg9pbml0aWFsX2JhbGFuY2UYBCABKAsyGC50cmFkaW5nLmNvbW1vbi52MS5Nb25leRIpCgdiYWxhbmNlGAUgASgLMhgudHJhZGluZy5jb21tb24udjEuTW9uZXkSKAoGZXF1aXR5GAYgASgLMhgudHJhZGluZy5jb21tb24udjEuTW9uZXkSLwoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIssBChJJbnZlc3RtZW50VHJhbnNmZXISEwoLdHJhbnNmZXJfaWQYASABKAkSEgoKYWNjb3VudF9pZBgCIAEoCRIoCgZhbW91bnQYAyABKAsyGC50cmFkaW5nLmNvbW1vbi52MS5Nb25leRIxCgZzdGF0dXMYBCABKA4yIS50cmFkaW5nLmJyb2tlci52MS5UcmFuc2ZlclN0YXR1cxIvCgtjcmVhdGVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAizwEKE1BlcmZvcm1hbmNlU25hcHNob3QSMQoNc25hcHNob3RfdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKQoHYmFsYW5jZRgCIAEoCzIYLnRyYWRpbmcuY29tbW9uLnYxLk1vbmV5EigKBmVxdWl0eRgDIAEoCzIYLnRyYWRpbmcuY29tbW9uLnYxLk1vbmV5EhYKDnJldHVybl9wZXJjZW50GAQgASgJEhgKEGRyYXdkb3duX3BlcmNlbnQYBSABKAkiHwodTGlzdEludmVzdG1lbnRQcm9kdWN0c1JlcXVlc3QiWAoeTGlzdEludmVzdG1lbnRQcm9kdWN0c1Jlc3BvbnNlEjYKCHByb2R1Y3RzGAEgAygLMiQudHJhZGluZy5icm9rZXIudjEuSW52ZXN0bWVudFByb2R1Y3QiHwodTGlzdEludmVzdG1lbnRBY2NvdW50c1JlcXVlc3QiWAoeTGlzdEludmVzdG1lbnRBY2NvdW50c1Jlc3BvbnNlEjYKCGFjY291bnRzGAEgAygLMiQudHJhZGluZy5icm9rZXIudjEuSW52ZXN0bWVudEFjY291bnQikwEKHkNyZWF0ZUludmVzdG1lbnRBY2NvdW50UmVxdWVzdBIbCgpwcm9kdWN0X2lkGAEgASgJQge6SARyAhABEjAKBmFtb3VudBgCIAEoCzIYLnRyYWRpbmcuY29tbW9uLnYxLk1vbmV5Qga6SAPIAQESIgoPaWRlbXBvdGVuY3lfa2V5GAMgASgJQgm6SAZyBBAIGEAiWAofQ3JlYXRlSW52ZXN0bWVudEFjY291bnRSZXNwb25zZRI1CgdhY2NvdW50GAEgASgLMiQudHJhZGluZy5icm9rZXIudjEuSW52ZXN0bWVudEFjY291bnQijQEKGERlcG9zaXRJbnZlc3RtZW50UmVxdWVzdBIbCgphY2NvdW50X2lkGAEgASgJQge6SARyAhABEjAKBmFtb3VudBgCIAEoCzIYLnRyYWRpbmcuY29tbW9uLnYxLk1vbmV5Qga6SAPIAQESIgoPaWRlbXBvdGVuY3lfa2V5GAMgASgJQgm6SAZyBBAIGEAiVwoZRGVwb3NpdEludmVzdG1lbnRSZXNwb25zZRI6Cgt0cmFuc2FjdGlvbhgBIAEoCzIlLnRyYWRpbmcuYnJva2VyLnYxLkludmVzdG1lbnRUcmFuc2ZlciKOAQoZV2l0aGRyYXdJbnZlc3RtZW50UmVxdWVzdBIbCgphY2NvdW50X2lkGAEgASgJQge6SARyAhABEjAKBmFtb3VudBgCIAEoCzIYLnRyYWRpbmcuY29tbW9uLnYxLk1vbmV5Qga6SAPIAQESIgoPaWRlbXBvdGVuY3lfa2V5GAMgASgJQgm6SAZyBBAIGEAiVAoaV2l0aGRyYXdJbnZlc3RtZW50UmVzcG9uc2USNgoHcmVxdWVzdBgBIAEoCzIlLnRyYWRpbmcuYnJva2VyLnYxLkludmVzdG1lbnRUcmFuc2ZlciK+AQofR2V0SW52ZXN0bWVudFBlcmZvcm1hbmNlUmVxdWVzdBIbCgphY2NvdW50X2lkGAEgASgJQge6SARyAhABEigKBGZyb20YAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiYKAnRvGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCgRwYWdlGAQgASgLMh4udHJhZGluZy5jb21tb24udjEuUGFnZVJlcXVlc3QijAEKIEdldEludmVzdG1lbnRQZXJmb3JtYW5jZVJlc3BvbnNlEjkKCXNuYXBzaG90cxgBIAMoCzImLnRyYWRpbmcuYnJva2VyLnYxLlBlcmZvcm1hbmNlU25hcHNob3QSLQoEcGFnZRgCIAEoCzIfLnRyYWRpbmcuY29tbW9uLnYxLlBhZ2VSZXNwb25zZSqCAQoLUmlza1Byb2ZpbGUSHAoYUklTS19QUk9GSUxFX1VOU1BFQ0lGSUVEEAASHQoZUklTS19QUk9GSUxFX0NPTlNFUlZBVElWRRABEhkKFVJJU0tfUFJPRklMRV9NT0RFUkFURRACEhsKF1JJU0tfUFJPRklMRV9BR0dSRVNTSVZFEAMq5QEKF0ludmVzdG1lbnRBY2NvdW50U3RhdHVzEikKJUlOVkVTVE1FTlRfQUNDT1VOVF9TVEFUVVNfVU5TUEVDSUZJRUQQABItCilJTlZFU1RNRU5UX0FDQ09VTlRfU1RBVFVTX1BFTkRJTkdfREVQT1NJVBABEiQKIElOVkVTVE1FTlRfQUNDT1VOVF9TVEFUVVNfQUNUSVZFEAISJAogSU5WRVNUTUVOVF9BQ0NPVU5UX1NUQVRVU19QQVVTRUQQAxIkCiBJTlZFU1RNRU5UX0FDQ09VTlRfU1RBVFVTX0NMT1NFRBAEKokBCg5UcmFuc2ZlclN0YXR1cxIfChtUUkFOU0ZFUl9TVEFUVVNfVU5TUEVDSUZJRUQQABIbChdUUkFOU0ZFUl9TVEFUVVNfUEVORElORxABEh0KGVRSQU5TRkVSX1NUQVRVU19DT01QTEVURUQQAhIaChZUUkFOU0ZFUl9TVEFUVVNfRkFJTEVEEANiBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_timestamp, file_trading_common_v1_money, file_trading_common_v1_paging]);
+  fileDesc("Cit0cmFkaW5nL2Jyb2tlci92MS9pbnZlc3RtZW50X21lc3NhZ2VzLnByb3RvEhF0cmFkaW5nLmJyb2tlci52MSKmAwoRSW52ZXN0bWVudFByb2R1Y3QSEgoKcHJvZHVjdF9pZBgBIAEoCRIMCgRuYW1lGAIgASgJEhMKC2Rlc2NyaXB0aW9uGAMgASgJEjQKDHJpc2tfcHJvZmlsZRgEIAEoDjIeLnRyYWRpbmcuYnJva2VyLnYxLlJpc2tQcm9maWxlEjQKEm1pbmltdW1faW52ZXN0bWVudBgFIAEoCzIYLnRyYWRpbmcuY29tbW9uLnYxLk1vbmV5Eh4KFm1hbmFnZW1lbnRfZmVlX3BlcmNlbnQYBiABKAkSHwoXcGVyZm9ybWFuY2VfZmVlX3BlcmNlbnQYByABKAkSDwoHc3ltYm9scxgIIAMoCRIeChZyaXNrX3Blcl90cmFkZV9wZXJjZW50GAkgASgJEhwKFG1heF9kcmF3ZG93bl9wZXJjZW50GAogASgJEhoKEm1heF9vcGVuX3Bvc2l0aW9ucxgLIAEoBRIjCht0cmFja19yZWNvcmRfcmV0dXJuX3BlcmNlbnQYDCABKAkSHQoVdHJhY2tfcmVjb3JkX2FjY291bnRzGA0gASgFIrACChFJbnZlc3RtZW50QWNjb3VudBISCgphY2NvdW50X2lkGAEgASgJEhIKCnByb2R1Y3RfaWQYAiABKAkSOgoGc3RhdHVzGAMgASgOMioudHJhZGluZy5icm9rZXIudjEuSW52ZXN0bWVudEFjY291bnRTdGF0dXMSMQoPaW5pdGlhbF9iYWxhbmNlGAQgASgLMhgudHJhZGluZy5jb21tb24udjEuTW9uZXkSKQoHYmFsYW5jZRgFIAEoCzIYLnRyYWRpbmcuY29tbW9uLnYxLk1vbmV5EigKBmVxdWl0eRgGIAEoCzIYLnRyYWRpbmcuY29tbW9uLnYxLk1vbmV5Ei8KC2NyZWF0ZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLLAQoSSW52ZXN0bWVudFRyYW5zZmVyEhMKC3RyYW5zZmVyX2lkGAEgASgJEhIKCmFjY291bnRfaWQYAiABKAkSKAoGYW1vdW50GAMgASgLMhgudHJhZGluZy5jb21tb24udjEuTW9uZXkSMQoGc3RhdHVzGAQgASgOMiEudHJhZGluZy5icm9rZXIudjEuVHJhbnNmZXJTdGF0dXMSLwoLY3JlYXRlX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIs8BChNQZXJmb3JtYW5jZVNuYXBzaG90EjEKDXNuYXBzaG90X3RpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEikKB2JhbGFuY2UYAiABKAsyGC50cmFkaW5nLmNvbW1vbi52MS5Nb25leRIoCgZlcXVpdHkYAyABKAsyGC50cmFkaW5nLmNvbW1vbi52MS5Nb25leRIWCg5yZXR1cm5fcGVyY2VudBgEIAEoCRIYChBkcmF3ZG93bl9wZXJjZW50GAUgASgJIh8KHUxpc3RJbnZlc3RtZW50UHJvZHVjdHNSZXF1ZXN0IlgKHkxpc3RJbnZlc3RtZW50UHJvZHVjdHNSZXNwb25zZRI2Cghwcm9kdWN0cxgBIAMoCzIkLnRyYWRpbmcuYnJva2VyLnYxLkludmVzdG1lbnRQcm9kdWN0Ih8KHUxpc3RJbnZlc3RtZW50QWNjb3VudHNSZXF1ZXN0IlgKHkxpc3RJbnZlc3RtZW50QWNjb3VudHNSZXNwb25zZRI2CghhY2NvdW50cxgBIAMoCzIkLnRyYWRpbmcuYnJva2VyLnYxLkludmVzdG1lbnRBY2NvdW50IpMBCh5DcmVhdGVJbnZlc3RtZW50QWNjb3VudFJlcXVlc3QSGwoKcHJvZHVjdF9pZBgBIAEoCUIHukgEcgIQARIwCgZhbW91bnQYAiABKAsyGC50cmFkaW5nLmNvbW1vbi52MS5Nb25leUIGukgDyAEBEiIKD2lkZW1wb3RlbmN5X2tleRgDIAEoCUIJukgGcgQQCBhAIlgKH0NyZWF0ZUludmVzdG1lbnRBY2NvdW50UmVzcG9uc2USNQoHYWNjb3VudBgBIAEoCzIkLnRyYWRpbmcuYnJva2VyLnYxLkludmVzdG1lbnRBY2NvdW50Io0BChhEZXBvc2l0SW52ZXN0bWVudFJlcXVlc3QSGwoKYWNjb3VudF9pZBgBIAEoCUIHukgEcgIQARIwCgZhbW91bnQYAiABKAsyGC50cmFkaW5nLmNvbW1vbi52MS5Nb25leUIGukgDyAEBEiIKD2lkZW1wb3RlbmN5X2tleRgDIAEoCUIJukgGcgQQCBhAIlcKGURlcG9zaXRJbnZlc3RtZW50UmVzcG9uc2USOgoLdHJhbnNhY3Rpb24YASABKAsyJS50cmFkaW5nLmJyb2tlci52MS5JbnZlc3RtZW50VHJhbnNmZXIijgEKGVdpdGhkcmF3SW52ZXN0bWVudFJlcXVlc3QSGwoKYWNjb3VudF9pZBgBIAEoCUIHukgEcgIQARIwCgZhbW91bnQYAiABKAsyGC50cmFkaW5nLmNvbW1vbi52MS5Nb25leUIGukgDyAEBEiIKD2lkZW1wb3RlbmN5X2tleRgDIAEoCUIJukgGcgQQCBhAIlQKGldpdGhkcmF3SW52ZXN0bWVudFJlc3BvbnNlEjYKB3JlcXVlc3QYASABKAsyJS50cmFkaW5nLmJyb2tlci52MS5JbnZlc3RtZW50VHJhbnNmZXIivgEKH0dldEludmVzdG1lbnRQZXJmb3JtYW5jZVJlcXVlc3QSGwoKYWNjb3VudF9pZBgBIAEoCUIHukgEcgIQARIoCgRmcm9tGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBImCgJ0bxgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoEcGFnZRgEIAEoCzIeLnRyYWRpbmcuY29tbW9uLnYxLlBhZ2VSZXF1ZXN0IowBCiBHZXRJbnZlc3RtZW50UGVyZm9ybWFuY2VSZXNwb25zZRI5CglzbmFwc2hvdHMYASADKAsyJi50cmFkaW5nLmJyb2tlci52MS5QZXJmb3JtYW5jZVNuYXBzaG90Ei0KBHBhZ2UYAiABKAsyHy50cmFkaW5nLmNvbW1vbi52MS5QYWdlUmVzcG9uc2UifAoQU3VibWl0S3ljUmVxdWVzdBIdCglmdWxsX25hbWUYASABKAlCCrpIB3IFEAEYyAESJQoHY291bnRyeRgCIAEoCUIUukgRcg8yDV5bQS1aYS16XXsyfSQSIgoPZG9jdW1lbnRfbnVtYmVyGAMgASgJQgm6SAZyBBABGEAiQQoRU3VibWl0S3ljUmVzcG9uc2USLAoGc3RhdHVzGAEgASgOMhwudHJhZGluZy5icm9rZXIudjEuS3ljU3RhdHVzIlkKEFJldmlld0t5Y1JlcXVlc3QSGgoHdXNlcl9pZBgBIAEoCUIJukgGcgQQARhAEg8KB2FwcHJvdmUYAiABKAgSGAoGcmVhc29uGAMgASgJQgi6SAVyAxj0AyJRChFSZXZpZXdLeWNSZXNwb25zZRIsCgZzdGF0dXMYASABKA4yHC50cmFkaW5nLmJyb2tlci52MS5LeWNTdGF0dXMSDgoGcmVhc29uGAIgASgJIpcBCg1BZ2VudERlY2lzaW9uEhEKCXNpZ25hbF9pZBgBIAEoCRIOCgZzeW1ib2wYAiABKAkSEAoIZGVjaXNpb24YAyABKAkSDgoGcmVhc29uGAQgASgJEhAKCHF1YW50aXR5GAUgASgJEi8KC2RlY2lkZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJmChlMaXN0QWdlbnREZWNpc2lvbnNSZXF1ZXN0EhsKCmFjY291bnRfaWQYASABKAlCB7pIBHICEAESLAoEcGFnZRgCIAEoCzIeLnRyYWRpbmcuY29tbW9uLnYxLlBhZ2VSZXF1ZXN0IoABChpMaXN0QWdlbnREZWNpc2lvbnNSZXNwb25zZRIzCglkZWNpc2lvbnMYASADKAsyIC50cmFkaW5nLmJyb2tlci52MS5BZ2VudERlY2lzaW9uEi0KBHBhZ2UYAiABKAsyHy50cmFkaW5nLmNvbW1vbi52MS5QYWdlUmVzcG9uc2UqggEKC1Jpc2tQcm9maWxlEhwKGFJJU0tfUFJPRklMRV9VTlNQRUNJRklFRBAAEh0KGVJJU0tfUFJPRklMRV9DT05TRVJWQVRJVkUQARIZChVSSVNLX1BST0ZJTEVfTU9ERVJBVEUQAhIbChdSSVNLX1BST0ZJTEVfQUdHUkVTU0lWRRADKuUBChdJbnZlc3RtZW50QWNjb3VudFN0YXR1cxIpCiVJTlZFU1RNRU5UX0FDQ09VTlRfU1RBVFVTX1VOU1BFQ0lGSUVEEAASLQopSU5WRVNUTUVOVF9BQ0NPVU5UX1NUQVRVU19QRU5ESU5HX0RFUE9TSVQQARIkCiBJTlZFU1RNRU5UX0FDQ09VTlRfU1RBVFVTX0FDVElWRRACEiQKIElOVkVTVE1FTlRfQUNDT1VOVF9TVEFUVVNfUEFVU0VEEAMSJAogSU5WRVNUTUVOVF9BQ0NPVU5UX1NUQVRVU19DTE9TRUQQBCqJAQoOVHJhbnNmZXJTdGF0dXMSHwobVFJBTlNGRVJfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGwoXVFJBTlNGRVJfU1RBVFVTX1BFTkRJTkcQARIdChlUUkFOU0ZFUl9TVEFUVVNfQ09NUExFVEVEEAISGgoWVFJBTlNGRVJfU1RBVFVTX0ZBSUxFRBADKoYBCglLeWNTdGF0dXMSGgoWS1lDX1NUQVRVU19VTlNQRUNJRklFRBAAEhMKD0tZQ19TVEFUVVNfTk9ORRABEhYKEktZQ19TVEFUVVNfUEVORElORxACEhcKE0tZQ19TVEFUVVNfQVBQUk9WRUQQAxIXChNLWUNfU1RBVFVTX1JFSkVDVEVEEARiBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_timestamp, file_trading_common_v1_money, file_trading_common_v1_paging]);
 
 /**
  * InvestmentProduct is a managed strategy a user can invest in.
@@ -73,6 +73,48 @@ export type InvestmentProduct = Message<"trading.broker.v1.InvestmentProduct"> &
    * @generated from field: string performance_fee_percent = 7;
    */
   performanceFeePercent: string;
+
+  /**
+   * symbols are the instruments the product's trading agent trades.
+   *
+   * @generated from field: repeated string symbols = 8;
+   */
+  symbols: string[];
+
+  /**
+   * risk_per_trade_percent is the share of equity a stop loss loses at most, an exact decimal percent.
+   *
+   * @generated from field: string risk_per_trade_percent = 9;
+   */
+  riskPerTradePercent: string;
+
+  /**
+   * max_drawdown_percent is the drawdown at which the agent stops opening positions, an exact decimal percent.
+   *
+   * @generated from field: string max_drawdown_percent = 10;
+   */
+  maxDrawdownPercent: string;
+
+  /**
+   * max_open_positions is how many positions an account holds at most.
+   *
+   * @generated from field: int32 max_open_positions = 11;
+   */
+  maxOpenPositions: number;
+
+  /**
+   * track_record_return_percent is the mean time-weighted return of the product's accounts at their latest snapshot.
+   *
+   * @generated from field: string track_record_return_percent = 12;
+   */
+  trackRecordReturnPercent: string;
+
+  /**
+   * track_record_accounts is how many accounts that mean covers (0: no record yet).
+   *
+   * @generated from field: int32 track_record_accounts = 13;
+   */
+  trackRecordAccounts: number;
 };
 
 /**
@@ -554,6 +596,237 @@ export const GetInvestmentPerformanceResponseSchema: GenMessage<GetInvestmentPer
   messageDesc(file_trading_broker_v1_investment_messages, 15);
 
 /**
+ * SubmitKycRequest is the caller's identity details.
+ *
+ * @generated from message trading.broker.v1.SubmitKycRequest
+ */
+export type SubmitKycRequest = Message<"trading.broker.v1.SubmitKycRequest"> & {
+  /**
+   * full_name is the name on the document.
+   *
+   * @generated from field: string full_name = 1;
+   */
+  fullName: string;
+
+  /**
+   * country is the ISO 3166-1 alpha-2 code of the document's country.
+   *
+   * @generated from field: string country = 2;
+   */
+  country: string;
+
+  /**
+   * document_number is the identity document's number.
+   *
+   * @generated from field: string document_number = 3;
+   */
+  documentNumber: string;
+};
+
+/**
+ * Describes the message trading.broker.v1.SubmitKycRequest.
+ * Use `create(SubmitKycRequestSchema)` to create a new message.
+ */
+export const SubmitKycRequestSchema: GenMessage<SubmitKycRequest> = /*@__PURE__*/
+  messageDesc(file_trading_broker_v1_investment_messages, 16);
+
+/**
+ * SubmitKycResponse is the submission's state.
+ *
+ * @generated from message trading.broker.v1.SubmitKycResponse
+ */
+export type SubmitKycResponse = Message<"trading.broker.v1.SubmitKycResponse"> & {
+  /**
+   * status is pending until a reviewer decides.
+   *
+   * @generated from field: trading.broker.v1.KycStatus status = 1;
+   */
+  status: KycStatus;
+};
+
+/**
+ * Describes the message trading.broker.v1.SubmitKycResponse.
+ * Use `create(SubmitKycResponseSchema)` to create a new message.
+ */
+export const SubmitKycResponseSchema: GenMessage<SubmitKycResponse> = /*@__PURE__*/
+  messageDesc(file_trading_broker_v1_investment_messages, 17);
+
+/**
+ * ReviewKycRequest approves or rejects a pending submission.
+ *
+ * @generated from message trading.broker.v1.ReviewKycRequest
+ */
+export type ReviewKycRequest = Message<"trading.broker.v1.ReviewKycRequest"> & {
+  /**
+   * user_id is the user whose submission is reviewed.
+   *
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * approve approves when true, rejects when false.
+   *
+   * @generated from field: bool approve = 2;
+   */
+  approve: boolean;
+
+  /**
+   * reason says why (required to reject).
+   *
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message trading.broker.v1.ReviewKycRequest.
+ * Use `create(ReviewKycRequestSchema)` to create a new message.
+ */
+export const ReviewKycRequestSchema: GenMessage<ReviewKycRequest> = /*@__PURE__*/
+  messageDesc(file_trading_broker_v1_investment_messages, 18);
+
+/**
+ * ReviewKycResponse is the decision.
+ *
+ * @generated from message trading.broker.v1.ReviewKycResponse
+ */
+export type ReviewKycResponse = Message<"trading.broker.v1.ReviewKycResponse"> & {
+  /**
+   * status is approved or rejected.
+   *
+   * @generated from field: trading.broker.v1.KycStatus status = 1;
+   */
+  status: KycStatus;
+
+  /**
+   * reason is the reviewer's reason, if any.
+   *
+   * @generated from field: string reason = 2;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message trading.broker.v1.ReviewKycResponse.
+ * Use `create(ReviewKycResponseSchema)` to create a new message.
+ */
+export const ReviewKycResponseSchema: GenMessage<ReviewKycResponse> = /*@__PURE__*/
+  messageDesc(file_trading_broker_v1_investment_messages, 19);
+
+/**
+ * AgentDecision is what a trading agent decided on one signal for one account.
+ *
+ * @generated from message trading.broker.v1.AgentDecision
+ */
+export type AgentDecision = Message<"trading.broker.v1.AgentDecision"> & {
+  /**
+   * signal_id is the signal decided on (or the investor-mode notice's id).
+   *
+   * @generated from field: string signal_id = 1;
+   */
+  signalId: string;
+
+  /**
+   * symbol is the signal's instrument.
+   *
+   * @generated from field: string symbol = 2;
+   */
+  symbol: string;
+
+  /**
+   * decision is "taken", "refused", "paused" or "active".
+   *
+   * @generated from field: string decision = 3;
+   */
+  decision: string;
+
+  /**
+   * reason says why, for people.
+   *
+   * @generated from field: string reason = 4;
+   */
+  reason: string;
+
+  /**
+   * quantity is the order's size in units when taken, an exact decimal string.
+   *
+   * @generated from field: string quantity = 5;
+   */
+  quantity: string;
+
+  /**
+   * decide_time is when it was decided.
+   *
+   * @generated from field: google.protobuf.Timestamp decide_time = 6;
+   */
+  decideTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message trading.broker.v1.AgentDecision.
+ * Use `create(AgentDecisionSchema)` to create a new message.
+ */
+export const AgentDecisionSchema: GenMessage<AgentDecision> = /*@__PURE__*/
+  messageDesc(file_trading_broker_v1_investment_messages, 20);
+
+/**
+ * ListAgentDecisionsRequest asks for an account's agent decisions.
+ *
+ * @generated from message trading.broker.v1.ListAgentDecisionsRequest
+ */
+export type ListAgentDecisionsRequest = Message<"trading.broker.v1.ListAgentDecisionsRequest"> & {
+  /**
+   * account_id is the investment account.
+   *
+   * @generated from field: string account_id = 1;
+   */
+  accountId: string;
+
+  /**
+   * page is the page to return.
+   *
+   * @generated from field: trading.common.v1.PageRequest page = 2;
+   */
+  page?: PageRequest | undefined;
+};
+
+/**
+ * Describes the message trading.broker.v1.ListAgentDecisionsRequest.
+ * Use `create(ListAgentDecisionsRequestSchema)` to create a new message.
+ */
+export const ListAgentDecisionsRequestSchema: GenMessage<ListAgentDecisionsRequest> = /*@__PURE__*/
+  messageDesc(file_trading_broker_v1_investment_messages, 21);
+
+/**
+ * ListAgentDecisionsResponse is one page of decisions, newest first.
+ *
+ * @generated from message trading.broker.v1.ListAgentDecisionsResponse
+ */
+export type ListAgentDecisionsResponse = Message<"trading.broker.v1.ListAgentDecisionsResponse"> & {
+  /**
+   * decisions are the decisions.
+   *
+   * @generated from field: repeated trading.broker.v1.AgentDecision decisions = 1;
+   */
+  decisions: AgentDecision[];
+
+  /**
+   * page says how to ask for the next page.
+   *
+   * @generated from field: trading.common.v1.PageResponse page = 2;
+   */
+  page?: PageResponse | undefined;
+};
+
+/**
+ * Describes the message trading.broker.v1.ListAgentDecisionsResponse.
+ * Use `create(ListAgentDecisionsResponseSchema)` to create a new message.
+ */
+export const ListAgentDecisionsResponseSchema: GenMessage<ListAgentDecisionsResponse> = /*@__PURE__*/
+  messageDesc(file_trading_broker_v1_investment_messages, 22);
+
+/**
  * RiskProfile is how much risk an investment product takes.
  *
  * @generated from enum trading.broker.v1.RiskProfile
@@ -682,4 +955,52 @@ export enum TransferStatus {
  */
 export const TransferStatusSchema: GenEnum<TransferStatus> = /*@__PURE__*/
   enumDesc(file_trading_broker_v1_investment_messages, 2);
+
+/**
+ * KycStatus is where a user's identity check is.
+ *
+ * @generated from enum trading.broker.v1.KycStatus
+ */
+export enum KycStatus {
+  /**
+   * KYC_STATUS_UNSPECIFIED is never stored.
+   *
+   * @generated from enum value: KYC_STATUS_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * KYC_STATUS_NONE has no submission yet.
+   *
+   * @generated from enum value: KYC_STATUS_NONE = 1;
+   */
+  NONE = 1,
+
+  /**
+   * KYC_STATUS_PENDING waits for a reviewer.
+   *
+   * @generated from enum value: KYC_STATUS_PENDING = 2;
+   */
+  PENDING = 2,
+
+  /**
+   * KYC_STATUS_APPROVED may invest.
+   *
+   * @generated from enum value: KYC_STATUS_APPROVED = 3;
+   */
+  APPROVED = 3,
+
+  /**
+   * KYC_STATUS_REJECTED may submit again; the reason says why.
+   *
+   * @generated from enum value: KYC_STATUS_REJECTED = 4;
+   */
+  REJECTED = 4,
+}
+
+/**
+ * Describes the enum trading.broker.v1.KycStatus.
+ */
+export const KycStatusSchema: GenEnum<KycStatus> = /*@__PURE__*/
+  enumDesc(file_trading_broker_v1_investment_messages, 3);
 
