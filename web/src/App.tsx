@@ -14,6 +14,8 @@ const Investment = lazy(() => import("./pages/Investment"));
 const Assistant = lazy(() => import("./pages/Assistant"));
 const Account = lazy(() => import("./pages/Account"));
 const OAuthCallback = lazy(() => import("./pages/OAuthCallback"));
+const ForgotPassword = lazy(() => import("./pages/PasswordReset").then((m) => ({ default: m.ForgotPassword })));
+const ResetPassword = lazy(() => import("./pages/PasswordReset").then((m) => ({ default: m.ResetPassword })));
 
 function useSession(): [Session | null, EndReason | undefined] {
   const [state, setState] = useState<[Session | null, EndReason | undefined]>([getSession(), undefined]);
@@ -51,6 +53,8 @@ export function App() {
           <Route path="/" element={<Navigate to={session ? "/trading" : "/signin"} replace />} />
           <Route path="/signin" element={<SignIn />} />
           <Route path="/register" element={<Register />} />
+          <Route path="/forgot-password" element={<Suspense fallback={<Loading what="the page" />}><ForgotPassword /></Suspense>} />
+          <Route path="/reset-password" element={<Suspense fallback={<Loading what="the page" />}><ResetPassword /></Suspense>} />
           <Route
             path="/oauth/callback/:provider"
             element={
@@ -64,7 +68,7 @@ export function App() {
           <Route path="/signals" element={page(<Signals />)} />
           <Route path="/learn/*" element={page(<Education />)} />
           <Route path="/invest" element={page(<Investment />)} />
-          <Route path="/billing" element={page(<Billing />)} />
+          <Route path="/billing/*" element={page(<Billing />)} />
           <Route path="/assistant" element={page(<Assistant />)} />
           <Route path="/account" element={page(<Account />)} />
           <Route path="*" element={<NotFound />} />
