@@ -291,6 +291,13 @@ step("assistant: a streamed answer, a proposed paper trade confirmed through the
   await page.locator("li.turn.assistant").nth(2).waitFor(WAIT);
   await page.waitForFunction(() => document.querySelector(".chat")?.getAttribute("aria-busy") === "false", null, WAIT);
   assert.equal(await executed.count(), 1, "one executed trade");
+  // A proposal the user cancels is never placed.
+  await page.getByLabel("Message").fill("sell 500 EURUSD");
+  await page.getByRole("button", { name: "Send" }).click();
+  await page.getByRole("button", { name: "Cancel" }).click();
+  await page.locator("li.turn.user", { hasText: /^(You: )?cancel$/ }).waitFor(WAIT);
+  await page.waitForFunction(() => document.querySelector(".chat")?.getAttribute("aria-busy") === "false", null, WAIT);
+  assert.equal(await executed.count(), 1, "the cancelled proposal was not traded");
 });
 
 for (const [link, heading, shot] of [
@@ -383,6 +390,20 @@ step("at phone width the trading page still fits and signs out", async () => {
   await page.getByRole("alert").filter({ hasText: "You are offline" }).waitFor({ state: "detached", ...WAIT });
   await page.getByRole("button", { name: "Sign out" }).click();
   await page.getByRole("heading", { name: "Sign in" }).waitFor(WAIT);
+});
+
+step("forgotten password: ask for a link, and a spent or wrong link is refused cleanly", async () => {
+  await page.getByRole("link", { name: "Forgot your password?" }).click();
+  await page.getByLabel("Email").fill(account.email);
+  await page.getByRole("button", { name: "Send me a link" }).click();
+  await page.getByRole("status").filter({ hasText: "a link to set a new password is on its way" }).waitFor(WAIT);
+  await noSeriousViolations("forgot password");
+  await page.goto(`${BASE_URL}/reset-password?token=not-a-real-token`);
+  await page.getByLabel(/^New password/).fill("another horse battery");
+  await page.getByRole("button", { name: "Set the password" }).click();
+  const refused = await page.locator("main [role=alert]").innerText(WAIT);
+  assert.doesNotMatch(refused, /at \w+ \(|TypeError|undefined/, "a clean message");
+  await page.goto(`${BASE_URL}/signin`);
 });
 
 step("a session whose tokens the server refuses ends with the expired-session notice", async () => {

@@ -1,4 +1,4 @@
-import { lazy, Suspense, useEffect, useState, type ReactNode } from "react";
+import { lazy, Suspense, useEffect, useRef, useState, type ReactNode } from "react";
 import { Navigate, Route, Routes, useLocation, useNavigate } from "react-router";
 import { getSession, lastEndReason, onSession, type EndReason, type Session } from "./auth/session";
 import { Layout } from "./components/Layout";
@@ -38,9 +38,13 @@ function Private({ session, ended, children }: { session: Session | null; ended?
 export function App() {
   const [session, ended] = useSession();
   const navigate = useNavigate();
+  // Only the moment of signing out goes to /signin: the public pages stay reachable afterwards.
+  const signedOut = !session && ended === "signed-out";
+  const wasSignedIn = useRef(session !== null);
   useEffect(() => {
-    if (!session && ended === "signed-out") navigate("/signin");
-  }, [session, ended, navigate]);
+    if (signedOut && wasSignedIn.current) navigate("/signin");
+    wasSignedIn.current = !signedOut && session !== null;
+  }, [signedOut, session, navigate]);
   const page = (node: ReactNode) => (
     <Private session={session} ended={ended}>
       <Suspense fallback={<Loading what="the page" />}>{node}</Suspense>
