@@ -321,6 +321,7 @@ step("account changes ask for the password first; a password change elsewhere cl
   await page.getByLabel("Current password").fill("not my password");
   await page.getByRole("button", { name: "Confirm it's you" }).click();
   await page.getByRole("alert").filter({ hasText: /password/i }).waitFor(WAIT);
+  await screenshot("confirm-identity");
   await page.getByLabel("Current password").fill(account.password);
   await page.getByRole("button", { name: "Confirm it's you" }).click();
   const newEmail = account.email.replace("@", "+new@");
