@@ -230,8 +230,9 @@ def session_costs(symbol: str, *, spread: float | None, slippage: float, commiss
     """A flat `spread`, or market data's modelled spread of the session of each UTC hour."""
     if spread is not None:
         return Costs.flat(spread, slippage=slippage, commission=commission)
-    from svc_market.catalogue import BY_SYMBOL, session_at
+    from svc_market.catalogue import BY_SYMBOL
     from svc_market.quotes import modelled_spread
+    from svc_market.trading_hours import session_at
 
     if symbol not in BY_SYMBOL:
         raise BadBars(f"no spread model for {symbol}: pass --spread")
