@@ -283,8 +283,10 @@ step("assistant: a streamed answer, a proposed paper trade confirmed through the
   await confirm.click();
   const executed = page.locator(".executed");
   await executed.filter({ hasText: /Paper trade executed: buy 1000 EURUSD/ }).waitFor(WAIT);
-  await page.locator(".toast", { hasText: "Trade executed: Bought 1000 EURUSD" }).waitFor(WAIT);
+  const toast = page.locator(".toast", { hasText: "Trade executed: Bought 1000 EURUSD" });
+  await toast.waitFor(WAIT);
   await screenshot("assistant");
+  await toast.getByRole("button", { name: "Dismiss notification" }).click(); // it covers the Send button
   // A second "confirm" has nothing pending: the trade ran exactly once.
   await page.getByLabel("Message").fill("confirm");
   await page.getByRole("button", { name: "Send" }).click();
