@@ -108,6 +108,7 @@ def web_platform(
         "TRADING_DATABASE_URL": pg_database_url,
         "TRADING_REDIS_URL": redis_url,
         "TRADING_REDIS_NAMESPACE": namespace,
+        "TRADING_PUBLIC_URL": f"http://127.0.0.1:{ports['ENVOY']}",  # where checkout sends the customer back
         "TRADING_INFERENCE_ACTIVE_SYMBOLS": "[]",  # no training: seconds, not minutes
         "TRADING_MARKET_DEMO_SYMBOLS": '["EURUSD", "GBPUSD"]',
         "TRADING_MARKET_TICKER_SYMBOLS": '["EURUSD", "GBPUSD"]',

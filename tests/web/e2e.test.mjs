@@ -211,17 +211,104 @@ step("the signals page shows a published signal live and loads the latest one on
   await screenshot("signals");
 });
 
+async function settled(heading) {
+  await page.getByRole("heading", { name: heading, level: 1 }).waitFor(WAIT);
+  await page.waitForFunction(() => !document.querySelector("main .spinner"), null, WAIT);
+}
+
+step("learn: the three demo courses, enrol, read a lesson, a quiz scored with explanations", async () => {
+  await nav("Learn").click();
+  await settled("Learn");
+  await page.locator("main .card h2 a").nth(2).waitFor(WAIT);
+  assert.equal(await page.locator("main .card h2 a").count(), 3, "the three demo courses");
+  await noSeriousViolations("learn");
+  await screenshot("learn");
+  await page.getByRole("link", { name: /Reading candles/ }).click();
+  await page.getByRole("button", { name: "Enrol" }).click();
+  await page.getByLabel("Course progress").waitFor(WAIT);
+  await page.getByRole("link", { name: "What one candle records" }).click();
+  await page.getByRole("heading", { name: "What one candle records", level: 1 }).waitFor(WAIT);
+  await page.getByRole("button", { name: "Mark as complete" }).click();
+  await page.getByRole("button", { name: "Completed" }).waitFor(WAIT);
+  await page.getByRole("link", { name: "Back to the course" }).click();
+  await page.getByRole("link", { name: "Quiz: candles and indicators" }).click();
+  const questions = page.locator("form.card fieldset");
+  await questions.first().waitFor(WAIT);
+  for (let i = 0; i < (await questions.count()); i++) await questions.nth(i).locator("input").first().check();
+  await page.getByRole("button", { name: "Submit answers" }).click();
+  await page.getByRole("status").filter({ hasText: /^Score \d+%/ }).waitFor(WAIT);
+  const feedback = await questions.locator("[role=status]").allInnerTexts();
+  assert.equal(feedback.length, await questions.count(), "each question has its feedback");
+  assert.ok(feedback.some((t) => /lower wick/.test(t)), "the explanations are shown");
+  await noSeriousViolations("quiz");
+  await screenshot("quiz");
+});
+
+step("billing: plans, checkout on the Stripe twin, the new plan after the webhook, a wallet deposit", async () => {
+  await nav("Billing").click();
+  await settled("Billing");
+  await page.getByText(/Plan: Free/).waitFor(WAIT);
+  await noSeriousViolations("billing");
+  await page.getByRole("button", { name: "Choose Pro, monthly" }).click();
+  await page.getByRole("button", { name: "Pay" }).click(); // the twin's checkout page
+  await page.waitForURL(/\/billing\/success/, WAIT);
+  await page.getByRole("status").filter({ hasText: "Payment received" }).waitFor(WAIT);
+  await page.getByText(/Plan: Pro · Active/).waitFor(WAIT);
+
+  await page.getByLabel("Deposit amount").fill("25");
+  await page.getByRole("button", { name: "Deposit", exact: true }).click();
+  const pay = page.getByRole("button", { name: "Pay" }); // the twin's payment page
+  const failed = page.locator("main .error");
+  await pay.or(failed).first().waitFor(WAIT);
+  assert.ok(await pay.isVisible(), `no payment page: ${await failed.allInnerTexts().catch(() => "")}`);
+  await pay.click();
+  await page.getByText("Paid 25.00.").waitFor(WAIT);
+  await page.goto(`${BASE_URL}/billing`);
+  await settled("Billing");
+  await page.getByTestId("wallet-balance").filter({ hasText: /25\.00/ }).waitFor(WAIT);
+  await screenshot("billing");
+});
+
+step("assistant: a streamed answer, a proposed paper trade confirmed through the assistant once", async () => {
+  await nav("Assistant").click();
+  await settled("Assistant");
+  await page.getByLabel("Message").fill("buy 1000 EURUSD");
+  await page.getByRole("button", { name: "Send" }).click();
+  const confirm = page.getByRole("button", { name: "Confirm paper trade" });
+  await confirm.waitFor(WAIT);
+  const answer = page.locator("li.turn.assistant").first();
+  assert.ok(Number(await answer.getAttribute("data-deltas")) > 1, "the answer arrived in pieces");
+  await answer.locator('[data-tool="execute_paper_trade"] summary', { hasText: "(done)" }).waitFor(WAIT);
+  await noSeriousViolations("assistant");
+  await confirm.click();
+  const executed = page.locator(".executed");
+  await executed.filter({ hasText: /Paper trade executed: buy 1000 EURUSD/ }).waitFor(WAIT);
+  const toast = page.locator(".toast", { hasText: "Trade executed: Bought 1000 EURUSD" });
+  await toast.waitFor(WAIT);
+  await screenshot("assistant");
+  await toast.getByRole("button", { name: "Dismiss notification" }).click(); // it covers the Send button
+  // A second "confirm" has nothing pending: the trade ran exactly once.
+  await page.getByLabel("Message").fill("confirm");
+  await page.getByRole("button", { name: "Send" }).click();
+  await page.locator("li.turn.assistant").nth(2).waitFor(WAIT);
+  await page.waitForFunction(() => document.querySelector(".chat")?.getAttribute("aria-busy") === "false", null, WAIT);
+  assert.equal(await executed.count(), 1, "one executed trade");
+  // A proposal the user cancels is never placed.
+  await page.getByLabel("Message").fill("sell 500 EURUSD");
+  await page.getByRole("button", { name: "Send" }).click();
+  await page.getByRole("button", { name: "Cancel" }).click();
+  await page.locator("li.turn.user", { hasText: /^(You: )?cancel$/ }).waitFor(WAIT);
+  await page.waitForFunction(() => document.querySelector(".chat")?.getAttribute("aria-busy") === "false", null, WAIT);
+  assert.equal(await executed.count(), 1, "the cancelled proposal was not traded");
+});
+
 for (const [link, heading, shot] of [
-  ["Learn", "Learn", "learn"],
-  ["Invest", "Invest", "invest"],
-  ["Billing", "Billing", "billing"],
-  ["Assistant", "Assistant", "assistant"],
+  ["Invest", "Invest", "invest"], // the investment service still answers UNIMPLEMENTED
   ["Account", "Account", "account"],
 ]) {
   step(`the ${heading} page answers with content or the server's message`, async () => {
     await nav(link).click();
-    await page.getByRole("heading", { name: heading, level: 1 }).waitFor(WAIT);
-    await page.waitForFunction(() => !document.querySelector("main .spinner"), null, WAIT);
+    await settled(heading);
     const alerts = await page.locator("main [role=alert]").allInnerTexts();
     for (const text of alerts) assert.doesNotMatch(text, /at \w+ \(|TypeError|undefined/, "a clean message");
     await noSeriousViolations(heading);
@@ -229,10 +316,45 @@ for (const [link, heading, shot] of [
   });
 }
 
+step("account changes ask for the password first; a password change elsewhere closes the socket", async () => {
+  await nav("Account").click();
+  await settled("Account");
+  await page.getByRole("button", { name: "Change email" }).click();
+  await page.getByLabel("Current password").fill("not my password");
+  await page.getByRole("button", { name: "Confirm it's you" }).click();
+  await page.getByRole("alert").filter({ hasText: /password/i }).waitFor(WAIT);
+  await screenshot("confirm-identity");
+  await page.getByLabel("Current password").fill(account.password);
+  await page.getByRole("button", { name: "Confirm it's you" }).click();
+  const newEmail = account.email.replace("@", "+new@");
+  await page.getByLabel("New email").fill(newEmail);
+  await page.getByRole("button", { name: "Change email" }).click();
+  await page.getByRole("status").filter({ hasText: `We sent a link to ${newEmail}` }).waitFor(WAIT);
+
+  // The password changed from another device: the edge closes this tab's socket with 4401
+  // SESSION_REVOKED, the refresh token is revoked too, and the tab lands on the expired notice.
+  await page.waitForFunction(() => document.documentElement.dataset.live === "live", null, WAIT);
+  const token = await page.evaluate(() => JSON.parse(localStorage.getItem("trading.session")).accessToken);
+  const changed = await fetch(`${BASE_URL}/auth/password`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+    body: JSON.stringify({ current_password: account.password, new_password: "a new horse battery" }),
+  });
+  assert.equal(changed.status, 200, await changed.text());
+  account.password = "a new horse battery";
+  await page.getByRole("status").filter({ hasText: "Your session expired" }).waitFor(WAIT);
+  await page.getByLabel("Email").fill(account.email);
+  await page.getByLabel("Password").fill(account.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(/\/account/, WAIT);
+  await noSeriousViolations("account");
+});
+
 step("two-factor: set up with the QR code, then the challenge at sign-in", async () => {
   await nav("Account").click();
   await page.getByRole("button", { name: "Protect my account with a second factor" }).click();
-  await page.getByRole("button", { name: "Set up two-factor authentication" }).click();
+  await page.getByLabel("Current password").fill(account.password);
+  await page.getByRole("button", { name: "Confirm it's you" }).click();
   await page.getByRole("img", { name: /QR code for otpauth:/ }).waitFor(WAIT);
   const secret = await page.locator(".hint code").innerText();
   const setupStep = nowStep();
@@ -271,6 +393,20 @@ step("at phone width the trading page still fits and signs out", async () => {
   await page.getByRole("alert").filter({ hasText: "You are offline" }).waitFor({ state: "detached", ...WAIT });
   await page.getByRole("button", { name: "Sign out" }).click();
   await page.getByRole("heading", { name: "Sign in" }).waitFor(WAIT);
+});
+
+step("forgotten password: ask for a link, and a spent or wrong link is refused cleanly", async () => {
+  await page.getByRole("link", { name: "Forgot your password?" }).click();
+  await page.getByLabel("Email").fill(account.email);
+  await page.getByRole("button", { name: "Send me a link" }).click();
+  await page.getByRole("status").filter({ hasText: "a link to set a new password is on its way" }).waitFor(WAIT);
+  await noSeriousViolations("forgot password");
+  await page.goto(`${BASE_URL}/reset-password?token=not-a-real-token`);
+  await page.getByLabel(/^New password/).fill("another horse battery");
+  await page.getByRole("button", { name: "Set the password" }).click();
+  const refused = await page.locator("main [role=alert]").innerText(WAIT);
+  assert.doesNotMatch(refused, /at \w+ \(|TypeError|undefined/, "a clean message");
+  await page.goto(`${BASE_URL}/signin`);
 });
 
 step("a session whose tokens the server refuses ends with the expired-session notice", async () => {

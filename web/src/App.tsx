@@ -1,4 +1,4 @@
-import { lazy, Suspense, useEffect, useState, type ReactNode } from "react";
+import { lazy, Suspense, useEffect, useRef, useState, type ReactNode } from "react";
 import { Navigate, Route, Routes, useLocation, useNavigate } from "react-router";
 import { getSession, lastEndReason, onSession, type EndReason, type Session } from "./auth/session";
 import { Layout } from "./components/Layout";
@@ -14,6 +14,8 @@ const Investment = lazy(() => import("./pages/Investment"));
 const Assistant = lazy(() => import("./pages/Assistant"));
 const Account = lazy(() => import("./pages/Account"));
 const OAuthCallback = lazy(() => import("./pages/OAuthCallback"));
+const ForgotPassword = lazy(() => import("./pages/PasswordReset").then((m) => ({ default: m.ForgotPassword })));
+const ResetPassword = lazy(() => import("./pages/PasswordReset").then((m) => ({ default: m.ResetPassword })));
 
 function useSession(): [Session | null, EndReason | undefined] {
   const [state, setState] = useState<[Session | null, EndReason | undefined]>([getSession(), undefined]);
@@ -36,9 +38,13 @@ function Private({ session, ended, children }: { session: Session | null; ended?
 export function App() {
   const [session, ended] = useSession();
   const navigate = useNavigate();
+  // Only the moment of signing out goes to /signin: the public pages stay reachable afterwards.
+  const signedOut = !session && ended === "signed-out";
+  const wasSignedIn = useRef(session !== null);
   useEffect(() => {
-    if (!session && ended === "signed-out") navigate("/signin");
-  }, [session, ended, navigate]);
+    if (signedOut && wasSignedIn.current) navigate("/signin");
+    wasSignedIn.current = !signedOut && session !== null;
+  }, [signedOut, session, navigate]);
   const page = (node: ReactNode) => (
     <Private session={session} ended={ended}>
       <Suspense fallback={<Loading what="the page" />}>{node}</Suspense>
@@ -51,6 +57,8 @@ export function App() {
           <Route path="/" element={<Navigate to={session ? "/trading" : "/signin"} replace />} />
           <Route path="/signin" element={<SignIn />} />
           <Route path="/register" element={<Register />} />
+          <Route path="/forgot-password" element={<Suspense fallback={<Loading what="the page" />}><ForgotPassword /></Suspense>} />
+          <Route path="/reset-password" element={<Suspense fallback={<Loading what="the page" />}><ResetPassword /></Suspense>} />
           <Route
             path="/oauth/callback/:provider"
             element={
@@ -64,7 +72,7 @@ export function App() {
           <Route path="/signals" element={page(<Signals />)} />
           <Route path="/learn/*" element={page(<Education />)} />
           <Route path="/invest" element={page(<Investment />)} />
-          <Route path="/billing" element={page(<Billing />)} />
+          <Route path="/billing/*" element={page(<Billing />)} />
           <Route path="/assistant" element={page(<Assistant />)} />
           <Route path="/account" element={page(<Account />)} />
           <Route path="*" element={<NotFound />} />

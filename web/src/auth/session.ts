@@ -49,7 +49,7 @@ function schedule(): void {
   clearTimeout(timer);
   if (!current) return;
   const wait = Math.max(0, current.accessExpiresAt - Date.now() - REFRESH_BEFORE_MS);
-  timer = setTimeout(() => void refresh(), wait);
+  timer = setTimeout(() => void refresh().catch(() => null), wait); // a refusal has ended the session
 }
 
 export function getSession(): Session | null {

@@ -22,9 +22,9 @@ const LEVERAGE: Partial<Record<AssetType, number>> = {
 
 export function OrderTicket({ symbol, info, price }: { symbol: string; info?: SymbolInfo; price: number }) {
   const queries = useQueryClient();
-  const [side, setSide] = useState(OrderSide.BUY);
-  const [type, setType] = useState(OrderType.MARKET);
-  const [unit, setUnit] = useState(AmountUnit.UNITS);
+  const [side, setSide] = useState(OrderSide.ORDER_SIDE_BUY);
+  const [type, setType] = useState(OrderType.ORDER_TYPE_MARKET);
+  const [unit, setUnit] = useState(AmountUnit.AMOUNT_UNIT_UNITS);
   const [amount, setAmount] = useState("1000");
   const order = useMutation({
     mutationFn: (f: FormData) =>
@@ -34,11 +34,11 @@ export function OrderTicket({ symbol, info, price }: { symbol: string; info?: Sy
         type,
         amount,
         amountUnit: unit,
-        limitPrice: type === OrderType.LIMIT ? String(f.get("at")) : "",
-        stopPrice: type === OrderType.STOP ? String(f.get("at")) : "",
+        limitPrice: type === OrderType.ORDER_TYPE_LIMIT ? String(f.get("at")) : "",
+        stopPrice: type === OrderType.ORDER_TYPE_STOP ? String(f.get("at")) : "",
         stopLoss: String(f.get("sl") ?? ""),
         takeProfit: String(f.get("tp") ?? ""),
-        timeInForce: TimeInForce.GTC,
+        timeInForce: TimeInForce.TIME_IN_FORCE_GTC,
         clientOrderId: crypto.randomUUID(),
       }),
     // A fill arrives as trade_executed (which refreshes the account); a resting order shows here.
@@ -46,7 +46,7 @@ export function OrderTicket({ symbol, info, price }: { symbol: string; info?: Sy
       r.order?.status === OrderStatus.PENDING && void queries.invalidateQueries({ queryKey: ["paper", "orders"] }),
   });
   const contract = Number(info?.contractSize || 1);
-  const units = Number(amount) * (unit === AmountUnit.LOTS ? contract : 1);
+  const units = Number(amount) * (unit === AmountUnit.AMOUNT_UNIT_LOTS ? contract : 1);
   const leverage = LEVERAGE[info?.assetType ?? AssetType.FOREX] ?? 1;
   const margin = Number.isFinite(units) && price > 0 ? (units * price) / leverage : 0;
   const submit = (e: FormEvent<HTMLFormElement>) => {
@@ -60,8 +60,8 @@ export function OrderTicket({ symbol, info, price }: { symbol: string; info?: Sy
       <fieldset className="sides">
         <legend className="sr-only">Side</legend>
         {[
-          [OrderSide.BUY, "Buy"],
-          [OrderSide.SELL, "Sell"],
+          [OrderSide.ORDER_SIDE_BUY, "Buy"],
+          [OrderSide.ORDER_SIDE_SELL, "Sell"],
         ].map(([value, label]) => (
           <label key={label} className={`side ${side === value ? "on" : ""}`}>
             <input type="radio" name="side" checked={side === value} onChange={() => setSide(value as OrderSide)} />
@@ -73,14 +73,14 @@ export function OrderTicket({ symbol, info, price }: { symbol: string; info?: Sy
         <label>
           Type
           <select value={type} onChange={(e) => setType(Number(e.target.value))}>
-            <option value={OrderType.MARKET}>Market</option>
-            <option value={OrderType.LIMIT}>Limit</option>
-            <option value={OrderType.STOP}>Stop</option>
+            <option value={OrderType.ORDER_TYPE_MARKET}>Market</option>
+            <option value={OrderType.ORDER_TYPE_LIMIT}>Limit</option>
+            <option value={OrderType.ORDER_TYPE_STOP}>Stop</option>
           </select>
         </label>
-        {type !== OrderType.MARKET && (
+        {type !== OrderType.ORDER_TYPE_MARKET && (
           <label>
-            {type === OrderType.LIMIT ? "Limit price" : "Stop price"}
+            {type === OrderType.ORDER_TYPE_LIMIT ? "Limit price" : "Stop price"}
             <input name="at" inputMode="decimal" required pattern="[0-9]+(\.[0-9]+)?" />
           </label>
         )}
@@ -100,8 +100,8 @@ export function OrderTicket({ symbol, info, price }: { symbol: string; info?: Sy
         <label>
           In
           <select value={unit} onChange={(e) => setUnit(Number(e.target.value))}>
-            <option value={AmountUnit.UNITS}>Units</option>
-            <option value={AmountUnit.LOTS}>Lots ({contract.toLocaleString()} units)</option>
+            <option value={AmountUnit.AMOUNT_UNIT_UNITS}>Units</option>
+            <option value={AmountUnit.AMOUNT_UNIT_LOTS}>Lots ({contract.toLocaleString()} units)</option>
           </select>
         </label>
       </div>
@@ -127,8 +127,8 @@ export function OrderTicket({ symbol, info, price }: { symbol: string; info?: Sy
           {result.rejectReason ? `: ${result.rejectReason}` : ""}
         </p>
       )}
-      <button className={`primary ${side === OrderSide.SELL ? "sell" : "buy"}`} type="submit" disabled={order.isPending}>
-        {side === OrderSide.BUY ? "Buy" : "Sell"} {symbol}
+      <button className={`primary ${side === OrderSide.ORDER_SIDE_SELL ? "sell" : "buy"}`} type="submit" disabled={order.isPending}>
+        {side === OrderSide.ORDER_SIDE_BUY ? "Buy" : "Sell"} {symbol}
       </button>
     </form>
   );

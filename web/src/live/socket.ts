@@ -1,7 +1,9 @@
 // The event WebSocket (/ws): one connection, many channel subscriptions (seed 5.2).
 // The token travels in the subprotocol header (never in the URL); a refreshed token is sent
-// again as an "auth" message; a dropped connection comes back with exponential backoff.
-import { getSession, onSession } from "../auth/session";
+// again as an "auth" message; a dropped connection comes back with exponential backoff. A close
+// with 4401 (the token was refused, or SESSION_REVOKED: every session of the user was ended) asks
+// for a new token first: a revoked refresh token ends the session with the expired notice.
+import { getSession, onSession, refresh } from "../auth/session";
 
 export interface LiveEvent {
   id: string;
@@ -13,6 +15,7 @@ export interface LiveEvent {
 
 export type LiveStatus = "connecting" | "live" | "offline";
 type Handler = (event: LiveEvent) => void;
+const UNAUTHORIZED = 4401;
 
 class LiveSocket {
   private ws: WebSocket | null = null;
@@ -81,10 +84,15 @@ class LiveSocket {
     this.ws = ws;
     this.setStatus("connecting");
     ws.onmessage = (m) => this.receive(ws, JSON.parse(String(m.data)));
-    ws.onclose = () => {
+    ws.onclose = (closed) => {
       if (this.ws !== ws) return;
       this.ws = null;
       this.setStatus("offline");
+      if (closed.code === UNAUTHORIZED) {
+        // A new token reopens it (the session listener); a refused refresh ends the session.
+        void refresh().catch(() => null);
+        return;
+      }
       if (getSession() && this.handlers.size) {
         const delay = Math.min(30_000, 500 * 2 ** this.retry++);
         this.retryTimer = setTimeout(() => this.open(), delay);

@@ -22,6 +22,7 @@ function OAuthButtons({ onError }: { onError: (e: unknown) => void }) {
       const redirectUri = `${window.location.origin}/oauth/callback/${provider}`;
       const r = await publicAuth.startOAuth({ provider, redirectUri });
       sessionStorage.setItem(`oauth.${provider}`, r.state);
+      sessionStorage.setItem(`oauth.${provider}.binding`, r.browserBinding);
       window.location.assign(r.authorizeUrl);
     } catch (e) {
       onError(e);
@@ -102,6 +103,9 @@ export function SignIn() {
         </button>
       </form>
       {!challenge && <OAuthButtons onError={setError} />}
+      <p>
+        <Link to="/forgot-password">Forgot your password?</Link>
+      </p>
       <p>
         New here? <Link to="/register">Create an account</Link>
       </p>

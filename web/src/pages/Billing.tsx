@@ -1,7 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
+import { useLocation } from "react-router";
 import { billing } from "../api/clients";
-import { ErrorBox, Query } from "../components/States";
+import { refresh } from "../auth/session";
+import { ErrorBox, Loading, Query } from "../components/States";
 import {
   BillingInterval,
   DepositMethod,
@@ -37,7 +39,7 @@ function Plans() {
                 </ul>
                 {p.tier !== PlanTier.FREE && (
                   <button className="primary" type="button" onClick={() => checkout.mutate(p.id)} disabled={checkout.isPending}>
-                    Choose {p.name}
+                    Choose {p.name}, {enumLabel(BillingInterval[p.interval], "").toLowerCase()}ly
                   </button>
                 )}
               </li>
@@ -91,7 +93,11 @@ function Wallet() {
         method: DepositMethod.CARD,
         idempotencyKey: idempotencyKey(),
       }),
-    onSuccess: () => void queries.invalidateQueries({ queryKey: ["billing", "wallet"] }),
+    // The provider's payment page (Stripe's next action; the twin's Pay page without Stripe keys).
+    onSuccess: (r) => {
+      void queries.invalidateQueries({ queryKey: ["billing", "wallet"] });
+      if (r.paymentIntent?.redirectUrl) window.location.assign(r.paymentIntent.redirectUrl);
+    },
   });
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -136,13 +142,38 @@ function Wallet() {
   );
 }
 
+// Checkout sends the customer back to /billing/success (or /billing/cancel); the webhooks have
+// been delivered by then, so the subscription read on this page is already the new one.
+function CheckoutOutcome() {
+  const { pathname } = useLocation();
+  if (pathname.endsWith("/success")) return <p role="status">Payment received: your plan is updated below.</p>;
+  if (pathname.endsWith("/cancel")) return <p role="status">Checkout cancelled: nothing was charged.</p>;
+  return null;
+}
+
 export default function Billing() {
+  // Back from a paid checkout the plan has changed: a new access token carries it (and the new
+  // plan's quotas) before the page asks anything.
+  const afterCheckout = useLocation().pathname.endsWith("/success");
+  const renewed = useQuery({
+    queryKey: ["billing", "renewed-token"],
+    queryFn: () => refresh().then(() => true),
+    enabled: afterCheckout,
+    staleTime: Infinity,
+  });
   return (
     <section>
       <h1>Billing</h1>
-      <SubscriptionCard />
-      <Plans />
-      <Wallet />
+      <CheckoutOutcome />
+      {afterCheckout && !renewed.isFetched ? (
+        <Loading what="your new plan" />
+      ) : (
+        <>
+          <SubscriptionCard />
+          <Plans />
+          <Wallet />
+        </>
+      )}
     </section>
   );
 }

@@ -23,8 +23,11 @@ export default function OAuthCallback() {
         code: params.get("code") ?? "",
         state,
         redirectUri: `${window.location.origin}/oauth/callback/${provider}`,
+        browserBinding: sessionStorage.getItem(`oauth.${provider}.binding`) ?? "",
       })
       .then((r) => {
+        sessionStorage.removeItem(`oauth.${provider}`);
+        sessionStorage.removeItem(`oauth.${provider}.binding`);
         if (r.twoFactor?.challenge) return setChallenge(true);
         startSession(r.tokens, r.user);
         navigate("/trading", { replace: true });
