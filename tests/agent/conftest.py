@@ -1,5 +1,5 @@
 """The assistant in the all-in-one runtime: auth, market (demo bars), inference (one small
-trained model), broker and agent on one gRPC server, the edge's WebSocket hub beside it, and
+trained model), broker, education (the demo courses) and agent on one gRPC server, the edge's WebSocket hub beside it, and
 Claude played by a loopback fake of Anthropic's streaming Messages API.
 """
 
@@ -27,11 +27,12 @@ from core.settings import Settings
 from edge import create_app
 from edge.channels import AgentChatOwners
 from svc_inference.registry import ArtifactStore, Registry
+from svc_education.seed import seed_demo_courses
 from svc_market.build import bootstrap as market_bootstrap
 from tests.agent.fake_anthropic import FakeAnthropic, start_fake
 
 SYMBOL = "BTCUSD"  # trades every day, so no test depends on the time of the week
-SERVICES = ["auth", "market", "inference", "broker", "agent"]
+SERVICES = ["auth", "market", "inference", "broker", "education", "agent"]
 Metadata = tuple[tuple[str, str], ...]
 
 
@@ -130,6 +131,7 @@ async def make_platform(
         if not started:
             await market_bootstrap(ctx)
             await _register_models(ctx, signal_models)
+            await seed_demo_courses(ctx)
         runtime = Runtime(ctx, specs, "test")
         port = await runtime.start("127.0.0.1:0")
         owners = AgentChatOwners(ctx.clients.stub(AgentServiceStub, "agent"), ctx.clock)
