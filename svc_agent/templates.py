@@ -232,7 +232,9 @@ def _lessons(out: dict[str, Any]) -> str:
     if not hits:
         return "I found no lesson on that."
     items = "\n".join(
-        f"- {h.get('lesson_title', '')} ({h.get('course_title', '')})" for h in hits[:5] if isinstance(h, dict)
+        f"- {h.get('lesson_title', '')} ({h.get('course_title', '')})"
+        for h in hits[:5]
+        if isinstance(h, dict)
     )
     return f"Lessons that match:\n{items}"
 

@@ -1,6 +1,6 @@
 """The assistant in the all-in-one runtime: auth, market (demo bars), inference (one small
-trained model), broker, education (the demo courses) and agent on one gRPC server, the edge's WebSocket hub beside it, and
-Claude played by a loopback fake of Anthropic's streaming Messages API.
+trained model), broker, education (the demo courses) and agent on one gRPC server, the edge's
+WebSocket hub beside it, and Claude played by a loopback fake of Anthropic's streaming Messages API.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from core.service import ServiceContext
 from core.settings import Settings
 from edge import create_app
 from edge.channels import AgentChatOwners
-from svc_inference.registry import ArtifactStore, Registry
 from svc_education.seed import seed_demo_courses
+from svc_inference.registry import ArtifactStore, Registry
 from svc_market.build import bootstrap as market_bootstrap
 from tests.agent.fake_anthropic import FakeAnthropic, start_fake
 

@@ -139,9 +139,13 @@ async def register(p: Platform, *, verify: bool = True) -> dict[str, Any]:
                 return str(text.split("token=", 1)[1].split()[0])
         return None
 
-    status, verified = await p.send("POST", "/auth/verify-email", {"token": await eventually(verification_token)})
+    status, verified = await p.send(
+        "POST", "/auth/verify-email", {"token": await eventually(verification_token)}
+    )
     assert status == 200, verified
-    status, renewed = await p.send("POST", "/auth/refresh", {"refresh_token": registered["tokens"]["refresh_token"]})
+    status, renewed = await p.send(
+        "POST", "/auth/refresh", {"refresh_token": registered["tokens"]["refresh_token"]}
+    )
     assert status == 200, renewed
     assert claims(renewed["access_token"])["email_verified"] is True
     return {**registered, "tokens": renewed}

@@ -32,7 +32,9 @@ class Served:
     edu: education_service_pb2_grpc.EducationServiceStub
 
     async def register(self, email: str) -> apb.RegisterResponse:
-        request = apb.RegisterRequest(email=email, password="a long passphrase 1", first_name="I", last_name="V")
+        request = apb.RegisterRequest(
+            email=email, password="a long passphrase 1", first_name="I", last_name="V"
+        )
         return await self.auth.Register(request)
 
 

@@ -6,8 +6,8 @@ tasks. A learner registers, enrols, places a paper order, and the broker's trade
 from __future__ import annotations
 
 import asyncio
-from decimal import Decimal
 from collections.abc import AsyncIterator
+from decimal import Decimal
 
 import grpc
 import pytest
@@ -105,7 +105,9 @@ async def test_a_limit_order_with_its_stop_at_1r_completes_the_risk_practice_les
     edu = education_service_pb2_grpc.EducationServiceStub(channel)
     paper = broker_service_pb2_grpc.PaperTradingServiceStub(channel)
     registered = await auth.Register(
-        apb.RegisterRequest(email="rex@example.com", password="a long passphrase 1", first_name="R", last_name="X")
+        apb.RegisterRequest(
+            email="rex@example.com", password="a long passphrase 1", first_name="R", last_name="X"
+        )
     )
     token = (("authorization", f"Bearer {registered.tokens.access_token}"),)
     course = await edu.GetCourse(epb.GetCourseRequest(slug=RISK), metadata=token)
