@@ -14,6 +14,7 @@ from typing import Any
 import grpc
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import create_engine
 from trading.agent.v1 import agent_messages_pb2 as pb
 from trading.agent.v1.agent_service_pb2_grpc import AgentServiceStub
 from trading.auth.v1 import auth_messages_pb2 as apb
@@ -22,6 +23,7 @@ from trading.auth.v1.auth_service_pb2_grpc import AuthServiceStub
 from app.migrate import migrate
 from app.registry import load_specs
 from app.runtime import Runtime, make_context
+from core import migrations
 from core.service import ServiceContext
 from core.settings import Settings
 from edge import create_app
@@ -126,6 +128,8 @@ async def make_platform(
             monkeypatch.setenv(f"TRADING_AGENT_{name.upper()}", value)
         settings = Settings(data_dir=tmp_path / "data", grpc_port=0, database_url=database_url)
         specs = load_specs(SERVICES)
+        if not started:
+            await asyncio.to_thread(_drop_unmigrated_llm_schema, database_url)
         await asyncio.to_thread(migrate, settings, specs)
         ctx = make_context(settings)
         if not started:
@@ -147,6 +151,17 @@ async def make_platform(
     yield make
     for platform in started:
         await stop(platform)
+
+
+def _drop_unmigrated_llm_schema(database_url: str) -> None:
+    """The session's PostgreSQL database is shared: tests that build the llm tables directly
+    (make_database) leave them behind without migration history, which the migration would trip on."""
+    if not database_url.startswith("postgresql"):
+        return
+    engine = create_engine(migrations.sync_url(database_url))
+    with engine.begin() as conn:
+        conn.exec_driver_sql('DROP SCHEMA IF EXISTS "llm" CASCADE')
+    engine.dispose()
 
 
 async def stop(platform: Platform) -> None:
