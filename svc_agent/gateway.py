@@ -113,11 +113,6 @@ class GrpcServices:
         return as_dict(response.order)
 
     async def search_lessons(self, query: str, limit: int) -> list[dict[str, Any]]:
-        # SearchLessons arrives with the education service; until then this is a tool error.
-        request_type = getattr(education_pb, "SearchLessonsRequest", None)
-        if request_type is None:
-            raise ToolFailure("UNIMPLEMENTED", "lesson search is not available on this platform yet")
-        response = await self._call(self._education, "SearchLessons", request_type(query=query))
-        found = as_dict(response)
-        hits = next((v for v in found.values() if isinstance(v, list)), [])
-        return hits[:limit]
+        request = education_pb.SearchLessonsRequest(query=query, limit=limit)
+        response = await self._call(self._education, "SearchLessons", request)
+        return [as_dict(hit) for hit in response.hits]

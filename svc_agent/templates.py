@@ -231,7 +231,11 @@ def _lessons(out: dict[str, Any]) -> str:
     hits = out.get("results", [])
     if not hits:
         return "I found no lesson on that."
-    items = "\n".join(f"- {h.get('title', h)}" for h in hits[:5] if isinstance(h, dict))
+    items = "\n".join(
+        f"- {h.get('lesson_title', '')} ({h.get('course_title', '')})"
+        for h in hits[:5]
+        if isinstance(h, dict)
+    )
     return f"Lessons that match:\n{items}"
 
 

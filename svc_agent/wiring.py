@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from trading.agent.v1 import agent_service_pb2_grpc
 
+from core.account_deletion import AccountDeletions
 from core.breaker import BreakerConfig, CircuitBreaker
 from core.service import BuiltService, ServiceContext
 from svc_agent.adapters.anthropic import LanguageModel
@@ -15,6 +18,7 @@ from svc_agent.chat_events import ChatPublisher
 from svc_agent.config import AgentSettings
 from svc_agent.confirmations import ProposalBook
 from svc_agent.conversations import ConversationStore
+from svc_agent.erasure import erase_conversations
 from svc_agent.gateway import GrpcServices
 from svc_agent.quota import ChatQuota
 from svc_agent.service import AgentServicer
@@ -67,6 +71,9 @@ def build_agent(ctx: ServiceContext, settings: AgentSettings | None = None) -> B
         if isinstance(model, ClaudeModel):
             await model.close()
 
+    deletions = AccountDeletions(ctx.bus, "agent", partial(erase_conversations, ctx.db))
     return BuiltService(
-        servicers=[(agent_service_pb2_grpc.add_AgentServiceServicer_to_server, servicer)], close=close
+        servicers=[(agent_service_pb2_grpc.add_AgentServiceServicer_to_server, servicer)],
+        background=[deletions.run],
+        close=close,
     )

@@ -12,7 +12,7 @@ from svc_auth.deps import AuthDeps
 from svc_auth.models import User
 from svc_auth.tokens import announce_revocation, revoke_all
 
-ROLES = ("user", "admin", "support")
+ROLES = ("user", "admin", "support", "instructor")
 PLANS = ("free", "basic", "pro", "premium")
 DEFAULT_PAGE = 50
 MAX_PAGE = 500

@@ -8,7 +8,12 @@ from core.convert import optional_timestamp
 from svc_auth import models, privacy
 from svc_auth.tokens import IssuedTokens
 
-ROLE_TO_PROTO = {"user": m.ROLE_USER, "admin": m.ROLE_ADMIN, "support": m.ROLE_SUPPORT}
+ROLE_TO_PROTO = {
+    "user": m.ROLE_USER,
+    "admin": m.ROLE_ADMIN,
+    "support": m.ROLE_SUPPORT,
+    "instructor": m.ROLE_INSTRUCTOR,
+}
 ROLE_FROM_PROTO = {v: k for k, v in ROLE_TO_PROTO.items()}
 PLAN_TO_PROTO = {"free": m.PLAN_FREE, "basic": m.PLAN_BASIC, "pro": m.PLAN_PRO, "premium": m.PLAN_PREMIUM}
 PLAN_FROM_PROTO = {v: k for k, v in PLAN_TO_PROTO.items()}
@@ -28,7 +33,7 @@ def user(u: models.User) -> m.User:
         first_name=u.first_name,
         last_name=u.last_name,
         email_verified=u.email_verified,
-        roles=[ROLE_TO_PROTO[r] for r in ("user", "admin", "support") if r in u.role_set],
+        roles=[ROLE_TO_PROTO[r] for r in ROLE_TO_PROTO if r in u.role_set],
         plan=PLAN_TO_PROTO.get(u.plan, m.PLAN_FREE),
         two_factor_enabled=u.totp_enabled,
         disabled=u.disabled,

@@ -11,6 +11,7 @@ from trading.billing.v1 import billing_messages_pb2 as pb
 from trading.billing.v1 import billing_service_pb2_grpc
 from trading.common.v1.paging_pb2 import PageResponse
 
+from core.auth import require_verified_email
 from core.convert import optional_timestamp, timestamp
 from core.principal import current_principal
 from svc_billing import convert
@@ -45,6 +46,7 @@ class BillingServicer(billing_service_pb2_grpc.BillingServiceServicer):
         self, request: pb.CreateCheckoutSessionRequest, context: Ctx
     ) -> pb.CreateCheckoutSessionResponse:
         who = current_principal()
+        require_verified_email(who)
         session = await self._b.subscriptions.checkout(
             who.require_user(),
             who.email,
@@ -91,6 +93,7 @@ class BillingServicer(billing_service_pb2_grpc.BillingServiceServicer):
         self, request: pb.CreateWalletDepositRequest, context: Ctx
     ) -> pb.CreateWalletDepositResponse:
         who = current_principal()
+        require_verified_email(who)
         deposit = await self._b.deposits.start(
             who.require_user(),
             who.email,

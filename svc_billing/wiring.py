@@ -4,10 +4,12 @@ set), the domain, the servicer and the background tasks."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 from trading.auth.v1 import auth_service_pb2_grpc
 from trading.billing.v1 import billing_service_pb2_grpc
 
+from core.account_deletion import AccountDeletions
 from core.lease import leased
 from core.outbox import OutboxRelay
 from core.service import BuiltService, ServiceContext
@@ -18,6 +20,7 @@ from svc_billing.adapters.stripe.twin import StripeTwin, TwinServer
 from svc_billing.auth_directory import GrpcAccountDirectory
 from svc_billing.config import BillingSettings, webhook_secret
 from svc_billing.deposits import Deposits
+from svc_billing.erasure import anonymise_customer
 from svc_billing.models import OUTBOX
 from svc_billing.plan_sync import PlanSync
 from svc_billing.plans import PlanCatalog
@@ -93,7 +96,9 @@ def assemble(
     billing = Billing(catalog, subscriptions, wallets, deposits, events)
     poller = StripePoller(ctx.db, ctx.clock, events, settings.poll_every_s)
     relay = OutboxRelay(ctx.db, ctx.bus, [OUTBOX], ctx.clock)
-    background = [relay.run, plan_sync.run, leased(ctx.kv, ctx.clock, "billing.stripe-poller", poller.run)]
+    deletions = AccountDeletions(ctx.bus, "billing", partial(anonymise_customer, ctx.db))
+    poll = leased(ctx.kv, ctx.clock, "billing.stripe-poller", poller.run)
+    background = [relay.run, plan_sync.run, poll, deletions.run]
     if twin is not None:
         background.insert(0, twin.serve)
     return Assembly(billing, plan_sync, poller, relay, twin, background)

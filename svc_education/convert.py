@@ -44,6 +44,7 @@ TASK_OUT = {
     "close_in_profit": pb.PRACTICE_TASK_KIND_CLOSE_IN_PROFIT,
     "bracket_exit": pb.PRACTICE_TASK_KIND_BRACKET_EXIT,
     "stop_loss_exit": pb.PRACTICE_TASK_KIND_STOP_LOSS_EXIT,
+    "limit_with_stop_loss": pb.PRACTICE_TASK_KIND_LIMIT_WITH_STOP_LOSS,
 }
 TASK_IN = {v: k for k, v in TASK_OUT.items()}
 STATUS_OUT = {"active": pb.ENROLLMENT_STATUS_ACTIVE, "completed": pb.ENROLLMENT_STATUS_COMPLETED}

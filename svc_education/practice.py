@@ -11,6 +11,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 
 from google.protobuf.message import Message
 from sqlalchemy import select
@@ -73,11 +74,45 @@ def stopped_out_as_planned(task: PracticeSpec, event: Message) -> bool:
     )
 
 
+def _decimal(text: str) -> Decimal | None:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+def limit_order_with_stop_at_1r(task: PracticeSpec, event: Message) -> bool:
+    """A paper limit order filled with a stop loss on the losing side of the fill: the distance
+    from the fill to the stop is the trade's 1R. A take profit, when set, is at least 1R away on
+    the winning side (a target closer than the risk is not the planned trade)."""
+    if not (
+        isinstance(event, ev.TradeExecuted)
+        and event.venue == ev.TRADE_VENUE_PAPER
+        and event.status in (ev.TRADE_STATUS_FILLED, ev.TRADE_STATUS_PARTIALLY_FILLED)
+        and event.order_type == ev.TRADE_ORDER_TYPE_LIMIT
+        and _on_symbol(task, event.symbol)
+    ):
+        return False
+    price, stop = _decimal(event.price), _decimal(event.stop_loss)
+    if price is None or stop is None:
+        return False
+    direction = 1 if event.side == ev.TRADE_SIDE_BUY else -1
+    one_r = (price - stop) * direction
+    if one_r <= 0:
+        return False
+    if not event.take_profit:
+        return True
+    target = _decimal(event.take_profit)
+    return target is not None and (target - price) * direction >= one_r
+
+
 CHECKS: dict[str, Callable[[PracticeSpec, Message], bool]] = {
     "open_position": opened_a_position,
     "close_in_profit": closed_in_profit,
     "bracket_exit": exited_at_a_bracket,
     "stop_loss_exit": stopped_out_as_planned,
+    "limit_with_stop_loss": limit_order_with_stop_at_1r,
 }
 
 

@@ -1,6 +1,6 @@
 """The assistant in the all-in-one runtime: auth, market (demo bars), inference (one small
-trained model), broker and agent on one gRPC server, the edge's WebSocket hub beside it, and
-Claude played by a loopback fake of Anthropic's streaming Messages API.
+trained model), broker, education (the demo courses) and agent on one gRPC server, the edge's
+WebSocket hub beside it, and Claude played by a loopback fake of Anthropic's streaming Messages API.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 import grpc
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import create_engine
 from trading.agent.v1 import agent_messages_pb2 as pb
 from trading.agent.v1.agent_service_pb2_grpc import AgentServiceStub
 from trading.auth.v1 import auth_messages_pb2 as apb
@@ -22,16 +23,18 @@ from trading.auth.v1.auth_service_pb2_grpc import AuthServiceStub
 from app.migrate import migrate
 from app.registry import load_specs
 from app.runtime import Runtime, make_context
+from core import migrations
 from core.service import ServiceContext
 from core.settings import Settings
 from edge import create_app
 from edge.channels import AgentChatOwners
+from svc_education.seed import seed_demo_courses
 from svc_inference.registry import ArtifactStore, Registry
 from svc_market.build import bootstrap as market_bootstrap
 from tests.agent.fake_anthropic import FakeAnthropic, start_fake
 
 SYMBOL = "BTCUSD"  # trades every day, so no test depends on the time of the week
-SERVICES = ["auth", "market", "inference", "broker", "agent"]
+SERVICES = ["auth", "market", "inference", "broker", "education", "agent"]
 Metadata = tuple[tuple[str, str], ...]
 
 
@@ -125,11 +128,14 @@ async def make_platform(
             monkeypatch.setenv(f"TRADING_AGENT_{name.upper()}", value)
         settings = Settings(data_dir=tmp_path / "data", grpc_port=0, database_url=database_url)
         specs = load_specs(SERVICES)
+        if not started:
+            await asyncio.to_thread(_drop_unmigrated_llm_schema, database_url)
         await asyncio.to_thread(migrate, settings, specs)
         ctx = make_context(settings)
         if not started:
             await market_bootstrap(ctx)
             await _register_models(ctx, signal_models)
+            await seed_demo_courses(ctx)
         runtime = Runtime(ctx, specs, "test")
         port = await runtime.start("127.0.0.1:0")
         owners = AgentChatOwners(ctx.clients.stub(AgentServiceStub, "agent"), ctx.clock)
@@ -145,6 +151,17 @@ async def make_platform(
     yield make
     for platform in started:
         await stop(platform)
+
+
+def _drop_unmigrated_llm_schema(database_url: str) -> None:
+    """The session's PostgreSQL database is shared: tests that build the llm tables directly
+    (make_database) leave them behind without migration history, which the migration would trip on."""
+    if not database_url.startswith("postgresql"):
+        return
+    engine = create_engine(migrations.sync_url(database_url))
+    with engine.begin() as conn:
+        conn.exec_driver_sql('DROP SCHEMA IF EXISTS "llm" CASCADE')
+    engine.dispose()
 
 
 async def stop(platform: Platform) -> None:

@@ -34,9 +34,12 @@ class Served:
     clients: ClientFactory
 
     def user(self, user_id: str = "u1", **claims: Any) -> tuple[tuple[str, str], ...]:
+        """A signed-in user whose email is verified (as billing requires to move money) unless
+        `email_verified=False` is given."""
         token = self.world.ctx.keys.sign_access_token(
-            {"sub": user_id, "email": f"{user_id}@example.com", "roles": ["user"], "plan": "free", **claims}
-        )
+            {"sub": user_id, "email": f"{user_id}@example.com", "roles": ["user"], "plan": "free",
+             "email_verified": True, **claims}
+        )  # fmt: skip
         return (("authorization", f"Bearer {token}"),)
 
     service = (("x-api-key", SERVICE_KEY),)

@@ -14,6 +14,7 @@ import random
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
 
@@ -121,12 +122,33 @@ async def eventually(check: Callable[[], Awaitable[Any]], attempts: int = 1200) 
     raise AssertionError("the condition never held")
 
 
-async def register(p: Platform) -> dict[str, Any]:
+async def register(p: Platform, *, verify: bool = True) -> dict[str, Any]:
+    """Sign up; unless told not to, verify the email from the mail sent and refresh the tokens so
+    they say so, as a real user must before moving money."""
     email = f"ana-{uuid.uuid4().hex[:6]}@example.com"
     body = {"email": email, "password": PASSWORD, "first_name": "Ana", "last_name": "Ruiz"}
     status, registered = await p.send("POST", "/auth/register", body)
     assert status == 200, registered
-    return dict(registered)
+    if not verify:
+        return dict(registered)
+
+    async def verification_token() -> str | None:
+        for path in (p.data_dir / "mail").glob("*.eml"):
+            mail = message_from_bytes(path.read_bytes(), policy=policy.default)
+            if mail["To"] == email and "token=" in (text := mail.get_content()):  # type: ignore[union-attr]
+                return str(text.split("token=", 1)[1].split()[0])
+        return None
+
+    status, verified = await p.send(
+        "POST", "/auth/verify-email", {"token": await eventually(verification_token)}
+    )
+    assert status == 200, verified
+    status, renewed = await p.send(
+        "POST", "/auth/refresh", {"refresh_token": registered["tokens"]["refresh_token"]}
+    )
+    assert status == 200, renewed
+    assert claims(renewed["access_token"])["email_verified"] is True
+    return {**registered, "tokens": renewed}
 
 
 async def next_event(ws: aiohttp.ClientWebSocketResponse) -> dict[str, Any]:
@@ -236,3 +258,19 @@ async def test_a_fractional_amount_is_refused(platform: Platform) -> None:
 async def test_an_unsigned_webhook_through_envoy_is_400(platform: Platform) -> None:
     async with platform.session.post(f"{platform.url}/payments/webhook", data=b"{}") as reply:
         assert reply.status == 400
+
+
+async def test_an_unverified_account_cannot_check_out_or_deposit(platform: Platform) -> None:
+    token = (await register(platform, verify=False))["tokens"]["access_token"]
+    assert claims(token).get("email_verified") is not True
+    checkout = {"plan_id": "pro-monthly", "idempotency_key": uuid.uuid4().hex}
+    deposit = {"amount": {"currency": "USD", "minor_units": "2500"}, "method": "DEPOSIT_METHOD_CARD",
+               "idempotency_key": uuid.uuid4().hex}  # fmt: skip
+    for path, body in (("/payments/checkout", checkout), ("/payments/wallet/deposit", deposit)):
+        status, refused = await platform.send("POST", path, body, token)
+        assert status == 400, refused
+        assert refused["code"] == 9  # FAILED_PRECONDITION
+        assert "EMAIL_NOT_VERIFIED" in json.dumps(refused["details"])
+    status, wallet = await platform.send("GET", "/payments/wallet", token=token)
+    assert status == 200, wallet  # reading is allowed, and nothing was started
+    assert wallet["pending_deposits"].get("minor_units", "0") == "0"

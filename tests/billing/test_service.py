@@ -122,3 +122,27 @@ async def test_an_overdraft_is_failed_precondition_and_a_retry_returns_the_first
     assert [t.type for t in wallet.transactions] == [
         pb.WALLET_TRANSACTION_TYPE_INVESTMENT_DEPOSIT, pb.WALLET_TRANSACTION_TYPE_INVESTMENT_WITHDRAWAL,
     ]  # fmt: skip
+
+
+async def test_an_unverified_email_cannot_check_out_or_deposit_and_nothing_starts(served: Served) -> None:
+    unverified = served.user("u9", email_verified=False)
+    checkout = pb.CreateCheckoutSessionRequest(plan_id="pro-monthly", idempotency_key=KEY)
+    deposit = pb.CreateWalletDepositRequest(
+        amount=Money(currency="USD", minor_units=2500), method=pb.DEPOSIT_METHOD_CARD, idempotency_key=KEY
+    )
+    for call in (
+        served.stub.CreateCheckoutSession(checkout, metadata=unverified, timeout=30),
+        served.stub.CreateWalletDeposit(deposit, metadata=unverified, timeout=30),
+    ):
+        with pytest.raises(grpc.aio.AioRpcError) as failed:
+            await call
+        assert failed.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+        status = details_of(failed.value)
+        assert status is not None
+        assert unpack_detail(status, error_details_pb2.ErrorInfo).reason == "EMAIL_NOT_VERIFIED"
+    assert not served.world.twin.objects
+    wallet = await served.stub.GetWallet(pb.GetWalletRequest(), metadata=unverified, timeout=30)
+    assert wallet.pending_deposits.minor_units == 0
+    # Once verified (a renewed token says so), the same user may pay.
+    answer = await served.stub.CreateCheckoutSession(checkout, metadata=served.user("u9"), timeout=30)
+    assert answer.session_id.startswith("cs_")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine
@@ -38,8 +39,9 @@ ADMIN = Caller("root", "free", frozenset({"user", "admin"}))
 INSTRUCTOR = Caller("ivy", "free", frozenset({"user", "instructor"}))
 
 
-def filled_order(user_id: str, clock: Clock, symbol: str = "EURUSD") -> Event:
-    """A paper fill as the broker publishes it on user:{id}:trades."""
+def filled_order(user_id: str, clock: Clock, symbol: str = "EURUSD", **order: Any) -> Event:
+    """A paper fill as the broker publishes it on user:{id}:trades (`order`: order_type,
+    stop_loss, take_profit)."""
     payload = ev.TradeExecuted(
         trade_id="1",
         order_id="1",
@@ -52,6 +54,7 @@ def filled_order(user_id: str, clock: Clock, symbol: str = "EURUSD") -> Event:
         venue=ev.TRADE_VENUE_PAPER,
         account_id="1",
         position_id="1",
+        **order,
     )
     payload.executed_at.FromDatetime(clock.now())
     return new_event("trade_executed", user_trades_channel(user_id), payload, "broker", clock)

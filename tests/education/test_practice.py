@@ -33,6 +33,11 @@ def close(pnl: int, reason: int = ev.POSITION_CLOSE_REASON_MANUAL, **fields) -> 
     return ev.PositionClosed(pnl=Money(currency="USD", minor_units=pnl), **{**base, **fields})
 
 
+def limit(**fields) -> ev.TradeExecuted:
+    """A buy limit filled at 1.0850 (a sell with side=...), stop loss and take profit as given."""
+    return fill(**{"order_type": ev.TRADE_ORDER_TYPE_LIMIT, "price": "1.0850", **fields})
+
+
 CASES = [
     # (task, symbol, payload, done)
     ("open_position", "", fill(), True),
@@ -55,6 +60,20 @@ CASES = [
     ("stop_loss_exit", "", close(-100, ev.POSITION_CLOSE_REASON_STOP_LOSS), True),
     ("stop_loss_exit", "", close(200, ev.POSITION_CLOSE_REASON_TAKE_PROFIT), False),
     ("stop_loss_exit", "GBPUSD", close(-100, ev.POSITION_CLOSE_REASON_STOP_LOSS), False),
+    ("limit_with_stop_loss", "", limit(stop_loss="1.0800"), True),
+    ("limit_with_stop_loss", "", limit(stop_loss="1.0800", take_profit="1.0950"), True),  # 1R, 2R
+    ("limit_with_stop_loss", "", limit(stop_loss="1.0800", take_profit="1.0900"), True),  # exactly 1R
+    ("limit_with_stop_loss", "", limit(stop_loss="1.0800", take_profit="1.0880"), False),  # under 1R
+    ("limit_with_stop_loss", "", limit(), False),  # no stop loss
+    ("limit_with_stop_loss", "", limit(stop_loss="1.0900"), False),  # a buy's stop above the entry
+    ("limit_with_stop_loss", "", limit(stop_loss="1.0850"), False),  # no distance: no 1R
+    ("limit_with_stop_loss", "", limit(stop_loss="1.0900", side=ev.TRADE_SIDE_SELL), True),
+    ("limit_with_stop_loss", "", limit(stop_loss="1.0800", side=ev.TRADE_SIDE_SELL), False),
+    ("limit_with_stop_loss", "", limit(stop_loss="x"), False),
+    ("limit_with_stop_loss", "", limit(stop_loss="1.0800", order_type=ev.TRADE_ORDER_TYPE_MARKET), False),
+    ("limit_with_stop_loss", "", limit(stop_loss="1.0800", status=ev.TRADE_STATUS_CANCELED), False),
+    ("limit_with_stop_loss", "BTCUSD", limit(stop_loss="1.0800"), False),
+    ("limit_with_stop_loss", "", fill(stop_loss="1.0800"), False),  # an order type the event did not say
 ]
 
 
@@ -82,7 +101,7 @@ async def completed(kit: Kit, lesson_id: str) -> bool:
 
 async def test_events_on_the_bus_complete_the_learners_practice_lessons(seeded: Kit) -> None:
     [open_task] = await enrolled_practice_lessons(seeded, CANDLES)
-    profit_task, stop_task = await enrolled_practice_lessons(seeded, RISK)
+    limit_task, profit_task, stop_task = await enrolled_practice_lessons(seeded, RISK)
     seeded.clock.advance(2)
     watcher = PracticeWatcher(seeded.db, seeded.ctx.bus, seeded.clock)
     running = asyncio.create_task(watcher.run())
@@ -92,8 +111,9 @@ async def test_events_on_the_bus_complete_the_learners_practice_lessons(seeded: 
         for event in (
             filled_order(BEN.user_id, seeded.clock),  # someone else's trade
             closed_position(ANA.user_id, seeded.clock, pnl_minor=-120),  # a loss closed by hand
-            filled_order(ANA.user_id, seeded.clock),
+            filled_order(ANA.user_id, seeded.clock),  # a market order: not the limit task
             closed_position(ANA.user_id, seeded.clock, pnl_minor=350),
+            filled_order(ANA.user_id, seeded.clock, order_type=ev.TRADE_ORDER_TYPE_LIMIT, stop_loss="1.08"),
         ):
             await bus.publish(event.channel, event.SerializeToString())
         await bus.publish("user:ana:trades", b"not an event")  # ignored, the watcher goes on
@@ -108,6 +128,7 @@ async def test_events_on_the_bus_complete_the_learners_practice_lessons(seeded: 
     finally:
         running.cancel()
     assert await completed(seeded, open_task)
+    assert await completed(seeded, limit_task)
     assert await completed(seeded, profit_task)
     assert await completed(seeded, stop_task)
 

@@ -16,6 +16,11 @@ from svc_broker.venues.paper.netting import Fill
 
 PRODUCER = "broker"
 _SIDE = {"buy": ev.TRADE_SIDE_BUY, "sell": ev.TRADE_SIDE_SELL}
+_ORDER_TYPE = {
+    "market": ev.TRADE_ORDER_TYPE_MARKET,
+    "limit": ev.TRADE_ORDER_TYPE_LIMIT,
+    "stop": ev.TRADE_ORDER_TYPE_STOP,
+}
 _CLOSE_REASON = {
     "stop_loss": ev.POSITION_CLOSE_REASON_STOP_LOSS,
     "take_profit": ev.POSITION_CLOSE_REASON_TAKE_PROFIT,
@@ -40,7 +45,20 @@ def trade_executed(user_id: str, account_id: int, trade: PaperTrade, clock: Cloc
         position_id=str(trade.position_id),
     )
     payload.executed_at.FromDatetime(trade.executed_at)
+    # The order is the one the fill was booked for (set in memory, never lazily loaded); a stop
+    # loss, take profit or close has none.
+    order: PaperOrder | None = trade.__dict__.get("order")
+    if order is not None:
+        _describe_order(payload, order)
     return _event("trade_executed", user_trades_channel(user_id), payload, clock)
+
+
+def _describe_order(payload: ev.TradeExecuted, order: PaperOrder) -> None:
+    payload.order_type = _ORDER_TYPE.get(order.type, ev.TRADE_ORDER_TYPE_UNSPECIFIED)
+    if order.stop_loss is not None:
+        payload.stop_loss = decimal_str(order.stop_loss)
+    if order.take_profit is not None:
+        payload.take_profit = decimal_str(order.take_profit)
 
 
 async def stage_order_refused(
@@ -57,6 +75,7 @@ async def stage_order_refused(
         venue=ev.TRADE_VENUE_PAPER,
         account_id=str(account_id),
     )
+    _describe_order(payload, order)
     payload.executed_at.FromDatetime(order.updated_at)
     await _stage(session, "trade_executed", user_trades_channel(user_id), payload, clock)
 

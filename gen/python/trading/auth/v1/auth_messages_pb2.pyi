@@ -18,6 +18,7 @@ class Role(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ROLE_USER: _ClassVar[Role]
     ROLE_ADMIN: _ClassVar[Role]
     ROLE_SUPPORT: _ClassVar[Role]
+    ROLE_INSTRUCTOR: _ClassVar[Role]
 
 class Plan(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -37,6 +38,7 @@ ROLE_UNSPECIFIED: Role
 ROLE_USER: Role
 ROLE_ADMIN: Role
 ROLE_SUPPORT: Role
+ROLE_INSTRUCTOR: Role
 PLAN_UNSPECIFIED: Plan
 PLAN_FREE: Plan
 PLAN_BASIC: Plan

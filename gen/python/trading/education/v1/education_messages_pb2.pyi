@@ -36,6 +36,7 @@ class PracticeTaskKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     PRACTICE_TASK_KIND_CLOSE_IN_PROFIT: _ClassVar[PracticeTaskKind]
     PRACTICE_TASK_KIND_BRACKET_EXIT: _ClassVar[PracticeTaskKind]
     PRACTICE_TASK_KIND_STOP_LOSS_EXIT: _ClassVar[PracticeTaskKind]
+    PRACTICE_TASK_KIND_LIMIT_WITH_STOP_LOSS: _ClassVar[PracticeTaskKind]
 
 class EnrollmentStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -57,6 +58,7 @@ PRACTICE_TASK_KIND_OPEN_POSITION: PracticeTaskKind
 PRACTICE_TASK_KIND_CLOSE_IN_PROFIT: PracticeTaskKind
 PRACTICE_TASK_KIND_BRACKET_EXIT: PracticeTaskKind
 PRACTICE_TASK_KIND_STOP_LOSS_EXIT: PracticeTaskKind
+PRACTICE_TASK_KIND_LIMIT_WITH_STOP_LOSS: PracticeTaskKind
 ENROLLMENT_STATUS_UNSPECIFIED: EnrollmentStatus
 ENROLLMENT_STATUS_ACTIVE: EnrollmentStatus
 ENROLLMENT_STATUS_COMPLETED: EnrollmentStatus

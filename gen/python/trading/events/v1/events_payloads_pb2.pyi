@@ -32,6 +32,13 @@ class TradeStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TRADE_STATUS_REJECTED: _ClassVar[TradeStatus]
     TRADE_STATUS_CANCELED: _ClassVar[TradeStatus]
 
+class TradeOrderType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TRADE_ORDER_TYPE_UNSPECIFIED: _ClassVar[TradeOrderType]
+    TRADE_ORDER_TYPE_MARKET: _ClassVar[TradeOrderType]
+    TRADE_ORDER_TYPE_LIMIT: _ClassVar[TradeOrderType]
+    TRADE_ORDER_TYPE_STOP: _ClassVar[TradeOrderType]
+
 class TradeVenue(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     TRADE_VENUE_UNSPECIFIED: _ClassVar[TradeVenue]
@@ -57,6 +64,10 @@ TRADE_STATUS_FILLED: TradeStatus
 TRADE_STATUS_PARTIALLY_FILLED: TradeStatus
 TRADE_STATUS_REJECTED: TradeStatus
 TRADE_STATUS_CANCELED: TradeStatus
+TRADE_ORDER_TYPE_UNSPECIFIED: TradeOrderType
+TRADE_ORDER_TYPE_MARKET: TradeOrderType
+TRADE_ORDER_TYPE_LIMIT: TradeOrderType
+TRADE_ORDER_TYPE_STOP: TradeOrderType
 TRADE_VENUE_UNSPECIFIED: TradeVenue
 TRADE_VENUE_PAPER: TradeVenue
 TRADE_VENUE_BROKER: TradeVenue
@@ -113,7 +124,7 @@ class MlSignalNew(_message.Message):
     def __init__(self, signal_id: _Optional[str] = ..., symbol: _Optional[str] = ..., signal: _Optional[_Union[SignalDirection, str]] = ..., entry: _Optional[float] = ..., sl: _Optional[float] = ..., tp: _Optional[float] = ..., rr: _Optional[float] = ..., prob_tp_first: _Optional[float] = ..., confidence: _Optional[float] = ..., timeframe: _Optional[str] = ..., horizon_bars: _Optional[int] = ..., amd_phase: _Optional[str] = ..., model_version: _Optional[str] = ..., generated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., valid_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class TradeExecuted(_message.Message):
-    __slots__ = ("trade_id", "order_id", "user_id", "symbol", "side", "price", "quantity", "status", "venue", "account_id", "position_id", "signal_id", "executed_at")
+    __slots__ = ("trade_id", "order_id", "user_id", "symbol", "side", "price", "quantity", "status", "venue", "account_id", "position_id", "signal_id", "executed_at", "order_type", "stop_loss", "take_profit")
     TRADE_ID_FIELD_NUMBER: _ClassVar[int]
     ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     USER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -127,6 +138,9 @@ class TradeExecuted(_message.Message):
     POSITION_ID_FIELD_NUMBER: _ClassVar[int]
     SIGNAL_ID_FIELD_NUMBER: _ClassVar[int]
     EXECUTED_AT_FIELD_NUMBER: _ClassVar[int]
+    ORDER_TYPE_FIELD_NUMBER: _ClassVar[int]
+    STOP_LOSS_FIELD_NUMBER: _ClassVar[int]
+    TAKE_PROFIT_FIELD_NUMBER: _ClassVar[int]
     trade_id: str
     order_id: str
     user_id: str
@@ -140,7 +154,10 @@ class TradeExecuted(_message.Message):
     position_id: str
     signal_id: str
     executed_at: _timestamp_pb2.Timestamp
-    def __init__(self, trade_id: _Optional[str] = ..., order_id: _Optional[str] = ..., user_id: _Optional[str] = ..., symbol: _Optional[str] = ..., side: _Optional[_Union[TradeSide, str]] = ..., price: _Optional[str] = ..., quantity: _Optional[str] = ..., status: _Optional[_Union[TradeStatus, str]] = ..., venue: _Optional[_Union[TradeVenue, str]] = ..., account_id: _Optional[str] = ..., position_id: _Optional[str] = ..., signal_id: _Optional[str] = ..., executed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    order_type: TradeOrderType
+    stop_loss: str
+    take_profit: str
+    def __init__(self, trade_id: _Optional[str] = ..., order_id: _Optional[str] = ..., user_id: _Optional[str] = ..., symbol: _Optional[str] = ..., side: _Optional[_Union[TradeSide, str]] = ..., price: _Optional[str] = ..., quantity: _Optional[str] = ..., status: _Optional[_Union[TradeStatus, str]] = ..., venue: _Optional[_Union[TradeVenue, str]] = ..., account_id: _Optional[str] = ..., position_id: _Optional[str] = ..., signal_id: _Optional[str] = ..., executed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., order_type: _Optional[_Union[TradeOrderType, str]] = ..., stop_loss: _Optional[str] = ..., take_profit: _Optional[str] = ...) -> None: ...
 
 class PositionClosed(_message.Message):
     __slots__ = ("position_id", "user_id", "symbol", "side", "entry_price", "exit_price", "quantity", "pnl", "reason", "venue", "account_id", "closed_at")

@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file trading/events/v1/events_payloads.proto.
  */
 export const file_trading_events_v1_events_payloads: GenFile = /*@__PURE__*/
-  fileDesc("Cid0cmFkaW5nL2V2ZW50cy92MS9ldmVudHNfcGF5bG9hZHMucHJvdG8SEXRyYWRpbmcuZXZlbnRzLnYxImYKC1ByaWNlVXBkYXRlEg4KBnN5bWJvbBgBIAEoCRILCgNiaWQYAiABKAESCwoDYXNrGAMgASgBEi0KCXRpbWVzdGFtcBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi+AIKC01sU2lnbmFsTmV3EhEKCXNpZ25hbF9pZBgBIAEoCRIOCgZzeW1ib2wYAiABKAkSMgoGc2lnbmFsGAMgASgOMiIudHJhZGluZy5ldmVudHMudjEuU2lnbmFsRGlyZWN0aW9uEg0KBWVudHJ5GAQgASgBEgoKAnNsGAUgASgBEgoKAnRwGAYgASgBEgoKAnJyGAcgASgBEhUKDXByb2JfdHBfZmlyc3QYCCABKAESEgoKY29uZmlkZW5jZRgJIAEoARIRCgl0aW1lZnJhbWUYCiABKAkSFAoMaG9yaXpvbl9iYXJzGAsgASgFEhEKCWFtZF9waGFzZRgMIAEoCRIVCg1tb2RlbF92ZXJzaW9uGA0gASgJEjAKDGdlbmVyYXRlZF9hdBgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdmFsaWRfdW50aWwYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIuwCCg1UcmFkZUV4ZWN1dGVkEhAKCHRyYWRlX2lkGAEgASgJEhAKCG9yZGVyX2lkGAIgASgJEg8KB3VzZXJfaWQYAyABKAkSDgoGc3ltYm9sGAQgASgJEioKBHNpZGUYBSABKA4yHC50cmFkaW5nLmV2ZW50cy52MS5UcmFkZVNpZGUSDQoFcHJpY2UYBiABKAkSEAoIcXVhbnRpdHkYByABKAkSLgoGc3RhdHVzGAggASgOMh4udHJhZGluZy5ldmVudHMudjEuVHJhZGVTdGF0dXMSLAoFdmVudWUYCSABKA4yHS50cmFkaW5nLmV2ZW50cy52MS5UcmFkZVZlbnVlEhIKCmFjY291bnRfaWQYCiABKAkSEwoLcG9zaXRpb25faWQYCyABKAkSEQoJc2lnbmFsX2lkGAwgASgJEi8KC2V4ZWN1dGVkX2F0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCL9AgoOUG9zaXRpb25DbG9zZWQSEwoLcG9zaXRpb25faWQYASABKAkSDwoHdXNlcl9pZBgCIAEoCRIOCgZzeW1ib2wYAyABKAkSKgoEc2lkZRgEIAEoDjIcLnRyYWRpbmcuZXZlbnRzLnYxLlRyYWRlU2lkZRITCgtlbnRyeV9wcmljZRgFIAEoCRISCgpleGl0X3ByaWNlGAYgASgJEhAKCHF1YW50aXR5GAcgASgJEiUKA3BubBgIIAEoCzIYLnRyYWRpbmcuY29tbW9uLnYxLk1vbmV5EjYKBnJlYXNvbhgJIAEoDjImLnRyYWRpbmcuZXZlbnRzLnYxLlBvc2l0aW9uQ2xvc2VSZWFzb24SLAoFdmVudWUYCiABKA4yHS50cmFkaW5nLmV2ZW50cy52MS5UcmFkZVZlbnVlEhIKCmFjY291bnRfaWQYCyABKAkSLQoJY2xvc2VkX2F0GAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKHAQoVU3Vic2NyaXB0aW9uQWN0aXZhdGVkEg8KB3VzZXJfaWQYASABKAkSDAoEcGxhbhgCIAEoCRIXCg9zdWJzY3JpcHRpb25faWQYAyABKAkSNgoSY3VycmVudF9wZXJpb2RfZW5kGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKdAQoQTGxtUmVzcG9uc2VDaHVuaxIXCg9jb252ZXJzYXRpb25faWQYASABKAkSEgoKbWVzc2FnZV9pZBgCIAEoCRINCgVjaHVuaxgDIAEoCRINCgVpbmRleBgEIAEoBRIMCgRkb25lGAUgASgIEjAKCHJlc3BvbnNlGAYgASgLMh4udHJhZGluZy5hZ2VudC52MS5DaGF0UmVzcG9uc2UqhQEKD1NpZ25hbERpcmVjdGlvbhIgChxTSUdOQUxfRElSRUNUSU9OX1VOU1BFQ0lGSUVEEAASGQoVU0lHTkFMX0RJUkVDVElPTl9MT05HEAESGgoWU0lHTkFMX0RJUkVDVElPTl9TSE9SVBACEhkKFVNJR05BTF9ESVJFQ1RJT05fTk9ORRADKlAKCVRyYWRlU2lkZRIaChZUUkFERV9TSURFX1VOU1BFQ0lGSUVEEAASEgoOVFJBREVfU0lERV9CVVkQARITCg9UUkFERV9TSURFX1NFTEwQAiqdAQoLVHJhZGVTdGF0dXMSHAoYVFJBREVfU1RBVFVTX1VOU1BFQ0lGSUVEEAASFwoTVFJBREVfU1RBVFVTX0ZJTExFRBABEiEKHVRSQURFX1NUQVRVU19QQVJUSUFMTFlfRklMTEVEEAISGQoVVFJBREVfU1RBVFVTX1JFSkVDVEVEEAMSGQoVVFJBREVfU1RBVFVTX0NBTkNFTEVEEAQqWAoKVHJhZGVWZW51ZRIbChdUUkFERV9WRU5VRV9VTlNQRUNJRklFRBAAEhUKEVRSQURFX1ZFTlVFX1BBUEVSEAESFgoSVFJBREVfVkVOVUVfQlJPS0VSEAIq0QEKE1Bvc2l0aW9uQ2xvc2VSZWFzb24SJQohUE9TSVRJT05fQ0xPU0VfUkVBU09OX1VOU1BFQ0lGSUVEEAASJQohUE9TSVRJT05fQ0xPU0VfUkVBU09OX1RBS0VfUFJPRklUEAESIwofUE9TSVRJT05fQ0xPU0VfUkVBU09OX1NUT1BfTE9TUxACEiAKHFBPU0lUSU9OX0NMT1NFX1JFQVNPTl9NQU5VQUwQAxIlCiFQT1NJVElPTl9DTE9TRV9SRUFTT05fTUFSR0lOX0NBTEwQBGIGcHJvdG8z", [file_google_protobuf_timestamp, file_trading_agent_v1_agent_messages, file_trading_common_v1_money]);
+  fileDesc("Cid0cmFkaW5nL2V2ZW50cy92MS9ldmVudHNfcGF5bG9hZHMucHJvdG8SEXRyYWRpbmcuZXZlbnRzLnYxImYKC1ByaWNlVXBkYXRlEg4KBnN5bWJvbBgBIAEoCRILCgNiaWQYAiABKAESCwoDYXNrGAMgASgBEi0KCXRpbWVzdGFtcBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi+AIKC01sU2lnbmFsTmV3EhEKCXNpZ25hbF9pZBgBIAEoCRIOCgZzeW1ib2wYAiABKAkSMgoGc2lnbmFsGAMgASgOMiIudHJhZGluZy5ldmVudHMudjEuU2lnbmFsRGlyZWN0aW9uEg0KBWVudHJ5GAQgASgBEgoKAnNsGAUgASgBEgoKAnRwGAYgASgBEgoKAnJyGAcgASgBEhUKDXByb2JfdHBfZmlyc3QYCCABKAESEgoKY29uZmlkZW5jZRgJIAEoARIRCgl0aW1lZnJhbWUYCiABKAkSFAoMaG9yaXpvbl9iYXJzGAsgASgFEhEKCWFtZF9waGFzZRgMIAEoCRIVCg1tb2RlbF92ZXJzaW9uGA0gASgJEjAKDGdlbmVyYXRlZF9hdBgOIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdmFsaWRfdW50aWwYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIssDCg1UcmFkZUV4ZWN1dGVkEhAKCHRyYWRlX2lkGAEgASgJEhAKCG9yZGVyX2lkGAIgASgJEg8KB3VzZXJfaWQYAyABKAkSDgoGc3ltYm9sGAQgASgJEioKBHNpZGUYBSABKA4yHC50cmFkaW5nLmV2ZW50cy52MS5UcmFkZVNpZGUSDQoFcHJpY2UYBiABKAkSEAoIcXVhbnRpdHkYByABKAkSLgoGc3RhdHVzGAggASgOMh4udHJhZGluZy5ldmVudHMudjEuVHJhZGVTdGF0dXMSLAoFdmVudWUYCSABKA4yHS50cmFkaW5nLmV2ZW50cy52MS5UcmFkZVZlbnVlEhIKCmFjY291bnRfaWQYCiABKAkSEwoLcG9zaXRpb25faWQYCyABKAkSEQoJc2lnbmFsX2lkGAwgASgJEi8KC2V4ZWN1dGVkX2F0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI1CgpvcmRlcl90eXBlGA4gASgOMiEudHJhZGluZy5ldmVudHMudjEuVHJhZGVPcmRlclR5cGUSEQoJc3RvcF9sb3NzGA8gASgJEhMKC3Rha2VfcHJvZml0GBAgASgJIv0CCg5Qb3NpdGlvbkNsb3NlZBITCgtwb3NpdGlvbl9pZBgBIAEoCRIPCgd1c2VyX2lkGAIgASgJEg4KBnN5bWJvbBgDIAEoCRIqCgRzaWRlGAQgASgOMhwudHJhZGluZy5ldmVudHMudjEuVHJhZGVTaWRlEhMKC2VudHJ5X3ByaWNlGAUgASgJEhIKCmV4aXRfcHJpY2UYBiABKAkSEAoIcXVhbnRpdHkYByABKAkSJQoDcG5sGAggASgLMhgudHJhZGluZy5jb21tb24udjEuTW9uZXkSNgoGcmVhc29uGAkgASgOMiYudHJhZGluZy5ldmVudHMudjEuUG9zaXRpb25DbG9zZVJlYXNvbhIsCgV2ZW51ZRgKIAEoDjIdLnRyYWRpbmcuZXZlbnRzLnYxLlRyYWRlVmVudWUSEgoKYWNjb3VudF9pZBgLIAEoCRItCgljbG9zZWRfYXQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIocBChVTdWJzY3JpcHRpb25BY3RpdmF0ZWQSDwoHdXNlcl9pZBgBIAEoCRIMCgRwbGFuGAIgASgJEhcKD3N1YnNjcmlwdGlvbl9pZBgDIAEoCRI2ChJjdXJyZW50X3BlcmlvZF9lbmQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIp0BChBMbG1SZXNwb25zZUNodW5rEhcKD2NvbnZlcnNhdGlvbl9pZBgBIAEoCRISCgptZXNzYWdlX2lkGAIgASgJEg0KBWNodW5rGAMgASgJEg0KBWluZGV4GAQgASgFEgwKBGRvbmUYBSABKAgSMAoIcmVzcG9uc2UYBiABKAsyHi50cmFkaW5nLmFnZW50LnYxLkNoYXRSZXNwb25zZSqFAQoPU2lnbmFsRGlyZWN0aW9uEiAKHFNJR05BTF9ESVJFQ1RJT05fVU5TUEVDSUZJRUQQABIZChVTSUdOQUxfRElSRUNUSU9OX0xPTkcQARIaChZTSUdOQUxfRElSRUNUSU9OX1NIT1JUEAISGQoVU0lHTkFMX0RJUkVDVElPTl9OT05FEAMqUAoJVHJhZGVTaWRlEhoKFlRSQURFX1NJREVfVU5TUEVDSUZJRUQQABISCg5UUkFERV9TSURFX0JVWRABEhMKD1RSQURFX1NJREVfU0VMTBACKp0BCgtUcmFkZVN0YXR1cxIcChhUUkFERV9TVEFUVVNfVU5TUEVDSUZJRUQQABIXChNUUkFERV9TVEFUVVNfRklMTEVEEAESIQodVFJBREVfU1RBVFVTX1BBUlRJQUxMWV9GSUxMRUQQAhIZChVUUkFERV9TVEFUVVNfUkVKRUNURUQQAxIZChVUUkFERV9TVEFUVVNfQ0FOQ0VMRUQQBCqGAQoOVHJhZGVPcmRlclR5cGUSIAocVFJBREVfT1JERVJfVFlQRV9VTlNQRUNJRklFRBAAEhsKF1RSQURFX09SREVSX1RZUEVfTUFSS0VUEAESGgoWVFJBREVfT1JERVJfVFlQRV9MSU1JVBACEhkKFVRSQURFX09SREVSX1RZUEVfU1RPUBADKlgKClRyYWRlVmVudWUSGwoXVFJBREVfVkVOVUVfVU5TUEVDSUZJRUQQABIVChFUUkFERV9WRU5VRV9QQVBFUhABEhYKElRSQURFX1ZFTlVFX0JST0tFUhACKtEBChNQb3NpdGlvbkNsb3NlUmVhc29uEiUKIVBPU0lUSU9OX0NMT1NFX1JFQVNPTl9VTlNQRUNJRklFRBAAEiUKIVBPU0lUSU9OX0NMT1NFX1JFQVNPTl9UQUtFX1BST0ZJVBABEiMKH1BPU0lUSU9OX0NMT1NFX1JFQVNPTl9TVE9QX0xPU1MQAhIgChxQT1NJVElPTl9DTE9TRV9SRUFTT05fTUFOVUFMEAMSJQohUE9TSVRJT05fQ0xPU0VfUkVBU09OX01BUkdJTl9DQUxMEARiBnByb3RvMw", [file_google_protobuf_timestamp, file_trading_agent_v1_agent_messages, file_trading_common_v1_money]);
 
 /**
  * PriceUpdate is a new quote of one symbol (event price_update, channel ticker:{symbol}).
@@ -275,6 +275,28 @@ export type TradeExecuted = Message<"trading.events.v1.TradeExecuted"> & {
    * @generated from field: google.protobuf.Timestamp executed_at = 13;
    */
   executedAt?: Timestamp | undefined;
+
+  /**
+   * order_type is the type of the order that filled, unspecified for a fill no order asked for
+   * (a stop loss, take profit or close).
+   *
+   * @generated from field: trading.events.v1.TradeOrderType order_type = 14;
+   */
+  orderType: TradeOrderType;
+
+  /**
+   * stop_loss is the order's stop loss as an exact decimal string, empty when none was set.
+   *
+   * @generated from field: string stop_loss = 15;
+   */
+  stopLoss: string;
+
+  /**
+   * take_profit is the order's take profit as an exact decimal string, empty when none was set.
+   *
+   * @generated from field: string take_profit = 16;
+   */
+  takeProfit: string;
 };
 
 /**
@@ -604,6 +626,47 @@ export const TradeStatusSchema: GenEnum<TradeStatus> = /*@__PURE__*/
   enumDesc(file_trading_events_v1_events_payloads, 2);
 
 /**
+ * TradeOrderType is the type of the order behind a trade.
+ *
+ * @generated from enum trading.events.v1.TradeOrderType
+ */
+export enum TradeOrderType {
+  /**
+   * TRADE_ORDER_TYPE_UNSPECIFIED is a fill no order asked for.
+   *
+   * @generated from enum value: TRADE_ORDER_TYPE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * TRADE_ORDER_TYPE_MARKET filled at the market price.
+   *
+   * @generated from enum value: TRADE_ORDER_TYPE_MARKET = 1;
+   */
+  MARKET = 1,
+
+  /**
+   * TRADE_ORDER_TYPE_LIMIT filled at its limit price or better.
+   *
+   * @generated from enum value: TRADE_ORDER_TYPE_LIMIT = 2;
+   */
+  LIMIT = 2,
+
+  /**
+   * TRADE_ORDER_TYPE_STOP filled once price reached its stop.
+   *
+   * @generated from enum value: TRADE_ORDER_TYPE_STOP = 3;
+   */
+  STOP = 3,
+}
+
+/**
+ * Describes the enum trading.events.v1.TradeOrderType.
+ */
+export const TradeOrderTypeSchema: GenEnum<TradeOrderType> = /*@__PURE__*/
+  enumDesc(file_trading_events_v1_events_payloads, 3);
+
+/**
  * TradeVenue is where a trade was executed.
  *
  * @generated from enum trading.events.v1.TradeVenue
@@ -635,7 +698,7 @@ export enum TradeVenue {
  * Describes the enum trading.events.v1.TradeVenue.
  */
 export const TradeVenueSchema: GenEnum<TradeVenue> = /*@__PURE__*/
-  enumDesc(file_trading_events_v1_events_payloads, 3);
+  enumDesc(file_trading_events_v1_events_payloads, 4);
 
 /**
  * PositionCloseReason is why a position was closed.
@@ -683,5 +746,5 @@ export enum PositionCloseReason {
  * Describes the enum trading.events.v1.PositionCloseReason.
  */
 export const PositionCloseReasonSchema: GenEnum<PositionCloseReason> = /*@__PURE__*/
-  enumDesc(file_trading_events_v1_events_payloads, 4);
+  enumDesc(file_trading_events_v1_events_payloads, 5);
 
