@@ -35,6 +35,30 @@ def as_dict(message: Message) -> dict[str, Any]:
     return json_format.MessageToDict(message, preserving_proto_field_name=True)
 
 
+def investment_account(
+    account: investment_pb.InvestmentAccount, product: investment_pb.InvestmentProduct | None
+) -> dict[str, Any]:
+    """One investment account as the tool shows it: its product by name, status, balance, equity."""
+    out: dict[str, Any] = {
+        "account_id": account.account_id,
+        "product_id": account.product_id,
+        "product_name": product.name if product else account.product_id,
+        "status": investment_pb.InvestmentAccountStatus.Name(account.status)
+        .removeprefix("INVESTMENT_ACCOUNT_STATUS_")
+        .lower(),
+        "initial_balance": as_dict(account.initial_balance),
+        "balance": as_dict(account.balance),
+        "equity": as_dict(account.equity),
+    }
+    if product:
+        out["risk_profile"] = (
+            investment_pb.RiskProfile.Name(product.risk_profile).removeprefix("RISK_PROFILE_").lower()
+        )
+    if account.HasField("create_time"):
+        out["create_time"] = account.create_time.ToJsonString()
+    return out
+
+
 class GrpcServices:
     """The platform's services for the current caller (the bearer the chassis put in context)."""
 
@@ -96,7 +120,19 @@ class GrpcServices:
     async def investment_accounts(self) -> list[dict[str, Any]]:
         request = investment_pb.ListInvestmentAccountsRequest()
         response = await self._call(self._investment, "ListInvestmentAccounts", request)
-        return [as_dict(a) for a in response.accounts]
+        if not response.accounts:
+            return []
+        products = await self._products()
+        return [investment_account(a, products.get(a.product_id)) for a in response.accounts]
+
+    async def _products(self) -> dict[str, investment_pb.InvestmentProduct]:
+        """The catalogue, to name each account's product; without it the accounts still show."""
+        try:
+            request = investment_pb.ListInvestmentProductsRequest()
+            response = await self._call(self._investment, "ListInvestmentProducts", request)
+        except ToolFailure:
+            return {}
+        return {p.product_id: p for p in response.products}
 
     async def place_market_order(
         self, symbol: str, side: str, amount: str, client_order_id: str

@@ -222,9 +222,18 @@ def _portfolio(out: dict[str, Any]) -> str:
     ]
     if "investment_accounts_error" in out:
         lines.append(f"Investment accounts: not available ({out['investment_accounts_error']}).")
-    else:
-        lines.append(f"Investment accounts: {len(out.get('investment_accounts', []))}.")
-    return " ".join(lines)
+        return " ".join(lines)
+    accounts = out.get("investment_accounts", [])
+    if not accounts:
+        lines.append("No investment accounts.")
+        return " ".join(lines)
+    items = "\n".join(
+        f"- {a.get('product_name', a.get('product_id', ''))} ({a.get('status', 'unknown')}): "
+        f"balance {_money(a.get('balance'))}, equity {_money(a.get('equity'))}"
+        for a in accounts
+        if isinstance(a, dict)
+    )
+    return " ".join(lines) + f"\n\nInvestment accounts:\n{items}"
 
 
 def _lessons(out: dict[str, Any]) -> str:
