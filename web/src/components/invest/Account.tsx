@@ -66,23 +66,25 @@ function Decisions({ accountId }: { accountId: string }) {
       <summary>The agent's decisions</summary>
       <Query q={q} what="decisions" empty={(d) => (d.decisions.length ? null : "The agent has not decided on a signal yet.")}>
         {(d) => (
-          <table>
-            <caption className="sr-only">The agent's decisions, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Symbol</th>
-                <th scope="col">Decision</th>
-                <th scope="col">Size</th>
-                <th scope="col">Why</th>
-              </tr>
-            </thead>
-            <tbody>
-              {d.decisions.map((x) => (
-                <Decision key={`${x.signalId}-${x.symbol}`} d={x} />
-              ))}
-            </tbody>
-          </table>
+          <div className="scroll">
+            <table>
+              <caption className="sr-only">The agent's decisions, newest first</caption>
+              <thead>
+                <tr>
+                  <th scope="col">When</th>
+                  <th scope="col">Symbol</th>
+                  <th scope="col">Decision</th>
+                  <th scope="col">Size</th>
+                  <th scope="col">Why</th>
+                </tr>
+              </thead>
+              <tbody>
+                {d.decisions.map((x) => (
+                  <Decision key={`${x.signalId}-${x.symbol}`} d={x} />
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
       </Query>
     </details>
@@ -139,7 +141,7 @@ export function AccountCard({ account, productName }: { account: InvestmentAccou
     queryFn: () => investment.getInvestmentPerformance({ accountId: account.accountId }),
   });
   return (
-    <li className="card" data-testid="investment-account" data-product={productName}>
+    <li className="card wide" data-testid="investment-account" data-product={productName}>
       <h3>
         {productName} · account {account.accountId.slice(0, 8)}
       </h3>
