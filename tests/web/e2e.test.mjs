@@ -357,6 +357,7 @@ step("invest: products, KYC submitted and approved, an Atlas account opened from
   await atlas.getByTestId("investment-balance").filter({ hasText: /^\D*100\.00$/ }).waitFor(WAIT);
   await atlas.locator("p", { hasText: /^Active · balance/ }).waitFor(WAIT);
   await page.getByTestId("invest-wallet").filter({ hasText: /150\.00/ }).waitFor(WAIT);
+  await page.locator('[data-testid="kyc-status"][data-kyc="approved"]').waitFor(WAIT);
 
   await atlas.getByLabel("Amount (USD)").fill("50");
   await atlas.getByRole("button", { name: "Deposit", exact: true }).click();

@@ -111,7 +111,7 @@ export default function Investment() {
           </ul>
         )}
       </Query>
-      <KycForm />
+      <KycForm verified={(accounts.data?.accounts.length ?? 0) > 0} />
       {products.data && products.data.products.length > 0 && <OpenAccount products={products.data.products} />}
       <h2>Your accounts</h2>
       <Query q={accounts} what="accounts" empty={(d) => (d.accounts.length ? null : "You have no investment account yet.")}>
