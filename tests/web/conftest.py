@@ -47,6 +47,7 @@ class Platform:
     namespace: str
     data_dir: Path
     token: str  # a registered user's access token
+    admin_token: str  # an administrator's access token (KYC reviews)
 
 
 def _post_json(url: str, body: dict, token: str | None = None) -> dict:
@@ -93,6 +94,20 @@ def wait_for_candles(gateway: str, timeout_s: float = 180) -> str:
     raise AssertionError("no EURUSD candles after the bootstrap")
 
 
+def make_admin(gateway: str, database_url: str) -> str:
+    """An administrator's access token. The platform creates no administrator of its own: an operator
+    grants the role in the auth schema, then the account signs in again for a token carrying it."""
+    import psycopg
+
+    email = f"admin-{uuid.uuid4().hex[:8]}@example.com"
+    body = {"email": email, "password": "admin-password-1", "first_name": "Ada", "last_name": "Admin"}
+    _post_json(f"{gateway}/auth/register", body)
+    with psycopg.connect(database_url.replace("+asyncpg", ""), autocommit=True) as conn:
+        conn.execute("UPDATE auth.users SET roles = 'user,admin' WHERE email = %s", (email,))
+    signed_in = _post_json(f"{gateway}/auth/login", {"email": email, "password": body["password"]})
+    return signed_in["tokens"]["access_token"]
+
+
 @pytest.fixture(scope="session")
 def web_platform(
     pg_database_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
@@ -129,7 +144,7 @@ def web_platform(
             wait_for_banner(proc, log)
             gateway = f"http://127.0.0.1:{ports['ENVOY']}"
             token = wait_for_candles(gateway)
-            yield Platform(gateway, redis_url, namespace, data_dir, token)
+            yield Platform(gateway, redis_url, namespace, data_dir, token, make_admin(gateway, pg_database_url))
         finally:
             proc.terminate()
             try:

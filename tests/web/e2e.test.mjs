@@ -255,17 +255,17 @@ step("billing: plans, checkout on the Stripe twin, the new plan after the webhoo
   await page.getByRole("status").filter({ hasText: "Payment received" }).waitFor(WAIT);
   await page.getByText(/Plan: Pro · Active/).waitFor(WAIT);
 
-  await page.getByLabel("Deposit amount").fill("25");
+  await page.getByLabel("Deposit amount").fill("250");
   await page.getByRole("button", { name: "Deposit", exact: true }).click();
   const pay = page.getByRole("button", { name: "Pay" }); // the twin's payment page
   const failed = page.locator("main .error");
   await pay.or(failed).first().waitFor(WAIT);
   assert.ok(await pay.isVisible(), `no payment page: ${await failed.allInnerTexts().catch(() => "")}`);
   await pay.click();
-  await page.getByText("Paid 25.00.").waitFor(WAIT);
+  await page.getByText("Paid 250.00.").waitFor(WAIT);
   await page.goto(`${BASE_URL}/billing`);
   await settled("Billing");
-  await page.getByTestId("wallet-balance").filter({ hasText: /25\.00/ }).waitFor(WAIT);
+  await page.getByTestId("wallet-balance").filter({ hasText: /250\.00/ }).waitFor(WAIT);
   await screenshot("billing");
 });
 
@@ -302,8 +302,85 @@ step("assistant: a streamed answer, a proposed paper trade confirmed through the
   assert.equal(await executed.count(), 1, "the cancelled proposal was not traded");
 });
 
+step("invest: products, KYC submitted and approved, an Atlas account opened from the wallet, the agent's decisions", async () => {
+  await nav("Invest").click();
+  await settled("Invest");
+  const products = page.getByTestId("investment-product");
+  await products.first().waitFor(WAIT);
+  assert.deepEqual(await products.locator("h3").allInnerTexts(), ["Atlas", "Orion", "Nova"]);
+  await products.filter({ hasText: "Atlas" }).getByText(/No track record yet|Track record/).waitFor(WAIT);
+  await page.getByTestId("invest-wallet").filter({ hasText: /250\.00/ }).waitFor(WAIT);
+  await page.getByText("You have no investment account yet.").waitFor(WAIT);
+
+  const form = page.locator("form", { has: page.getByRole("button", { name: "Open account" }) });
+  await page.getByLabel("Product").selectOption({ index: 0 });
+  assert.match(await page.getByLabel("Product").locator("option:checked").innerText(), /^Atlas \(from .*100\.00\)$/);
+  await page.getByLabel("First deposit").fill("100");
+  await page.getByRole("button", { name: "Open account" }).click();
+  await form.getByRole("alert").filter({ hasText: "identity not verified: submit KYC details first" }).waitFor(WAIT);
+
+  await page.getByLabel("Full name").fill("Ada Lovelace");
+  await page.getByLabel("Country (2 letters)").fill("gb");
+  await page.getByLabel("Document number").fill("P1234567");
+  await page.getByRole("button", { name: "Submit for review" }).click();
+  await page.locator('[data-testid="kyc-status"][data-kyc="pending"]').waitFor(WAIT);
+  await page.getByRole("button", { name: "Open account" }).click();
+  await form.getByRole("alert").filter({ hasText: "identity verification is pending review" }).waitFor(WAIT);
+  await noSeriousViolations("invest");
+
+  // An administrator approves the submission (ReviewKyc, admin audience).
+  const token = await page.evaluate(() => JSON.parse(localStorage.getItem("trading.session")).accessToken);
+  const userId = JSON.parse(Buffer.from(token.split(".")[1], "base64url").toString()).sub;
+  const asUser = await fetch(`${BASE_URL}/investment/kyc/${userId}/review`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+    body: JSON.stringify({ approve: true }),
+  });
+  assert.equal(asUser.status, 403, "a user cannot approve their own KYC");
+  const approved = await fetch(`${BASE_URL}/investment/kyc/${userId}/review`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Authorization: `Bearer ${process.env.ADMIN_TOKEN}` },
+    body: JSON.stringify({ approve: true }),
+  });
+  assert.equal(approved.status, 200, await approved.text());
+
+  // More than the wallet holds: the account is not opened and the wallet keeps its money.
+  await page.getByLabel("First deposit").fill("1000");
+  await page.getByRole("button", { name: "Open account" }).click();
+  await form.getByRole("alert").filter({ hasText: "account could not be opened" }).waitFor(WAIT);
+  await page.getByTestId("invest-wallet").filter({ hasText: /250\.00/ }).waitFor(WAIT);
+
+  await page.getByLabel("First deposit").fill("100");
+  await page.getByRole("button", { name: "Open account" }).click();
+  await page.getByRole("status").filter({ hasText: /Opened your Atlas account with .*100\.00 from your wallet\./ }).waitFor(WAIT);
+  const atlas = page.locator('[data-testid="investment-account"][data-product="Atlas"]');
+  await atlas.getByTestId("investment-balance").filter({ hasText: /^\D*100\.00$/ }).waitFor(WAIT);
+  await atlas.locator("p", { hasText: /^Active · balance/ }).waitFor(WAIT);
+  await page.getByTestId("invest-wallet").filter({ hasText: /150\.00/ }).waitFor(WAIT);
+  await page.locator('[data-testid="kyc-status"][data-kyc="approved"]').waitFor(WAIT);
+
+  await atlas.getByLabel("Amount (USD)").fill("50");
+  await atlas.getByRole("button", { name: "Deposit", exact: true }).click();
+  await atlas.getByRole("status").filter({ hasText: "Deposited 50 from your wallet." }).waitFor(WAIT);
+  await atlas.getByTestId("investment-balance").filter({ hasText: /^\D*150\.00$/ }).waitFor(WAIT);
+  await page.getByTestId("invest-wallet").filter({ hasText: /100\.00/ }).waitFor(WAIT);
+  await atlas.getByLabel("Amount (USD)").fill("20");
+  await atlas.getByRole("button", { name: "Withdraw", exact: true }).click();
+  await atlas.getByRole("status").filter({ hasText: "Withdrew 20 to your wallet." }).waitFor(WAIT);
+  await atlas.getByTestId("investment-balance").filter({ hasText: /^\D*130\.00$/ }).waitFor(WAIT);
+  await page.getByTestId("invest-wallet").filter({ hasText: /120\.00/ }).waitFor(WAIT);
+
+  // A signal on one of Atlas's symbols: the agent decides for the account, taken or refused and why.
+  await atlas.getByText("The agent's decisions").click();
+  await atlas.getByText("The agent has not decided on a signal yet.").waitFor(WAIT);
+  publish("signal", "EURUSD", `e2e-inv-${Date.now()}`, "1.08", "1.078", "1.084");
+  const decision = atlas.locator("td[data-decision]");
+  await decision.first().waitFor(WAIT);
+  assert.match(await decision.first().innerText(), /^(taken|refused)$/);
+  await screenshot("invest");
+});
+
 for (const [link, heading, shot] of [
-  ["Invest", "Invest", "invest"], // the investment service still answers UNIMPLEMENTED
   ["Account", "Account", "account"],
 ]) {
   step(`the ${heading} page answers with content or the server's message`, async () => {

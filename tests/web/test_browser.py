@@ -26,6 +26,7 @@ def test_the_browser_app_end_to_end(web_platform: Platform, node: str, chromium:
         "PUBLISH": json.dumps(publish),
         "CHROMIUM": chromium,
         "REPORT": str(report),
+        "ADMIN_TOKEN": web_platform.admin_token,
     }
     shots = os.environ.get("TRADING_WEB_SCREENSHOTS")  # `make screenshots` sets docs/web
     if shots:

@@ -7,6 +7,7 @@ import { useRef, useState, type FormEvent } from "react";
 import { agent } from "../api/clients";
 import { ErrorBox } from "../components/States";
 import type { ToolCall } from "../gen/trading/agent/v1/agent_messages_pb";
+import { Markdown } from "../lib/markdown";
 
 interface Turn {
   role: "user" | "assistant";
@@ -124,7 +125,13 @@ export default function Assistant() {
         {turns.map((t, i) => (
           <li key={i} className={`turn ${t.role}`} data-deltas={t.deltas}>
             <span className="sr-only">{t.role === "user" ? "You" : "Assistant"}: </span>
-            <p>{t.text || (streaming && i === last ? "…" : "")}</p>
+            {t.role === "assistant" && t.text ? (
+              <div className="md">
+                <Markdown text={t.text} />
+              </div>
+            ) : (
+              <p>{t.text || (streaming && i === last ? "…" : "")}</p>
+            )}
             {t.tools.map((c) => {
               const p = proposalOf(c);
               const done = executedOf(c);
