@@ -8,13 +8,14 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import suppress
 
 import pytest
 from sqlalchemy import MetaData
 
 from core.db import Database
+from core.service import ServiceSpec
 
 PG_ADMIN_URL = os.environ.get("TRADING_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("TRADING_TEST_REDIS", "redis://127.0.0.1:6379/0")
@@ -38,6 +39,10 @@ def require_service(name: str, host: str, port: int) -> None:
 @pytest.fixture(scope="session")
 def pg_database_url() -> Iterator[str]:
     """A fresh PostgreSQL database for this test session, dropped at the end."""
+    yield from _fresh_pg_database()
+
+
+def _fresh_pg_database() -> Iterator[str]:
     require_service("PostgreSQL", "127.0.0.1", 5432)
     import psycopg
 
@@ -47,6 +52,28 @@ def pg_database_url() -> Iterator[str]:
     yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def own_pg_database_url() -> Iterator[str]:
+    """A PostgreSQL database of its own, for a platform that must start on an empty one."""
+    yield from _fresh_pg_database()
+
+
+def drop_service_schemas(database_url: str, specs: Iterable[ServiceSpec]) -> None:
+    """The session's PostgreSQL database is shared: tests that build tables directly leave them
+    without migration history, which a later migration of the same schemas would trip on."""
+    if not database_url.startswith("postgresql"):
+        return
+    from sqlalchemy import create_engine
+
+    from core import migrations
+
+    engine = create_engine(migrations.sync_url(database_url))
+    with engine.begin() as conn:
+        for schema in {md.schema for spec in specs for md in spec.metadata if md.schema}:
+            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -21,6 +21,7 @@ from app.runtime import Runtime, make_context
 from core.service import ServiceContext
 from core.settings import Settings
 from core.status import details_of, unpack_detail
+from tests.conftest import drop_service_schemas
 
 Metadata = tuple[tuple[str, str], ...]
 
@@ -48,6 +49,7 @@ async def served(tmp_path, database_url: str, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("TRADING_AUTH_ARGON2_TIME_COST", "1")
     settings = Settings(data_dir=tmp_path, grpc_port=0, database_url=database_url)
     specs = load_specs(["auth", "education"])
+    drop_service_schemas(database_url, specs)
     migrate(settings, specs)
     ctx = make_context(settings)
     runtime = Runtime(ctx, specs, "test")

@@ -24,6 +24,7 @@ from app.runtime import Runtime, make_context
 from core.settings import Settings
 from svc_market.build import bootstrap as market_bootstrap
 from tests.broker.test_end_to_end import place_when_priced
+from tests.conftest import drop_service_schemas
 
 pytestmark = pytest.mark.slow
 CANDLES = "reading-candles-and-indicators"
@@ -40,6 +41,7 @@ async def channel(
     monkeypatch.setenv("TRADING_MARKET_STREAM_INTERVAL_S", "0.05")
     settings = Settings(data_dir=tmp_path, grpc_port=0, database_url=database_url)
     specs = load_specs(["auth", "education", "market", "broker"])
+    drop_service_schemas(database_url, specs)
     migrate(settings, specs)
     ctx = make_context(settings)
     await market_bootstrap(ctx)

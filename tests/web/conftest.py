@@ -110,8 +110,9 @@ def make_admin(gateway: str, database_url: str) -> str:
 
 @pytest.fixture(scope="session")
 def web_platform(
-    pg_database_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
+    own_pg_database_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Platform]:
+    pg_database_url = own_pg_database_url
     require("web/dist", (ROOT / "web/dist/index.html").is_file(), "run `make web`")
     data_dir = tmp_path_factory.mktemp("web-platform")
     ports = {name: free_port() for name in ("GRPC", "EDGE", "ENVOY", "ENVOY_ADMIN")}
