@@ -104,27 +104,33 @@ async def run_all_in_one(
     ctx = make_context(settings)
     runtime = Runtime(ctx, specs, "all-in-one")
     port = await runtime.start(f"{settings.grpc_host}:{settings.grpc_port}")
-    edge_runner = await start_edge(settings, ctx, runtime.grpc_services, runtime.monitor)
+    edge_runner: web.AppRunner | None = None
     proxy = None
-    if with_envoy:
-        config = envoy.render_envoy_config(settings, settings_descriptor(), runtime.grpc_services)
-        path = envoy.write_envoy_config(config, settings.data_dir / "envoy.yaml")
-        workers = settings.envoy_workers or max(1, (os.cpu_count() or 2) // 2)
-        proxy = await envoy.start_envoy(
-            path, envoy_base_id, concurrency=workers, log_path=settings.data_dir / "envoy.log"
-        )
-        await envoy.wait_ready(settings.envoy_admin_port, process=proxy)
-    boot = asyncio.create_task(bootstrap(ctx, specs)) if bootstrap_first else None
-    print_urls(settings, port, with_envoy)
-    try:
+    boot = None
+    try:  # a start that fails half-way still stops what it started
+        edge_runner = await start_edge(settings, ctx, runtime.grpc_services, runtime.monitor)
+        if with_envoy:
+            config = envoy.render_envoy_config(settings, settings_descriptor(), runtime.grpc_services)
+            path = envoy.write_envoy_config(config, settings.data_dir / "envoy.yaml")
+            workers = settings.envoy_workers or max(1, (os.cpu_count() or 2) // 2)
+            proxy = await envoy.start_envoy(
+                path, envoy_base_id, concurrency=workers, log_path=settings.data_dir / "envoy.log"
+            )
+            await envoy.wait_ready(settings.envoy_admin_port, process=proxy)
+        boot = asyncio.create_task(bootstrap(ctx, specs)) if bootstrap_first else None
+        print_urls(settings, port, with_envoy)
         await _stop_event().wait()
+    except Exception:
+        log.exception("the platform stopped on an error")
+        raise
     finally:
         log.info("stopping")
         if boot is not None:
             boot.cancel()
         if proxy is not None:
             await envoy.stop_envoy(proxy)
-        await edge_runner.cleanup()
+        if edge_runner is not None:
+            await edge_runner.cleanup()
         await runtime.stop()
     return 0
 

@@ -736,7 +736,7 @@ async def stop_envoy(process: asyncio.subprocess.Process, grace_s: float = 5.0) 
 
 
 async def wait_ready(
-    admin_port: int, *, timeout_s: float = 15.0, process: asyncio.subprocess.Process | None = None
+    admin_port: int, *, timeout_s: float = 60.0, process: asyncio.subprocess.Process | None = None
 ) -> None:
     """Wait until Envoy's admin `/ready` says LIVE (listeners up, initial JWKS fetch done)."""
     import aiohttp

@@ -285,6 +285,9 @@ def _entry_id(seq: int) -> str:
     return f"0-{seq}"
 
 
+READER_STOP_S = 2.0
+
+
 class RedisBus:
     """The bus on Redis: pub/sub (PSUBSCRIBE for patterns) and streams with consumer groups.
 
@@ -321,8 +324,9 @@ class RedisBus:
                 yield sub
             finally:
                 reader.cancel()
-                with suppress(asyncio.CancelledError):
-                    await reader
+                # Bounded: a reader blocked inside the client may not see the cancel until its
+                # connection closes (below), and a shutdown must never wait on it for ever.
+                await asyncio.wait({reader}, timeout=READER_STOP_S)
         finally:
             sub.close()
             await pubsub.aclose()
