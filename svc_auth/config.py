@@ -97,3 +97,14 @@ class AuthSettings(BaseSettings):
     verify_email_url: str = "http://localhost:8080/verify-email?token="
 
     oauth_providers: dict[str, OAuthProviderSettings] = {}
+
+    def with_public_links(self, public_url: str) -> AuthSettings:
+        """The mailed links under the deployment's public address (TRADING_PUBLIC_URL), unless
+        TRADING_AUTH_VERIFY_EMAIL_URL or TRADING_AUTH_RESET_URL name them outright."""
+        base = public_url.rstrip("/")
+        links = {
+            "verify_email_url": f"{base}/verify-email?token=",
+            "reset_url": f"{base}/reset-password?token=",
+        }
+        derived = {name: url for name, url in links.items() if name not in self.model_fields_set}
+        return self.model_copy(update=derived)

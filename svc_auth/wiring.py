@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 def make_deps(
     ctx: ServiceContext, settings: AuthSettings | None = None, mailer: Mailer | None = None
 ) -> AuthDeps:
-    settings = settings or AuthSettings()
+    settings = (settings or AuthSettings()).with_public_links(ctx.settings.public_url)
     return AuthDeps(
         db=ctx.db,
         bus=ctx.bus,

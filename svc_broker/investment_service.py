@@ -11,6 +11,7 @@ from trading.broker.v1 import investment_messages_pb2 as pb
 from trading.broker.v1 import investment_service_pb2_grpc
 from trading.common.v1.paging_pb2 import PageResponse
 
+from core.auth import require_verified_email
 from core.principal import current_principal
 from svc_broker.investment import convert
 from svc_broker.investment.accounts import Accounts
@@ -24,6 +25,13 @@ DEFAULT_PAGE, MAX_PAGE = 100, 1000
 
 def _user() -> str:
     return current_principal().require_user()
+
+
+def _paying_user() -> str:
+    """The caller, when they may move wallet money (a verified email; withdrawals stay open)."""
+    who = current_principal()
+    require_verified_email(who)
+    return who.require_user()
 
 
 class InvestmentServicer(investment_service_pb2_grpc.InvestmentServiceServicer):
@@ -52,7 +60,7 @@ class InvestmentServicer(investment_service_pb2_grpc.InvestmentServiceServicer):
         self, request: pb.CreateInvestmentAccountRequest, context: Ctx
     ) -> pb.CreateInvestmentAccountResponse:
         account = await self._accounts.open(
-            _user(),
+            _paying_user(),
             request.product_id,
             request.amount.minor_units,
             request.amount.currency,
@@ -64,7 +72,7 @@ class InvestmentServicer(investment_service_pb2_grpc.InvestmentServiceServicer):
         self, request: pb.DepositInvestmentRequest, context: Ctx
     ) -> pb.DepositInvestmentResponse:
         transfer = await self._accounts.deposit(
-            _user(),
+            _paying_user(),
             request.account_id,
             request.amount.minor_units,
             request.amount.currency,

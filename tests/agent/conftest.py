@@ -32,6 +32,7 @@ from svc_education.seed import seed_demo_courses
 from svc_inference.registry import ArtifactStore, Registry
 from svc_market.build import bootstrap as market_bootstrap
 from tests.agent.fake_anthropic import FakeAnthropic, start_fake
+from tests.mailbox import verify_email
 
 SYMBOL = "BTCUSD"  # trades every day, so no test depends on the time of the week
 SERVICES = ["auth", "market", "inference", "broker", "education", "agent"]
@@ -61,12 +62,19 @@ class Platform:
     def agent(self) -> AgentServiceStub:
         return AgentServiceStub(self.channel)
 
-    async def register(self, email: str, first_name: str = "Tess") -> tuple[str, Metadata]:
+    async def register(
+        self, email: str, first_name: str = "Tess", verified: bool = False
+    ) -> tuple[str, Metadata]:
+        """A new user's id and token; `verified`: after following the mailed link (money moves)."""
         registered = await AuthServiceStub(self.channel).Register(
             apb.RegisterRequest(
                 email=email, password="a long passphrase 1", first_name=first_name, last_name="T"
             )
         )
+        if verified:
+            refresh = registered.tokens.refresh_token
+            md = await verify_email(self.channel, self.ctx.settings.data_dir, email, refresh)
+            return registered.user.id, md
         return registered.user.id, (("authorization", f"Bearer {registered.tokens.access_token}"),)
 
     def token_for(self, user_id: str, plan: str = "free") -> Metadata:

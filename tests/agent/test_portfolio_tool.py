@@ -104,8 +104,8 @@ async def test_the_portfolio_tool_shows_the_paper_account_and_the_users_own_inve
     make_platform, fake: FakeAnthropic
 ) -> None:
     platform = await make_platform()
-    user_id, md = await platform.register("ada@example.com", first_name="Ada")
-    other_id, other_md = await platform.register("eve@example.com", first_name="Eve")
+    user_id, md = await platform.register("ada@example.com", first_name="Ada", verified=True)
+    other_id, other_md = await platform.register("eve@example.com", first_name="Eve", verified=True)
     order = await paper_position(platform, md)
     mine = await atlas_account(platform, user_id, md, 200_000)
     theirs = await atlas_account(platform, other_id, other_md, 150_000)

@@ -40,6 +40,7 @@ from svc_broker.investment.kyc import Kyc
 from svc_broker.investment.models import AgentDecision, Execution
 from svc_market.build import bootstrap
 from tests.investment.metaapi_fake import FakeMetaApi
+from tests.mailbox import reason_of, verify_email
 
 pytestmark = pytest.mark.slow
 
@@ -114,9 +115,16 @@ async def test_seed_3_1_a_signal_trades_an_atlas_account(platform: Platform) -> 
         amount=Money(currency="USD", minor_units=200_000),
         idempotency_key="first-account",
     )
+    with pytest.raises(grpc.aio.AioRpcError) as email_unverified:
+        await investment.CreateInvestmentAccount(open_request, metadata=token)
+    assert email_unverified.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert reason_of(email_unverified.value) == "EMAIL_NOT_VERIFIED"
+    refresh = registered.tokens.refresh_token
+    token = await verify_email(platform.channel, ctx.settings.data_dir, "ada@example.com", refresh)
     with pytest.raises(grpc.aio.AioRpcError) as unverified:
         await investment.CreateInvestmentAccount(open_request, metadata=token)
     assert unverified.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert reason_of(unverified.value) != "EMAIL_NOT_VERIFIED"  # now the missing KYC
 
     submitted = await investment.SubmitKyc(
         pb.SubmitKycRequest(full_name="Ada Investor", country="ES", document_number="X1234567"),
@@ -206,6 +214,19 @@ async def test_seed_3_1_a_signal_trades_an_atlas_account(platform: Platform) -> 
         with pytest.raises(grpc.aio.AioRpcError) as hidden:
             await call
         assert hidden.value.code() == grpc.StatusCode.NOT_FOUND
+    before = (await wallets.view(user)).balance_minor
+    with pytest.raises(grpc.aio.AioRpcError) as eve_unverified:  # an unverified email moves no money
+        await investment.DepositInvestment(
+            pb.DepositInvestmentRequest(
+                account_id=account.account_id,
+                amount=Money(currency="USD", minor_units=10_000),
+                idempotency_key="eve-deposit",
+            ),
+            metadata=eve,
+        )
+    assert eve_unverified.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert reason_of(eve_unverified.value) == "EMAIL_NOT_VERIFIED"
+    assert (await wallets.view(user)).balance_minor == before
     with pytest.raises(grpc.aio.AioRpcError) as zero:
         await investment.DepositInvestment(
             pb.DepositInvestmentRequest(
@@ -258,7 +279,8 @@ async def test_seed_3_1_on_the_metaapi_venue(metaapi_platform: tuple[Platform, F
         )
     )
     user = registered.user.id
-    token = (("authorization", f"Bearer {registered.tokens.access_token}"),)
+    refresh = registered.tokens.refresh_token
+    token = await verify_email(platform.channel, ctx.settings.data_dir, "mia@example.com", refresh)
     await investment.SubmitKyc(
         pb.SubmitKycRequest(full_name="Mia Investor", country="PT", document_number="P998877"), metadata=token
     )

@@ -145,7 +145,8 @@ def web_platform(
             wait_for_banner(proc, log)
             gateway = f"http://127.0.0.1:{ports['ENVOY']}"
             token = wait_for_candles(gateway)
-            yield Platform(gateway, redis_url, namespace, data_dir, token, make_admin(gateway, pg_database_url))
+            admin = make_admin(gateway, pg_database_url)
+            yield Platform(gateway, redis_url, namespace, data_dir, token, admin)
         finally:
             proc.terminate()
             try:

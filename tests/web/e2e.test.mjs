@@ -2,6 +2,7 @@
 // Run by tests/web/test_browser.py, which starts the platform and passes:
 //   BASE_URL          the gateway (Envoy) address
 //   PUBLISH           a command that publishes an event on the platform's bus (JSON argv)
+//   MAIL_LINK         a command that prints the verification link mailed to an address (JSON argv)
 //   SCREENSHOT_DIR    where to save screenshots of the main pages (optional)
 //   REPORT            where to write the load and draw timings as JSON (optional)
 // Every wait is on page state (a selector or a data-* attribute), never a fixed sleep.
@@ -18,6 +19,7 @@ const { default: AxeBuilder } = require("@axe-core/playwright");
 
 const BASE_URL = process.env.BASE_URL;
 const PUBLISH = JSON.parse(process.env.PUBLISH ?? "[]");
+const MAIL_LINK = JSON.parse(process.env.MAIL_LINK ?? "[]");
 const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR;
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const FLAGS = [
@@ -242,6 +244,24 @@ step("learn: the three demo courses, enrol, read a lesson, a quiz scored with ex
   assert.ok(feedback.some((t) => /lower wick/.test(t)), "the explanations are shown");
   await noSeriousViolations("quiz");
   await screenshot("quiz");
+});
+
+step("an unverified email cannot pay until the mailed link verifies it", async () => {
+  const banner = page.getByRole("region", { name: "Email verification" });
+  await banner.getByText("Verify your email to pay or fund your wallet.").waitFor(WAIT);
+  await nav("Billing").click();
+  await settled("Billing");
+  await page.getByRole("button", { name: "Choose Pro, monthly" }).click();
+  await page.getByRole("alert").filter({ hasText: "Verify your email first" }).waitFor(WAIT);
+  await banner.getByRole("button", { name: "Send the link again" }).click();
+  await banner.getByRole("status").filter({ hasText: "A new link is on its way." }).waitFor(WAIT);
+
+  const link = execFileSync(MAIL_LINK[0], [...MAIL_LINK.slice(1), account.email], { encoding: "utf8" }).trim();
+  assert.ok(link.startsWith(`${BASE_URL}/verify-email?token=`), `the link follows the public address: ${link}`);
+  await page.goto(link);
+  await page.getByRole("status").filter({ hasText: "Your email is verified." }).waitFor(WAIT);
+  await noSeriousViolations("verify email");
+  await banner.waitFor({ state: "detached", ...WAIT });
 });
 
 step("billing: plans, checkout on the Stripe twin, the new plan after the webhook, a wallet deposit", async () => {

@@ -20,10 +20,12 @@ pytestmark = [pytest.mark.envoy, pytest.mark.slow, pytest.mark.postgres]
 def test_the_browser_app_end_to_end(web_platform: Platform, node: str, chromium: str, tmp_path: Path) -> None:
     report = tmp_path / "web-report.json"
     publish = [sys.executable, "-m", "tests.web.publish", web_platform.redis_url, web_platform.namespace]
+    mail_link = [sys.executable, "-m", "tests.web.mail_link", str(web_platform.data_dir / "mail")]
     env = {
         **os.environ,
         "BASE_URL": web_platform.gateway,
         "PUBLISH": json.dumps(publish),
+        "MAIL_LINK": json.dumps(mail_link),
         "CHROMIUM": chromium,
         "REPORT": str(report),
         "ADMIN_TOKEN": web_platform.admin_token,

@@ -15,6 +15,7 @@ const Assistant = lazy(() => import("./pages/Assistant"));
 const Account = lazy(() => import("./pages/Account"));
 const OAuthCallback = lazy(() => import("./pages/OAuthCallback"));
 const ForgotPassword = lazy(() => import("./pages/PasswordReset").then((m) => ({ default: m.ForgotPassword })));
+const VerifyEmail = lazy(() => import("./pages/VerifyEmail"));
 const ResetPassword = lazy(() => import("./pages/PasswordReset").then((m) => ({ default: m.ResetPassword })));
 
 function useSession(): [Session | null, EndReason | undefined] {
@@ -59,6 +60,7 @@ export function App() {
           <Route path="/register" element={<Register />} />
           <Route path="/forgot-password" element={<Suspense fallback={<Loading what="the page" />}><ForgotPassword /></Suspense>} />
           <Route path="/reset-password" element={<Suspense fallback={<Loading what="the page" />}><ResetPassword /></Suspense>} />
+          <Route path="/verify-email" element={<Suspense fallback={<Loading what="the page" />}><VerifyEmail /></Suspense>} />
           <Route
             path="/oauth/callback/:provider"
             element={

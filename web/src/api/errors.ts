@@ -27,6 +27,13 @@ export function problem(error: unknown): Problem {
   if (error instanceof ConnectError) {
     const network = error.code === Code.Unknown && /fetch|network/i.test(error.rawMessage);
     if (network) return { title: "Can't reach the server", detail: "Check your connection and try again." };
+    if (emailNotVerified(error)) {
+      return {
+        title: "Verify your email first",
+        detail: "Verify your email to pay or fund your wallet: follow the link we mailed you, or ask for a new one above.",
+        code: error.code,
+      };
+    }
     return {
       title: TITLES[error.code] ?? "Something went wrong",
       detail: error.rawMessage || Code[error.code],
@@ -34,4 +41,13 @@ export function problem(error: unknown): Problem {
     };
   }
   return { title: "Something went wrong", detail: error instanceof Error ? error.message : String(error) };
+}
+
+/** The refusal of a money-moving call until the email address is verified (ErrorInfo EMAIL_NOT_VERIFIED). */
+export function emailNotVerified(error: unknown): boolean {
+  return (
+    error instanceof ConnectError &&
+    error.code === Code.FailedPrecondition &&
+    /verify your email/i.test(error.rawMessage)
+  );
 }

@@ -56,6 +56,16 @@ export function getSession(): Session | null {
   return current;
 }
 
+/** Whether the access token says the email is verified (the claim money-moving calls check). */
+export function emailVerified(session: Session): boolean {
+  try {
+    const part = session.accessToken.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    return JSON.parse(atob(part)).email_verified === true;
+  } catch {
+    return false;
+  }
+}
+
 /** Why the last session ended (for a listener that subscribes after it happened). */
 export function lastEndReason(): EndReason | undefined {
   return lastEnd;

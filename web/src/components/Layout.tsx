@@ -3,6 +3,7 @@ import { NavLink } from "react-router";
 import { signOut, type Session } from "../auth/session";
 import { useLiveStatus, useOnline } from "../live/hooks";
 import { UserEvents } from "./UserEvents";
+import { VerifyBanner } from "./VerifyBanner";
 
 const LINKS = [
   ["/trading", "Trading"],
@@ -54,6 +55,7 @@ export function Layout({ session, children }: { session: Session | null; childre
           You are offline. Prices and orders will update when the connection is back.
         </p>
       )}
+      {session && <VerifyBanner session={session} />}
       {session && <UserEvents userId={session.user.id} />}
       <main id="main">{children}</main>
     </>

@@ -1,6 +1,6 @@
 import { Code } from "@connectrpc/connect";
 import type { ReactNode } from "react";
-import { problem } from "../api/errors";
+import { emailNotVerified, problem } from "../api/errors";
 
 export function Loading({ what }: { what: string }) {
   return (
@@ -19,7 +19,7 @@ const FINAL = [Code.Unimplemented, Code.PermissionDenied, Code.InvalidArgument];
 
 export function ErrorBox({ error, retry }: { error: unknown; retry?: () => void }) {
   const p = problem(error);
-  if (p.code !== undefined && FINAL.includes(p.code)) retry = undefined;
+  if ((p.code !== undefined && FINAL.includes(p.code)) || emailNotVerified(error)) retry = undefined;
   return (
     <div className="state error" role="alert">
       <strong>{p.title}.</strong> <span className="detail">{p.detail}</span>
