@@ -14,7 +14,6 @@ from typing import Any
 import grpc
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from sqlalchemy import create_engine
 from trading.agent.v1 import agent_messages_pb2 as pb
 from trading.agent.v1.agent_service_pb2_grpc import AgentServiceStub
 from trading.auth.v1 import auth_messages_pb2 as apb
@@ -23,7 +22,6 @@ from trading.auth.v1.auth_service_pb2_grpc import AuthServiceStub
 from app.migrate import migrate
 from app.registry import load_specs
 from app.runtime import Runtime, make_context
-from core import migrations
 from core.service import ServiceContext
 from core.settings import Settings
 from edge import create_app
@@ -32,6 +30,7 @@ from svc_education.seed import seed_demo_courses
 from svc_inference.registry import ArtifactStore, Registry
 from svc_market.build import bootstrap as market_bootstrap
 from tests.agent.fake_anthropic import FakeAnthropic, start_fake
+from tests.conftest import drop_service_schemas
 from tests.mailbox import verify_email
 
 SYMBOL = "BTCUSD"  # trades every day, so no test depends on the time of the week
@@ -137,7 +136,7 @@ async def make_platform(
         settings = Settings(data_dir=tmp_path / "data", grpc_port=0, database_url=database_url)
         specs = load_specs(SERVICES)
         if not started:
-            await asyncio.to_thread(_drop_unmigrated_llm_schema, database_url)
+            await asyncio.to_thread(drop_service_schemas, database_url, specs)
         await asyncio.to_thread(migrate, settings, specs)
         ctx = make_context(settings)
         if not started:
@@ -159,17 +158,6 @@ async def make_platform(
     yield make
     for platform in started:
         await stop(platform)
-
-
-def _drop_unmigrated_llm_schema(database_url: str) -> None:
-    """The session's PostgreSQL database is shared: tests that build the llm tables directly
-    (make_database) leave them behind without migration history, which the migration would trip on."""
-    if not database_url.startswith("postgresql"):
-        return
-    engine = create_engine(migrations.sync_url(database_url))
-    with engine.begin() as conn:
-        conn.exec_driver_sql('DROP SCHEMA IF EXISTS "llm" CASCADE')
-    engine.dispose()
 
 
 async def stop(platform: Platform) -> None:
