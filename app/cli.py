@@ -129,5 +129,10 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def serve_alone(service: str) -> int:
+    """`python -m svc_<service>`: the same as `trading serve <service>` with the given arguments."""
+    return main(["serve", service, *sys.argv[1:]])
+
+
 if __name__ == "__main__":
     sys.exit(main())
