@@ -70,9 +70,9 @@ async def serve_stream(port_file: Path, db_url: str, interval_s: float) -> None:
     from core.bus import InProcessBus
     from core.clock import Clock
     from core.server import create_server
-    from svc_market.build import make_market
     from svc_market.config import MarketSettings
     from svc_market.service import MarketServicer
+    from svc_market.wiring import make_market
 
     db = Database(db_url)
     market = make_market(db, Clock(), MarketSettings(stream_interval_s=interval_s), InProcessBus())

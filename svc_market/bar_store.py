@@ -8,20 +8,18 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from quant.bars import Bars, resample
 from svc_market import rollups
+from svc_market.bar_rows import load_bars, upsert_insert
 from svc_market.models import Bar, Series
 
 BATCH_ROWS = 10_000
 SOURCE_POLYGON, SOURCE_IMPORT, SOURCE_SIMULATED = "polygon", "import", "simulated"
+SOURCE_LEGACY_MYSQL = "legacy_mysql"
+SOURCE_LIVE = "polygon_live"  # bars built from live quotes, until a sync replaces them
 _BAR_COLUMNS = ("open", "high", "low", "close", "volume", "source")
-
-
-def _insert(session: AsyncSession) -> Any:
-    return sqlite.insert if session.get_bind().dialect.name == "sqlite" else postgresql.insert
 
 
 def _rows(symbol_id: int, resolution_s: int, bars: Bars, source: str) -> Iterator[dict[str, Any]]:
@@ -67,7 +65,7 @@ async def upsert_bars(
         merged = rollups.merge(await load_bars(session, symbol_id, resolution_s, start, end), bars)
         if new_kinds and await _has_bars_outside(session, symbol_id, resolution_s, start, end):
             kinds, rebuild = registered, new_kinds  # these need the whole series: built after
-    stmt = _insert(session)(Bar)
+    stmt = upsert_insert(session)(Bar)
     stmt = stmt.on_conflict_do_update(
         index_elements=["symbol_id", "resolution_s", "ts"],
         set_={name: getattr(stmt.excluded, name) for name in _BAR_COLUMNS},
@@ -115,7 +113,7 @@ async def refresh_series(
     values: dict[str, Any] = {"first_ts": first, "last_ts": last, "bar_count": count, "source": source}
     if synced_at is not None:
         values["last_sync_at"] = synced_at
-    stmt = _insert(session)(Series).values(symbol_id=symbol_id, resolution_s=resolution_s, **values)
+    stmt = upsert_insert(session)(Series).values(symbol_id=symbol_id, resolution_s=resolution_s, **values)
     await session.execute(
         stmt.on_conflict_do_update(index_elements=["symbol_id", "resolution_s"], set_=values)
     )
@@ -144,21 +142,6 @@ async def series_of(session: AsyncSession, symbol_id: int) -> list[SeriesInfo]:
     )
 
 
-async def load_bars(
-    session: AsyncSession, symbol_id: int, resolution_s: int, start_ts: int | None, end_ts: int | None
-) -> Bars:
-    """Bars with start_ts <= ts < end_ts (None: unbounded), oldest first (one primary-key range scan)."""
-    stmt = select(Bar.ts, Bar.open, Bar.high, Bar.low, Bar.close, Bar.volume).where(
-        Bar.symbol_id == symbol_id, Bar.resolution_s == resolution_s
-    )
-    if start_ts is not None:
-        stmt = stmt.where(Bar.ts >= start_ts)
-    if end_ts is not None:
-        stmt = stmt.where(Bar.ts < end_ts)
-    rows = (await session.execute(stmt.order_by(Bar.ts))).all()
-    return rollups.bars_from_rows(rows)
-
-
 async def last_bars(
     session: AsyncSession, symbol_id: int, resolution_s: int, count: int, end_ts: int
 ) -> Bars:
@@ -172,3 +155,14 @@ async def last_bars(
     )
     start = (await session.execute(stmt)).scalar_one_or_none()
     return await load_bars(session, symbol_id, resolution_s, start, end_ts)
+
+
+async def last_synced_ts(session: AsyncSession, symbol_id: int, resolution_s: int) -> int | None:
+    """The newest bar a provider wrote (not one built from live quotes): where a sync resumes."""
+    found = await session.execute(
+        select(func.max(Bar.ts)).where(
+            Bar.symbol_id == symbol_id, Bar.resolution_s == resolution_s, Bar.source != SOURCE_LIVE
+        )
+    )
+    value = found.scalar_one_or_none()
+    return int(value) if value is not None else None

@@ -27,6 +27,7 @@ class Freshness:
     stale: bool
     provider_available: bool
     simulated: bool
+    source: str = ""  # where the newest stored bars came from (polygon, legacy_mysql, ...)
 
 
 @dataclass(frozen=True)
@@ -44,11 +45,16 @@ def freshness_of(
     series: list[SeriesInfo], now: datetime, stale_after_s: int, provider_available: bool
 ) -> Freshness:
     if not series:
-        return Freshness(None, 0, True, provider_available, False)
+        return Freshness(None, 0, True, provider_available, False, "")
     newest = max(series, key=lambda s: s.last_ts + s.resolution_s)
     age = max(0, int(now.timestamp()) - (newest.last_ts + newest.resolution_s))
     return Freshness(
-        newest.last_ts, age, age > stale_after_s, provider_available, newest.source == SOURCE_SIMULATED
+        newest.last_ts,
+        age,
+        age > stale_after_s,
+        provider_available,
+        newest.source == SOURCE_SIMULATED,
+        newest.source,
     )
 
 

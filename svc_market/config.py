@@ -26,6 +26,10 @@ class MarketSettings(BaseSettings):
     sync_batch_rows: int = 10_000
     rate_limit_retries: int = 5
     rate_limit_backoff_s: float = 1.0
+    # The legacy MySQL bar store (mysql://user:password@host:port/database): Polygon's fallback
+    # while Polygon is rate-limited or its breaker is open (seed 9.1). Unset: no fallback.
+    legacy_mysql_url: SecretStr | None = None
+    legacy_mysql_timeout_s: float = 10.0
     breaker_failures: int = 3
     breaker_call_timeout_s: float = 60.0
     breaker_reset_s: float = 300.0
@@ -40,12 +44,18 @@ class MarketSettings(BaseSettings):
     quote_record_interval_s: float = 1.0
     quote_flush_s: float = 5.0
     quote_retention_days: int = 30
+    # Live quotes build the forming 5-minute bar; it is written at least this often.
+    live_bar_flush_s: float = 5.0
     # Symbols whose price_update events go out every interval whether or not anyone streams them.
     ticker_symbols: list[str] = ["EURUSD", "GBPUSD", "USDJPY", "XAUUSD", "BTCUSD", "SPX"]
 
     @property
     def polygon_enabled(self) -> bool:
         return self.polygon_api_key is not None and bool(self.polygon_api_key.get_secret_value())
+
+    @property
+    def legacy_mysql_enabled(self) -> bool:
+        return self.legacy_mysql_url is not None and bool(self.legacy_mysql_url.get_secret_value())
 
     @property
     def live_enabled(self) -> bool:

@@ -14,8 +14,11 @@ from quant.bars import Bars
 from svc_market.analytics import IndicatorPoint
 from svc_market.candles import Freshness
 from svc_market.catalogue import BY_SYMBOL, HOURS
-from svc_market.models import Symbol
+from svc_market.health import DataHealth
+from svc_market.models import Symbol, SyncJob
 from svc_market.quotes import Quote
+from svc_market.spreads import SpreadSummary
+from svc_market.sync import TickerStatus
 from svc_market.trading_hours import SESSION_WINDOWS
 from svc_market.watchlists import WatchlistView
 
@@ -104,6 +107,16 @@ def freshness(f: Freshness) -> pb.Freshness:
     return out
 
 
+def candles_response(symbol: str, tf: str, bars: Bars, fresh: Freshness) -> pb.GetCandlesResponse:
+    return pb.GetCandlesResponse(
+        symbol=symbol, tf=tf, candles=candles(bars), freshness=freshness(fresh), source=fresh.source
+    )
+
+
+def quote_response(q: Quote) -> pb.GetQuoteResponse:
+    return pb.GetQuoteResponse(quote=quote(q), session=SESSIONS[q.session], spread=q.spread)
+
+
 def quote(q: Quote) -> pb.StreamPricesResponse:
     return pb.StreamPricesResponse(
         symbol=q.symbol,
@@ -130,4 +143,87 @@ def watchlist(w: WatchlistView) -> pb.Watchlist:
         items=[pb.WatchlistItem(symbol=s, position=i) for i, s in enumerate(w.symbols)],
         created_at=timestamp(w.created_at),
         updated_at=timestamp(w.updated_at),
+    )
+
+
+def data_health(health: DataHealth) -> pb.GetDataHealthResponse:
+    return pb.GetDataHealthResponse(
+        status=health.status,
+        providers=[
+            pb.ProviderHealth(
+                name=p.name,
+                enabled=p.enabled,
+                available=p.available,
+                retry_after_seconds=p.retry_after_s,
+                active=p.active,
+            )
+            for p in health.providers
+        ],
+    )
+
+
+def ticker_status(t: TickerStatus) -> pb.TickerSyncStatus:
+    item = pb.TickerSyncStatus(
+        ticker_id=t.ticker_id,
+        symbol=t.symbol,
+        records_count=t.records_count,
+        running_job_id=t.running_job_id,
+    )
+    if t.last_sync is not None:
+        item.last_sync.CopyFrom(timestamp(t.last_sync))
+    if t.last_bar_ts is not None:
+        item.last_bar_time.CopyFrom(ts_from_epoch(t.last_bar_ts))
+    return item
+
+
+def sync_status(tickers: list[TickerStatus], provider_available: bool) -> pb.GetSyncStatusResponse:
+    return pb.GetSyncStatusResponse(
+        tickers=[ticker_status(t) for t in tickers], provider_available=provider_available
+    )
+
+
+JOB_STATES = {
+    "queued": pb.SYNC_JOB_STATE_QUEUED,
+    "running": pb.SYNC_JOB_STATE_RUNNING,
+    "succeeded": pb.SYNC_JOB_STATE_SUCCEEDED,
+    "failed": pb.SYNC_JOB_STATE_FAILED,
+}
+
+
+def sync_job(job: SyncJob, symbol: str) -> pb.SyncJob:
+    item = pb.SyncJob(
+        job_id=job.id,
+        ticker_id=job.symbol_id,
+        symbol=symbol,
+        records=job.records,
+        error=job.error,
+        state=JOB_STATES[job.state],
+        created_at=timestamp(job.created_at),
+    )
+    if job.finished_at is not None:
+        item.finished_at.CopyFrom(timestamp(job.finished_at))
+    return item
+
+
+def sync_history(status: TickerStatus, jobs: list[SyncJob]) -> pb.GetSyncHistoryResponse:
+    out = pb.GetSyncHistoryResponse(
+        records_count=status.records_count, jobs=[sync_job(j, status.symbol) for j in jobs]
+    )
+    if status.last_sync is not None:
+        out.last_sync.CopyFrom(timestamp(status.last_sync))
+    return out
+
+
+def spreads(summary: SpreadSummary) -> pb.GetSpreadsResponse:
+    return pb.GetSpreadsResponse(
+        symbol=summary.symbol,
+        avg_spread=summary.avg,
+        min=summary.min,
+        max=summary.max,
+        sessions=[
+            pb.SessionSpread(
+                session=SESSIONS[s.session], avg_spread=s.avg, min=s.min, max=s.max, samples=s.samples
+            )
+            for s in summary.sessions
+        ],
     )

@@ -68,7 +68,7 @@ def next_bar(spec: SymbolSpec, ts: int, open_price: float, seed: int) -> DemoBar
     return DemoBar(ts, round(open_price, digits), high, low, round(close, digits), volume, digits)
 
 
-def _bars(bars: list[DemoBar]) -> Bars:
+def bars_of(bars: list[DemoBar]) -> Bars:
     columns = [
         np.array([getattr(b, f) for b in bars], dtype=np.float64)
         for f in ("open", "high", "low", "close", "volume")
@@ -109,20 +109,25 @@ class DemoFeed:
         ended: list[DemoBar] = []
         ts = max(last_ts + BAR_S, current - self.max_gap_bars * BAR_S)
         while ts < current:
-            if _trades(spec, ts):
+            if trades_at(spec, ts):
                 bar = next_bar(spec, ts, close, self.seed)
                 ended.append(bar)
                 close = bar.close
             ts += BAR_S
         rows = ended
-        if forming and _trades(spec, current):
+        if forming and trades_at(spec, current):
             o, h, lo, c, v = next_bar(spec, current, close, self.seed).at(_frac(now, current))
             rows = [*ended, DemoBar(current, o, h, lo, c, v, spec.price_precision)]
         if rows:
             async with self.db.transaction() as session:
                 row = await get_symbol(session, symbol)
                 await upsert_bars(
-                    session, row.id, BAR_S, _bars(rows), SOURCE_SIMULATED, daily_anchor_s=self.daily_anchor_s
+                    session,
+                    row.id,
+                    BAR_S,
+                    bars_of(rows),
+                    SOURCE_SIMULATED,
+                    daily_anchor_s=self.daily_anchor_s,
                 )
                 await refresh_series(session, row.id, BAR_S, SOURCE_SIMULATED)
         if ended:
@@ -137,7 +142,7 @@ class DemoFeed:
         current = int(now.timestamp()) // BAR_S * BAR_S
         await self.catch_up(symbol, now)
         _, close = self._last[symbol] if symbol in self._last else await self._last_whole(symbol, current)
-        if not _trades(spec, current):
+        if not trades_at(spec, current):
             return close, 0.0
         bar = next_bar(spec, current, close, self.seed)
         return bar.at(_frac(now, current))[3], bar.volume / BAR_S
@@ -158,7 +163,7 @@ class DemoFeed:
         return found
 
 
-def _trades(spec: SymbolSpec, ts: int) -> bool:
+def trades_at(spec: SymbolSpec, ts: int) -> bool:
     return is_open(HOURS[spec.hours], datetime.fromtimestamp(ts, UTC))
 
 

@@ -7,13 +7,22 @@ from dataclasses import dataclass
 from core.breaker import CircuitBreaker
 from core.clock import Clock
 from core.db import Database
+from core.errors import InvalidArgument
 from quant.bars import Bars, daily_anchor
-from svc_market import analytics
+from svc_market import analytics, symbols
+from svc_market.analytics import IndicatorPoint
 from svc_market.candles import CandleQuery, Freshness, freshness_of, get_candles
 from svc_market.catalogue import BY_SYMBOL
 from svc_market.config import MarketSettings
 from svc_market.demo_feed import DemoFeed
-from svc_market.live import LiveQuotes, PolygonStream, QuoteRecorder
+from svc_market.health import DataHealth, data_health
+from svc_market.live import LiveQuotes
+from svc_market.live_bars import LiveBarBuilder
+from svc_market.models import Symbol
+from svc_market.providers import QuotesProvider
+from svc_market.quote_recorder import QuoteRecorder
+from svc_market.quotes import Quote
+from svc_market.spreads import SpreadSummary, spread_summary
 from svc_market.stream import PriceHub
 from svc_market.sync import SyncJobs, provider_available
 
@@ -29,18 +38,28 @@ class Market:
     quotes: LiveQuotes
     hub: PriceHub
     sync: SyncJobs
-    live: PolygonStream | None = None  # Polygon's WebSocket, with a key
+    live: QuotesProvider  # Polygon's WebSocket with a key, else the twin that never quotes
     recorder: QuoteRecorder | None = None
     demo: DemoFeed | None = None  # the demo run's tick feed, extending simulated series
+    live_bars: LiveBarBuilder | None = None  # bars built from live quotes
 
     @property
     def daily_anchor_s(self) -> int:
         return daily_anchor(self.settings.daily_anchor_hour_utc)
 
+    async def list_symbols(self, asset_type: str | None) -> list[Symbol]:
+        async with self.db.session() as session:
+            return await symbols.list_symbols(session, asset_type)
+
+    async def quote(self, symbol: str) -> Quote:
+        return await self.quotes.quote(symbol, self.clock.now())
+
     async def candles(self, query: CandleQuery) -> tuple[str, Bars, Freshness]:
         code, now = query.symbol.upper(), self.clock.now()
         if self.demo is not None and code in BY_SYMBOL and await self.demo.prices(code, now):
             await self.demo.catch_up(code, now, forming=True)  # up to this tick
+        if self.live_bars is not None:
+            await self.live_bars.flush(code)  # up to the newest live quote
         async with self.db.session() as session:
             symbol, bars, series = await get_candles(session, query, self.clock.now(), self.daily_anchor_s)
         return symbol, bars, self._freshness(series)
@@ -49,9 +68,31 @@ class Market:
         available = provider_available(self.breaker) if self.settings.polygon_enabled else False
         return freshness_of(series, self.clock.now(), self.settings.stale_after_s, available)
 
-    async def indicators(self, symbol: str, timeframe: str, points: int) -> tuple[str, list, Freshness]:
+    async def indicators(
+        self, symbol: str, timeframe: str, points: int
+    ) -> tuple[str, list[IndicatorPoint], Freshness]:
         """The newest ``points`` bars' indicators, computed over enough history for warm-up."""
         count = points + analytics.WARMUP_BARS
         query = CandleQuery(symbol, timeframe, None, None, min(count, 5000))
         code, bars, fresh = await self.candles(query)
         return code, analytics.indicator_points(bars, points), fresh
+
+    async def spreads(self, ticker_id: int, session: str | None) -> SpreadSummary:
+        return await spread_summary(self.db, ticker_id, session)
+
+    def health(self) -> DataHealth:
+        return data_health(
+            self.sync.provider,
+            self.settings.polygon_enabled,
+            self.breaker,
+            self.sync.fallback,
+            self.sync.fallback_use,
+            self.live,
+        )
+
+    async def indicator_snapshot(self, symbol: str, timeframe: str) -> tuple[str, IndicatorPoint, Freshness]:
+        """The newest bar's indicators; InvalidArgument (NO_DATA) when there is no bar."""
+        code, points, fresh = await self.indicators(symbol, timeframe, 1)
+        if not points:
+            raise InvalidArgument(f"no bars for {code}", reason="NO_DATA")
+        return code, points[-1], fresh

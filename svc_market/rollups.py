@@ -16,24 +16,18 @@ builds whatever the configured anchor needs for data written before.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import Database
 from quant.bars import TIMEFRAME_SECONDS, Bars, anchor_for, bucket_start, resample
+from svc_market.bar_rows import bars_from_rows, load_bars, upsert_insert
 from svc_market.models import RollupBar, RollupSeries, Series
 
 MIN_RATIO = 12
 BATCH_ROWS = 10_000
 Kind = tuple[int, int]  # (tf_s, anchor_s)
-
-
-def _insert(session: AsyncSession) -> Any:
-    return sqlite.insert if session.get_bind().dialect.name == "sqlite" else postgresql.insert
 
 
 def rollup_timeframes(base_s: int) -> list[int]:
@@ -94,7 +88,7 @@ async def store_rollup(
     if len(candles) == 0:
         return
     tf_s, anchor_s = kind
-    stmt = _insert(session)(RollupBar)
+    stmt = upsert_insert(session)(RollupBar)
     stmt = stmt.on_conflict_do_update(
         index_elements=["symbol_id", "base_s", "tf_s", "anchor_s", "ts"],
         set_={name: getattr(stmt.excluded, name) for name in ("open", "high", "low", "close", "volume")},
@@ -122,7 +116,7 @@ async def store_rollup(
 async def register(session: AsyncSession, symbol_id: int, base_s: int, kinds: set[Kind]) -> None:
     if not kinds:
         return
-    stmt = _insert(session)(RollupSeries).on_conflict_do_nothing()
+    stmt = upsert_insert(session)(RollupSeries).on_conflict_do_nothing()
     await session.execute(
         stmt,
         [{"symbol_id": symbol_id, "base_s": base_s, "tf_s": tf, "anchor_s": a} for tf, a in sorted(kinds)],
@@ -131,8 +125,6 @@ async def register(session: AsyncSession, symbol_id: int, base_s: int, kinds: se
 
 async def build_all(session: AsyncSession, symbol_id: int, base_s: int, kinds: set[Kind]) -> None:
     """Build roll-ups from the whole stored base series and register them."""
-    from svc_market.bar_store import load_bars  # bar_store imports this module
-
     if not kinds:
         return
     bars = await load_bars(session, symbol_id, base_s, None, None)
@@ -180,19 +172,3 @@ async def load_rollup(
         stmt = stmt.where(RollupBar.ts >= start_ts)
     rows = (await session.execute(stmt.order_by(RollupBar.ts.desc()).limit(limit))).all()
     return bars_from_rows(rows[::-1])
-
-
-def bars_from_rows(rows: Any) -> Bars:
-    """Bars from (ts, open, high, low, close, volume) rows, oldest first."""
-    if not rows:
-        return Bars.empty()
-    # plain tuples: numpy reading SQLAlchemy Row objects directly is ~30 times slower
-    table = np.array([tuple(r) for r in rows], dtype=np.float64)
-    return Bars(
-        ts=table[:, 0].astype(np.int64),
-        open=table[:, 1],
-        high=table[:, 2],
-        low=table[:, 3],
-        close=table[:, 4],
-        volume=table[:, 5],
-    )

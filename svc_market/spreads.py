@@ -8,6 +8,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.db import Database
 from svc_market.catalogue import BY_SYMBOL
 from svc_market.models import Quote as QuoteRow
 from svc_market.symbols import get_symbol_by_id
@@ -57,3 +58,28 @@ async def spreads_by_session(
             typical = spec.spread_pips[name] * float(spec.pip_size) if spec else 0.0
             out.append(SessionSpread(name, typical, typical * MODEL_MIN, typical * MODEL_MAX, 0))
     return symbol.symbol, out
+
+
+@dataclass(frozen=True)
+class SpreadSummary:
+    """GetSpreads' answer: the sessions and their overall figures."""
+
+    symbol: str
+    avg: float
+    min: float
+    max: float
+    sessions: list[SessionSpread]
+
+
+def summarize(symbol: str, stats: list[SessionSpread]) -> SpreadSummary:
+    """The average weighted by samples (the plain mean where no session has samples)."""
+    total = sum(s.samples for s in stats)
+    weighted = sum(s.avg * s.samples for s in stats) / total if total else None
+    avg = weighted if weighted is not None else sum(s.avg for s in stats) / len(stats)
+    return SpreadSummary(symbol, avg, min(s.min for s in stats), max(s.max for s in stats), stats)
+
+
+async def spread_summary(db: Database, ticker_id: int, only: str | None = None) -> SpreadSummary:
+    async with db.session() as session:
+        symbol, stats = await spreads_by_session(session, ticker_id, only)
+    return summarize(symbol, stats)

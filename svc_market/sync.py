@@ -2,7 +2,13 @@
 
 A job is a row in sync_jobs; a partial unique index allows one queued-or-running job per ticker, so
 two triggers can never both run. Jobs run as asyncio tasks; a restart marks unfinished jobs failed,
-and the next job resumes after the newest stored bar (bars are upserted, so overlaps are harmless).
+and the next job resumes after the newest synced bar (bars are upserted, so overlaps are harmless).
+
+Bars come from the primary provider (Polygon, or the simulated twin without a key) through its
+circuit breaker. While it is rate-limited or its breaker is open, a job reads the rest of its range
+from the fallback provider (the legacy MySQL store, seed 9.1) when one is configured, and stores
+those bars under the fallback's source; without one, a rate limit backs off and retries and an open
+breaker fails the job fast.
 """
 
 from __future__ import annotations
@@ -17,15 +23,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from core import metrics
 from core.breaker import OPEN, CircuitBreaker
 from core.clock import Clock
 from core.db import Database
-from core.errors import AlreadyExists, DomainError, FailedPrecondition
-from quant.bars import daily_anchor
-from svc_market.bar_store import SOURCE_POLYGON, SeriesInfo, refresh_series, series_of, upsert_bars
+from core.errors import AlreadyExists, DomainError, Unavailable
+from quant.bars import Bars, daily_anchor
+from svc_market.bar_store import SeriesInfo, last_synced_ts, refresh_series, series_of, upsert_bars
 from svc_market.config import MarketSettings
 from svc_market.models import Symbol, SyncJob
-from svc_market.polygon import BAR_S, PolygonBars, ProviderError, RateLimited
+from svc_market.providers import BAR_S, BarCursor, BarsProvider, BarsRequest, ProviderError, RateLimited
 from svc_market.symbols import get_symbol_by_id
 
 log = logging.getLogger("svc_market.sync")
@@ -58,6 +65,25 @@ def _provider_series(series: list[SeriesInfo]) -> SeriesInfo | None:
     return next((s for s in series if s.resolution_s == BAR_S), None)
 
 
+@dataclass
+class FallbackUse:
+    """How the fallback provider has been used, for health and tests."""
+
+    jobs: int = 0  # jobs that read bars from it
+    last_reason: str = ""  # "rate_limited" or "circuit_open"
+    last_used: datetime | None = None
+    active: bool = False  # the newest job that finished read from it
+
+
+@dataclass
+class _Reading:
+    """Where a job reads now: the provider, its open cursor, and whether it is the fallback."""
+
+    provider: BarsProvider
+    cursor: BarCursor | None = None
+    fallback: bool = False
+
+
 class SyncJobs:
     """Starts, runs and reports sync jobs."""
 
@@ -66,15 +92,24 @@ class SyncJobs:
         db: Database,
         clock: Clock,
         settings: MarketSettings,
-        provider: PolygonBars | None,
+        provider: BarsProvider,
         breaker: CircuitBreaker,
+        fallback: BarsProvider | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
         self.settings = settings
         self.provider = provider
         self.breaker = breaker
+        self.fallback = fallback
+        self.fallback_use = FallbackUse()
         self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def can_fetch(self) -> bool:
+        """Whether a job would get bars now: the primary's breaker lets calls through, or a
+        fallback is there."""
+        return provider_available(self.breaker) or self.fallback is not None
 
     async def recover(self) -> int:
         """Mark jobs left queued or running by a previous process as failed; returns how many."""
@@ -88,8 +123,6 @@ class SyncJobs:
 
     async def trigger(self, ticker_id: int, from_ts: int | None = None) -> str:
         """Queue a job for the ticker and start it in the background; AlreadyExists if one is active."""
-        if self.provider is None:
-            raise FailedPrecondition("no market data provider is configured", reason="NO_PROVIDER")
         job_id = str(uuid.uuid4())
         try:
             async with self.db.transaction() as session:
@@ -129,6 +162,7 @@ class SyncJobs:
         try:
             records = await self._fetch_and_store(job_id)
         except (DomainError, ProviderError, RateLimited) as exc:
+            self.fallback_use.active = False
             await self._set(job_id, state=FAILED, error=str(exc)[:500], finished_at=self.clock.now())
             return
         except Exception as exc:
@@ -143,15 +177,14 @@ class SyncJobs:
         if job.from_ts is not None:
             return job.from_ts
         async with self.db.session() as session:
-            stored = _provider_series(await series_of(session, job.symbol_id))
-        if stored is not None:
-            return stored.last_ts + BAR_S
+            synced = await last_synced_ts(session, job.symbol_id, BAR_S)
+        if synced is not None:
+            return synced + BAR_S
         return (
             int((self.clock.now() - timedelta(days=self.settings.backfill_days)).timestamp()) // BAR_S * BAR_S
         )
 
     async def _fetch_and_store(self, job_id: str) -> int:
-        assert self.provider is not None
         async with self.db.session() as session:
             job = await session.get(SyncJob, job_id)
             assert job is not None
@@ -160,43 +193,66 @@ class SyncJobs:
         cursor = await self._start_ts(job)
         end = int(self.clock.now().timestamp())
         records, rate_limited = 0, 0
-        provider = self.provider
-        aggs = None
+        reading = _Reading(self.provider)
         while cursor < end:
-            if aggs is None:
-                aggs = provider.open(symbol.provider_ticker, cursor * 1000, end * 1000)
-            pending = aggs
+            if reading.cursor is None:
+                request = BarsRequest(symbol.symbol, symbol.provider_ticker, cursor, end)
+                reading.cursor = reading.provider.open(request)
             try:
-                chunk = await self.breaker.call(
-                    functools.partial(provider.next_chunk, pending, self.settings.sync_batch_rows),
-                    counts=_rate_limit_is_not_a_failure,
-                )
+                chunk = await self._next_chunk(reading)
             except RateLimited:
+                if self._fall_back(reading, "rate_limited"):
+                    continue
                 rate_limited += 1
                 if rate_limited > self.settings.rate_limit_retries:
                     raise
                 await self.clock.sleep(self.settings.rate_limit_backoff_s * 2 ** (rate_limited - 1))
-                aggs = None  # the client's page iterator is dead; resume from the cursor
+                reading.cursor = None  # the client's page iterator is dead; resume from the cursor
                 continue
+            except Unavailable:  # the primary's circuit is open
+                if self._fall_back(reading, "circuit_open"):
+                    continue
+                raise
             if len(chunk) == 0:
                 break
-            records += await self._store(job_id, symbol.id, chunk, records)
+            records += await self._store(job_id, symbol.id, chunk, records, reading.provider.name)
             cursor = int(chunk.ts[-1]) + BAR_S
         async with self.db.transaction() as session:
-            await refresh_series(session, symbol.id, BAR_S, SOURCE_POLYGON, synced_at=self.clock.now())
+            await refresh_series(session, symbol.id, BAR_S, reading.provider.name, synced_at=self.clock.now())
+        self.fallback_use.active = reading.fallback
         return records
 
-    async def _store(self, job_id: str, symbol_id: int, chunk, done: int) -> int:
+    async def _next_chunk(self, reading: _Reading) -> Bars:
+        assert reading.cursor is not None
+        size = self.settings.sync_batch_rows
+        if reading.fallback:
+            return await reading.cursor.next_chunk(size)
+        return await self.breaker.call(
+            functools.partial(reading.cursor.next_chunk, size), counts=_rate_limit_is_not_a_failure
+        )
+
+    def _fall_back(self, reading: _Reading, reason: str) -> bool:
+        """Switch the job to the fallback provider (once); False when there is none."""
+        if self.fallback is None or reading.fallback:
+            return False
+        log.warning("%s %s: reading bars from %s", self.provider.name, reason, self.fallback.name)
+        reading.provider, reading.cursor, reading.fallback = self.fallback, None, True
+        use = self.fallback_use
+        use.jobs, use.last_reason, use.last_used = use.jobs + 1, reason, self.clock.now()
+        metrics.FALLBACK_SERVED.labels(self.provider.name).inc()
+        return True
+
+    async def _store(self, job_id: str, symbol_id: int, chunk: Bars, done: int, source: str) -> int:
         async with self.db.transaction() as session:
             written = await upsert_bars(
                 session,
                 symbol_id,
                 BAR_S,
                 chunk,
-                SOURCE_POLYGON,
+                source,
                 daily_anchor_s=daily_anchor(self.settings.daily_anchor_hour_utc),
             )
-            await refresh_series(session, symbol_id, BAR_S, SOURCE_POLYGON)
+            await refresh_series(session, symbol_id, BAR_S, source)
             await session.execute(update(SyncJob).where(SyncJob.id == job_id).values(records=done + written))
         return written
 
@@ -255,10 +311,17 @@ class SyncJobs:
             async with self.db.session() as session:
                 ids = list((await session.execute(select(Symbol.id))).scalars())
             for ticker_id in ids:
-                if provider_available(self.breaker):
+                if self.can_fetch:
                     try:
                         await self.trigger(ticker_id)
                     except DomainError:
                         pass
             await self.wait_idle()
             await self.clock.sleep(self.settings.sync_interval_s)
+
+    async def close(self) -> None:
+        """Close the providers' connections (a pool, for the legacy store)."""
+        for provider in (self.provider, self.fallback):
+            closer = getattr(provider, "close", None)
+            if closer is not None:
+                await closer()

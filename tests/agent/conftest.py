@@ -28,7 +28,8 @@ from edge import create_app
 from edge.channels import AgentChatOwners
 from svc_education.seed import seed_demo_courses
 from svc_inference.registry import ArtifactStore, Registry
-from svc_market.build import bootstrap as market_bootstrap
+from svc_market.config import MarketSettings
+from svc_market.wiring import bootstrap_market
 from tests.agent.fake_anthropic import FakeAnthropic, start_fake
 from tests.conftest import drop_service_schemas
 from tests.mailbox import verify_email
@@ -140,7 +141,7 @@ async def make_platform(
         await asyncio.to_thread(migrate, settings, specs)
         ctx = make_context(settings)
         if not started:
-            await market_bootstrap(ctx)
+            await bootstrap_market(ctx, MarketSettings())
             await _register_models(ctx, signal_models)
             await seed_demo_courses(ctx)
         runtime = Runtime(ctx, specs, "test")

@@ -29,7 +29,8 @@ from app.runtime import Runtime, make_context
 from core.bus import Subscription
 from core.service import ServiceContext
 from core.settings import Settings
-from svc_market.build import bootstrap
+from svc_market.config import MarketSettings
+from svc_market.wiring import bootstrap_market
 
 pytestmark = pytest.mark.slow
 
@@ -51,7 +52,7 @@ async def platform(tmp_path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[P
     specs = load_specs(["auth", "market", "broker"])
     migrate(settings, specs)
     ctx = make_context(settings)
-    await bootstrap(ctx)
+    await bootstrap_market(ctx, MarketSettings())
     runtime = Runtime(ctx, specs, "test")
     port = await runtime.start("127.0.0.1:0")
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")

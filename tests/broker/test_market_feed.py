@@ -31,7 +31,6 @@ from svc_broker.market_feed import follow_tickers, keep_symbols, load_symbols
 from svc_broker.models import Base as BrokerBase
 from svc_broker.venues.paper import PaperBroker
 from svc_broker.venues.paper.monitor import PriceMonitor
-from svc_market.build import make_market
 from svc_market.catalogue import HOURS
 from svc_market.config import MarketSettings
 from svc_market.demo_data import seed_demo_data
@@ -39,6 +38,7 @@ from svc_market.models import Base as MarketBase
 from svc_market.quotes import QuoteBook as MarketQuotes
 from svc_market.service import MarketServicer
 from svc_market.symbols import ensure_catalogue
+from svc_market.wiring import make_market
 
 USER = "feed-user"
 START = datetime(2025, 1, 6, 12, 0, tzinfo=UTC)  # Monday, London session: FX is open

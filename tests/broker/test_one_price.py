@@ -24,7 +24,8 @@ from app.registry import load_specs
 from app.runtime import Runtime, make_context
 from core.clock import TestClock
 from core.settings import Settings
-from svc_market.build import bootstrap
+from svc_market.config import MarketSettings
+from svc_market.wiring import bootstrap_market
 from tests.broker.test_end_to_end import Platform, place_when_priced
 
 pytestmark = pytest.mark.slow
@@ -49,7 +50,7 @@ async def platform(tmp_path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[P
     specs = load_specs(["auth", "market", "broker"])
     migrate(settings, specs)
     ctx = make_context(settings, HeldClock(NOW))
-    await bootstrap(ctx)  # two days of simulated bars, up to the bar before NOW's
+    await bootstrap_market(ctx, MarketSettings())  # two days of simulated bars, up to the bar before NOW's
     runtime = Runtime(ctx, specs, "test")
     port = await runtime.start("127.0.0.1:0")
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")

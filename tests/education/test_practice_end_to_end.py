@@ -22,7 +22,8 @@ from app.migrate import migrate
 from app.registry import load_specs
 from app.runtime import Runtime, make_context
 from core.settings import Settings
-from svc_market.build import bootstrap as market_bootstrap
+from svc_market.config import MarketSettings
+from svc_market.wiring import bootstrap_market
 from tests.broker.test_end_to_end import place_when_priced
 from tests.conftest import drop_service_schemas
 
@@ -44,7 +45,7 @@ async def channel(
     drop_service_schemas(database_url, specs)
     migrate(settings, specs)
     ctx = make_context(settings)
-    await market_bootstrap(ctx)
+    await bootstrap_market(ctx, MarketSettings())
     education = specs[1]
     assert education.bootstrap is not None
     await education.bootstrap(ctx)

@@ -38,7 +38,8 @@ from svc_billing.config import BillingSettings
 from svc_billing.wallet import DEPOSIT, Wallets
 from svc_broker.investment.kyc import Kyc
 from svc_broker.investment.models import AgentDecision, Execution
-from svc_market.build import bootstrap
+from svc_market.config import MarketSettings
+from svc_market.wiring import bootstrap_market
 from tests.investment.metaapi_fake import FakeMetaApi
 from tests.mailbox import reason_of, verify_email
 
@@ -61,7 +62,7 @@ async def platform(tmp_path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[P
     specs = load_specs(["auth", "market", "billing", "broker"])
     migrate(settings, specs)
     ctx = make_context(settings)
-    await bootstrap(ctx)
+    await bootstrap_market(ctx, MarketSettings())
     runtime = Runtime(ctx, specs, "test")
     port = await runtime.start("127.0.0.1:0")
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
@@ -256,7 +257,7 @@ async def metaapi_platform(
     specs = load_specs(["auth", "market", "billing", "broker"])
     migrate(settings, specs)
     ctx = make_context(settings)
-    await bootstrap(ctx)
+    await bootstrap_market(ctx, MarketSettings())
     runtime = Runtime(ctx, specs, "test")
     port = await runtime.start("127.0.0.1:0")
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")

@@ -13,11 +13,11 @@ from trading.market.v1 import market_service_pb2_grpc as rpc
 
 from core.bus import InProcessBus
 from core.clock import Clock, TestClock
-from svc_market.build import make_market
 from svc_market.config import MarketSettings
 from svc_market.demo_data import seed_demo_data
 from svc_market.models import Base
 from svc_market.service import MarketDataServicer, MarketServicer
+from svc_market.wiring import make_market
 
 NOW = datetime(2025, 1, 8, 12, tzinfo=UTC)
 

@@ -18,13 +18,13 @@ from websockets.exceptions import ConnectionClosed
 
 from core.bus import InProcessBus
 from core.clock import Clock, TestClock
-from svc_market.build import make_market
+from svc_market.adapters.polygon import channel_of
 from svc_market.catalogue import BY_SYMBOL
 from svc_market.config import MarketSettings
 from svc_market.demo_data import seed_demo_data
-from svc_market.live import channel_of
 from svc_market.models import Base
 from svc_market.service import MarketDataServicer, MarketServicer
+from svc_market.wiring import make_market
 
 NOW = datetime(2025, 1, 8, 12, tzinfo=UTC)
 # The fake's quote times: one a second from 09:00 UTC on NOW's day, wrapping within the London
@@ -237,8 +237,8 @@ async def test_spreads_come_from_recorded_live_quotes_and_the_model_elsewhere(se
 async def test_the_recorder_samples_one_quote_per_second_and_drops_old_ones(make_database) -> None:
     from sqlalchemy import func, select
 
-    from svc_market.live import QuoteRecorder
     from svc_market.models import Quote as QuoteRow
+    from svc_market.quote_recorder import QuoteRecorder
     from svc_market.symbols import ensure_catalogue
 
     db = await make_database(Base.metadata)

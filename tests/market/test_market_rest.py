@@ -23,12 +23,12 @@ from core.interceptor import ChassisInterceptor
 from core.keys import KeyStore
 from core.server import create_server
 from svc_market.bar_store import load_bars
-from svc_market.build import make_market
 from svc_market.config import MarketSettings
 from svc_market.demo_data import seed_demo_data
 from svc_market.models import Base
 from svc_market.service import MarketDataServicer, MarketServicer
 from svc_market.symbols import get_symbol
+from svc_market.wiring import make_market
 from tests.envoy.gateway_harness import AUDIENCE, DESCRIPTOR, ISSUER, edge_server, free_port, gateway_settings
 
 pytestmark = [pytest.mark.envoy, pytest.mark.asyncio(loop_scope="module")]

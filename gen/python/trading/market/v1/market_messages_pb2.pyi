@@ -185,16 +185,18 @@ class GetCandlesRequest(_message.Message):
     def __init__(self, symbol: _Optional[str] = ..., tf: _Optional[str] = ..., to: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., limit: _Optional[int] = ..., **kwargs) -> None: ...
 
 class GetCandlesResponse(_message.Message):
-    __slots__ = ("symbol", "tf", "candles", "freshness")
+    __slots__ = ("symbol", "tf", "candles", "freshness", "source")
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     TF_FIELD_NUMBER: _ClassVar[int]
     CANDLES_FIELD_NUMBER: _ClassVar[int]
     FRESHNESS_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
     symbol: str
     tf: str
     candles: _containers.RepeatedCompositeFieldContainer[Candle]
     freshness: Freshness
-    def __init__(self, symbol: _Optional[str] = ..., tf: _Optional[str] = ..., candles: _Optional[_Iterable[_Union[Candle, _Mapping]]] = ..., freshness: _Optional[_Union[Freshness, _Mapping]] = ...) -> None: ...
+    source: str
+    def __init__(self, symbol: _Optional[str] = ..., tf: _Optional[str] = ..., candles: _Optional[_Iterable[_Union[Candle, _Mapping]]] = ..., freshness: _Optional[_Union[Freshness, _Mapping]] = ..., source: _Optional[str] = ...) -> None: ...
 
 class StreamPricesRequest(_message.Message):
     __slots__ = ("symbol",)
@@ -552,16 +554,18 @@ class GetDataHealthRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class ProviderHealth(_message.Message):
-    __slots__ = ("name", "enabled", "available", "retry_after_seconds")
+    __slots__ = ("name", "enabled", "available", "retry_after_seconds", "active")
     NAME_FIELD_NUMBER: _ClassVar[int]
     ENABLED_FIELD_NUMBER: _ClassVar[int]
     AVAILABLE_FIELD_NUMBER: _ClassVar[int]
     RETRY_AFTER_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_FIELD_NUMBER: _ClassVar[int]
     name: str
     enabled: bool
     available: bool
     retry_after_seconds: float
-    def __init__(self, name: _Optional[str] = ..., enabled: _Optional[bool] = ..., available: _Optional[bool] = ..., retry_after_seconds: _Optional[float] = ...) -> None: ...
+    active: bool
+    def __init__(self, name: _Optional[str] = ..., enabled: _Optional[bool] = ..., available: _Optional[bool] = ..., retry_after_seconds: _Optional[float] = ..., active: _Optional[bool] = ...) -> None: ...
 
 class GetDataHealthResponse(_message.Message):
     __slots__ = ("status", "providers")

@@ -10,16 +10,7 @@ import numpy as np
 from massive import RESTClient
 
 from quant.bars import Bars
-
-BAR_S = 300
-
-
-class RateLimited(Exception):
-    """The provider answered 429."""
-
-
-class ProviderError(Exception):
-    """The provider failed (5xx, bad response, connection)."""
+from svc_market.providers import BarsRequest, ProviderError, RateLimited
 
 
 def _classify(exc: Exception) -> Exception:
@@ -30,29 +21,19 @@ def _classify(exc: Exception) -> Exception:
     return ProviderError(text)
 
 
-class PolygonBars:
-    """Reads 5-minute aggregates page by page (``next_url``) in chunks, off the event loop."""
+class _AggsCursor:
+    """One `list_aggs` page iterator (it follows ``next_url``), read in chunks off the event loop."""
 
-    def __init__(self, api_key: str, base_url: str, page_limit: int = 50_000) -> None:
-        self.client = RESTClient(api_key=api_key, base=base_url.rstrip("/"), retries=0, pagination=True)
-        self.page_limit = page_limit
+    def __init__(self, aggs: Iterator[Any]) -> None:
+        self.aggs = aggs
 
-    def open(self, provider_ticker: str, from_ms: int, to_ms: int) -> Iterator[Any]:
-        return iter(
-            self.client.list_aggs(
-                provider_ticker, 5, "minute", from_ms, to_ms, adjusted=True, sort="asc", limit=self.page_limit
-            )
-        )
+    async def next_chunk(self, size: int) -> Bars:
+        return await asyncio.to_thread(self._take, size)
 
-    async def next_chunk(self, aggs: Iterator[Any], size: int) -> Bars:
-        """Up to ``size`` bars from the iterator; an empty Bars at the end."""
-        return await asyncio.to_thread(self._take, aggs, size)
-
-    @staticmethod
-    def _take(aggs: Iterator[Any], size: int) -> Bars:
+    def _take(self, size: int) -> Bars:
         rows: list[tuple[float, ...]] = []
         try:
-            for agg in aggs:
+            for agg in self.aggs:
                 if agg.timestamp is None or agg.open is None:
                     continue
                 rows.append(
@@ -65,7 +46,31 @@ class PolygonBars:
         return to_bars(rows)
 
 
+class PolygonBars:
+    """A BarsProvider reading Polygon's 5-minute aggregates page by page."""
+
+    name = "polygon"
+
+    def __init__(self, api_key: str, base_url: str, page_limit: int = 50_000) -> None:
+        self.client = RESTClient(api_key=api_key, base=base_url.rstrip("/"), retries=0, pagination=True)
+        self.page_limit = page_limit
+
+    def open(self, request: BarsRequest) -> _AggsCursor:
+        aggs = self.client.list_aggs(
+            request.provider_ticker,
+            5,
+            "minute",
+            request.start_s * 1000,
+            request.end_s * 1000,
+            adjusted=True,
+            sort="asc",
+            limit=self.page_limit,
+        )
+        return _AggsCursor(iter(aggs))
+
+
 def to_bars(rows: list[tuple[float, ...]]) -> Bars:
+    """Bars from (ts, open, high, low, close, volume) rows, sorted, one per timestamp."""
     if not rows:
         return Bars.empty()
     table = np.array(rows, dtype=np.float64)
