@@ -103,6 +103,7 @@ class SyncJobs:
         self.breaker = breaker
         self.fallback = fallback
         self.fallback_use = FallbackUse()
+        self.rounds = 0  # rounds of keep_up_to_date run by this replica
         self._tasks: set[asyncio.Task[None]] = set()
 
     @property
@@ -317,6 +318,7 @@ class SyncJobs:
                     except DomainError:
                         pass
             await self.wait_idle()
+            self.rounds += 1
             await self.clock.sleep(self.settings.sync_interval_s)
 
     async def close(self) -> None:

@@ -70,3 +70,25 @@ async def test_after_a_restart_the_series_resumes_and_fills_the_gap(db) -> None:
         await s.execute(delete(Bar).where(Bar.symbol_id == row.id, Bar.ts >= int(START.timestamp())))
     await DemoFeed(db, seed=7).catch_up("EURUSD", later)
     assert await stored(db, START) == bars
+
+
+async def test_a_sync_without_a_key_writes_the_bars_the_feed_would(db) -> None:
+    from svc_market.config import MarketSettings
+    from svc_market.wiring import make_market
+
+    feed = DemoFeed(db, seed=7)
+    await feed.catch_up("EURUSD", START + timedelta(hours=1))
+    fed = await stored(db, START)
+    async with db.transaction() as s:
+        await s.execute(delete(Bar).where(Bar.ts >= int(START.timestamp())))
+    settings = MarketSettings(polygon_api_key=None, demo_seed=7, demo_ticks=False)
+    market = make_market(db, TestClock(START + timedelta(hours=1)), settings, None)
+    assert market.sync.provider.name == "simulated"  # the twin, not None
+    async with db.session() as s:
+        ticker_id = (await get_symbol(s, "EURUSD")).id
+    await market.sync.trigger(ticker_id, int(START.timestamp()))
+    await market.sync.wait_idle()
+    _, jobs = await market.sync.history(ticker_id)
+    assert jobs[0].state == "succeeded"
+    assert await stored(db, START) == fed
+    assert len(fed) == 12

@@ -44,6 +44,7 @@ class FakePolygonFeed:
         self.actions: list[tuple[str, str]] = []
         self.prices = {"C.EUR-USD": (1.08001, 1.08013), "XQ.BTC-USD": (64000.5, 64003.0)}
         self.sent = 0
+        self.start_ms = LONDON_MS  # the first quote's time
         self.live: set[ServerConnection] = set()
 
     async def handler(self, ws: ServerConnection) -> None:
@@ -78,7 +79,7 @@ class FakePolygonFeed:
                 for channel in sorted(subs):
                     bid, ask = self.prices[channel]
                     self.sent += 1
-                    quote_ms = LONDON_MS + (self.sent * 1000) % LONDON_SPAN_MS
+                    quote_ms = self.start_ms + (self.sent * 1000) % LONDON_SPAN_MS
                     prefix, pair = channel.split(".", 1)
                     if prefix == "C":
                         batch.append({"ev": "C", "p": pair.replace("-", "/"), "x": 48, "a": ask, "b": bid,
@@ -255,3 +256,50 @@ async def test_the_recorder_samples_one_quote_per_second_and_drops_old_ones(make
     assert await recorder.flush() == 0  # nothing pending; the hourly prune keeps recent rows
     async with db.session() as session:
         assert await session.scalar(select(func.count()).select_from(QuoteRow)) == 3
+
+
+async def test_live_quotes_build_the_bars_so_chart_stream_and_fill_agree(served, feed) -> None:
+    stub, _, _, _ = served
+    feed.start_ms = LONDON_MS + 86400 * 1000  # the day after the stored bars: the newest bars are live
+    stream = stub.StreamPrices(pb.StreamPricesRequest(symbol="EURUSD"))
+    await _until(stream, lambda q: not q.simulated)
+    feed.prices["C.EUR-USD"] = (1.09001, 1.09011)
+    streamed = await _until(stream, lambda q: q.bid == 1.09001)
+    fill = await stub.GetQuote(pb.GetQuoteRequest(symbol="EURUSD"))  # what the broker fills at
+    chart = await stub.GetCandles(pb.GetCandlesRequest(symbol="EURUSD", tf="5m", limit=3))
+    stream.cancel()
+    last = chart.candles[-1]
+    assert streamed.price == fill.quote.price == last.close
+    assert last.high >= last.close >= last.low
+    assert last.time.seconds >= int(NOW.timestamp()) + 86400 - 3 * 3600  # built from the quotes' times
+    assert chart.source == "polygon_live"
+    assert not chart.freshness.simulated
+
+
+async def test_the_bar_builder_makes_bars_from_quote_mids(make_database) -> None:
+    from svc_market.bar_store import last_synced_ts, load_bars
+    from svc_market.live_bars import LiveBarBuilder
+    from svc_market.symbols import ensure_catalogue, get_symbol
+
+    db = await make_database(Base.metadata)
+    await ensure_catalogue(db)
+    builder = LiveBarBuilder(db, TestClock(NOW))
+    t = int(NOW.timestamp())
+    for offset, bid in ((1, 1.1000), (40, 1.1010), (80, 1.0990), (120, 1.1002)):
+        builder.offer("EURUSD", t + offset, bid, bid + 0.0002)
+    builder.offer("EURUSD", t + 301, 1.2000, 1.2002)  # the next bar opens
+    builder.offer("EURUSD", t + 200, 1.5000, 1.5002)  # late, for a bar already closed: ignored
+    assert await builder.flush() == 2
+    builder.offer("EURUSD", t + 302, 1.2100, 1.2102)
+    assert await builder.flush("EURUSD") == 1  # only the forming bar changed
+    async with db.session() as session:
+        symbol_id = (await get_symbol(session, "EURUSD")).id
+        bars = await load_bars(session, symbol_id, 300, None, None)
+        synced = await last_synced_ts(session, symbol_id, 300)
+    assert bars.ts.tolist() == [t, t + 300]
+    assert bars.open.tolist() == pytest.approx([1.1001, 1.2001])
+    assert bars.high.tolist() == pytest.approx([1.1011, 1.2101])
+    assert bars.low.tolist() == pytest.approx([1.0991, 1.2001])
+    assert bars.close.tolist() == pytest.approx([1.1003, 1.2101])
+    assert bars.volume.tolist() == [4, 2]  # quotes per bar
+    assert synced is None  # a sync still fills these times with the provider's own bars

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import pytest
 from market_helpers import T0
 from polygon_fakes import PAGE
 
-from core.clock import TestClock
+from core.bus import InProcessBus
+from core.clock import Clock, TestClock
 from core.errors import AlreadyExists
+from core.kv import MemoryKeyValue
+from core.lease import leased
+from core.service import ServiceContext
+from core.settings import Settings
 from svc_market.config import MarketSettings
 from svc_market.models import Base
 from svc_market.symbols import ensure_catalogue
 from svc_market.sync import provider_available
-from svc_market.wiring import make_market
+from svc_market.wiring import SYNC_LEASE, build_market, make_market
 
 
 @pytest.fixture
@@ -99,3 +105,40 @@ async def test_a_ticker_never_syncs_twice_at_once_and_a_restart_fails_unfinished
     states = {j.id: j.state for j in jobs}
     assert states["00000000-0000-0000-0000-000000000001"] == "failed"
     assert sorted(states.values()) == ["failed", "succeeded"]
+
+
+async def test_one_replica_syncs_at_a_time_under_the_lease(make_database, polygon) -> None:
+    db = await make_database(Base.metadata)
+    await ensure_catalogue(db)
+    settings = MarketSettings(
+        polygon_api_key="test-key", polygon_base_url=f"http://127.0.0.1:{polygon.port}",
+        sync_interval_s=0.01, backfill_days=0,
+    )  # fmt: skip
+    kv = MemoryKeyValue(Clock())
+    replicas = [make_market(db, Clock(), settings, None) for _ in range(2)]
+    tasks = [asyncio.create_task(leased(kv, m.clock, SYNC_LEASE, m.sync.keep_up_to_date)()) for m in replicas]
+    try:
+        async with asyncio.timeout(30):
+            while max(m.sync.rounds for m in replicas) < 3:
+                await asyncio.sleep(0.01)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for m in replicas:
+            await m.sync.wait_idle()
+    assert sorted(m.sync.rounds > 0 for m in replicas) == [False, True]
+
+
+async def test_the_wiring_runs_the_sync_loop_under_its_lease(make_database, polygon) -> None:
+    db = await make_database(Base.metadata)
+    clock = TestClock(datetime.fromtimestamp(T0, UTC))
+    ctx = ServiceContext(
+        settings=Settings(), db=db, bus=InProcessBus(), kv=MemoryKeyValue(clock), clock=clock,
+        clients=None, keys=None,  # type: ignore[arg-type]
+    )  # fmt: skip
+    settings = MarketSettings(polygon_api_key="test-key", polygon_base_url=f"http://127.0.0.1:{polygon.port}")
+    built = await build_market(ctx, settings)
+    assert f"leased({SYNC_LEASE})" in [task.__qualname__ for task in built.background]
+    assert built.close is not None
+    await built.close()
