@@ -47,7 +47,7 @@ def data_health(
     )
     states = [primary]
     if fallback is not None:
-        up = bool(getattr(fallback, "available", True))
+        up = not fallback_use.failing
         states.append(ProviderState(fallback.name, True, up, active=fallback_use.active))
     states.append(ProviderState("polygon_ws", live.enabled, live.enabled and live.any_up))
     states.append(ProviderState("stored", True, True))

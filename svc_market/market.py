@@ -47,6 +47,11 @@ class Market:
     def daily_anchor_s(self) -> int:
         return daily_anchor(self.settings.daily_anchor_hour_utc)
 
+    @property
+    def provider_available(self) -> bool:
+        """Whether the bars provider's breaker lets calls through now."""
+        return provider_available(self.breaker)
+
     async def list_symbols(self, asset_type: str | None) -> list[Symbol]:
         async with self.db.session() as session:
             return await symbols.list_symbols(session, asset_type)
@@ -65,7 +70,7 @@ class Market:
         return symbol, bars, self._freshness(series)
 
     def _freshness(self, series: list) -> Freshness:
-        available = provider_available(self.breaker) if self.settings.polygon_enabled else False
+        available = self.provider_available if self.settings.polygon_enabled else False
         return freshness_of(series, self.clock.now(), self.settings.stale_after_s, available)
 
     async def indicators(

@@ -12,7 +12,6 @@ from core.principal import current_principal
 from svc_market import convert, watchlists
 from svc_market.candles import CandleQuery
 from svc_market.market import Market
-from svc_market.sync import provider_available
 
 
 class MarketServicer(rpc.MarketServiceServicer):
@@ -131,7 +130,7 @@ class MarketDataServicer(rpc.MarketDataServiceServicer):
 
     async def GetSyncStatus(self, request: pb.GetSyncStatusRequest, context: Any) -> pb.GetSyncStatusResponse:
         tickers = await self.market.sync.status()
-        return convert.sync_status(tickers, provider_available(self.market.breaker))
+        return convert.sync_status(tickers, self.market.provider_available)
 
     async def TriggerSync(self, request: pb.TriggerSyncRequest, context: Any) -> pb.TriggerSyncResponse:
         job_id = await self.market.sync.trigger(request.ticker_id, convert.epoch_or_none(request, "from"))

@@ -73,6 +73,7 @@ class FallbackUse:
     last_reason: str = ""  # "rate_limited" or "circuit_open"
     last_used: datetime | None = None
     active: bool = False  # the newest job that finished read from it
+    failing: bool = False  # its newest read failed
 
 
 @dataclass
@@ -227,7 +228,13 @@ class SyncJobs:
         assert reading.cursor is not None
         size = self.settings.sync_batch_rows
         if reading.fallback:
-            return await reading.cursor.next_chunk(size)
+            try:
+                chunk = await reading.cursor.next_chunk(size)
+            except ProviderError:
+                self.fallback_use.failing = True
+                raise
+            self.fallback_use.failing = False
+            return chunk
         return await self.breaker.call(
             functools.partial(reading.cursor.next_chunk, size), counts=_rate_limit_is_not_a_failure
         )

@@ -82,7 +82,6 @@ class LegacyMySQLBars:
         self.timeout_s = timeout_s
         self._pool: aiomysql.Pool | None = None
         self._opening = asyncio.Lock()
-        self.available = True  # the last read's outcome, for health
 
     async def pool(self) -> aiomysql.Pool:
         async with self._opening:
@@ -106,9 +105,7 @@ class LegacyMySQLBars:
                     await cursor.execute(_CHUNK_SQL, params)
                     rows = list(await cursor.fetchall())
         except (TimeoutError, OSError, aiomysql.Error) as exc:
-            self.available = False
             raise ProviderError(f"legacy MySQL store: {exc}") from exc
-        self.available = True
         return _bars(rows)
 
     def open(self, request: BarsRequest) -> _LegacyCursor:
