@@ -11,7 +11,9 @@ provider's own (`bar_store.last_synced_ts` ignores them, so the sync still fills
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections import defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -54,6 +56,8 @@ class LiveBarBuilder:
         self.forming: dict[str, _Forming] = {}
         self._dirty: dict[str, list[_Forming]] = {}  # symbol -> bars changed since the last flush
         self._ids: dict[str, int] = {}
+        # one writer per symbol: an older snapshot of a bar never lands after a newer one
+        self._writing: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     def offer(self, symbol: str, ts_s: float, bid: float, ask: float) -> None:
         price = (bid + ask) / 2
@@ -75,9 +79,10 @@ class LiveBarBuilder:
         symbols = [symbol] if symbol is not None else list(self._dirty)
         written = 0
         for code in symbols:
-            bars = self._dirty.pop(code, None)
-            if bars:
-                written += await self._write(code, bars)
+            async with self._writing[code]:
+                bars = self._dirty.pop(code, None)
+                if bars:
+                    written += await self._write(code, bars)
         return written
 
     async def _write(self, symbol: str, bars: list[_Forming]) -> int:
