@@ -25,7 +25,10 @@ async def bootstrap(ctx: ServiceContext) -> None:
     settings = InferenceSettings()
     registry = Registry(ctx.db, ArtifactStore(ctx.settings.data_dir / "models"))
     bars_from_market = MarketBarSource(ctx.clients, deadline_s=30.0)
-    for symbol in settings.active_symbols:
+    symbols = settings.active_symbols
+    if symbols is None:
+        symbols = list((await bars_from_market.instruments()).symbols)
+    for symbol in symbols:
         name = model_name(symbol, BASE_TIMEFRAME, settings.default_horizon)
         if await registry.latest(name) is not None:
             continue
