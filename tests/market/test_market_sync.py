@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 
 import pytest
 from aiohttp import web
-from market_helpers import T0
 
 from core.clock import TestClock
 from core.errors import AlreadyExists
@@ -15,6 +14,7 @@ from svc_market.config import MarketSettings
 from svc_market.models import Base
 from svc_market.symbols import ensure_catalogue
 from svc_market.sync import provider_available
+from tests.market.market_helpers import T0
 
 PAGE = 50
 
