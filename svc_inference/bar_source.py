@@ -72,7 +72,10 @@ class MarketBarSource:
             reply = await self._stub.ListSymbols(pb.ListSymbolsRequest(), timeout=self._deadline_s)
         except Exception as err:  # grpc's error or the open breaker's: serve what was read before
             log.warning("market instruments unavailable: %s", err)
-            return self._listed[1] if self._listed is not None else UNKNOWN
+            if self._listed is None:
+                return UNKNOWN
+            self._listed = (now, self._listed[1])  # and ask again a TTL later, not at every call
+            return self._listed[1]
         self._listed = (now, Instruments.from_market(reply))
         return self._listed[1]
 
