@@ -65,7 +65,10 @@ lint: setup ## ruff
 typecheck: setup ## mypy
 	$(BIN)/mypy
 
-check: buf-lint buf-breaking check-generate lint typecheck check-ops ## every static check CI runs
+layers: setup ## the layers of docs/architecture.md: no upward or sideways import, no circle, no wall clock in services
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/architecture
+
+check: buf-lint buf-breaking check-generate lint typecheck layers check-ops ## every static check CI runs
 
 AM_CONFIG := deploy/alertmanager/alertmanager.yml
 check-ops: ## promtool on the scrape config and alert rules (with their tests), amtool on the routing
@@ -92,4 +95,4 @@ bench: setup ## run the benchmarks (prints figures and ratios)
 run: setup web ## set everything up, build the browser app and start the whole platform (Ctrl-C stops it)
 	$(BIN)/trading up
 
-.PHONY: help setup web screenshots generate check-generate buf-lint buf-breaking lint typecheck check check-ops test bench run
+.PHONY: help setup web screenshots generate check-generate buf-lint buf-breaking lint typecheck layers check check-ops test bench run

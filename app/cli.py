@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import importlib
 import json
 import sys
-from collections.abc import Coroutine
-from typing import Any
 
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings
 
+from app.event_loop import run_loop
 from app.registry import SERVICE_PACKAGES, load_spec
 from core import logs
 from core.settings import Settings
@@ -51,19 +49,6 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     names = args.services or list(SERVICE_PACKAGES)
     migrate(settings, [load_spec(n) for n in names], down=args.down)
     return 0
-
-
-def run_loop(coro: Coroutine[Any, Any, int]) -> int:
-    """Run the servers on uvloop (about 10-15% less CPU per call than asyncio's loop) when the
-    setting asks for it and it is installed."""
-    if Settings().event_loop == "uvloop":
-        try:
-            import uvloop
-        except ImportError:
-            pass
-        else:
-            return uvloop.run(coro)
-    return asyncio.run(coro)
 
 
 def cmd_up(args: argparse.Namespace) -> int:
@@ -129,9 +114,9 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def serve_alone(service: str) -> int:
-    """`python -m svc_<service>`: the same as `trading serve <service>` with the given arguments."""
-    return main(["serve", service, *sys.argv[1:]])
+def serve_alone(service: str, argv: list[str]) -> int:
+    """`python -m svc_<service>` (core.standalone): the same as `trading serve <service> ARGV`."""
+    return main(["serve", service, *argv])
 
 
 if __name__ == "__main__":

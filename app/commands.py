@@ -230,9 +230,9 @@ def session_costs(symbol: str, *, spread: float | None, slippage: float, commiss
     """A flat `spread`, or market data's modelled spread of the session of each UTC hour."""
     if spread is not None:
         return Costs.flat(spread, slippage=slippage, commission=commission)
+    from quant.trading_hours import session_at
     from svc_market.catalogue import BY_SYMBOL
     from svc_market.quotes import modelled_spread
-    from svc_market.trading_hours import session_at
 
     if symbol not in BY_SYMBOL:
         raise BadBars(f"no spread model for {symbol}: pass --spread")
@@ -255,8 +255,8 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     settings = Settings()
 
     async def main() -> int:
-        from svc_inference.backtest import walk_forward, write_equity
-        from svc_inference.backtest_report import jsonable
+        from svc_inference.backtest import walk_forward
+        from svc_inference.backtest_report import jsonable, write_report
         from svc_inference.signals import strategy_named
 
         symbol = args.symbol.upper()
@@ -276,7 +276,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
             costs=costs, refit=not args.no_refit, seed=args.seed, progress=show,
         )  # fmt: skip
         name = f"{symbol.lower()}_{args.timeframe}_{args.strategy}"
-        report = await asyncio.to_thread(write_equity, report, out, name)
+        report = await asyncio.to_thread(write_report, report, out, name)
         files = {"trades_csv": report.csv_path, "summary_json": report.json_path, "html": report.html_path,
                  "equity_png": report.png_path}  # fmt: skip
         out = jsonable({"folds": report.folds, "summary": report.summary})

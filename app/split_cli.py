@@ -37,14 +37,14 @@ def register_split(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_edge(args: argparse.Namespace) -> int:
-    from app.cli import run_loop
+    from app.event_loop import run_loop
     from app.split import run_edge
 
     return run_loop(run_edge(Settings()))
 
 
 def cmd_gateway(args: argparse.Namespace) -> int:
-    from app.cli import run_loop
+    from app.event_loop import run_loop
     from app.split import render_gateway, run_gateway
 
     settings = Settings()
@@ -62,7 +62,7 @@ def cmd_gateway(args: argparse.Namespace) -> int:
 
 
 def cmd_bootstrap(args: argparse.Namespace) -> int:
-    from app.cli import run_loop
+    from app.event_loop import run_loop
     from app.split import run_bootstrap
 
     unknown = [s for s in args.services if s not in SERVICE_PACKAGES]

@@ -28,9 +28,9 @@ from svc_inference.export import INPUT_NAME, OUTPUT_NAME, export_bundle
 from svc_inference.labels import TARGETS
 from svc_inference.providers import CPU, choose_providers
 from svc_inference.serving import default_batch_threads, make_session
-from svc_inference.simulate import simulate_bars
 from svc_inference.tensor_trees import compile_xgboost, score_in_chunks
 from svc_inference.training import TrainedModels, TrainParams, make_dataset, predict_native
+from tests.simulated_bars import simulate_bars
 
 
 def _median(fn: Callable[[], Any], repeat: int) -> float:

@@ -31,8 +31,8 @@ from bench.load import HEADER, Result, process_cpu_s, run_load
 from svc_inference.export import to_onnx
 from svc_inference.providers import choose_providers
 from svc_inference.serving import default_batch_threads, make_session
-from svc_inference.simulate import simulate_bars
 from svc_inference.training import TrainParams, make_dataset, train_models
+from tests.simulated_bars import simulate_bars
 
 ROWS = (1, 64, 1024, 10_000)
 

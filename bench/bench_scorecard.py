@@ -23,13 +23,13 @@ import pandas as pd
 from core.clock import TestClock
 from core.db import Database
 from svc_inference.bar_source import FrameBarSource
-from svc_inference.costs import session_spread
 from svc_inference.models import Base
 from svc_inference.prediction import Prediction
 from svc_inference.scorecard import Scorecard, resolve
 from svc_inference.signal_store import StoredSignal, recent_rows, store_signal
 from svc_inference.signals import LONG, Signal, SignalDecision
-from svc_inference.simulate import simulate_bars
+from tests.market_instruments import market_instruments
+from tests.simulated_bars import simulate_bars
 
 START = datetime(2025, 6, 2, tzinfo=UTC)
 STEP = timedelta(minutes=5)
@@ -65,7 +65,7 @@ async def bench(url: str, label: str, n: int) -> None:
     await db.create_all([Base.metadata])
     bars = simulate_bars(n + 2 * HORIZON + 10, seed=3, start=START)
     clock = TestClock(pd.Timestamp(bars["ts"].iloc[-1]).to_pydatetime() + STEP)
-    source = FrameBarSource()
+    source = FrameBarSource(instruments=market_instruments())
     source.put("EURUSD", "5m", bars)
 
     t0 = time.perf_counter()
@@ -78,7 +78,11 @@ async def bench(url: str, label: str, n: int) -> None:
     t0 = time.perf_counter()
     for sig in stored:
         first = index[sig.bar_time] + 1
-        resolve(sig, bars.iloc[first : first + HORIZON], session_spread(sig.symbol, sig.bar_time + STEP))
+        resolve(
+            sig,
+            bars.iloc[first : first + HORIZON],
+            source.model.session_spread(sig.symbol, sig.bar_time + STEP),
+        )
     pure_s = (time.perf_counter() - t0) / n
 
     card = Scorecard(db, source, clock, cache_s=0.0)  # every page read from the database

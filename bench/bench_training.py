@@ -21,8 +21,8 @@ from svc_inference.export import export_bundle
 from svc_inference.features import build_features
 from svc_inference.labels import build_labels
 from svc_inference.signals import strategy_named
-from svc_inference.simulate import simulate_bars
 from svc_inference.training import TrainParams, train_models
+from tests.simulated_bars import simulate_bars
 
 
 def _timed(label: str, fn: Callable[[], Any], per: int) -> tuple[float, Any]:

@@ -4,7 +4,7 @@ svc_market owns both, and the one model of instruments, trading hours, sessions 
 The broker keeps none of its own: it reads them through two small interfaces that the service
 fills from svc_market (ListSymbols over gRPC, cached; `ticker:{symbol}` events on the bus) and
 tests fill from a scripted price stream. Hours and sessions are evaluated with
-svc_market.trading_hours, the functions that define them.
+quant.trading_hours, the functions that define them.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
-from svc_market.trading_hours import Hours
+from quant.trading_hours import Hours
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,10 @@ from trading.events.v1.events_envelope_pb2 import Event
 from trading.market.v1 import market_messages_pb2 as mpb
 
 from core.bus import Bus
+from quant.trading_hours import Hours
 from svc_broker.market import Quote, QuoteBook, StaticSymbolCatalog, SymbolSpec
 from svc_broker.values import Symbol
 from svc_broker.venues.paper.monitor import PriceMonitor
-from svc_market.trading_hours import Hours
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ _ASSET_CLASS = {
 
 
 def _session_name(session: int) -> str:
-    """The contract's session as svc_market.trading_hours names it: SESSION_NEW_YORK is new_york."""
+    """The contract's session as quant.trading_hours names it: SESSION_NEW_YORK is new_york."""
     return mpb.Session.Name(session).removeprefix("SESSION_").lower()  # type: ignore[arg-type]
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 
 from core.errors import Unavailable
+from quant.trading_hours import session_at
 from svc_broker.market import PriceSource, Quote, SymbolSpec
-from svc_market.trading_hours import session_at
 
 _MINOR_DIGITS = {"JPY": 0, "KRW": 0, "BHD": 3, "KWD": 3}
 PRICE_PLACES = Decimal("1E-10")  # average prices are kept to 10 decimal places

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from app.cli import serve_alone
+from core.standalone import serve_alone
+from svc_education import SERVICE
 
 if __name__ == "__main__":
-    raise SystemExit(serve_alone("education"))
+    raise SystemExit(serve_alone(SERVICE))

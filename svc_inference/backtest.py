@@ -30,7 +30,7 @@ from svc_inference.prediction import from_outputs
 from svc_inference.signals import LONG, NONE, Strategy, decide
 from svc_inference.training import TrainParams, make_dataset, predict_native, train_models
 
-__all__ = ["BOOKS", "BacktestReport", "Costs", "Fold", "Trade", "r_stats", "walk_forward", "write_equity"]
+__all__ = ["BOOKS", "BacktestReport", "Costs", "Fold", "Trade", "r_stats", "walk_forward"]
 
 STRATEGY, ALWAYS_LONG, ALWAYS_SHORT, RANDOM = "strategy", "always_long", "always_short", "random"
 BOOKS = (STRATEGY, ALWAYS_LONG, ALWAYS_SHORT, RANDOM)
@@ -253,10 +253,3 @@ def walk_forward(
             "slippage": costs.slippage, "commission": costs.commission,
         },
     )  # fmt: skip
-
-
-def write_equity(report: BacktestReport, out_dir: Path, name: str) -> BacktestReport:
-    """The full report (trades CSV, summary JSON, equity PNG, HTML) under `out_dir`."""
-    from svc_inference.backtest_report import write_report
-
-    return write_report(report, out_dir, name)

@@ -1,8 +1,9 @@
-"""Where the engine reads bars: svc_market over gRPC in production, a frame in tests and the demo."""
+"""Where the engine reads bars (and market data's instrument model, svc_inference/instruments.py):
+svc_market over gRPC in production, a frame in tests and the demo."""
 
 from __future__ import annotations
 
-import time
+import logging
 from typing import Any, Protocol
 
 import numpy as np
@@ -11,6 +12,10 @@ import pandas as pd
 from core.clock import Clock
 from core.errors import NotFound, Unavailable
 from quant.bars import TIMEFRAME_SECONDS
+from svc_inference.instruments import UNKNOWN, Instruments
+
+log = logging.getLogger(__name__)
+INSTRUMENTS_TTL_S = 300.0
 
 
 class BarSource(Protocol):
@@ -22,8 +27,14 @@ class BarSource(Protocol):
 class FrameBarSource:
     """Bars held in memory per (symbol, timeframe); `append` adds bars as they close."""
 
-    def __init__(self, frames: dict[tuple[str, str], pd.DataFrame] | None = None) -> None:
+    def __init__(
+        self, frames: dict[tuple[str, str], pd.DataFrame] | None = None, instruments: Instruments = UNKNOWN
+    ) -> None:
         self.frames: dict[tuple[str, str], pd.DataFrame] = dict(frames or {})
+        self.model = instruments
+
+    async def instruments(self) -> Instruments:
+        return self.model
 
     def put(self, symbol: str, timeframe: str, bars: pd.DataFrame) -> None:
         self.frames[(symbol.upper(), timeframe)] = bars.reset_index(drop=True)
@@ -48,6 +59,25 @@ class MarketBarSource:
         self._stub = clients.stub(market_service_pb2_grpc.MarketServiceStub, "market")
         self._deadline_s = deadline_s
         self._clock = clock
+        self._listed: tuple[float, Instruments] | None = None
+
+    async def instruments(self) -> Instruments:
+        """ListSymbols, kept for INSTRUMENTS_TTL_S; the last answer (or UNKNOWN) while it fails."""
+        from trading.market.v1 import market_messages_pb2 as pb
+
+        now = self._clock.monotonic() if self._clock is not None else 0.0
+        if self._listed is not None and (self._clock is None or now - self._listed[0] < INSTRUMENTS_TTL_S):
+            return self._listed[1]
+        try:
+            reply = await self._stub.ListSymbols(pb.ListSymbolsRequest(), timeout=self._deadline_s)
+        except Exception as err:  # grpc's error or the open breaker's: serve what was read before
+            log.warning("market instruments unavailable: %s", err)
+            if self._listed is None:
+                return UNKNOWN
+            self._listed = (now, self._listed[1])  # and ask again a TTL later, not at every call
+            return self._listed[1]
+        self._listed = (now, Instruments.from_market(reply))
+        return self._listed[1]
 
     async def recent(self, symbol: str, timeframe: str, limit: int) -> pd.DataFrame:
         import grpc
@@ -81,23 +111,3 @@ class MarketBarSource:
                 "volume": np.fromiter((c.volume for c in candles), np.float64, len(candles)),
             }
         )
-
-
-class CachedBarSource:
-    """Keeps each symbol's last answer for `ttl_s` (for callers without the engine's own
-    new-bar timing, which reads bars only when a newer one can exist)."""
-
-    def __init__(self, inner: BarSource, ttl_s: float = 5.0) -> None:
-        self.inner = inner
-        self.ttl_s = ttl_s
-        self._cache: dict[tuple[str, str, int], tuple[float, pd.DataFrame]] = {}
-
-    async def recent(self, symbol: str, timeframe: str, limit: int) -> pd.DataFrame:
-        key = (symbol.upper(), timeframe, limit)
-        hit = self._cache.get(key)
-        now = time.monotonic()
-        if hit is not None and now - hit[0] < self.ttl_s:
-            return hit[1]
-        bars = await self.inner.recent(symbol, timeframe, limit)
-        self._cache[key] = (now, bars)
-        return bars

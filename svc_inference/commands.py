@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from core.clock import Clock
 from core.db import Database
-from svc_inference.backtest import BacktestReport, walk_forward, write_equity
+from svc_inference.backtest import BacktestReport, walk_forward
+from svc_inference.backtest_report import write_report
 from svc_inference.calibration import calibrate_outputs
 from svc_inference.export import INPUT_NAME, OUTPUT_NAME, export_bundle
 from svc_inference.gate import GateParams, compare_on_rows, run_gate
@@ -63,7 +65,7 @@ async def train_command(
             versus_champion, champion, registry.store, data, served, trained.windows["test_start"], p.horizon
         )
     trained.metrics["gate"] = figures
-    when = now or datetime.now(UTC)
+    when = now or Clock().now()
     record = await registry.register(
         symbol=symbol, timeframe=timeframe, trained=trained, bundle=bundle, now=when
     )
@@ -135,4 +137,4 @@ def backtest_command(
         spread=spread,
         commission=commission,
     )
-    return write_equity(report, out_dir, f"{symbol.lower()}_{timeframe}_{strategy}")
+    return write_report(report, out_dir, f"{symbol.lower()}_{timeframe}_{strategy}")

@@ -20,7 +20,9 @@ class InferenceSettings(BaseSettings):
     """when a bar should have closed but the source has none newer yet, ask again after this."""
     recent_signals_cache_s: float = 5.0
     """how long ListSignals reuses the stored signals it read (a local store drops it at once)."""
-    active_symbols: list[str] = ["EURUSD", "GBPUSD", "USDJPY", "XAUUSD", "BTCUSD"]
+    active_symbols: list[str] | None = None
+    """the symbols signals are made for and first models trained on; None: every symbol market
+    data lists (its instrument model), [] none."""
     default_strategy: str = "conservative"
     schedule_interval_s: float = 900.0
     scheduler_lock_ttl_s: float = 600.0

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -40,8 +39,8 @@ from svc_inference.bar_source import BarSource
 from svc_inference.cache import PredictionCache
 from svc_inference.calibration import calibrate_outputs
 from svc_inference.config import InferenceSettings
-from svc_inference.costs import session_spread
 from svc_inference.features import WARMUP_BARS, amd_phases, build_features
+from svc_inference.instruments import InstrumentSource, instruments_of
 from svc_inference.models import STATUS_CHAMPION
 from svc_inference.prediction import Prediction, from_outputs
 from svc_inference.registry import ModelRecord, Registry, model_name
@@ -124,12 +123,15 @@ class InferenceEngine:
         bars: BarSource,
         cache: PredictionCache,
         clock: Clock,
+        instruments: InstrumentSource | None = None,
     ) -> None:
         self.settings = settings
         self.db = db
         self.registry = registry
         self.server = server
         self.bars = bars
+        # market data's instrument model: read with the bars unless given apart
+        self.instruments = instruments or instruments_of(bars)
         self.cache = cache
         self.clock = clock
         self._hot: dict[str, _Hot] = {}
@@ -288,7 +290,7 @@ class InferenceEngine:
         key = (q.model_name, chosen.name)
         memo = self._decisions.get(key)
         if memo is None or memo[0] is not pred:
-            cost = session_spread(q.symbol, self.entry_time(pred))
+            cost = (await self.instruments.instruments()).session_spread(q.symbol, self.entry_time(pred))
             memo = (pred, decide(pred, chosen, self.settings.sl_atr_multiple, cost=cost))
             self._decisions[key] = memo
         return Signal(
@@ -334,7 +336,7 @@ class InferenceEngine:
         """The newest stored signals; read from the database at most every few seconds."""
         key = (q.symbol, q.horizon, limit)
         hit = self._recent.get(key)
-        now = time.monotonic()
+        now = self.clock.monotonic()
         if hit is not None and now < hit[0]:
             return hit[1]
         rows = await recent_rows(self.db, q.symbol, q.horizon, limit)

@@ -65,7 +65,7 @@ class SignalScheduler:
         kv: KeyValue,
         clock: Clock,
         *,
-        symbols: list[str],
+        symbols: list[str] | None,
         interval_s: float = 900.0,
         lock_ttl_s: float = 600.0,
         strategy: str = "",
@@ -74,7 +74,7 @@ class SignalScheduler:
         self.engine = engine
         self.kv = kv
         self.clock = clock
-        self.symbols = symbols
+        self.symbols = symbols  # None: every symbol market data lists
         self.interval_s = interval_s
         self.lock_ttl_s = lock_ttl_s
         self.strategy = strategy
@@ -126,6 +126,11 @@ class SignalScheduler:
         finally:
             await self.kv.delete_if_equals(LOCK_KEY, token)
 
+    async def _symbols(self) -> list[str]:
+        if self.symbols is not None:
+            return self.symbols
+        return list((await self.engine.instruments.instruments()).symbols)
+
     async def _renew(self, token: bytes | None) -> None:
         """Push the lock's expiry out again, if this run still owns it."""
         if token is None:
@@ -139,7 +144,7 @@ class SignalScheduler:
         done_key = DONE_KEY.format(slot=slot)
         raw = await self.kv.get(done_key)
         done = set(raw.decode().split(",")) if raw else set()
-        for symbol in self.symbols if only is None else only:
+        for symbol in await self._symbols() if only is None else only:
             if symbol in done:
                 continue
             try:

@@ -14,7 +14,6 @@ drift alarm is raised when, with at least `min_signals`, the promise lies outsid
 from __future__ import annotations
 
 import logging
-import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,7 +28,7 @@ from core.clock import Clock
 from core.db import Database
 from quant.bars import TIMEFRAME_SECONDS
 from svc_inference.bar_source import BarSource
-from svc_inference.costs import session_spread
+from svc_inference.instruments import instruments_of
 from svc_inference.models import EntrySignalRow, SignalOutcomeRow
 from svc_inference.signal_store import StoredSignal, stored
 from svc_inference.signals import LONG
@@ -158,6 +157,7 @@ class Scorecard:
     ) -> None:
         self.db = db
         self.bars = bars
+        self.instruments = instruments_of(bars)
         self.clock = clock
         self.min_signals = min_signals
         self.cache_s = cache_s
@@ -185,6 +185,7 @@ class Scorecard:
             if sig.bar_time + timedelta(seconds=step * (sig.horizon + 1)) <= now:
                 due[(sig.symbol, sig.timeframe)].append(sig)
         found: list[tuple[StoredSignal, Outcome]] = []
+        model = await self.instruments.instruments()
         for (symbol, timeframe), signals in due.items():
             step = TIMEFRAME_SECONDS[timeframe]
             oldest = min(s.bar_time for s in signals)
@@ -204,7 +205,9 @@ class Scorecard:
                     )
                 )
                 after = bars.iloc[first : first + sig.horizon]
-                outcome = resolve(sig, after, session_spread(symbol, sig.bar_time + timedelta(seconds=step)))
+                outcome = resolve(
+                    sig, after, model.session_spread(symbol, sig.bar_time + timedelta(seconds=step))
+                )
                 if outcome is not None:
                     found.append((sig, outcome))
         if found:
@@ -236,10 +239,10 @@ class Scorecard:
     async def lines(self, *, symbol: str = "", model_name: str = "", strategy: str = "") -> list[ScoreLine]:
         key = (symbol.upper(), model_name, strategy)
         hit = self._lines.get(key)
-        if hit is not None and time.monotonic() < hit[0]:
+        if hit is not None and self.clock.monotonic() < hit[0]:
             return hit[1]
         lines = await self._read_lines(*key)
-        self._lines[key] = (time.monotonic() + self.cache_s, lines)
+        self._lines[key] = (self.clock.monotonic() + self.cache_s, lines)
         return lines
 
     async def _read_lines(self, symbol: str, model_name: str, strategy: str) -> list[ScoreLine]:

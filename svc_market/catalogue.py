@@ -1,12 +1,12 @@
 """The instruments the platform knows, their trading hours and their spread model by session
-(the hours and sessions themselves are svc_market.trading_hours)."""
+(the sessions and how hours are evaluated are quant/trading_hours.py's)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
 
-from svc_market.trading_hours import ASIAN, LONDON, NEW_YORK, OFF_HOURS, SESSIONS, Hours
+from quant.trading_hours import ASIAN, LONDON, NEW_YORK, OFF_HOURS, SESSIONS, Hours
 
 HOURS: dict[str, Hours] = {
     "fx": Hours("fx", "24/5 (Sun 22:00 - Fri 22:00 UTC)", (1, 2, 3, 4, 5, 7), "22:00", "22:00"),

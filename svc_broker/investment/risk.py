@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
 
+from quant.trading_hours import is_open
 from svc_broker.broker import PositionView
 from svc_broker.investment.products import Product
 from svc_broker.market import SymbolSpec
-from svc_market.trading_hours import is_open
 
 CORRELATION_LIMIT = Decimal("0.7")
 # Pairwise correlations of daily returns used to avoid stacking the same exposure twice.

@@ -43,8 +43,8 @@ Metadata = tuple[tuple[str, str], ...]
 def signal_models() -> Any:
     """One small range + TP/SL model set, trained once, registered in each platform's registry."""
     from svc_inference.export import export_bundle
-    from svc_inference.simulate import simulate_bars
     from svc_inference.training import TrainParams, train_models
+    from tests.simulated_bars import simulate_bars
 
     params = TrainParams(horizon=18, n_estimators=30, max_depth=3, early_stopping_rounds=5, n_jobs=1)
     trained = train_models(simulate_bars(2500, seed=7), params)

@@ -79,7 +79,7 @@ def fresh_database_env(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
 
 
 def _bar_file(tmp_path: Path, n: int = 1500) -> Path:
-    from svc_inference.simulate import simulate_bars
+    from tests.simulated_bars import simulate_bars
 
     path = tmp_path / "bars.csv"
     simulate_bars(n, seed=5).to_csv(path, index=False)
@@ -135,7 +135,7 @@ def test_bad_bar_files_are_refused_with_a_clear_message(
     how: str, says: str,
 ) -> None:  # fmt: skip
     from app.cli import main
-    from svc_inference.simulate import simulate_bars
+    from tests.simulated_bars import simulate_bars
 
     monkeypatch.setenv("TRADING_DATA_DIR", str(tmp_path / "data"))
     path = tmp_path / "bad.csv"

@@ -72,9 +72,15 @@ async def test_free_plan_gets_three_ml_calls_a_day_then_retry_after() -> None:
 async def test_premium_is_unlimited_and_services_are_not_counted() -> None:
     kv = MemoryKeyValue(TestClock())
     premium = Principal(kind="user", subject="p1", plan="premium")
-    for _ in range(50):
-        await charge(kv, "ml", premium, "")
-        await charge(kv, "ml", SERVICE, "")
+    charged = [await charge(kv, "ml", caller, "") for _ in range(50) for caller in (premium, SERVICE)]
+    assert charged == [""] * 100  # no counter charged, none refused
+    # nothing was counted under their names: the same names on the free plan still get all three
+    for subject in ("p1", SERVICE.subject):
+        free = Principal(kind="user", subject=subject, plan="free")
+        for _ in range(3):
+            assert await charge(kv, "ml", free, "") == f"quota:ml:{subject}"
+        with pytest.raises(ResourceExhausted):
+            await charge(kv, "ml", free, "")
 
 
 def test_breaker_opens_after_threshold_then_half_opens_after_reset() -> None:

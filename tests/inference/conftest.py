@@ -20,8 +20,9 @@ from svc_inference.export import ExportedBundle, export_bundle
 from svc_inference.models import Base
 from svc_inference.registry import ArtifactStore, Registry
 from svc_inference.serving import ModelServer
-from svc_inference.simulate import simulate_bars
 from svc_inference.training import TrainedModels, TrainParams, train_models
+from tests.market_instruments import market_instruments
+from tests.simulated_bars import simulate_bars
 
 SMALL = TrainParams(horizon=18, n_estimators=50, max_depth=4, early_stopping_rounds=10, n_jobs=1)
 
@@ -62,7 +63,7 @@ async def kit(make_database, tmp_path, bars: pd.DataFrame) -> AsyncIterator[Engi
     last = pd.Timestamp(bars["ts"].iloc[-1]).to_pydatetime()
     clock = TestClock(last + pd.Timedelta(minutes=6))
     kv = MemoryKeyValue(clock)
-    source = FrameBarSource()
+    source = FrameBarSource(instruments=market_instruments())
     source.put("EURUSD", "5m", bars)
     settings = InferenceSettings(active_symbols=["EURUSD"], prefer_gpu=False, history_bars=300)
     server = ModelServer(prefer_gpu=False, inline_rows=settings.inline_rows)

@@ -29,6 +29,7 @@ from svc_inference.config import InferenceSettings
 from svc_inference.registry import ArtifactStore, Registry
 from svc_inference.wiring import build_service
 from tests.inference.conftest import gated
+from tests.market_instruments import market_instruments
 
 NAME = "eurusd_5m_h18"
 
@@ -55,7 +56,7 @@ async def served(tmp_path, bars: pd.DataFrame) -> AsyncIterator[Served]:
     migrate(settings, [SERVICE])
     last_bar = pd.Timestamp(bars["ts"].iloc[-1]).to_pydatetime()
     ctx = make_context(settings, TestClock(last_bar + timedelta(minutes=6)))
-    source = FrameBarSource()
+    source = FrameBarSource(instruments=market_instruments())
     source.put("EURUSD", "5m", bars)
     built = await build_service(
         ctx, InferenceSettings(active_symbols=["EURUSD"], prefer_gpu=False), bars=source

@@ -7,13 +7,14 @@ import pandas as pd
 import pytest
 
 from quant import indicators as ind
-from svc_inference.backtest import BOOKS, BacktestReport, r_stats, walk_forward, write_equity
+from svc_inference.backtest import BOOKS, BacktestReport, r_stats, walk_forward
+from svc_inference.backtest_report import write_report
 from svc_inference.backtest_stats import bootstrap_ci, summarise
 from svc_inference.commands import backtest_command, train_command
 from svc_inference.fills import BarArrays, Costs, Order, fill_one_at_a_time
 from svc_inference.models import Base
 from svc_inference.signals import strategy_named
-from svc_inference.simulate import simulate_bars
+from tests.simulated_bars import simulate_bars
 
 HOURLY_SPREAD = Costs(tuple(h * 0.01 for h in range(24)), slippage=0.05, commission=0.1)
 
@@ -130,7 +131,7 @@ def test_walk_forward_report_replays_trade_by_trade(tmp_path, small_params) -> N
     report = walk_forward(
         bars, strategy, symbol="EURUSD", params=small_params, train_bars=1200, folds=3, costs=costs, seed=4
     )
-    report = write_equity(report, tmp_path, "eurusd")
+    report = write_report(report, tmp_path, "eurusd")
     assert report.csv_path and report.json_path and report.png_path and report.html_path  # noqa: PT018
     assert report.folds == 3 == len(report.fold_reports)
     assert report.trades, "the strategy never traded"
@@ -186,7 +187,7 @@ def test_summary_json_is_strict_json_when_no_trade_lost(tmp_path) -> None:
         trades, 1, summary={"strategy": summarise(trades)}, books={"strategy": [(0, trades[0])]}
     )
     assert report.summary["strategy"]["profit_factor"] == float("inf")
-    report = write_equity(report, tmp_path, "one")
+    report = write_report(report, tmp_path, "one")
     assert report.json_path is not None
     assert (
         json.loads(report.json_path.read_text(), parse_constant=pytest.fail)["total"]["strategy"][

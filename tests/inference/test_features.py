@@ -5,7 +5,7 @@ import pandas as pd
 
 from quant.bars import Bars
 from svc_inference.features import FEATURE_NAMES, WARMUP_BARS, bars_frame, build_features, latest_row
-from svc_inference.simulate import simulate_bars
+from tests.simulated_bars import simulate_bars
 
 
 def test_the_builder_makes_the_seed_s_21_features_complete_after_warm_up() -> None:

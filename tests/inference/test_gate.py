@@ -12,9 +12,9 @@ from svc_inference.calibration import apply_platt, expected_calibration_error, f
 from svc_inference.commands import train_command
 from svc_inference.gate import GateParams, block_bootstrap_ci, folds_of, run_gate
 from svc_inference.models import Base
-from svc_inference.simulate import simulate_bars, trending_bars
 from svc_inference.training import make_dataset
 from tests.inference.conftest import SMALL
+from tests.simulated_bars import simulate_bars, trending_bars
 
 
 def test_walk_forward_folds_never_train_on_or_near_their_test_rows() -> None:

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 
 from svc_inference.labels import build_labels, first_touch_wins
-from svc_inference.simulate import simulate_bars
+from tests.simulated_bars import simulate_bars
 
 
 def test_labels_at_t_depend_only_on_the_next_horizon_bars() -> None:

@@ -266,3 +266,16 @@ async def test_the_first_scheduled_signal_follows_the_first_training(kit, traine
     assert not report.signals[0].prediction.experimental
     assert s.waiting == set()
     assert len(await _stored(kit, "EURUSD")) == 1
+
+
+async def test_without_active_symbols_it_runs_every_symbol_the_market_lists(
+    kit, trained, bundle, register_champion
+) -> None:
+    await register_champion(kit, trained, bundle)  # a model for EURUSD only
+    listed = (await kit.engine.instruments.instruments()).symbols
+    scheduler = SignalScheduler(kit.engine, kit.kv, kit.clock, symbols=None, strategy="aggressive_filter")
+    report = await scheduler.tick()
+    assert report is not None
+    assert [s.prediction.symbol for s in report.signals] == ["EURUSD"]
+    assert sorted(report.failed) == sorted(set(listed) - {"EURUSD"})
+    assert len(listed) > 1

@@ -13,11 +13,11 @@ from trading.inference.v1 import inference_messages_pb2 as pb
 
 from core.clock import TestClock
 from svc_inference.bar_source import FrameBarSource
-from svc_inference.costs import session_spread
 from svc_inference.models import Base, EntrySignalRow, SignalOutcomeRow
 from svc_inference.scorecard import Scorecard, aggregate
 from svc_inference.service import InferenceServicer
 from svc_inference.signals import LONG, SHORT
+from tests.market_instruments import market_instruments
 
 START = datetime(2024, 1, 2, 9, 0, tzinfo=UTC)  # London session: EURUSD spread 0.8 pip
 STEP = timedelta(minutes=5)
@@ -81,7 +81,7 @@ def scripted() -> tuple[pd.DataFrame, list[EntrySignalRow], list[tuple[str, floa
 async def test_the_scorecard_of_a_scripted_run_matches_its_trades(make_database, scripted) -> None:
     bars, signals, expected = scripted
     db = await make_database(Base.metadata)
-    source = FrameBarSource()
+    source = FrameBarSource(instruments=market_instruments())
     source.put("EURUSD", "5m", bars)
     clock = TestClock(START + 60 * STEP)
     late = _signal(57, LONG)  # its three bars have not all closed yet
@@ -184,5 +184,6 @@ async def test_a_signal_the_engine_stores_is_scored_and_listed_with_its_symbol(
     # quiet bars: it expires where it started, paying the spread of its entry session
     assert line.total_r == pytest.approx(
         (last["close"] - d.entry) * (1 if d.direction == LONG else -1) / abs(d.entry - d.sl)
-        - session_spread("EURUSD", signal.prediction.bar_time + STEP) / abs(d.entry - d.sl)
+        - market_instruments().session_spread("EURUSD", signal.prediction.bar_time + STEP)
+        / abs(d.entry - d.sl)
     )

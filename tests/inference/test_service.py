@@ -39,23 +39,43 @@ async def test_a_prediction_over_grpc_has_the_range_and_the_model(stub) -> None:
     assert 0.5 <= p.confidence <= 1
 
 
-async def test_a_signal_over_grpc_carries_levels_only_when_asked(stub) -> None:
-    req = pb.CreateSignalRequest(
-        symbol="EURUSD", strategy="aggressive_filter", include_range=True, include_tpsl=True
-    )
+@pytest.fixture
+def strategies(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One strategy that takes any trade, one that takes none: the simulated walk's TP-first
+    probabilities are low, so the listed strategies' answer depends on the model."""
+    from svc_inference import signals
+
+    for strategy in (
+        signals.Strategy("test_any", min_margin=-1.0, min_expected_r=-1.0, require_range_agreement=False),
+        signals.Strategy("test_never", min_margin=2.0, min_expected_r=2.0, require_range_agreement=False),
+    ):
+        monkeypatch.setitem(signals.STRATEGIES, strategy.name, strategy)
+
+
+async def test_a_signal_over_grpc_carries_levels_only_when_asked(stub, strategies) -> None:
+    req = pb.CreateSignalRequest(symbol="EURUSD", strategy="test_any", include_range=True, include_tpsl=True)
     s = (await stub.CreateSignal(req)).signal
-    assert s.strategy == "aggressive_filter"
+    assert s.strategy == "test_any"
     assert s.HasField("prediction")
     assert s.valid_until.ToDatetime() > s.prediction.bar_time.ToDatetime()
-    if s.signal != pb.SIGNAL_DIRECTION_NONE:
-        assert s.entry > 0
-        assert s.sl > 0
-        assert s.tp > 0
-    bare = (
-        await stub.CreateSignal(pb.CreateSignalRequest(symbol="EURUSD", strategy="aggressive_filter"))
-    ).signal
+    assert s.signal in (pb.SIGNAL_DIRECTION_LONG, pb.SIGNAL_DIRECTION_SHORT)
+    side = 1 if s.signal == pb.SIGNAL_DIRECTION_LONG else -1
+    assert side * (s.tp - s.entry) > 0 < side * (s.entry - s.sl)  # the target ahead, the stop behind
+    assert min(s.entry, s.sl, s.tp) > 0
+    bare = (await stub.CreateSignal(pb.CreateSignalRequest(symbol="EURUSD", strategy="test_any"))).signal
+    assert bare.signal == s.signal
     assert bare.entry == bare.sl == bare.tp == 0
     assert not bare.HasField("prediction")
+
+
+async def test_no_trade_over_grpc_carries_no_levels_even_when_asked(stub, strategies) -> None:
+    req = pb.CreateSignalRequest(
+        symbol="EURUSD", strategy="test_never", include_range=True, include_tpsl=True
+    )
+    s = (await stub.CreateSignal(req)).signal
+    assert s.signal == pb.SIGNAL_DIRECTION_NONE
+    assert s.entry == s.sl == s.tp == 0
+    assert s.HasField("prediction")
 
 
 async def test_list_signals_leads_with_a_fresh_one_when_none_is_stored(stub) -> None:

@@ -75,8 +75,8 @@ def test_an_unknown_strategy_is_an_invalid_argument() -> None:
 def test_expected_r_counts_expiries_apart_from_stops_and_pays_the_session_spread() -> None:
     from dataclasses import replace
 
-    from svc_inference.costs import session_spread
     from svc_inference.signals import expected_r
+    from tests.market_instruments import market_instruments
 
     pred = replace(
         _pred(long2=0.45),
@@ -86,8 +86,9 @@ def test_expected_r_counts_expiries_apart_from_stops_and_pays_the_session_spread
     assert expected_r(pred, "long", 2.0) == pytest.approx(0.65)
     assert expected_r(_pred(long2=0.45), "long", 2.0) == pytest.approx(0.35)  # no stop model: all losses
     asian, london = datetime(2025, 1, 6, 3, tzinfo=UTC), datetime(2025, 1, 6, 9, tzinfo=UTC)
-    assert session_spread("EURUSD", asian) > session_spread("EURUSD", london) > 0
-    cost = session_spread("EURUSD", asian)
+    spreads = market_instruments()
+    assert spreads.session_spread("EURUSD", asian) > spreads.session_spread("EURUSD", london) > 0
+    cost = spreads.session_spread("EURUSD", asian)
     d = decide(pred, STRATEGIES["aggressive_filter"], cost=cost)
     assert d.direction == LONG
     assert d.expected_r == pytest.approx(0.65 - cost / 0.001)

@@ -7,10 +7,10 @@ from collections.abc import AsyncIterator
 
 import aiomysql
 import pytest
-from polygon_fakes import FakePolygon, serve_polygon
 
 from svc_market.adapters.mysql import SCHEMA
 from tests.conftest import require_service
+from tests.market.polygon_fakes import FakePolygon, serve_polygon
 
 MARIADB_HOST, MARIADB_PORT = "127.0.0.1", 3306
 

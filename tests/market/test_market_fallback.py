@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 
 import aiomysql
 import pytest
-from market_helpers import T0, walk
 from prometheus_client import REGISTRY
 from trading.market.v1 import market_messages_pb2 as pb
 
@@ -22,6 +21,7 @@ from svc_market.providers import BarsRequest
 from svc_market.service import MarketDataServicer, MarketServicer
 from svc_market.symbols import ensure_catalogue, get_symbol
 from svc_market.wiring import make_market
+from tests.market.market_helpers import T0, walk
 
 DAY_BARS = 288
 LEGACY = walk(list(range(T0, T0 + DAY_BARS * 300, 300)), start=1.2, seed=11)

@@ -6,13 +6,13 @@ from datetime import UTC, datetime
 
 import pandas as pd
 import pytest
-from market_helpers import T0
 
 from svc_market.bar_store import load_bars, series_of
 from svc_market.candles import CandleQuery, get_candles
 from svc_market.importer import ImportRejected, import_bars
 from svc_market.models import Base
 from svc_market.symbols import ensure_catalogue, get_symbol
+from tests.market.market_helpers import T0
 
 AFTER = datetime.fromtimestamp(T0 + 86400, UTC)  # "now" for reads: a day after the imported bars
 

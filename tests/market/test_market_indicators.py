@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import reference_indicators as ref
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from quant import indicators as ind
+from tests.market import reference_indicators as ref
 
 TOL = 1e-9
 

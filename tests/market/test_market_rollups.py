@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pytest
-from market_helpers import T0, walk
 from sqlalchemy import func, select
 
 from quant.bars import Bars, daily_anchor, resample, timeframe_seconds
@@ -17,6 +16,7 @@ from svc_market.candles import CandleQuery, get_candles
 from svc_market.models import Base, RollupBar
 from svc_market.rollups import ensure_rollups, registered_kinds, rollup_timeframes
 from svc_market.symbols import ensure_catalogue, get_symbol
+from tests.market.market_helpers import T0, walk
 
 NOW = datetime(2025, 3, 1, tzinfo=UTC)
 FX_DAY = daily_anchor(22)

@@ -6,8 +6,6 @@ import asyncio
 from datetime import UTC, datetime
 
 import pytest
-from market_helpers import T0
-from polygon_fakes import PAGE
 
 from core.bus import InProcessBus
 from core.clock import Clock, TestClock
@@ -21,6 +19,8 @@ from svc_market.models import Base
 from svc_market.symbols import ensure_catalogue
 from svc_market.sync import provider_available
 from svc_market.wiring import SYNC_LEASE, build_market, make_market
+from tests.market.market_helpers import T0
+from tests.market.polygon_fakes import PAGE
 
 
 @pytest.fixture

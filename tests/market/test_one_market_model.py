@@ -1,8 +1,9 @@
-"""svc_market owns the one model of instruments, trading hours and sessions; every other module
-of the platform reads it (through market's contract, evaluated with svc_market.trading_hours) and
-defines none of its own. This test reads the source of every other production module and fails
-on a symbol list, a trading-hours or session table, a clock time of day, or a function that
-decides hours or sessions."""
+"""svc_market owns the one model of instruments and their trading hours; the sessions of the day
+and how hours are evaluated live in one base library module, quant/trading_hours.py, that
+svc_market serves them with. Every other module of the platform reads the model through market's
+contract, evaluates it with quant/trading_hours.py and defines none of its own. This test reads
+the source of every other production module and fails on a symbol list, a trading-hours or
+session table, a clock time of day, or a function that decides hours or sessions."""
 
 from __future__ import annotations
 
@@ -33,6 +34,11 @@ def _is_container(node: ast.AST | None) -> bool:
     return isinstance(node, ast.Tuple | ast.List | ast.Set | ast.Dict)
 
 
+def _has_items(node: ast.AST | None) -> bool:
+    """An empty table defines nothing."""
+    return bool(getattr(node, "elts", None) or getattr(node, "keys", None))
+
+
 def _is_time_of_day(node: ast.AST) -> bool:
     """time(22, 0) and the like: a literal time of day."""
     if not isinstance(node, ast.Call) or getattr(node.func, "id", getattr(node.func, "attr", "")) != "time":
@@ -51,7 +57,11 @@ def findings(source: str) -> list[str]:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             names = [t.id for t in targets if isinstance(t, ast.Name)]
             names += [t.attr for t in targets if isinstance(t, ast.Attribute)]
-            if _is_container(node.value) and any(MODEL_NAME.search(n) for n in names):
+            if (
+                _is_container(node.value)
+                and _has_items(node.value)
+                and any(MODEL_NAME.search(n) for n in names)
+            ):
                 found.append(f"line {node.lineno}: {names[0]} is a literal symbol, hours or session table")
         if isinstance(node, ast.Dict):
             keys = {k.value for k in node.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)}
@@ -68,8 +78,8 @@ def findings(source: str) -> list[str]:
     return found
 
 
-# Modules of other services that still hold a copy, each to read market's model in its own change.
-NOT_YET_MOVED = {"svc_inference/config.py"}  # active_symbols: the ML engine's default symbol list
+# The one module outside svc_market that defines sessions and decides hours, for every service.
+EVALUATES = "quant/trading_hours.py"
 
 
 # Modules that name symbols for their own purpose (what a product trades, how two symbols move
@@ -92,8 +102,10 @@ def test_no_module_outside_svc_market_defines_symbols_hours_or_sessions() -> Non
         for path in modules()
         if (found := _outside_own_purpose(module := str(path.relative_to(ROOT)), findings(path.read_text())))
     }
-    assert set(offenders) - NOT_YET_MOVED == set(), offenders
-    assert set(offenders) >= NOT_YET_MOVED, "moved: drop it from NOT_YET_MOVED"
+    assert set(offenders) == {EVALUATES}, offenders
+    assert not any("a list of symbols" in f for f in offenders[EVALUATES]), (
+        "the symbols are svc_market's alone"
+    )
 
 
 def test_the_check_finds_what_the_broker_once_defined() -> None:
@@ -106,3 +118,4 @@ def test_the_check_finds_what_the_broker_once_defined() -> None:
     assert findings('active = ["EURUSD", "GBPUSD", "USDJPY"]')
     assert findings('opens = "22:00"')
     assert not findings('symbol = "EURUSD"\nprint(symbol.upper())')
+    assert not findings("symbols: tuple[str, ...] = ()")

@@ -10,6 +10,7 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import FailedPrecondition
+from quant.trading_hours import trading_day_end
 from svc_broker import pricing
 from svc_broker.broker import (
     OrderRequest,
@@ -24,7 +25,6 @@ from svc_broker.venues.paper.triggers import (
     order_watch,
     position_watch,
 )
-from svc_market.trading_hours import trading_day_end
 
 log = logging.getLogger(__name__)
 

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import Clock
 from core.db import Database
 from core.errors import FailedPrecondition, InvalidArgument, NotFound, Unavailable
+from quant.trading_hours import is_open
 from svc_broker import pricing
 from svc_broker.broker import (
     AccountView,
@@ -40,7 +41,6 @@ from svc_broker.venues.paper.valuation import (
     order_view,
     position_view,
 )
-from svc_market.trading_hours import is_open
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """Simulated OHLCV bars: a seeded random walk with regimes (trend up, trend down, range).
 
-Used by tests, benchmarks and the demo when no market data is stored. Regimes persist for a
+Used by tests and benchmarks. Regimes persist for a
 while and volatility follows the trading session, so the models have something real to learn.
 """
 
