@@ -11,6 +11,7 @@ from trading.market.v1 import market_messages_pb2 as pb
 from core.convert import timestamp
 from core.db import decimal_str
 from quant.bars import Bars
+from quant.trading_hours import SESSION_WINDOWS
 from svc_market.analytics import IndicatorPoint
 from svc_market.candles import Freshness
 from svc_market.catalogue import BY_SYMBOL, HOURS
@@ -19,7 +20,6 @@ from svc_market.models import Symbol, SyncJob
 from svc_market.quotes import Quote
 from svc_market.spreads import SpreadSummary
 from svc_market.sync import TickerStatus
-from svc_market.trading_hours import SESSION_WINDOWS
 from svc_market.watchlists import WatchlistView
 
 ASSET_TYPES = {

@@ -14,10 +14,10 @@ import numpy as np
 from core.clock import Clock
 from core.db import Database
 from quant.bars import Bars
+from quant.trading_hours import is_open
 from svc_market.bar_store import SOURCE_SIMULATED, refresh_series, series_of, upsert_bars
 from svc_market.catalogue import BY_SYMBOL, HOURS, SymbolSpec
 from svc_market.symbols import ensure_catalogue, get_symbol
-from svc_market.trading_hours import is_open
 
 BAR_S = 300
 _HOURLY_ACTIVITY = np.array(

@@ -19,11 +19,11 @@ import numpy as np
 
 from core.db import Database
 from quant.bars import Bars
+from quant.trading_hours import is_open
 from svc_market.bar_store import SOURCE_SIMULATED, last_bars, refresh_series, series_of, upsert_bars
 from svc_market.catalogue import BY_SYMBOL, HOURS, SymbolSpec
 from svc_market.demo_data import BAR_S, activity_at
 from svc_market.symbols import get_symbol
-from svc_market.trading_hours import is_open
 
 
 @dataclass(frozen=True)

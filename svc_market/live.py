@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from core.clock import Clock
+from quant.trading_hours import session_at
 from svc_market.providers import QuotesProvider
 from svc_market.quotes import Quote, QuoteBook
-from svc_market.trading_hours import session_at
 
 
 class LiveQuotes:

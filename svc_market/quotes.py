@@ -17,11 +17,11 @@ import numpy as np
 from core.db import Database
 from core.errors import FailedPrecondition
 from quant.bars import Bars
+from quant.trading_hours import session_at
 from svc_market.bar_store import SOURCE_SIMULATED, last_bars, series_of
 from svc_market.catalogue import BY_SYMBOL
 from svc_market.demo_feed import DemoFeed
 from svc_market.symbols import get_symbol
-from svc_market.trading_hours import session_at
 
 WEEK_S = 7 * 86400
 REPLAY_BARS = 4032  # two weeks of 5-minute bars

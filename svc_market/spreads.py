@@ -9,10 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import Database
+from quant.trading_hours import SESSIONS
 from svc_market.catalogue import BY_SYMBOL
 from svc_market.models import Quote as QuoteRow
 from svc_market.symbols import get_symbol_by_id
-from svc_market.trading_hours import SESSIONS
 
 MODEL_MIN, MODEL_MAX = 0.7, 2.5  # the model's min and max as multiples of its typical spread
 

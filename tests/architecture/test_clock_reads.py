@@ -29,7 +29,6 @@ ALLOWED = {
     ("svc_broker/market_feed.py", "asyncio.sleep"),  # how often the instruments are read again
     ("svc_broker/venues/paper/monitor.py", "asyncio.sleep"),  # the stop/limit sweep's pace
     ("svc_market/stream.py", "asyncio.sleep"),  # reconnecting to the provider's stream
-    ("svc_market/live.py", "asyncio.sleep"),  # reconnecting to the provider's stream
     # the champion sync loop: assembled code of another change, which moves it to ctx.clock
     ("svc_inference/wiring.py", "asyncio.sleep"),
 }

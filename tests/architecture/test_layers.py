@@ -8,12 +8,8 @@ from tests.architecture.layers import cycles, layer_violations
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# Circles known and being removed, each named by the change that removes it.
-ALLOWED_CYCLES = {
-    # svc_market's bar store and rollups call each other (a function-local import hides it);
-    # the market-adapters change splits them: drop this entry when it lands.
-    frozenset({"svc_market.bar_store", "svc_market.rollups"}),
-}
+# Circles known and being removed, each named by the change that removes it (none today).
+ALLOWED_CYCLES: set[frozenset[str]] = set()
 
 
 def test_no_import_crosses_the_layers_the_wrong_way() -> None:
