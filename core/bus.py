@@ -341,7 +341,8 @@ class RedisBus:
         # One retry on a fresh connection: after Redis restarted, every pooled connection is dead
         # and the first command on each would fail otherwise (at least once, as streams are).
         retry = Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=1)
-        self._redis: Any = Redis.from_url(url, retry=retry, retry_on_error=list(_redis_connection_errors()))
+        errors: Any = list(_redis_connection_errors())
+        self._redis: Any = Redis.from_url(url, retry=retry, retry_on_error=errors)
         self._errors = _CONNECTION_ERRORS + _redis_connection_errors()
         self.lost = asyncio.Event()  # set once any reader lost Redis (then it reconnects)
         self._prefix = f"{namespace}:" if namespace else ""
