@@ -5,6 +5,7 @@ follows from a tier change: the plan change for svc_auth, the mail and the bus e
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 from sqlalchemy import select
@@ -47,6 +48,7 @@ def _insert(db: Database):  # type: ignore[no-untyped-def]
     return sqlite_insert if db.is_sqlite else pg_insert
 
 
+log = logging.getLogger(__name__)
 _CHANGED_USERS = "billing.changed_users"  # session.info: users whose subscription sync() changed
 
 
@@ -174,9 +176,14 @@ class Subscriptions:
         return plan
 
     async def refresh_changed(self, s: AsyncSession) -> None:
-        """After `s` committed: re-cache the plan of every user whose subscription it changed."""
+        """After `s` committed: re-cache the plan of every user whose subscription it changed.
+        The change is committed whatever happens here: a cache that cannot be written (Redis
+        down) is logged, and a tier change is cached again when PlanSync delivers it."""
         for user_id in sorted(s.info.pop(_CHANGED_USERS, ())):
-            await self.refresh_plan(user_id)
+            try:
+                await self.refresh_plan(user_id)
+            except Exception:
+                log.warning("plan cache not refreshed", exc_info=True, extra={"fields": {"user": user_id}})
 
     async def _in_force(self, s: AsyncSession, user_id: str) -> Subscription | None:
         subs = (
