@@ -9,6 +9,9 @@ bounded buffer; when it falls behind, the oldest messages are dropped and counte
 publisher never waits. Streams are at-least-once: an entry stays pending for its group until a
 consumer acks it, and is delivered again to that consumer when it reconnects, or to another one
 after `claim_idle_s`.
+
+On Redis, readers outlive a Redis restart: a subscription reconnects with backoff and subscribes
+every channel again, a stream consumer reconnects and continues from its group's last ack.
 """
 
 from __future__ import annotations
