@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 from google.api import annotations_pb2
@@ -637,7 +638,7 @@ def render_envoy_config(
         _cluster(name, address, http2=True, health_check=True)
         for address, name in {settings.address_of(d): c for d, c in clusters.items()}.items()
     ]
-    return {
+    bootstrap = {
         "admin": {"address": _socket("127.0.0.1", settings.envoy_admin_port)},
         "static_resources": {
             "listeners": [
@@ -662,6 +663,58 @@ def render_envoy_config(
                 _cluster(edge_cluster, edge_address, http2=False, health_check=False),
             ],
         },
+    }
+    if settings.otlp_endpoint:
+        add_tracing(bootstrap, connection_manager, settings.otlp_endpoint)
+    return bootstrap
+
+
+# tracing -------------------------------------------------------------------------------------------
+
+OTLP_CLUSTER = "otlp_collector"
+GATEWAY_SERVICE_NAME = "trading-gateway"
+
+
+def add_tracing(bootstrap: dict[str, Any], connection_manager: dict[str, Any], otlp_endpoint: str) -> None:
+    """Envoy's own spans, exported over OTLP/HTTP to `otlp_endpoint` (the collector the services
+    export to): one server span per request and one for the upstream hop, every request sampled
+    (the platform decides nothing per request), W3C `traceparent` sent to the service, so the
+    first service span is the child of Envoy's. Spans are flushed every second."""
+    endpoint = urlsplit(otlp_endpoint if "://" in otlp_endpoint else f"http://{otlp_endpoint}")
+    if endpoint.scheme != "http" or endpoint.hostname is None:
+        raise ValueError(f"OTLP endpoint {otlp_endpoint!r}: an http://host:port URL is needed")
+    port = endpoint.port or 4318
+    connection_manager["tracing"] = {
+        "random_sampling": {"value": 100},
+        "spawn_upstream_span": True,
+        "provider": {
+            "name": "envoy.tracers.opentelemetry",
+            "typed_config": _any(
+                "envoy.config.trace.v3.OpenTelemetryConfig",
+                service_name=GATEWAY_SERVICE_NAME,
+                http_service={
+                    "http_uri": {
+                        "uri": f"http://{endpoint.hostname}:{port}{endpoint.path.rstrip('/')}/v1/traces",
+                        "cluster": OTLP_CLUSTER,
+                        "timeout": "2s",
+                    },
+                },
+            ),
+        },
+    }
+    bootstrap["static_resources"]["clusters"].append(
+        _cluster(OTLP_CLUSTER, f"{endpoint.hostname}:{port}", http2=False, health_check=False)
+    )
+    bootstrap["layered_runtime"] = {
+        "layers": [
+            {
+                "name": "tracing",
+                "static_layer": {
+                    "tracing.opentelemetry.flush_interval_ms": 1000,
+                    "tracing.opentelemetry.min_flush_spans": 1,
+                },
+            }
+        ]
     }
 
 

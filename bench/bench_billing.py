@@ -1,8 +1,9 @@
 """svc_billing on PostgreSQL: wallet transfers per second with 16 in flight on one wallet (every
-transfer waits for the row lock of the one before) and spread over 16 wallets, beside a baseline
-of the bare conditional UPDATE a transfer must make at least; and the latency from a Stripe
-webhook reaching billing to the plan change delivered (SetPlan, cache), through the real code
-with the Stripe twin on loopback. Needs PostgreSQL on 127.0.0.1:5432 (TRADING_TEST_PG).
+transfer waits for the row lock of the one before) and spread over 64 wallets, before (one
+transaction of three statements) and after (one statement, svc_billing/transfer_pg.py) side by
+side, beside a baseline of the bare conditional UPDATE a transfer must make at least; and the
+latency from a Stripe webhook reaching billing to the plan change delivered (SetPlan, cache),
+through the real code with the Stripe twin on loopback. Needs PostgreSQL on 127.0.0.1:5432 (TRADING_TEST_PG).
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ from svc_billing.wiring import assemble
 
 PG_ADMIN = os.environ.get("TRADING_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 IN_FLIGHT = 16
-TRANSFERS = 1_600
+WALLETS = 64
+TRANSFERS = 800
+ROUNDS = 3
 
 
 class Directory:
@@ -70,33 +73,55 @@ async def in_flight(n: int, job: Callable[[int], Awaitable[object]]) -> float:
 
 
 async def bench_transfers(ctx: ServiceContext) -> None:
-    wallets = Wallets(ctx.db, ctx.clock, BillingSettings())
-    users = [f"user-{i}" for i in range(IN_FLIGHT)]
+    """Before (one transaction of three statements) and after (one statement) side by side, in
+    alternating rounds so that a change in the machine's load hits both alike; medians."""
+    before = Wallets(ctx.db, ctx.clock, BillingSettings(), one_statement=False)
+    after = Wallets(ctx.db, ctx.clock, BillingSettings())
+    users = [f"user-{i}" for i in range(WALLETS)]
     for user in users:
-        await wallets.transfer(user, INVESTMENT_WITHDRAWAL, 10**8, "USD", "acct", f"seed-{user}-000000")
+        await after.transfer(user, INVESTMENT_WITHDRAWAL, 10**8, "USD", "acct", f"seed-{user}-000000")
+    keys = itertools.count()
 
-    async def one_wallet(i: int) -> object:
-        return await wallets.transfer("user-0", INVESTMENT_DEPOSIT, 1, "USD", "acct", f"one-{i:012d}")
+    def one_wallet(wallets: Wallets) -> Callable[[int], Awaitable[object]]:
+        async def job(i: int) -> object:
+            key = f"one-{next(keys):012d}"
+            return await wallets.transfer("user-0", INVESTMENT_DEPOSIT, 1, "USD", "acct", key)
 
-    async def many_wallets(i: int) -> object:
-        user = users[i % IN_FLIGHT]
-        return await wallets.transfer(user, INVESTMENT_DEPOSIT, 1, "USD", "acct", f"many-{i:012d}")
+        return job
+
+    def many_wallets(wallets: Wallets) -> Callable[[int], Awaitable[object]]:
+        async def job(i: int) -> object:
+            key = f"many-{next(keys):012d}"
+            return await wallets.transfer(users[i % WALLETS], INVESTMENT_DEPOSIT, 1, "USD", "acct", key)
+
+        return job
 
     async def bare_update(i: int) -> None:
         async with ctx.db.transaction() as s:
             await s.execute(
                 update(Wallet)
-                .where(Wallet.user_id == users[i % IN_FLIGHT], Wallet.balance_minor >= 1)
+                .where(Wallet.user_id == users[i % WALLETS], Wallet.balance_minor >= 1)
                 .values(balance_minor=Wallet.balance_minor - 1)
             )
 
-    baseline = await in_flight(TRANSFERS, bare_update)
-    one = await in_flight(TRANSFERS, one_wallet)
-    many = await in_flight(TRANSFERS, many_wallets)
-    print(f"baseline: bare conditional UPDATE/s, 16 wallets: {baseline:8,.0f}")
-    print(f"transfers/s, 16 in flight, one wallet:          {one:8,.0f}   ({one / baseline:.2f}x baseline)")
-    print(f"transfers/s, 16 in flight, 16 wallets:          {many:8,.0f}   ({many / baseline:.2f}x baseline)")
-    print(f"many wallets / one wallet:                      {many / one:8.2f}x  (target: >= 500/s on many)")
+    runs: dict[str, list[float]] = {}
+    for _ in range(ROUNDS):
+        for name, job in (
+            ("bare", bare_update),
+            ("one_before", one_wallet(before)),
+            ("one_after", one_wallet(after)),
+            ("many_before", many_wallets(before)),
+            ("many_after", many_wallets(after)),
+        ):
+            runs.setdefault(name, []).append(await in_flight(TRANSFERS, job))
+    rate = {name: statistics.median(rates) for name, rates in runs.items()}
+    print(f"PostgreSQL, {IN_FLIGHT} in flight, median of {ROUNDS} alternating rounds of {TRANSFERS}")
+    print(f"{'per second':36} {'before':>8} {'after':>8} {'after/before':>13} {'after/baseline':>15}")
+    print(f"{'baseline: bare conditional UPDATE':36} {rate['bare']:8,.0f}")
+    for label, key in (("transfers, one wallet", "one"), (f"transfers, {WALLETS} wallets", "many")):
+        old, new = rate[f"{key}_before"], rate[f"{key}_after"]
+        print(f"{label:36} {old:8,.0f} {new:8,.0f} {new / old:12.2f}x {new / rate['bare']:14.2f}x")
+    print(f"target: >= 500/s on many wallets (after: {rate['many_after']:,.0f}/s)")
 
 
 async def bench_webhook_latency(ctx: ServiceContext, n: int = 40) -> None:

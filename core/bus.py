@@ -9,12 +9,17 @@ bounded buffer; when it falls behind, the oldest messages are dropped and counte
 publisher never waits. Streams are at-least-once: an entry stays pending for its group until a
 consumer acks it, and is delivered again to that consumer when it reconnects, or to another one
 after `claim_idle_s`.
+
+On Redis, readers outlive a Redis restart: a subscription reconnects with backoff and subscribes
+every channel again, a stream consumer reconnects and continues from its group's last ack.
 """
 
 from __future__ import annotations
 
 import asyncio
 import bisect
+import logging
+import random
 import re
 import time
 from collections import deque
@@ -29,6 +34,7 @@ from core import metrics
 if TYPE_CHECKING:
     from core.settings import Settings
 
+log = logging.getLogger(__name__)
 DEFAULT_BUFFER = 1000
 DEFAULT_STREAM_MAXLEN = 100_000
 _GLOB = re.compile(r"[*?\[]")
@@ -110,6 +116,9 @@ class Subscription:
         self._ready = asyncio.Event()
         self._closed = False
         self._error: BaseException | None = None
+        self.connected = asyncio.Event()  # set while subscribed on the broker (Redis)
+        self.lost = asyncio.Event()  # set from losing the broker until subscribed again
+        self.reconnects = 0
 
     def matches(self, channel: str) -> bool:
         return any(fnmatchcase(channel, pattern) for pattern in self.channels)
@@ -167,6 +176,7 @@ class InProcessBus:
         if not channels:
             raise ValueError("subscribe to at least one channel")
         sub = Subscription(channels, buffer)
+        sub.connected.set()
         self._subscriptions.add(sub)
         try:
             yield sub
@@ -286,6 +296,37 @@ def _entry_id(seq: int) -> str:
 
 
 READER_STOP_S = 2.0
+_CONNECTION_ERRORS = (ConnectionError, TimeoutError, OSError)
+
+
+def _redis_connection_errors() -> tuple[type[BaseException], ...]:
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    return (RedisConnectionError, RedisTimeoutError)
+
+
+class Backoff:
+    """Exponential backoff with jitter between reconnection attempts: 50 ms doubling to 5 s."""
+
+    def __init__(self, first_s: float = 0.05, cap_s: float = 5.0) -> None:
+        self.first_s = first_s
+        self.cap_s = cap_s
+        self._next_s = first_s
+
+    def reset(self) -> None:
+        self._next_s = self.first_s
+
+    async def wait(self) -> None:
+        await asyncio.sleep(self._next_s * random.uniform(0.5, 1.0))
+        self._next_s = min(self.cap_s, self._next_s * 2)
+
+
+@dataclass
+class _PubSubLink:
+    """The pub/sub connection of one subscription; replaced when Redis is reconnected."""
+
+    pubsub: Any
 
 
 class RedisBus:
@@ -297,8 +338,16 @@ class RedisBus:
 
     def __init__(self, url: str, namespace: str = "") -> None:
         from redis.asyncio import Redis
+        from redis.asyncio.retry import Retry
+        from redis.backoff import ExponentialBackoff
 
-        self._redis: Any = Redis.from_url(url)
+        # One retry on a fresh connection: after Redis restarted, every pooled connection is dead
+        # and the first command on each would fail otherwise (at least once, as streams are).
+        retry = Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=1)
+        errors: Any = list(_redis_connection_errors())
+        self._redis: Any = Redis.from_url(url, retry=retry, retry_on_error=errors)
+        self._errors = _CONNECTION_ERRORS + _redis_connection_errors()
+        self.lost = asyncio.Event()  # set once any reader lost Redis (then it reconnects)
         self._prefix = f"{namespace}:" if namespace else ""
 
     def _key(self, name: str) -> str:
@@ -316,10 +365,10 @@ class RedisBus:
         if not channels:
             raise ValueError("subscribe to at least one channel")
         sub = Subscription(channels, buffer)
-        pubsub = self._redis.pubsub()
+        link = _PubSubLink(self._redis.pubsub())
         try:
-            await self._start(pubsub, sub)
-            reader = asyncio.create_task(self._read(pubsub, sub))
+            await self._start(link.pubsub, sub)
+            reader = asyncio.create_task(self._read(link, sub))
             try:
                 yield sub
             finally:
@@ -329,7 +378,7 @@ class RedisBus:
                 await asyncio.wait({reader}, timeout=READER_STOP_S)
         finally:
             sub.close()
-            await pubsub.aclose()
+            await link.pubsub.aclose()
 
     async def _start(self, pubsub: Any, sub: Subscription) -> None:
         """Subscribe and wait for every confirmation, so a publish right after is received."""
@@ -348,17 +397,44 @@ class RedisBus:
                 confirmed += 1
             else:
                 self._deliver(raw, sub)
+        sub.lost.clear()
+        sub.connected.set()
 
-    async def _read(self, pubsub: Any, sub: Subscription) -> None:
+    async def _read(self, link: _PubSubLink, sub: Subscription) -> None:
+        """Hand messages to `sub`; when the connection is lost (Redis restarted), reconnect with
+        backoff and subscribe every channel again. Messages published meanwhile are not received
+        (pub/sub keeps nothing); durable consumers use streams."""
         try:
             while True:
-                raw = await pubsub.get_message(timeout=None)
+                try:
+                    raw = await link.pubsub.get_message(timeout=None)
+                except self._errors:
+                    sub.connected.clear()
+                    sub.lost.set()
+                    self.lost.set()
+                    await self._resubscribe(link, sub)
+                    continue
                 if raw is not None:
                     self._deliver(raw, sub)
-        except Exception as exc:  # the connection is gone: the subscriber must know
-            sub.close(ConnectionError(f"subscription to {', '.join(sub.channels)} lost: {exc}"))
         finally:
+            sub.connected.clear()
             sub.close()
+
+    async def _resubscribe(self, link: _PubSubLink, sub: Subscription) -> None:
+        backoff = Backoff()
+        while True:
+            with suppress(Exception):
+                await link.pubsub.aclose()
+            link.pubsub = self._redis.pubsub()
+            try:
+                await self._start(link.pubsub, sub)
+            except self._errors:
+                await backoff.wait()
+                continue
+            sub.reconnects += 1
+            metrics.BUS_RECONNECTS.labels("pubsub").inc()
+            log.warning("bus subscription restored", extra={"fields": {"channels": len(sub.channels)}})
+            return
 
     def _deliver(self, raw: dict[str, Any], sub: Subscription) -> None:
         """Push a message once, although Redis sends it for every matching channel and pattern."""
@@ -386,6 +462,33 @@ class RedisBus:
         block_s: float = 1.0,
     ) -> AsyncGenerator[Delivery, None]:
         key = self._key(stream)
+        backoff = Backoff()
+        while True:
+            try:
+                async for delivery in self._consume_once(
+                    stream, key, group, consumer, start, claim_idle_s, block_s
+                ):
+                    backoff.reset()
+                    yield delivery
+            except self._errors:
+                # Redis restarted or unreachable: the group keeps its last delivered id and its
+                # pending entries there, so after reconnecting this consumer reads its own
+                # unacked entries again, then new ones.
+                log.warning("bus stream read failed; reconnecting", extra={"fields": {"stream": stream}})
+                self.lost.set()
+                metrics.BUS_RECONNECTS.labels("stream").inc()
+                await backoff.wait()
+
+    async def _consume_once(
+        self,
+        stream: str,
+        key: str,
+        group: str,
+        consumer: str,
+        start: str,
+        claim_idle_s: float | None,
+        block_s: float,
+    ) -> AsyncGenerator[Delivery, None]:
         await self.create_group(stream, group, start)
         cursor = "0"
         while True:  # this consumer's own pending entries first
@@ -432,7 +535,12 @@ class RedisBus:
 
     def _delivery(self, stream: str, key: str, group: str, entry_id: str, data: bytes) -> Delivery:
         async def ack() -> None:
-            await self._redis.xack(key, group, entry_id)
+            try:
+                await self._redis.xack(key, group, entry_id)
+            except self._errors:  # stays pending: delivered again once Redis is back
+                log.warning(
+                    "bus ack lost; the entry will be delivered again", extra={"fields": {"stream": stream}}
+                )
 
         observe_delivery(stream, entry_id)
         return Delivery(stream, entry_id, data, ack)

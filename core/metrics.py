@@ -36,6 +36,11 @@ BUS_LAG = Histogram(
     ["channel_kind", "stage"],
     buckets=(0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+BUS_RECONNECTS = Counter(
+    "bus_reconnects_total",
+    "Reconnections of bus readers after the broker was lost, by kind (pubsub, stream).",
+    ["kind"],
+)
 WS_FANOUT_LAG = Histogram(
     "websocket_fanout_lag_seconds",
     "Delay between an event's creation and its send to a WebSocket client, by channel kind.",
@@ -82,6 +87,17 @@ FALLBACK_SERVED = Counter(
     "Answers served from a fallback (seed 9.1) because the dependency was down, by dependency.",
     ["dependency"],
 )
+WALLET_MOVEMENTS = Counter(
+    "wallet_movements_total",
+    "Completed wallet movements, by kind (deposit, refund, investment_deposit, ...).",
+    ["kind"],
+)
+WALLET_MOVED = Counter(
+    "wallet_moved_minor_units_total",
+    "Money moved in or out of wallets, in minor units of the currency, by kind and direction "
+    "(in: credited to a wallet, out: debited).",
+    ["kind", "direction", "currency"],
+)
 GPU_AVAILABLE = Gauge("inference_gpu_available", "1 when inference runs on a GPU provider.", ["provider"])
 
 
@@ -89,6 +105,12 @@ def webhook_applied(vendor: str, created: datetime, applied: datetime) -> None:
     """A vendor webhook event applied: its delay since the vendor created it (seed 10.1: Stripe
     under 5 s). `vendor` is "stripe" or "metaapi"; both times tz-aware."""
     WEBHOOK_DELAY.labels(vendor).observe(max(0.0, (applied - created).total_seconds()))
+
+
+def wallet_moved(kind: str, signed_minor: int, currency: str) -> None:
+    """One completed wallet movement (after its commit); signed: + credits the wallet."""
+    WALLET_MOVEMENTS.labels(kind).inc()
+    WALLET_MOVED.labels(kind, "in" if signed_minor > 0 else "out", currency).inc(abs(signed_minor))
 
 
 def channel_kind(channel: str) -> str:

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import AlreadyExists
-from svc_billing import ledger
+from svc_billing import ledger, movements
 from svc_billing.adapters.stripe.gateway import PaymentIntentInfo, StripeGateway
 from svc_billing.models import WalletTransaction
 from svc_billing.money import check_amount
@@ -115,6 +115,7 @@ class Deposits:
                 txn.currency,
                 now,
             )
+            movements.record_on_commit(s, DEPOSIT, txn.amount_minor, txn.currency)
             return "applied"
         if intent.status == "canceled":
             txn.status, txn.completed_at = FAILED, now

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy import select, update
 
@@ -19,13 +20,10 @@ from core.errors import NotFound
 from core.kv import KeyValue
 from svc_billing.accounts import MAILS, AccountDirectory
 from svc_billing.models import PlanChange
+from svc_billing.plan_cache import UserPlan, encode_plan, plan_cache_key
 from svc_billing.plans import TIERS
 
 log = logging.getLogger(__name__)
-
-
-def plan_cache_key(user_id: str) -> str:
-    return f"user:{user_id}:plan"
 
 
 class PlanSync:
@@ -38,13 +36,17 @@ class PlanSync:
         *,
         cache_ttl_s: int = 3600,
         retry_s: float = 5.0,
+        refresh_plan: Callable[[str], Awaitable[object]] | None = None,
     ) -> None:
+        """`refresh_plan(user_id)` re-reads the user's plan and caches it (with its period end);
+        without it the cache gets the tier alone."""
         self.db = db
         self.kv = kv
         self.accounts = accounts
         self.clock = clock
         self.cache_ttl_s = cache_ttl_s
         self.retry_s = retry_s
+        self.refresh_plan = refresh_plan
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
 
@@ -89,7 +91,12 @@ class PlanSync:
 
     async def _push(self, change: PlanChange) -> None:
         await self.accounts.set_plan(change.user_id, change.plan)
-        await self.kv.set(plan_cache_key(change.user_id), change.plan.encode(), self.cache_ttl_s)
+        if self.refresh_plan is not None:
+            await self.refresh_plan(change.user_id)
+        else:
+            await self.kv.set(
+                plan_cache_key(change.user_id), encode_plan(UserPlan(change.plan, None)), self.cache_ttl_s
+            )
         if change.mail:
             subject, body = MAILS[change.mail]
             name = change.mail_plan.capitalize() if change.mail_plan in TIERS else change.mail_plan

@@ -14,7 +14,7 @@ from core.clock import Clock
 from core.db import Database
 from core.errors import DomainError, NotFound
 from svc_billing.models import CheckoutSession, WalletTransaction
-from svc_billing.stripe_events import IncomingEvent, StripeEvents
+from svc_billing.stripe_events import POLLED_PREFIX, IncomingEvent, StripeEvents
 from svc_billing.wallet import DEPOSIT, PENDING
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ class StripePoller:
         if info.status != "complete" or not info.subscription_id:
             return 0
         obj = {"id": session_id, "object": "checkout.session", "subscription": info.subscription_id}
-        return await self._apply(f"evt_poll_{session_id}", "checkout.session.completed", obj)
+        return await self._apply(f"{POLLED_PREFIX}{session_id}", "checkout.session.completed", obj)
 
     async def _intent(self, intent_id: str) -> int:
         try:
@@ -82,7 +82,9 @@ class StripePoller:
         if info.status not in ("succeeded", "canceled"):
             return 0
         obj = {"id": intent_id, "object": "payment_intent"}
-        return await self._apply(f"evt_poll_{intent_id}_{info.status}", f"payment_intent.{info.status}", obj)
+        return await self._apply(
+            f"{POLLED_PREFIX}{intent_id}_{info.status}", f"payment_intent.{info.status}", obj
+        )
 
     async def _apply(self, event_id: str, kind: str, obj: dict[str, Any]) -> int:
         payload = json.dumps({"id": event_id, "type": kind, "data": {"object": obj}}).encode()

@@ -22,6 +22,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import metrics
 from core.clock import Clock
 from core.db import Database
 from core.errors import InvalidArgument
@@ -33,6 +34,7 @@ from svc_billing.subscriptions import Subscriptions
 log = logging.getLogger(__name__)
 
 APPLIED, DUPLICATE, IGNORED = "applied", "duplicate", "ignored"
+POLLED_PREFIX = "evt_poll_"  # events the poller made up: no Stripe creation time to measure from
 HANDLED = (
     "checkout.session.completed",
     "invoice.payment_succeeded",
@@ -82,7 +84,7 @@ class StripeEvents:
         if event.type not in HANDLED:
             return IGNORED  # acknowledged, never stored: Stripe sends many types billing does not use
         await self.store(event)
-        return await self.apply(event.id, event.type, obj)
+        return await self.apply(event.id, event.type, obj, event.created_at)
 
     async def store(self, event: IncomingEvent) -> None:
         insert = sqlite_insert if self.db.is_sqlite else pg_insert
@@ -99,7 +101,9 @@ class StripeEvents:
                 .on_conflict_do_nothing()
             )
 
-    async def apply(self, event_id: str, kind: str, obj: dict[str, Any]) -> str:
+    async def apply(
+        self, event_id: str, kind: str, obj: dict[str, Any], created_at: datetime | None = None
+    ) -> str:
         async with self.db.session() as s:
             if await s.scalar(select(StripeEvent.applied_at).where(StripeEvent.id == event_id)) is not None:
                 return DUPLICATE  # a redelivery costs no call to Stripe
@@ -112,6 +116,9 @@ class StripeEvents:
             outcome = await self._apply(s, kind, obj, prepared)
             stored.applied_at, stored.outcome = self.clock.now(), outcome
         self.on_commit()
+        await self.subscriptions.refresh_changed(s)
+        if created_at is not None and not event_id.startswith(POLLED_PREFIX):
+            metrics.webhook_applied("stripe", created_at, stored.applied_at)
         return outcome
 
     async def apply_stored(self) -> int:
@@ -119,14 +126,16 @@ class StripeEvents:
         async with self.db.session() as s:
             rows = (
                 await s.execute(
-                    select(StripeEvent.id, StripeEvent.type, StripeEvent.payload)
+                    select(
+                        StripeEvent.id, StripeEvent.type, StripeEvent.payload, StripeEvent.stripe_created_at
+                    )
                     .where(StripeEvent.applied_at.is_(None))
                     .order_by(StripeEvent.stripe_created_at)
                 )
             ).all()
         applied = 0
         for row in rows:
-            if await self.apply(row.id, row.type, _object_of(row.payload)) == APPLIED:
+            if await self.apply(row.id, row.type, _object_of(row.payload), row.stripe_created_at) == APPLIED:
                 applied += 1
         return applied
 

@@ -5,9 +5,8 @@ follows from a tier change: the plan change for svc_auth, the mail and the bus e
 
 from __future__ import annotations
 
+import logging
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -28,7 +27,7 @@ from svc_billing.adapters.stripe.gateway import (
 )
 from svc_billing.config import BillingSettings
 from svc_billing.models import OUTBOX, CheckoutSession, Customer, PlanChange, Subscription
-from svc_billing.plan_sync import plan_cache_key
+from svc_billing.plan_cache import UserPlan, decode_plan, encode_plan, plan_cache_key
 from svc_billing.plans import TIERS, PlanCatalog
 
 ACTIVE, PAST_DUE, CANCELED, INCOMPLETE = "active", "past_due", "canceled", "incomplete"
@@ -45,14 +44,12 @@ _STATUS_OF_STRIPE = {
 }
 
 
-@dataclass(frozen=True)
-class UserPlan:
-    tier: str
-    valid_until: datetime | None
-
-
 def _insert(db: Database):  # type: ignore[no-untyped-def]
     return sqlite_insert if db.is_sqlite else pg_insert
+
+
+log = logging.getLogger(__name__)
+_CHANGED_USERS = "billing.changed_users"  # session.info: users whose subscription sync() changed
 
 
 class Subscriptions:
@@ -165,11 +162,28 @@ class Subscriptions:
             )
 
     async def user_plan(self, user_id: str) -> UserPlan:
+        """From the `user:{id}:plan` cache (an hour); on a miss from the subscriptions, then cached."""
+        cached = await self.kv.get(plan_cache_key(user_id))
+        plan = decode_plan(cached) if cached is not None else None
+        return plan if plan is not None else await self.refresh_plan(user_id)
+
+    async def refresh_plan(self, user_id: str) -> UserPlan:
+        """Read the user's plan from the subscriptions and cache it; after every committed change."""
         async with self.db.session() as s:
             current = await self._in_force(s, user_id)
         plan = UserPlan(current.tier, current.current_period_end) if current else UserPlan("free", None)
-        await self.kv.set(plan_cache_key(user_id), plan.tier.encode(), self.settings.plan_cache_ttl_s)
+        await self.kv.set(plan_cache_key(user_id), encode_plan(plan), self.settings.plan_cache_ttl_s)
         return plan
+
+    async def refresh_changed(self, s: AsyncSession) -> None:
+        """After `s` committed: re-cache the plan of every user whose subscription it changed.
+        The change is committed whatever happens here: a cache that cannot be written (Redis
+        down) is logged, and a tier change is cached again when PlanSync delivers it."""
+        for user_id in sorted(s.info.pop(_CHANGED_USERS, ())):
+            try:
+                await self.refresh_plan(user_id)
+            except Exception:
+                log.warning("plan cache not refreshed", exc_info=True, extra={"fields": {"user": user_id}})
 
     async def _in_force(self, s: AsyncSession, user_id: str) -> Subscription | None:
         subs = (
@@ -192,7 +206,9 @@ class Subscriptions:
             latest.stripe_subscription_id, at_period_end=not immediately
         )
         async with self.db.transaction() as s:
-            return await self.sync(s, info)
+            sub = await self.sync(s, info)
+        await self.refresh_changed(s)
+        return sub
 
     async def sync(self, s: AsyncSession, info: SubscriptionInfo, *, mail: str | None = None) -> Subscription:
         """Make our copy equal to Stripe's `info`, in the caller's transaction, and stage what
@@ -219,6 +235,7 @@ class Subscriptions:
                 updated_at=now,
             )
             s.add(sub)
+        s.info.setdefault(_CHANGED_USERS, set()).add(sub.user_id)
         before = await self._tier(s, sub.user_id)
         sub.status = _STATUS_OF_STRIPE.get(info.status, INCOMPLETE)
         sub.current_period_start = info.current_period_start

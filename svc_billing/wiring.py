@@ -31,6 +31,7 @@ from svc_billing.subscriptions import Subscriptions
 from svc_billing.wallet import Wallets
 
 TWIN_SECRET_KEY = "sk_test_twin"
+TWIN_STATE_FILE = "stripe_twin.json"
 
 
 @dataclass
@@ -52,7 +53,11 @@ def make_stripe(ctx: ServiceContext, settings: BillingSettings) -> tuple[StripeG
         return StripeSdkGateway(
             key, settings.stripe_api_base, timeout_s=settings.stripe_timeout_s, clock=ctx.clock
         ), None
-    twin = StripeTwin(webhook_secret(settings, ctx.clients.api_key or ""), ctx.clock)
+    twin = StripeTwin(
+        webhook_secret(settings, ctx.clients.api_key or ""),
+        ctx.clock,
+        state_path=ctx.settings.data_dir / TWIN_STATE_FILE,
+    )
     twin.webhook_url = (
         settings.twin_webhook_url
         or f"http://{ctx.settings.grpc_host}:{ctx.settings.edge_port}/payments/webhook"
@@ -83,7 +88,14 @@ def assemble(
     )
     wallets = Wallets(ctx.db, ctx.clock, settings)
     deposits = Deposits(wallets, stripe, subscriptions)
-    plan_sync = PlanSync(ctx.db, ctx.kv, accounts, ctx.clock, cache_ttl_s=settings.plan_cache_ttl_s)
+    plan_sync = PlanSync(
+        ctx.db,
+        ctx.kv,
+        accounts,
+        ctx.clock,
+        cache_ttl_s=settings.plan_cache_ttl_s,
+        refresh_plan=subscriptions.refresh_plan,
+    )
     events = StripeEvents(
         ctx.db,
         ctx.clock,
@@ -96,7 +108,7 @@ def assemble(
     billing = Billing(catalog, subscriptions, wallets, deposits, events)
     poller = StripePoller(ctx.db, ctx.clock, events, settings.poll_every_s)
     relay = OutboxRelay(ctx.db, ctx.bus, [OUTBOX], ctx.clock)
-    deletions = AccountDeletions(ctx.bus, "billing", partial(anonymise_customer, ctx.db))
+    deletions = AccountDeletions(ctx.bus, "billing", partial(anonymise_customer, ctx.db, stripe))
     poll = leased(ctx.kv, ctx.clock, "billing.stripe-poller", poller.run)
     background = [relay.run, plan_sync.run, poll, deletions.run]
     if twin is not None:

@@ -1,14 +1,17 @@
 """A deleted account in billing (stream auth.account_deleted): the customer's email is replaced,
-the financial records stay under the user id, and a redelivery changes nothing."""
+the Stripe customer anonymised, the financial records stay under the user id, and a redelivery
+changes nothing."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 
+import pytest
 from sqlalchemy import func, select
 
 from core.account_deletion import STREAM, AccountDeletions
+from core.errors import Unavailable
 from svc_billing import models as m
 from svc_billing.erasure import anonymise_customer, deleted_email
 from svc_billing.wallet import INVESTMENT_WITHDRAWAL
@@ -33,7 +36,7 @@ async def test_a_deleted_account_keeps_its_ledger_and_loses_its_email(world: Wor
     assert entries >= 1
 
     deletions = AccountDeletions(
-        world.ctx.bus, "billing", lambda user: anonymise_customer(world.ctx.db, user)
+        world.ctx.bus, "billing", lambda user: anonymise_customer(world.ctx.db, world.stripe, user)
     )
     running = asyncio.create_task(deletions.run())
     try:
@@ -46,5 +49,30 @@ async def test_a_deleted_account_keeps_its_ledger_and_loses_its_email(world: Wor
         running.cancel()
     assert await records(world, "gone") == (deleted_email("gone"), 1, 1, entries)
     assert (await records(world, "kept"))[0] == "kept@example.com"
-    await anonymise_customer(world.ctx.db, "gone")  # redelivered: the same
+    await anonymise_customer(world.ctx.db, world.stripe, "gone")  # redelivered: the same
     assert await records(world, "gone") == (deleted_email("gone"), 1, 1, entries)
+
+
+async def test_the_stripe_customer_is_anonymised_through_the_adapter(world: World) -> None:
+    await world.billing.subscriptions.checkout("gone", "gone@example.com", "pro-monthly", None, "k1")
+    await world.billing.subscriptions.checkout("kept", "kept@example.com", "pro-monthly", None, "k3")
+    customers = {
+        c["metadata"].get("user_id"): c for c in world.twin.objects.values() if c["object"] == "customer"
+    }
+    gone, kept = customers["gone"], customers["kept"]
+    await anonymise_customer(world.ctx.db, world.stripe, "gone")
+    assert {k: gone[k] for k in ("name", "email", "phone", "description", "metadata")} == {
+        "name": None, "email": None, "phone": None, "description": None, "metadata": {},
+    }  # fmt: skip
+    assert world.twin.objects[gone["id"]]["object"] == "customer"  # kept, with its payments
+    assert (kept["email"], kept["metadata"]) == ("kept@example.com", {"user_id": "kept"})
+
+
+async def test_stripe_down_leaves_the_deletion_to_be_delivered_again(world: World) -> None:
+    await world.billing.subscriptions.checkout("gone", "gone@example.com", "pro-monthly", None, "k1")
+    world.twin.fail_next = 3  # every attempt of the idempotent update fails
+    with pytest.raises(Unavailable):
+        await anonymise_customer(world.ctx.db, world.stripe, "gone")
+    assert (await records(world, "gone"))[0] == "gone@example.com"
+    await anonymise_customer(world.ctx.db, world.stripe, "gone")
+    assert (await records(world, "gone"))[0] == deleted_email("gone")

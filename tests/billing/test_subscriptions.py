@@ -13,7 +13,7 @@ from trading.events.v1.events_envelope_pb2 import Event
 
 from core.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied, Unavailable
 from svc_billing.models import PlanChange, StripeEvent, Subscription
-from svc_billing.plan_sync import plan_cache_key
+from svc_billing.plan_cache import UserPlan, decode_plan, plan_cache_key
 from svc_billing.stripe_events import IncomingEvent
 from tests.billing.conftest import World
 
@@ -82,7 +82,8 @@ async def test_checkout_completed_activates_sets_the_plan_caches_it_mails_and_an
     assert (sub.status, sub.tier) == ("active", "pro")
     await world.built.plan_sync.drain()
     assert world.accounts.plans == {"u1": "pro"}
-    assert await world.ctx.kv.get(plan_cache_key("u1")) == b"pro"
+    cached = decode_plan(await world.ctx.kv.get(plan_cache_key("u1")) or b"")
+    assert cached == UserPlan("pro", sub.current_period_end)
     assert [m[1] for m in world.accounts.mails] == ["Welcome to Pro"]
     async with world.ctx.bus.subscribe("user:u1:notifications") as messages:
         await world.built.relay.drain()
@@ -102,6 +103,38 @@ async def test_renewal_moves_the_period_end(world: World) -> None:
     assert before is not None
     assert after is not None
     assert after > before
+
+
+async def test_get_user_plan_answers_from_the_cache_and_falls_back_to_the_database(world: World) -> None:
+    await subscribe(world)
+    await world.deliver_new()
+    key = plan_cache_key("u1")
+    await world.ctx.kv.delete(key)
+    from_db = await world.billing.subscriptions.user_plan("u1")  # a miss: read and cached again
+    assert from_db.tier == "pro"
+    assert decode_plan(await world.ctx.kv.get(key) or b"") == from_db
+    await world.ctx.kv.set(key, b"premium", 3600)  # what the cache says is what is answered
+    assert (await world.billing.subscriptions.user_plan("u1")).tier == "premium"
+    world.clock.advance(3601)  # the hour is over: back to the subscriptions
+    assert (await world.billing.subscriptions.user_plan("u1")).tier == "pro"
+    assert await world.ctx.kv.ttl(key) == 3600
+
+
+async def test_every_subscription_change_updates_the_cached_plan(world: World) -> None:
+    sub_id = await subscribe(world)
+    await world.deliver_new()
+    first = await world.billing.subscriptions.user_plan("u1")
+    world.clock.advance(30 * 86400 - 60)
+    world.twin.renew(sub_id)
+    await world.deliver_new()  # a renewal changes no tier, but the period end moves in the cache
+    renewed = await world.billing.subscriptions.user_plan("u1")
+    assert renewed.tier == "pro"
+    assert first.valid_until is not None
+    assert renewed.valid_until is not None
+    assert renewed.valid_until > first.valid_until
+    world.twin.cancel(sub_id)
+    await world.deliver_new()  # before plan delivery to auth: the cache is already free
+    assert await world.billing.subscriptions.user_plan("u1") == UserPlan("free", None)
 
 
 async def test_payment_failed_marks_past_due_keeps_the_plan_and_tells_the_user(world: World) -> None:

@@ -28,6 +28,7 @@ from svc_billing.adapters.stripe.gateway import (
 T = TypeVar("T")
 STRIPE_BREAKER = BreakerConfig(failure_threshold=5, timeout_s=15, reset_s=30)
 ATTEMPTS = 3
+ANONYMISED_CUSTOMER_FIELDS = ("name", "email", "phone", "description", "metadata")
 _FAULTS = (stripe.APIConnectionError, stripe.RateLimitError, TimeoutError, asyncio.TimeoutError)
 
 
@@ -106,6 +107,11 @@ class StripeSdkGateway:
             lambda: self._sdk().v1.customers.create_async(params, options), idempotent=True
         )
         return str(customer["id"])
+
+    async def anonymise_customer(self, customer_id: str) -> None:
+        # Stripe unsets a field sent empty; `metadata=""` drops every metadata key.
+        params: Any = {field: "" for field in ANONYMISED_CUSTOMER_FIELDS}
+        await self._call(lambda: self._sdk().v1.customers.update_async(customer_id, params), idempotent=True)
 
     async def find_promotion_code(self, code: str) -> str | None:
         params: Any = {"code": code, "active": True, "limit": 1}

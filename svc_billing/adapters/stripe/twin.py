@@ -5,7 +5,8 @@ errors, Idempotency-Key replay), so the very same `stripe`-SDK adapter runs agai
 checkout and payment URLs open local pages whose "Pay" button does what Stripe does when a
 customer pays: the objects change state and signed webhooks (`Stripe-Signature: t=…,v1=…`) go
 to the platform's webhook URL. `/twin/*` endpoints act as Stripe's dashboard: renew or fail a
-subscription's invoice, refund a payment. State lives in memory.
+subscription's invoice, refund a payment. State lives in memory and, given a file (the embedded
+run keeps `stripe_twin.json` in its data folder), survives a restart.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ import asyncio
 import html
 import json
 import logging
+import os
 import secrets
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from aiohttp import ClientSession, ClientTimeout, web
@@ -27,6 +30,7 @@ log = logging.getLogger(__name__)
 
 Deliver = Callable[[bytes, str], Awaitable[None]]
 PERIOD_S = {"month": 30 * 86400, "year": 365 * 86400}
+CUSTOMER_FIELDS = ("name", "email", "phone", "description")
 PROMOTION_CODES = {"WELCOME10": 10, "LAUNCH25": 25}  # code -> percent off
 
 
@@ -44,8 +48,15 @@ class StripeTwin:
     """The twin's state and behaviour; `app()` serves it over HTTP."""
 
     def __init__(
-        self, webhook_secret: str, clock: Clock | None = None, deliver: Deliver | None = None
+        self,
+        webhook_secret: str,
+        clock: Clock | None = None,
+        deliver: Deliver | None = None,
+        *,
+        state_path: Path | None = None,
     ) -> None:
+        """`state_path`: a JSON file the objects are kept in, so a checkout or deposit started
+        before a restart can still be paid after it (none: memory only)."""
         self.webhook_secret = webhook_secret
         self.clock = clock or Clock()
         self.public_base = ""  # set once bound; checkout URLs start with it
@@ -70,6 +81,37 @@ class StripeTwin:
             }
             for code, pct in PROMOTION_CODES.items()
         }
+        self.state_path = state_path
+        self._load()
+
+    # --- state kept across restarts --------------------------------------------------------
+    def _load(self) -> None:
+        if self.state_path is None or not self.state_path.exists():
+            return
+        state = json.loads(self.state_path.read_text())
+        self.objects = state["objects"]
+        self.promotion_codes = state["promotion_codes"]
+        self._replies = {key: (int(status), body) for key, (status, body) in state["replies"].items()}
+
+    def changed(self) -> None:
+        """Write the state (atomically: a crash leaves the old file or the new one)."""
+        if self.state_path is None:
+            return
+        state = {"objects": self.objects, "promotion_codes": self.promotion_codes, "replies": self._replies}
+        self.state_path.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.state_path.with_name(self.state_path.name + ".tmp")
+        partial.write_text(json.dumps(state))
+        os.replace(partial, self.state_path)
+
+    def rebase(self, public_base: str) -> None:
+        """Bound (again) at `public_base`: the pages of kept objects move there."""
+        self.public_base = public_base
+        for obj in self.objects.values():
+            if obj.get("object") == "checkout.session":
+                obj["url"] = f"{public_base}/checkout/{obj['id']}"
+            redirect = (obj.get("next_action") or {}).get("redirect_to_url")
+            if redirect:
+                redirect["url"] = f"{public_base}/pay/{obj['id']}"
 
     def now(self) -> int:
         return int(self.clock.now().timestamp())
@@ -79,6 +121,8 @@ class StripeTwin:
         app = web.Application(middlewares=[self._api_middleware])
         r = app.router
         r.add_post("/v1/customers", self._create_customer)
+        r.add_post("/v1/customers/{id}", self._update_customer)
+        r.add_get("/v1/customers/{id}", self._retrieve)
         r.add_get("/v1/promotion_codes", self._list_promotion_codes)
         r.add_post("/v1/checkout/sessions", self._create_session)
         r.add_get("/v1/checkout/sessions/{id}", self._retrieve)
@@ -118,6 +162,7 @@ class StripeTwin:
         response = await handler(request)
         if key and request.method == "POST" and isinstance(response, web.Response) and response.text:
             self._replies[key] = (response.status, json.loads(response.text))
+            self.changed()
         return response
 
     async def _params(self, request: web.Request) -> dict[str, Any]:
@@ -127,6 +172,7 @@ class StripeTwin:
 
     def _store(self, obj: dict[str, Any]) -> web.Response:
         self.objects[obj["id"]] = obj
+        self.changed()
         return web.json_response(obj)
 
     async def _create_customer(self, request: web.Request) -> web.Response:
@@ -136,10 +182,26 @@ class StripeTwin:
                 "id": _id("cus"),
                 "object": "customer",
                 "email": p.get("email"),
+                "name": p.get("name"),
+                "phone": p.get("phone"),
+                "description": p.get("description"),
                 "metadata": p.get("metadata", {}),
                 "created": self.now(),
             }
         )
+
+    async def _update_customer(self, request: web.Request) -> web.Response:
+        customer = self.objects.get(request.match_info["id"])
+        if customer is None or customer.get("object") != "customer":
+            return _error(404, "No such customer", code="resource_missing", param="id")
+        for name, value in (await self._params(request)).items():
+            if name == "metadata":  # "" unsets every key; a key sent empty unsets that key
+                metadata = {} if value == "" else {**customer.get("metadata", {}), **value}
+                customer["metadata"] = {k: v for k, v in metadata.items() if v != ""}
+            elif name in CUSTOMER_FIELDS:
+                customer[name] = value or None
+        self.changed()
+        return web.json_response(customer)
 
     async def _list_promotion_codes(self, request: web.Request) -> web.Response:
         p = await self._params(request)
@@ -333,6 +395,7 @@ class StripeTwin:
             "data": {"object": json.loads(json.dumps(obj))},
         }
         self.events.append(event)
+        self.changed()
         if self.send_webhooks:
             task = asyncio.get_running_loop().create_task(self.send(event))
             self._tasks.add(task)
@@ -443,7 +506,7 @@ class TwinServer:
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.twin.public_base = self.base_url
+        self.twin.rebase(self.base_url)
         self.started.set()
         return self.base_url
 
