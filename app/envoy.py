@@ -768,8 +768,11 @@ async def start_envoy(
     log_level: str = "warning",
     log_path: Path | None = None,
 ) -> asyncio.subprocess.Process:
-    """Start Envoy as a child process. `base_id` must differ between Envoys on one machine."""
-    args = [envoy_binary(), "-c", str(config_path), "--base-id", str(base_id), "--log-level", log_level]
+    """Start Envoy as a child process. Hot restart is off (the platform restarts Envoy as a whole), so
+    no shared memory or domain socket is held and Envoys on one machine cannot collide; `base_id`
+    still names the instance in its logs."""
+    args = [envoy_binary(), "-c", str(config_path), "--base-id", str(base_id), "--disable-hot-restart"]
+    args += ["--log-level", log_level]
     if concurrency is not None:
         args += ["--concurrency", str(concurrency)]
     if log_path is not None:
