@@ -22,6 +22,7 @@ from app.migrate import migrate
 from app.registry import load_specs
 from app.runtime import Runtime, make_context
 from core.settings import Settings
+from svc_education.config import EducationSettings
 from svc_market.build import bootstrap as market_bootstrap
 from tests.broker.test_end_to_end import place_when_priced
 from tests.conftest import drop_service_schemas
@@ -47,7 +48,7 @@ async def channel(
     await market_bootstrap(ctx)
     education = specs[1]
     assert education.bootstrap is not None
-    await education.bootstrap(ctx)
+    await education.bootstrap(ctx, EducationSettings())
     runtime = Runtime(ctx, specs, "test")
     port = await runtime.start("127.0.0.1:0")
     opened = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
