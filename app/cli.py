@@ -39,7 +39,8 @@ def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
         except ImportError:
             continue
         for obj in vars(module).values():
-            if isinstance(obj, type) and issubclass(obj, BaseSettings) and obj is not BaseSettings:
+            defined_here = getattr(obj, "__module__", None) == module.__name__  # not imported ones
+            if isinstance(obj, type) and issubclass(obj, BaseSettings) and defined_here:
                 prefix = obj.model_config.get("env_prefix", "")
                 sections[f"{package} ({prefix}*)"] = _masked(obj())
     print(json.dumps(sections, indent=2, default=str))
