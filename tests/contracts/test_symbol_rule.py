@@ -72,7 +72,8 @@ def test_request_fields_naming_a_symbol_are_found() -> None:
 @pytest.mark.parametrize("field", _symbol_fields(), ids=lambda f: f.full_name)
 def test_every_symbol_field_carries_exactly_the_shared_rule(field: FD) -> None:
     rules = _string_rules(field)
-    assert rules.HasExtension(SHARED_RULE) and rules.Extensions[SHARED_RULE], field.full_name
+    assert rules.HasExtension(SHARED_RULE), field.full_name
+    assert rules.Extensions[SHARED_RULE], field.full_name
     assert [fd.full_name for fd, _ in rules.ListFields()] == [SHARED_RULE.full_name], field.full_name
 
 
