@@ -7,7 +7,9 @@ import logging
 import os
 import secrets
 import signal
+from collections.abc import Mapping
 from contextlib import suppress
+from typing import Any
 
 from aiohttp import web
 from pydantic import SecretStr
@@ -18,8 +20,9 @@ from app.registry import load_spec, load_specs
 from app.runtime import Runtime, make_context
 from core.health import HealthMonitor
 from core.server import start_status_http
-from core.service import ServiceContext, ServiceSpec
+from core.service import ServiceContext, ServiceSpec, bootstrap_spec
 from core.settings import Settings
+from svc_billing.config import BillingSettings
 
 log = logging.getLogger("app.up")
 ENVOY_BASE_ID = 7
@@ -34,20 +37,26 @@ def _stop_event() -> asyncio.Event:
     return stop
 
 
-async def bootstrap(ctx: ServiceContext, specs: list[ServiceSpec]) -> None:
-    """First-start work of every service (demo data, first models), in registry order."""
+async def bootstrap(ctx: ServiceContext, specs: list[ServiceSpec], settings: Mapping[str, Any]) -> None:
+    """First-start work of every service (demo data, first models), in registry order, with the
+    settings the run built for each."""
     for spec in specs:
         if spec.bootstrap is None:
             continue
         log.info("bootstrapping", extra={"fields": {"service": spec.name}})
         try:
-            await spec.bootstrap(ctx)
+            await bootstrap_spec(spec, ctx, settings.get(spec.name))
         except Exception:
             log.exception("bootstrap failed", extra={"fields": {"service": spec.name}})
 
 
 async def start_edge(
-    settings: Settings, ctx: ServiceContext, services: list[str], monitor: HealthMonitor | None = None
+    settings: Settings,
+    ctx: ServiceContext,
+    services: list[str],
+    monitor: HealthMonitor | None = None,
+    *,
+    billing_settings: BillingSettings | None = None,
 ) -> web.AppRunner:
     """The edge; it starts before Envoy, which fetches the JWKS from it before opening its listener."""
     from trading.agent.v1.agent_service_pb2_grpc import AgentServiceStub
@@ -57,7 +66,7 @@ async def start_edge(
     from edge.app import create_app
     from edge.channels import AgentChatOwners
 
-    billing, secret = stripe_webhook_wiring(ctx)
+    billing, secret = stripe_webhook_wiring(ctx, billing_settings or BillingSettings())
     chat_owner = AgentChatOwners(ctx.clients.stub(AgentServiceStub, "agent"), ctx.clock)
     versions = SessionVersions(ctx.kv, ctx.bus, ctx.clock)
     document = render_openapi(settings_descriptor(), services)
@@ -80,13 +89,13 @@ async def start_edge(
     return runner
 
 
-def stripe_webhook_wiring(ctx: ServiceContext) -> tuple[object, str]:
+def stripe_webhook_wiring(ctx: ServiceContext, billing: BillingSettings) -> tuple[object, str]:
     """Billing's stub (with the internal key) and the Stripe webhook secret for the edge."""
     from trading.billing.v1.billing_service_pb2_grpc import BillingServiceStub
 
-    from svc_billing.config import BillingSettings, webhook_secret
+    from svc_billing.config import webhook_secret
 
-    secret = webhook_secret(BillingSettings(), ctx.clients.api_key or "")
+    secret = webhook_secret(billing, ctx.clients.api_key or "")
     return ctx.clients.stub(BillingServiceStub, "billing"), secret
 
 
@@ -108,7 +117,13 @@ async def run_all_in_one(
     proxy = None
     boot = None
     try:  # a start that fails half-way still stops what it started
-        edge_runner = await start_edge(settings, ctx, runtime.grpc_services, runtime.monitor)
+        edge_runner = await start_edge(
+            settings,
+            ctx,
+            runtime.grpc_services,
+            runtime.monitor,
+            billing_settings=runtime.settings["billing"],
+        )
         if with_envoy:
             config = envoy.render_envoy_config(settings, settings_descriptor(), runtime.grpc_services)
             path = envoy.write_envoy_config(config, settings.data_dir / "envoy.yaml")
@@ -117,7 +132,7 @@ async def run_all_in_one(
                 path, envoy_base_id, concurrency=workers, log_path=settings.data_dir / "envoy.log"
             )
             await envoy.wait_ready(settings.envoy_admin_port, process=proxy)
-        boot = asyncio.create_task(bootstrap(ctx, specs)) if bootstrap_first else None
+        boot = asyncio.create_task(bootstrap(ctx, specs, runtime.settings)) if bootstrap_first else None
         print_urls(settings, port, with_envoy)
         await _stop_event().wait()
     except Exception:

@@ -7,7 +7,7 @@ import importlib
 import json
 import sys
 
-from pydantic import SecretStr
+from pydantic import BaseModel, SecretStr
 from pydantic_settings import BaseSettings
 
 from app.event_loop import run_loop
@@ -16,64 +16,68 @@ from core import logs
 from core.settings import Settings
 
 
-def _masked(settings: BaseSettings) -> dict[str, object]:
+def _masked(settings: BaseModel) -> dict[str, object]:
     out: dict[str, object] = {}
     for name, value in settings:
-        out[name] = (
-            ("********" if value.get_secret_value() else "") if isinstance(value, SecretStr) else value
-        )
+        if isinstance(value, SecretStr):
+            out[name] = "********" if value.get_secret_value() else ""
+        elif isinstance(value, BaseSettings):  # a section kept under its own prefix
+            out[name] = _masked(value)
+        else:
+            out[name] = value
     return out
 
 
-def cmd_config(args: argparse.Namespace) -> int:
+def cmd_config(args: argparse.Namespace, settings: Settings) -> int:
     """Print every setting in force, secrets masked."""
-    sections: dict[str, object] = {"platform (TRADING_*)": _masked(Settings())}
+    sections: dict[str, object] = {"platform (TRADING_*)": _masked(settings)}
     for package in SERVICE_PACKAGES.values():
         try:
             module = importlib.import_module(f"{package}.config")
         except ImportError:
             continue
         for obj in vars(module).values():
-            if isinstance(obj, type) and issubclass(obj, BaseSettings) and obj is not BaseSettings:
+            defined_here = getattr(obj, "__module__", None) == module.__name__  # not imported ones
+            if isinstance(obj, type) and issubclass(obj, BaseSettings) and defined_here:
                 prefix = obj.model_config.get("env_prefix", "")
                 sections[f"{package} ({prefix}*)"] = _masked(obj())
     print(json.dumps(sections, indent=2, default=str))
     return 0
 
 
-def cmd_migrate(args: argparse.Namespace) -> int:
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     """Bring every service's schema to the latest revision (or back to base with --down)."""
     from app.migrate import migrate
 
-    settings = Settings()
     names = args.services or list(SERVICE_PACKAGES)
     migrate(settings, [load_spec(n) for n in names], down=args.down)
     return 0
 
 
-def cmd_up(args: argparse.Namespace) -> int:
+def cmd_up(args: argparse.Namespace, settings: Settings) -> int:
     """Run every service, the edge and Envoy on this machine."""
     from app.allinone import run_all_in_one
 
     return run_loop(
         run_all_in_one(
-            Settings(),
+            settings,
             with_envoy=not args.no_envoy,
             bootstrap_first=not args.no_bootstrap,
             envoy_base_id=args.envoy_base_id,
-        )
+        ),
+        settings,
     )
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     """Run one service alone (the split run)."""
     from app.allinone import run_single
 
     if args.service == "platform":
         from app.split import run_platform
 
-        return run_loop(run_platform(Settings(), port=args.port))
-    return run_loop(run_single(Settings(), args.service, port=args.port))
+        return run_loop(run_platform(settings, port=args.port), settings)
+    return run_loop(run_single(settings, args.service, port=args.port), settings)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -105,11 +109,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The composition root of every command: the platform's settings are read here, once, and
+    handed to the command."""
     settings = Settings()
     logs.configure(settings.log_level, settings.log_json)
     args = build_parser().parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        return int(args.func(args, settings) or 0)
     except KeyboardInterrupt:
         return 130
 

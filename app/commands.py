@@ -92,7 +92,7 @@ def _params(args: argparse.Namespace) -> TrainParams:
     return p
 
 
-def cmd_import(args: argparse.Namespace) -> int:
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     from svc_market.cli import import_command
 
     argv = ["--symbol", args.symbol, "--file", args.file, "--tz", args.tz]
@@ -191,9 +191,7 @@ def _refusing(command: str, run: Callable[[], int]) -> int:
         return 2
 
 
-def cmd_train(args: argparse.Namespace) -> int:
-    settings = Settings()
-
+def cmd_train(args: argparse.Namespace, settings: Settings) -> int:
     async def main() -> int:
         from app.migrate import migrate
         from app.registry import load_spec
@@ -251,9 +249,7 @@ def progress_bar(stream: TextIO = sys.stderr, width: int = 30) -> Callable[[int,
     return show
 
 
-def cmd_backtest(args: argparse.Namespace) -> int:
-    settings = Settings()
-
+def cmd_backtest(args: argparse.Namespace, settings: Settings) -> int:
     async def main() -> int:
         from svc_inference.backtest import walk_forward
         from svc_inference.backtest_report import jsonable, write_report

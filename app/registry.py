@@ -20,14 +20,10 @@ SERVICE_PACKAGES: dict[str, str] = {
 
 
 def load_spec(name: str) -> ServiceSpec:
-    """The ServiceSpec a service package exports as SERVICE, or makes with `make_spec` from the
-    settings built here from its `SETTINGS` class (the environment is read once, at the root)."""
+    """The ServiceSpec a service package exports as SERVICE."""
     if name not in SERVICE_PACKAGES:
         raise KeyError(f"unknown service {name!r}; known: {', '.join(SERVICE_PACKAGES)}")
     module = importlib.import_module(SERVICE_PACKAGES[name])
-    if hasattr(module, "make_spec"):
-        made: ServiceSpec = module.make_spec(module.SETTINGS())
-        return made
     spec: ServiceSpec = module.SERVICE
     return spec
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import suppress
+from typing import Any
 
 from trading.platform.v1 import platform_service_pb2_grpc
 
@@ -24,7 +25,14 @@ from core.keys import KeyStore
 from core.kv import make_kv
 from core.revocation import SessionVersions
 from core.server import Server, create_server
-from core.service import BackgroundTask, BuiltService, ServiceContext, ServiceSpec
+from core.service import (
+    BackgroundTask,
+    BuiltService,
+    ServiceContext,
+    ServiceSpec,
+    build_spec,
+    load_settings,
+)
 from core.settings import Settings
 
 log = logging.getLogger("app.runtime")
@@ -54,6 +62,11 @@ def make_context(settings: Settings, clock: Clock | None = None) -> ServiceConte
     )
 
 
+def service_settings(specs: Sequence[ServiceSpec]) -> dict[str, Any]:
+    """Each service's own settings, read from the environment once for the run."""
+    return {spec.name: load_settings(spec) for spec in specs}
+
+
 def credential_verifier(ctx: ServiceContext, specs: Sequence[ServiceSpec]) -> CredentialVerifier:
     """The internal key, then the service credentials svc_auth keeps: read from its tables when
     auth runs in this process, asked of it over gRPC (cached briefly) otherwise."""
@@ -73,9 +86,16 @@ def credential_verifier(ctx: ServiceContext, specs: Sequence[ServiceSpec]) -> Cr
 class Runtime:
     """Services built and served on one grpc.aio server, with their background tasks."""
 
-    def __init__(self, ctx: ServiceContext, specs: Sequence[ServiceSpec], run_mode: str) -> None:
+    def __init__(
+        self,
+        ctx: ServiceContext,
+        specs: Sequence[ServiceSpec],
+        run_mode: str,
+        settings: Mapping[str, Any] | None = None,
+    ) -> None:
         self.ctx = ctx
         self.specs = list(specs)
+        self.settings = dict(settings) if settings is not None else service_settings(self.specs)
         self.run_mode = run_mode
         self.built: list[BuiltService] = []
         self.server: Server | None = None
@@ -108,7 +128,7 @@ class Runtime:
     async def start(self, address: str) -> int:
         """Build every service, serve them on `address` and start their tasks; returns the port."""
         ctx = self.ctx
-        self.built = [await spec.build(ctx) for spec in self.specs]
+        self.built = [await build_spec(spec, ctx, self.settings.get(spec.name)) for spec in self.specs]
         servicers = [pair for built in self.built for pair in built.servicers]
         platform = PlatformServicer(ctx.clock, self.grpc_services, self.run_mode)
         servicers.append((platform_service_pb2_grpc.add_PlatformServiceServicer_to_server, platform))

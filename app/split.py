@@ -14,7 +14,8 @@ from app.allinone import _stop_event, settings_descriptor, start_edge
 from app.envoy_split import render_split_config
 from app.migrate import migrate
 from app.registry import load_specs
-from app.runtime import PLATFORM_SERVICE, Runtime, make_context
+from app.runtime import PLATFORM_SERVICE, Runtime, make_context, service_settings
+from core.service import bootstrap_spec
 from core.settings import Settings
 
 log = logging.getLogger("app.split")
@@ -85,6 +86,7 @@ async def run_bootstrap(settings: Settings, names: list[str] | None, *, migrate_
     if migrate_first:
         await asyncio.to_thread(migrate, settings, specs)
     ctx = make_context(settings)
+    own = service_settings(specs)
     failed = []
     try:
         for spec in specs:
@@ -92,7 +94,7 @@ async def run_bootstrap(settings: Settings, names: list[str] | None, *, migrate_
                 continue
             log.info("bootstrapping", extra={"fields": {"service": spec.name}})
             try:
-                await spec.bootstrap(ctx)
+                await bootstrap_spec(spec, ctx, own[spec.name])
             except Exception:
                 log.exception("bootstrap failed", extra={"fields": {"service": spec.name}})
                 failed.append(spec.name)

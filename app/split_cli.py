@@ -36,18 +36,17 @@ def register_split(sub: argparse._SubParsersAction) -> None:
     boot.set_defaults(func=cmd_bootstrap)
 
 
-def cmd_edge(args: argparse.Namespace) -> int:
+def cmd_edge(args: argparse.Namespace, settings: Settings) -> int:
     from app.event_loop import run_loop
     from app.split import run_edge
 
-    return run_loop(run_edge(Settings()))
+    return run_loop(run_edge(settings), settings)
 
 
-def cmd_gateway(args: argparse.Namespace) -> int:
+def cmd_gateway(args: argparse.Namespace, settings: Settings) -> int:
     from app.event_loop import run_loop
     from app.split import render_gateway, run_gateway
 
-    settings = Settings()
     if args.render is not None:
         render_gateway(
             settings,
@@ -58,10 +57,12 @@ def cmd_gateway(args: argparse.Namespace) -> int:
         )
         print(f"wrote {args.render}")
         return 0
-    return run_loop(run_gateway(settings, edge_host=args.edge_host, base_id=args.base_id, config=args.config))
+    return run_loop(
+        run_gateway(settings, edge_host=args.edge_host, base_id=args.base_id, config=args.config), settings
+    )
 
 
-def cmd_bootstrap(args: argparse.Namespace) -> int:
+def cmd_bootstrap(args: argparse.Namespace, settings: Settings) -> int:
     from app.event_loop import run_loop
     from app.split import run_bootstrap
 
@@ -69,4 +70,6 @@ def cmd_bootstrap(args: argparse.Namespace) -> int:
     if unknown:
         print(f"trading bootstrap: unknown service(s): {', '.join(unknown)}")
         return 2
-    return run_loop(run_bootstrap(Settings(), args.services or None, migrate_first=not args.no_migrate))
+    return run_loop(
+        run_bootstrap(settings, args.services or None, migrate_first=not args.no_migrate), settings
+    )

@@ -32,7 +32,7 @@ from core.service import ServiceContext
 from core.settings import Settings
 from svc_agent.config import AgentSettings
 from svc_agent.models import Base
-from svc_agent.wiring import build_agent
+from svc_agent.wiring import build
 from tests.agent.fake_anthropic import FakeAnthropic, Text, Turn, start_fake
 
 REPLIES = 30
@@ -82,7 +82,7 @@ class OurSide:
             anthropic_max_retries=0,
             messages_per_minute=10**6,
         )
-        self.built = build_agent(self.ctx, agent)
+        self.built = await build(self.ctx, agent)
         self.server, port = await create_server(
             "127.0.0.1:0",
             self.built.servicers,

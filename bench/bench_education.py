@@ -91,7 +91,7 @@ async def run(url: str, lessons: int, rounds: int) -> None:
     ctx = ServiceContext(settings=None, db=db, bus=None, kv=None, clock=clock, clients=None, keys=None)  # type: ignore[arg-type]
     await seed_demo_courses(ctx, EducationSettings())
     await add_generated_course(db, clock, lessons)
-    edu = make_education(ctx)
+    edu = make_education(ctx, EducationSettings())
     course = (await edu.catalogue.list_courses(SEEDER)).courses[0].course
     outline = await edu.catalogue.get_course(SEEDER, course.slug)
     lesson_id = outline.modules[0].lessons[0].lesson.id

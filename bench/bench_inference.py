@@ -134,7 +134,7 @@ def _market_servicer(bars: pd.DataFrame) -> tuple[Any, Any]:
 
 
 async def serve_signal(port_file: Path, n_trees: int, validate: bool) -> None:
-    """The inference service as `build_service` assembles it (bars from a market over gRPC, the
+    """The inference service as `wiring.build` assembles it (bars from a market over gRPC, the
     chassis interceptor) beside PlatformService, on one server; writes its port and raw timings."""
     import signal
 
@@ -152,7 +152,7 @@ async def serve_signal(port_file: Path, n_trees: int, validate: bool) -> None:
     from svc_inference.config import InferenceSettings
     from svc_inference.export import export_bundle
     from svc_inference.registry import ArtifactStore, Registry
-    from svc_inference.wiring import build_service
+    from svc_inference.wiring import build
 
     tmp = Path(tempfile.mkdtemp())
     with socket.socket() as s:
@@ -169,7 +169,7 @@ async def serve_signal(port_file: Path, n_trees: int, validate: bool) -> None:
         symbol="EURUSD", timeframe="5m", trained=trained, bundle=export_bundle(trained), now=ctx.clock.now()
     )
     await registry.promote(rec.name, rec.version, now=ctx.clock.now(), force=True)
-    built = await build_service(ctx, InferenceSettings(active_symbols=["EURUSD"]))
+    built = await build(ctx, InferenceSettings(active_symbols=["EURUSD"]))
     market, add_market = _market_servicer(bars)
     names = [*SERVICE.grpc_services, "trading.platform.v1.PlatformService", "trading.market.v1.MarketService"]
     servicers = [

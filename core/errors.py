@@ -1,16 +1,33 @@
-"""Domain errors. Domain code raises these; one interceptor maps them to gRPC status codes."""
+"""Domain errors. Domain code raises these; they carry no transport types. The chassis
+interceptor (core/interceptor.py, core/status.py) maps each `Code` to a gRPC status code."""
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable, Mapping
 
-import grpc
+
+class Code(enum.Enum):
+    """What kind of failure a domain error is. The names are gRPC's, so logs and metrics read the
+    same on both sides of the mapping."""
+
+    UNKNOWN = enum.auto()
+    INVALID_ARGUMENT = enum.auto()
+    UNAUTHENTICATED = enum.auto()
+    PERMISSION_DENIED = enum.auto()
+    NOT_FOUND = enum.auto()
+    ALREADY_EXISTS = enum.auto()
+    ABORTED = enum.auto()
+    FAILED_PRECONDITION = enum.auto()
+    RESOURCE_EXHAUSTED = enum.auto()
+    UNAVAILABLE = enum.auto()
+    UNIMPLEMENTED = enum.auto()
 
 
 class DomainError(Exception):
-    """A failure a caller can act on: a status code, a stable reason and a message for people."""
+    """A failure a caller can act on: a code, a stable reason and a message for people."""
 
-    code: grpc.StatusCode = grpc.StatusCode.UNKNOWN
+    code: Code = Code.UNKNOWN
     default_reason = "ERROR"
 
     def __init__(
@@ -27,7 +44,7 @@ class DomainError(Exception):
 
 
 class InvalidArgument(DomainError):
-    code = grpc.StatusCode.INVALID_ARGUMENT
+    code = Code.INVALID_ARGUMENT
     default_reason = "INVALID_ARGUMENT"
 
     def __init__(
@@ -43,32 +60,32 @@ class InvalidArgument(DomainError):
 
 
 class Unauthenticated(DomainError):
-    code = grpc.StatusCode.UNAUTHENTICATED
+    code = Code.UNAUTHENTICATED
     default_reason = "UNAUTHENTICATED"
 
 
 class PermissionDenied(DomainError):
-    code = grpc.StatusCode.PERMISSION_DENIED
+    code = Code.PERMISSION_DENIED
     default_reason = "PERMISSION_DENIED"
 
 
 class NotFound(DomainError):
-    code = grpc.StatusCode.NOT_FOUND
+    code = Code.NOT_FOUND
     default_reason = "NOT_FOUND"
 
 
 class AlreadyExists(DomainError):
-    code = grpc.StatusCode.ALREADY_EXISTS
+    code = Code.ALREADY_EXISTS
     default_reason = "ALREADY_EXISTS"
 
 
 class Aborted(DomainError):
-    code = grpc.StatusCode.ABORTED
+    code = Code.ABORTED
     default_reason = "ABORTED"
 
 
 class FailedPrecondition(DomainError):
-    code = grpc.StatusCode.FAILED_PRECONDITION
+    code = Code.FAILED_PRECONDITION
     default_reason = "FAILED_PRECONDITION"
 
 
@@ -86,15 +103,15 @@ class _Retryable(DomainError):
 
 
 class ResourceExhausted(_Retryable):
-    code = grpc.StatusCode.RESOURCE_EXHAUSTED
+    code = Code.RESOURCE_EXHAUSTED
     default_reason = "RESOURCE_EXHAUSTED"
 
 
 class Unavailable(_Retryable):
-    code = grpc.StatusCode.UNAVAILABLE
+    code = Code.UNAVAILABLE
     default_reason = "UNAVAILABLE"
 
 
 class Unimplemented(DomainError):
-    code = grpc.StatusCode.UNIMPLEMENTED
+    code = Code.UNIMPLEMENTED
     default_reason = "UNIMPLEMENTED"

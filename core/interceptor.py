@@ -27,7 +27,7 @@ from core.auth import Authenticator, authorize, current_bearer
 from core.errors import DomainError
 from core.principal import reset_principal, set_principal
 from core.quotas import charge, refund
-from core.status import status_of, trailers_of
+from core.status import grpc_code, status_of, trailers_of
 from core.validation import validate
 
 log = logging.getLogger("core.rpc")
@@ -178,7 +178,7 @@ class ChassisInterceptor(grpc.aio.ServerInterceptor):
             retry_after = getattr(exc, "retry_after_s", None)
             if retry_after is not None:  # becomes the Retry-After header of a REST reply
                 trailers.append(("retry-after", str(max(1, math.ceil(retry_after)))))
-            await context.abort(exc.code, exc.message, trailing_metadata=tuple(trailers))
+            await context.abort(grpc_code(exc), exc.message, trailing_metadata=tuple(trailers))
         if isinstance(exc, NotImplementedError):
             await context.abort(
                 grpc.StatusCode.UNIMPLEMENTED,

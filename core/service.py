@@ -47,12 +47,40 @@ class BuiltService:
 
 @dataclass(frozen=True)
 class ServiceSpec:
-    """A service package's description, exported as `svc_<domain>.SERVICE`."""
+    """A service package's description, exported as `svc_<domain>.SERVICE`.
+
+    `settings` is the service's own settings class: the composition root builds it once for a run
+    and passes the instance to `build(ctx, settings)` and `bootstrap(ctx, settings)`. A spec
+    without one is built as `build(ctx)`.
+    """
 
     name: str
     grpc_services: Sequence[str]
     metadata: Sequence[MetaData]
     migrations: Path | None
-    build: Callable[[ServiceContext], Awaitable[BuiltService]]
+    build: Callable[..., Awaitable[BuiltService]]
     # First-start work in the embedded run (demo data, first models); safe to run again.
-    bootstrap: Callable[[ServiceContext], Awaitable[None]] | None = None
+    bootstrap: Callable[..., Awaitable[None]] | None = None
+    settings: Callable[[], Any] | None = None
+
+
+def load_settings(spec: ServiceSpec) -> Any:
+    """A service's own settings, read from the environment (None when it declares none)."""
+    return spec.settings() if spec.settings is not None else None
+
+
+async def build_spec(spec: ServiceSpec, ctx: ServiceContext, settings: Any) -> BuiltService:
+    """Assemble a service with the settings the composition root built for it."""
+    if spec.settings is None:
+        return await spec.build(ctx)
+    return await spec.build(ctx, settings)
+
+
+async def bootstrap_spec(spec: ServiceSpec, ctx: ServiceContext, settings: Any) -> None:
+    """A service's first-start work, if it has any."""
+    if spec.bootstrap is None:
+        return
+    if spec.settings is None:
+        await spec.bootstrap(ctx)
+    else:
+        await spec.bootstrap(ctx, settings)

@@ -6,14 +6,20 @@ import grpc
 from google.protobuf import any_pb2, duration_pb2
 from google.rpc import error_details_pb2, status_pb2
 
-from core.errors import DomainError, InvalidArgument, ResourceExhausted, Unavailable
+from core.errors import Code, DomainError, InvalidArgument, ResourceExhausted, Unavailable
 
 DETAILS_KEY = "grpc-status-details-bin"
+GRPC_CODES: dict[Code, grpc.StatusCode] = {code: grpc.StatusCode[code.name] for code in Code}
+
+
+def grpc_code(error: DomainError) -> grpc.StatusCode:
+    """The gRPC status code a domain error goes on the wire with."""
+    return GRPC_CODES[error.code]
 
 
 def status_of(error: DomainError, domain: str) -> status_pb2.Status:
     """The google.rpc.Status for a domain error raised in `domain` (e.g. trading.market)."""
-    status = status_pb2.Status(code=error.code.value[0], message=error.message)
+    status = status_pb2.Status(code=grpc_code(error).value[0], message=error.message)
     info = error_details_pb2.ErrorInfo(reason=error.reason, domain=domain, metadata=error.metadata)
     _pack(status, info)
     if isinstance(error, InvalidArgument) and error.violations:

@@ -4,13 +4,15 @@ protovalidate evaluates every rule through a CEL interpreter (about a millisecon
 so the standard rules are compiled here, once per message type, into plain Python checks with the
 same verdicts, the same field paths and the same descriptions. A message type whose rules (its own
 or those of a message it contains) use anything this compiler does not know (custom `cel`
-expressions, predefined rule extensions, message or oneof rules, a rule kind not listed below) is
+expressions, predefined rules of another shape, message or oneof rules, a rule kind not listed below) is
 validated by protovalidate instead, transparently.
 
 Compiled rule kinds (protovalidate 1.x semantics, rule by rule):
 
 - string: const, len, min_len, max_len (code points), pattern (RE2, search), in, not_in, email,
-  uuid, tuuid, example;
+  uuid, tuuid, example; and predefined boolean rules (extensions of StringRules, such as
+  trading.common.v1.symbol) whose one CEL expression reads
+  `!rule || this.matches('RE') ? '' : 'DESCRIPTION'`;
 - bytes: len, min_len, max_len, example;
 - int32/int64/uint32/uint64/sint*/fixed*/sfixed*: const, lt, lte, gt, gte (exclusive ranges
   too), in, not_in, example;
@@ -54,6 +56,9 @@ Test = Callable[[Any], bool]
 FD = descriptor.FieldDescriptor
 # The buf.validate option extensions (untyped: the generated stubs are not type-checked).
 _FIELD_RULES: Any = validate_pb2.field
+_PREDEFINED: Any = validate_pb2.predefined
+# The one predefined-rule shape compiled: a boolean rule that, when true, requires a match.
+_PREDEFINED_MATCH = re.compile(r"^!rule \|\| this\.matches\('([^'\\]*)'\) \? '' : '([^'\\]*)'$")
 _MESSAGE_RULES: Any = validate_pb2.message
 _ONEOF_RULES: Any = validate_pb2.oneof
 
@@ -434,9 +439,10 @@ def _repeated_check(field: FD, rules: validate_pb2.FieldRules, *, required: bool
     return check
 
 
-def _no_extras(rules: Message, field: FD) -> None:
-    """Refuse rule messages carrying predefined (extension) rules or unknown fields."""
-    if any(fd.is_extension for fd, _ in rules.ListFields()):
+def _no_extras(rules: Message, field: FD, *, predefined: bool = False) -> None:
+    """Refuse rule messages carrying unknown fields, or predefined (extension) rules unless the
+    rule kind compiles them."""
+    if not predefined and any(fd.is_extension for fd, _ in rules.ListFields()):
         raise _Unsupported(f"{field.full_name}: predefined rules")
     if len(unknown_fields.UnknownFieldSet(rules)) > 0:
         raise _Unsupported(f"{field.full_name}: unknown rules")
@@ -448,7 +454,7 @@ def _value_tests(field: FD, rules: validate_pb2.FieldRules) -> list[tuple[Test, 
     if type_case is None:
         return []
     typed = getattr(rules, type_case)
-    _no_extras(typed, field)
+    _no_extras(typed, field, predefined=type_case == "string")
     cel = pv_rules._msg_to_cel(typed)
     if type_case == "string":
         _expect_type(field, FD.TYPE_STRING, type_case)
@@ -489,7 +495,9 @@ def _string_tests(field: FD, rules: Message, cel: Any) -> list[tuple[Test, str]]
     tests: list[tuple[Test, str]] = []
     for rule_field, value in rules.ListFields():
         rule = rule_field.name
-        if rule == "const":
+        if rule_field.is_extension:
+            tests.extend(_predefined_match(field, rule_field, value))
+        elif rule == "const":
             tests.append((_ne(value), _format("must equal `%s`", cel, rule)))
         elif rule == "len":
             tests.append((_ne_len(value), _format("must be %s characters", cel, rule)))
@@ -518,6 +526,18 @@ def _string_tests(field: FD, rules: Message, cel: Any) -> list[tuple[Test, str]]
         else:
             raise _Unsupported(f"{field.full_name}: string.{rule}")
     return tests
+
+
+def _predefined_match(field: FD, rule_field: FD, value: Any) -> list[tuple[Test, str]]:
+    """A predefined boolean string rule of the compiled shape: when set, the value must match."""
+    cel = rule_field.GetOptions().Extensions[_PREDEFINED].cel
+    shape = _PREDEFINED_MATCH.match(cel[0].expression) if len(cel) == 1 else None
+    if rule_field.type != FD.TYPE_BOOL or shape is None:
+        raise _Unsupported(f"{field.full_name}: predefined rule {rule_field.full_name}")
+    if not value:
+        return []
+    pattern, description = shape.groups()
+    return [(_no_match(_regex_search(pattern, field)), description)]
 
 
 def _bytes_tests(field: FD, rules: Message, cel: Any) -> list[tuple[Test, str]]:

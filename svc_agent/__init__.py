@@ -6,13 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.service import BuiltService, ServiceContext, ServiceSpec
+from svc_agent.config import AgentSettings
 from svc_agent.models import Base
 
 
-async def build(ctx: ServiceContext) -> BuiltService:
-    from svc_agent.wiring import build_agent
+async def build(ctx: ServiceContext, settings: AgentSettings) -> BuiltService:
+    from svc_agent import wiring  # imported on demand: loading the spec stays light
 
-    return build_agent(ctx)
+    return await wiring.build(ctx, settings)
 
 
 SERVICE = ServiceSpec(
@@ -21,4 +22,5 @@ SERVICE = ServiceSpec(
     metadata=[Base.metadata],
     migrations=Path(__file__).parent / "migrations",
     build=build,
+    settings=AgentSettings,
 )

@@ -136,6 +136,11 @@ class ConversationStore:
             )
         return owner
 
+    async def may_see(self, conversation_id: str, user_id: str) -> bool:
+        """Whether `user_id` owns the conversation (a missing one is nobody's)."""
+        owner = await self.owner_of(conversation_id)
+        return owner is not None and owner == user_id
+
     async def page(self, user_id: str, page_size: int, page_token: str) -> ConversationPage:
         size = page_size or self._page_size
         try:

@@ -64,5 +64,5 @@ class AgentServicer(agent_service_pb2_grpc.AgentServiceServicer):
     async def CheckConversationAccess(
         self, request: pb.CheckConversationAccessRequest, context: Ctx
     ) -> pb.CheckConversationAccessResponse:
-        owner = await self._store.owner_of(request.conversation_id)
-        return pb.CheckConversationAccessResponse(allowed=owner is not None and owner == request.user_id)
+        allowed = await self._store.may_see(request.conversation_id, request.user_id)
+        return pb.CheckConversationAccessResponse(allowed=allowed)

@@ -48,8 +48,7 @@ def language_model(settings: AgentSettings, ctx: ServiceContext) -> LanguageMode
     )
 
 
-def build_agent(ctx: ServiceContext, settings: AgentSettings | None = None) -> BuiltService:
-    settings = settings or AgentSettings()
+async def build(ctx: ServiceContext, settings: AgentSettings) -> BuiltService:
     store = ConversationStore(ctx.db, ctx.clock, settings.default_page_size)
     proposals = ProposalBook(ctx.db, ctx.clock, settings.proposal_ttl_s)
     services = GrpcServices(ctx.clients, settings.tool_deadline_s)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.service import BuiltService, ServiceContext, ServiceSpec
+from svc_auth.config import AuthSettings
 from svc_auth.models import Base
 
 
-async def build(ctx: ServiceContext) -> BuiltService:
-    from svc_auth.wiring import build_auth
+async def build(ctx: ServiceContext, settings: AuthSettings) -> BuiltService:
+    from svc_auth import wiring  # imported on demand: loading the spec stays light
 
-    return build_auth(ctx)
+    return await wiring.build(ctx, settings)
 
 
 SERVICE = ServiceSpec(
@@ -20,4 +21,5 @@ SERVICE = ServiceSpec(
     metadata=[Base.metadata],
     migrations=Path(__file__).parent / "migrations",
     build=build,
+    settings=AuthSettings,
 )

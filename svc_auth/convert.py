@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from trading.auth.v1 import auth_messages_pb2 as m
 
 from core.convert import optional_timestamp
+from core.errors import InvalidArgument
 from svc_auth import models, privacy
+from svc_auth.accounts import Profile, SignIn
 from svc_auth.tokens import IssuedTokens
 
 ROLE_TO_PROTO = {
@@ -83,3 +87,53 @@ def export(e: privacy.Export) -> m.ExportMyDataResponse:
         ],
         export_time=optional_timestamp(e.made_at),
     )
+
+
+def sign_in(result: SignIn, response_cls: Any) -> Any:
+    """A sign-in's outcome as LoginResponse or OAuthLoginResponse: a 2FA challenge, or the user
+    and their tokens."""
+    if result.challenge:
+        challenge = m.TwoFactorChallenge(
+            challenge=result.challenge, expire_time=optional_timestamp(result.challenge_expires_at)
+        )
+        return response_cls(two_factor=challenge)
+    assert result.tokens is not None
+    return response_cls(user=user(result.user), tokens=token_pair(result.tokens))
+
+
+def profile_in(request: m.UpdateMeRequest) -> Profile:
+    """The fields an UpdateMe sets (None: unchanged)."""
+    risk = request.risk_preferences if request.HasField("risk_preferences") else None
+    return Profile(
+        first_name=request.first_name if request.HasField("first_name") else None,
+        last_name=request.last_name if request.HasField("last_name") else None,
+        risk_tolerance=RISK_FROM_PROTO[risk.tolerance] if risk else None,
+        max_drawdown_percent=risk.max_drawdown_percent if risk else None,
+        horizon_months=risk.horizon_months if risk else None,
+    )
+
+
+def roles_in(roles: Any) -> list[str]:
+    unknown = [i for i, r in enumerate(roles) if r not in ROLE_FROM_PROTO]
+    if unknown:
+        raise InvalidArgument(
+            "unknown role",
+            violations=[(f"roles[{i}]", "not a known role") for i in unknown],
+            reason="UNKNOWN_ROLE",
+        )
+    return [ROLE_FROM_PROTO[r] for r in roles]
+
+
+def plan_in(plan: m.Plan) -> str:
+    name = PLAN_FROM_PROTO.get(plan)
+    if name is None:
+        raise InvalidArgument("choose a plan", violations=[("plan", "required")])
+    return name
+
+
+def verified_credential(found: tuple[str, str, Any] | None) -> m.VerifyServiceCredentialResponse:
+    if found is None:
+        return m.VerifyServiceCredentialResponse(valid=False)
+    credential_id, name, scopes = found
+    described = m.ServiceCredential(id=credential_id, name=name, scopes=sorted(scopes))
+    return m.VerifyServiceCredentialResponse(valid=True, credential=described)

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import hmac
-import ipaddress
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
 import grpc
 from trading.auth.v1 import auth_messages_pb2 as m
 from trading.auth.v1 import auth_service_pb2_grpc
 
 from core.convert import optional_timestamp
-from core.errors import InvalidArgument
 from core.principal import current_principal
 from svc_auth import (
     accounts,
@@ -24,50 +21,11 @@ from svc_auth import (
     tokens,
     two_factor,
 )
-from svc_auth.accounts import Profile, SignIn
+from svc_auth.client_address import ProxyTrust, client_address
 from svc_auth.deps import AuthDeps
 from svc_auth.oauth import OAuth
 
 Ctx: TypeAlias = grpc.aio.ServicerContext
-
-
-def client_ip(
-    context: Ctx,
-    header: str,
-    trusted_proxies: list[str],
-    proxy_secret: str = "",
-    secret_header: str = "x-trading-proxy-secret",
-) -> str:
-    """The caller's IP: the proxy's header when the peer is a trusted proxy that also presents
-    `proxy_secret`, else the peer. Without a secret the header is never believed, in any run mode:
-    any process that reaches the port could otherwise name any address."""
-    peer = context.peer() or ""
-    kind, _, rest = peer.partition(":")
-    host = rest.rsplit(":", 1)[0].strip("[]") if kind in ("ipv4", "ipv6") else peer
-    if host not in trusted_proxies or not proxy_secret:
-        return host
-    metadata = [(k, str(v)) for k, v in context.invocation_metadata() or ()]
-    presented = next((v for k, v in metadata if k == secret_header), "")
-    if not hmac.compare_digest(presented.encode(), proxy_secret.encode()):
-        return host
-    for key, value in metadata:
-        if key == header and value:
-            forwarded = value.split(",")[0].strip()
-            try:
-                return str(ipaddress.ip_address(forwarded))
-            except ValueError:
-                break
-    return host
-
-
-def _sign_in(result: SignIn, response_cls: Any) -> Any:
-    if result.challenge:
-        challenge = m.TwoFactorChallenge(
-            challenge=result.challenge, expire_time=optional_timestamp(result.challenge_expires_at)
-        )
-        return response_cls(two_factor=challenge)
-    assert result.tokens is not None
-    return response_cls(user=convert.user(result.user), tokens=convert.token_pair(result.tokens))
 
 
 class AuthServicer(auth_service_pb2_grpc.AuthServiceServicer):
@@ -81,14 +39,8 @@ class AuthServicer(auth_service_pb2_grpc.AuthServiceServicer):
         self.verifier = verifier
 
     def _ip(self, context: Ctx) -> str:
-        s = self.deps.settings
-        return client_ip(
-            context,
-            s.client_ip_header,
-            s.trusted_proxies,
-            s.proxy_secret.get_secret_value(),
-            s.proxy_secret_header,
-        )
+        trust = ProxyTrust.from_settings(self.deps.settings)
+        return client_address(context.peer() or "", context.invocation_metadata() or (), trust)
 
     async def Register(self, request: m.RegisterRequest, context: Ctx) -> m.RegisterResponse:
         user, issued = await accounts.register(
@@ -103,7 +55,7 @@ class AuthServicer(auth_service_pb2_grpc.AuthServiceServicer):
 
     async def Login(self, request: m.LoginRequest, context: Ctx) -> m.LoginResponse:
         result = await accounts.login(self.deps, request.email, request.password, self._ip(context))
-        return _sign_in(result, m.LoginResponse)
+        return convert.sign_in(result, m.LoginResponse)
 
     async def StartOAuth(self, request: m.StartOAuthRequest, context: Ctx) -> m.StartOAuthResponse:
         url, state, expires, binding = await self.oauth.start(request.provider, request.redirect_uri)
@@ -115,7 +67,7 @@ class AuthServicer(auth_service_pb2_grpc.AuthServiceServicer):
         result = await self.oauth.complete(
             request.provider, request.code, request.state, request.redirect_uri, request.browser_binding
         )
-        return _sign_in(result, m.OAuthLoginResponse)
+        return convert.sign_in(result, m.OAuthLoginResponse)
 
     async def SetupTwoFactor(
         self, request: m.SetupTwoFactorRequest, context: Ctx
@@ -174,14 +126,7 @@ class AuthServicer(auth_service_pb2_grpc.AuthServiceServicer):
         return m.GetMeResponse(user=convert.user(user))
 
     async def UpdateMe(self, request: m.UpdateMeRequest, context: Ctx) -> m.UpdateMeResponse:
-        risk = request.risk_preferences if request.HasField("risk_preferences") else None
-        profile = Profile(
-            first_name=request.first_name if request.HasField("first_name") else None,
-            last_name=request.last_name if request.HasField("last_name") else None,
-            risk_tolerance=convert.RISK_FROM_PROTO[risk.tolerance] if risk else None,
-            max_drawdown_percent=risk.max_drawdown_percent if risk else None,
-            horizon_months=risk.horizon_months if risk else None,
-        )
+        profile = convert.profile_in(request)
         user = await accounts.update_profile(self.deps, current_principal().require_user(), profile)
         return m.UpdateMeResponse(user=convert.user(user))
 
@@ -237,14 +182,7 @@ class AuthServicer(auth_service_pb2_grpc.AuthServiceServicer):
         )
 
     async def SetUserRoles(self, request: m.SetUserRolesRequest, context: Ctx) -> m.SetUserRolesResponse:
-        unknown = [i for i, r in enumerate(request.roles) if r not in convert.ROLE_FROM_PROTO]
-        if unknown:
-            raise InvalidArgument(
-                "unknown role",
-                violations=[(f"roles[{i}]", "not a known role") for i in unknown],
-                reason="UNKNOWN_ROLE",
-            )
-        roles = [convert.ROLE_FROM_PROTO[r] for r in request.roles]
+        roles = convert.roles_in(request.roles)
         user = await admin.set_roles(self.deps, current_principal().subject, request.user_id, roles)
         return m.SetUserRolesResponse(user=convert.user(user))
 
@@ -255,9 +193,7 @@ class AuthServicer(auth_service_pb2_grpc.AuthServiceServicer):
         return m.DisableUserResponse(user=convert.user(user))
 
     async def SetPlan(self, request: m.SetPlanRequest, context: Ctx) -> m.SetPlanResponse:
-        plan = convert.PLAN_FROM_PROTO.get(request.plan)
-        if plan is None:
-            raise InvalidArgument("choose a plan", violations=[("plan", "required")])
+        plan = convert.plan_in(request.plan)
         return m.SetPlanResponse(user=convert.user(await admin.set_plan(self.deps, request.user_id, plan)))
 
     async def QueueUserMail(self, request: m.QueueUserMailRequest, context: Ctx) -> m.QueueUserMailResponse:
@@ -283,12 +219,7 @@ class AuthServicer(auth_service_pb2_grpc.AuthServiceServicer):
     async def VerifyServiceCredential(
         self, request: m.VerifyServiceCredentialRequest, context: Ctx
     ) -> m.VerifyServiceCredentialResponse:
-        found = await self.verifier.describe(request.api_key)
-        if found is None:
-            return m.VerifyServiceCredentialResponse(valid=False)
-        credential_id, name, scopes = found
-        credential = m.ServiceCredential(id=credential_id, name=name, scopes=sorted(scopes))
-        return m.VerifyServiceCredentialResponse(valid=True, credential=credential)
+        return convert.verified_credential(await self.verifier.describe(request.api_key))
 
     async def GetJwks(self, request: m.GetJwksRequest, context: Ctx) -> m.GetJwksResponse:
         return m.GetJwksResponse(keys=[m.Jwk(**k) for k in self.deps.keys.jwks()["keys"]])

@@ -1,4 +1,4 @@
-"""Assembles svc_auth from a ServiceContext."""
+"""Assembles svc_auth from a ServiceContext and its settings."""
 
 from __future__ import annotations
 
@@ -20,10 +20,8 @@ from svc_auth.service import AuthServicer
 log = logging.getLogger(__name__)
 
 
-def make_deps(
-    ctx: ServiceContext, settings: AuthSettings | None = None, mailer: Mailer | None = None
-) -> AuthDeps:
-    settings = (settings or AuthSettings()).with_public_links(ctx.settings.public_url)
+def make_deps(ctx: ServiceContext, settings: AuthSettings, mailer: Mailer | None = None) -> AuthDeps:
+    settings = settings.with_public_links(ctx.settings.public_url)
     return AuthDeps(
         db=ctx.db,
         bus=ctx.bus,
@@ -43,7 +41,7 @@ def make_servicer(deps: AuthDeps) -> AuthServicer:
     return AuthServicer(deps, OAuth(deps), verifier)
 
 
-def build_auth(ctx: ServiceContext, settings: AuthSettings | None = None) -> BuiltService:
+async def build(ctx: ServiceContext, settings: AuthSettings) -> BuiltService:
     deps = make_deps(ctx, settings)
     platform_secret = ctx.settings.proxy_secret
     if platform_secret is not None and not deps.settings.proxy_secret.get_secret_value():

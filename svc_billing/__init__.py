@@ -6,13 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.service import BuiltService, ServiceContext, ServiceSpec
+from svc_billing.config import BillingSettings
 from svc_billing.models import Base
 
 
-async def build(ctx: ServiceContext) -> BuiltService:
-    from svc_billing.wiring import build_billing
+async def build(ctx: ServiceContext, settings: BillingSettings) -> BuiltService:
+    from svc_billing import wiring  # imported on demand: loading the spec stays light
 
-    return build_billing(ctx)
+    return await wiring.build(ctx, settings)
 
 
 SERVICE = ServiceSpec(
@@ -21,4 +22,5 @@ SERVICE = ServiceSpec(
     metadata=[Base.metadata],
     migrations=Path(__file__).parent / "migrations",
     build=build,
+    settings=BillingSettings,
 )

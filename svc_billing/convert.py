@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from trading.billing.v1 import billing_messages_pb2 as pb
 from trading.common.v1.money_pb2 import Money
 
@@ -9,6 +11,7 @@ from core.convert import optional_timestamp
 from svc_billing import plans, wallet
 from svc_billing.adapters.stripe.gateway import PaymentIntentInfo
 from svc_billing.models import Subscription, WalletTransaction
+from svc_billing.stripe_events import IncomingEvent
 
 TIER = {
     "free": pb.PLAN_TIER_FREE,
@@ -117,4 +120,20 @@ def intent_out(i: PaymentIntentInfo, transaction_id: str) -> pb.PaymentIntent:
         amount=money(i.amount_minor, i.currency),
         transaction_id=transaction_id,
         redirect_url=i.redirect_url,
+    )
+
+
+def cancel_out(s: Subscription) -> pb.CancelSubscriptionResponse:
+    """Canceled now, or set to end with its period."""
+    canceled = s.status == "canceled" or s.cancel_at_period_end
+    return pb.CancelSubscriptionResponse(canceled=canceled, subscription=subscription_out(s))
+
+
+def stripe_event_in(request: pb.ProcessStripeEventRequest) -> IncomingEvent:
+    return IncomingEvent(
+        request.event_id,
+        request.event_type,
+        request.payload,
+        request.created_at.ToDatetime(tzinfo=UTC),
+        request.livemode,
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC
 from typing import TypeAlias
 
 import grpc
@@ -17,7 +16,7 @@ from core.principal import current_principal
 from svc_billing import convert
 from svc_billing.deposits import Deposits
 from svc_billing.plans import PlanCatalog
-from svc_billing.stripe_events import IncomingEvent, StripeEvents
+from svc_billing.stripe_events import StripeEvents
 from svc_billing.subscriptions import Subscriptions
 from svc_billing.wallet import Wallets
 
@@ -75,8 +74,7 @@ class BillingServicer(billing_service_pb2_grpc.BillingServiceServicer):
         sub = await self._b.subscriptions.cancel(
             who.require_user(), immediately=request.immediately, is_admin=who.is_admin
         )
-        canceled = sub.status == "canceled" or sub.cancel_at_period_end
-        return pb.CancelSubscriptionResponse(canceled=canceled, subscription=convert.subscription_out(sub))
+        return convert.cancel_out(sub)
 
     async def GetWallet(self, request: pb.GetWalletRequest, context: Ctx) -> pb.GetWalletResponse:
         view = await self._b.wallets.view(
@@ -109,13 +107,7 @@ class BillingServicer(billing_service_pb2_grpc.BillingServiceServicer):
     async def ProcessStripeEvent(
         self, request: pb.ProcessStripeEventRequest, context: Ctx
     ) -> pb.ProcessStripeEventResponse:
-        event = IncomingEvent(
-            request.event_id,
-            request.event_type,
-            request.payload,
-            request.created_at.ToDatetime(tzinfo=UTC),
-            request.livemode,
-        )
+        event = convert.stripe_event_in(request)
         return pb.ProcessStripeEventResponse(outcome=convert.OUTCOME[await self._b.events.process(event)])
 
     async def GetUserPlan(self, request: pb.GetUserPlanRequest, context: Ctx) -> pb.GetUserPlanResponse:

@@ -71,12 +71,11 @@ def make_stripe(ctx: ServiceContext, settings: BillingSettings) -> tuple[StripeG
 
 def assemble(
     ctx: ServiceContext,
-    settings: BillingSettings | None = None,
+    settings: BillingSettings,
     *,
     stripe: StripeGateway | None = None,
     accounts: AccountDirectory | None = None,
 ) -> Assembly:
-    settings = settings or BillingSettings()
     twin = None
     if stripe is None:
         stripe, twin = make_stripe(ctx, settings)
@@ -116,7 +115,7 @@ def assemble(
     return Assembly(billing, plan_sync, poller, relay, twin, background)
 
 
-def build_billing(ctx: ServiceContext, settings: BillingSettings | None = None) -> BuiltService:
+async def build(ctx: ServiceContext, settings: BillingSettings) -> BuiltService:
     built = assemble(ctx, settings)
     return BuiltService(
         servicers=[

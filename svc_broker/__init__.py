@@ -1,63 +1,29 @@
-"""Broker: paper trading (orders, fills at bid/ask, net positions, SL/TP, PnL) and, later,
-investment accounts on MetaAPI behind the same Broker interface (seed 3.1, 4.1, 5.1, 5.2)."""
+"""Broker: paper trading (orders, fills at bid/ask, net positions, SL/TP, PnL) and investment
+accounts run by trading agents on a venue behind the same Broker interface (seed 3.1, 4.1, 5.1,
+5.2)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from trading.broker.v1 import broker_service_pb2_grpc, investment_service_pb2_grpc
-from trading.market.v1 import market_service_pb2_grpc
-
-from core.lease import leased
-from core.outbox import OutboxRelay
 from core.service import BuiltService, ServiceContext, ServiceSpec
 from svc_broker.config import BrokerSettings
-from svc_broker.investment.wiring import METADATA as INVESTMENT_METADATA
-from svc_broker.investment.wiring import build_investment
-from svc_broker.market import QuoteBook, StaticSymbolCatalog
-from svc_broker.market_feed import follow_tickers, keep_symbols
-from svc_broker.models import OUTBOX, Base
-from svc_broker.service import PaperTradingServicer
-from svc_broker.venues.paper import PaperBroker
-from svc_broker.venues.paper.monitor import PriceMonitor
+from svc_broker.investment.models import Base as InvestmentBase
+from svc_broker.investment.models import Integration
+from svc_broker.models import Base
 
 
-async def build(ctx: ServiceContext) -> BuiltService:
-    settings = BrokerSettings()
-    book = QuoteBook()
-    catalog = StaticSymbolCatalog()  # market's instruments, read at start and refreshed
-    broker = PaperBroker(ctx.db, book, catalog, ctx.clock, settings)
-    monitor = PriceMonitor(broker, settings)
-    relay = OutboxRelay(ctx.db, ctx.bus, [OUTBOX], ctx.clock)
+async def build(ctx: ServiceContext, settings: BrokerSettings) -> BuiltService:
+    from svc_broker import wiring  # imported on demand: loading the spec stays light
 
-    investment = build_investment(ctx, broker, catalog, book)
-    market = ctx.clients.stub(market_service_pb2_grpc.MarketServiceStub, "market")
-
-    async def watch_symbols() -> None:
-        await keep_symbols(market, catalog)
-
-    async def watch_prices() -> None:
-        await follow_tickers(ctx.bus, book, monitor)
-
-    return BuiltService(
-        servicers=[
-            (broker_service_pb2_grpc.add_PaperTradingServiceServicer_to_server, PaperTradingServicer(broker)),
-            (investment_service_pb2_grpc.add_InvestmentServiceServicer_to_server, investment.servicer),
-        ],
-        background=[
-            watch_symbols,
-            watch_prices,
-            leased(ctx.kv, ctx.clock, "broker.sweeps", monitor.run_sweeps),
-            relay.run,
-            *investment.background,
-        ],
-    )
+    return await wiring.build(ctx, settings)
 
 
 SERVICE = ServiceSpec(
     name="broker",
     grpc_services=["trading.broker.v1.PaperTradingService", "trading.broker.v1.InvestmentService"],
-    metadata=[Base.metadata, *INVESTMENT_METADATA],
+    metadata=[Base.metadata, InvestmentBase.metadata, Integration.metadata],
     migrations=Path(__file__).parent / "migrations",
     build=build,
+    settings=BrokerSettings,
 )

@@ -43,7 +43,7 @@ class OrderRequest:
             "symbol": Symbol(self.symbol),
             "side": Side.parse(self.side, "side"),
             "amount": quantity(self.amount, "amount"),
-            "unit": AmountUnit.parse(self.unit, "amount_unit"),
+            "unit": AmountUnit.parse(self.unit, "unit"),
             "type": OrderType.parse(self.type, "type"),
             "time_in_force": TimeInForce.parse(self.time_in_force, "time_in_force"),
             **{

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from svc_broker.investment.config import InvestmentSettings
 
 
 class BrokerSettings(BaseSettings):
@@ -31,3 +34,6 @@ class BrokerSettings(BaseSettings):
     monitor_sweep_s: float = 1.0
     default_page_size: int = 50
     max_page_size: int = 500
+    # Investment accounts run inside this service; their settings keep their own prefix
+    # (TRADING_INVESTMENT_*).
+    investment: InvestmentSettings = Field(default_factory=InvestmentSettings)

@@ -47,6 +47,8 @@ UNIT_IN = {
     pb.AMOUNT_UNIT_LOTS: AmountUnit.LOTS,
 }
 E = TypeVar("E", bound=StrEnum)
+# CreateOrderRequest's fields where the domain (OrderRequest) names them otherwise.
+ORDER_FIELDS = {"unit": "amount_unit"}
 ORDER_STATUS = {
     "pending": pb.ORDER_STATUS_PENDING,
     "filled": pb.ORDER_STATUS_FILLED,

@@ -3,13 +3,11 @@ caller's own (another user's id is NOT_FOUND)."""
 
 from __future__ import annotations
 
-from datetime import UTC as _UTC
 from typing import TypeAlias
 
 import grpc
 from trading.broker.v1 import investment_messages_pb2 as pb
 from trading.broker.v1 import investment_service_pb2_grpc
-from trading.common.v1.paging_pb2 import PageResponse
 
 from core.auth import require_verified_email
 from core.principal import current_principal
@@ -20,7 +18,6 @@ from svc_broker.investment.performance import Performance
 from svc_broker.investment.products import PRODUCTS
 
 Ctx: TypeAlias = grpc.aio.ServicerContext
-DEFAULT_PAGE, MAX_PAGE = 100, 1000
 
 
 def _user() -> str:
@@ -96,15 +93,13 @@ class InvestmentServicer(investment_service_pb2_grpc.InvestmentServiceServicer):
         self, request: pb.GetInvestmentPerformanceRequest, context: Ctx
     ) -> pb.GetInvestmentPerformanceResponse:
         row = await self._accounts.row(_user(), request.account_id)
-        size = min(request.page.page_size or DEFAULT_PAGE, MAX_PAGE)
-        offset = int(request.page.page_token) if request.page.page_token.isdigit() else 0
-        start = getattr(request, "from").ToDatetime(tzinfo=_UTC) if request.HasField("from") else None
-        end = request.to.ToDatetime(tzinfo=_UTC) if request.HasField("to") else None
-        snaps = await self._performance.between(row.id, start, end, size + 1, offset)
-        more = len(snaps) > size
+        size, offset = convert.offset_page(request.page)
+        start, end = convert.time_range_in(request)
+        snaps, page = convert.page_of(
+            await self._performance.between(row.id, start, end, size + 1, offset), size, offset
+        )
         return pb.GetInvestmentPerformanceResponse(
-            snapshots=[convert.snapshot_out(s, row.currency) for s in snaps[:size]],
-            page=PageResponse(next_page_token=str(offset + size) if more else ""),
+            snapshots=[convert.snapshot_out(s, row.currency) for s in snaps], page=page
         )
 
     async def SubmitKyc(self, request: pb.SubmitKycRequest, context: Ctx) -> pb.SubmitKycResponse:
@@ -119,11 +114,10 @@ class InvestmentServicer(investment_service_pb2_grpc.InvestmentServiceServicer):
     async def ListAgentDecisions(
         self, request: pb.ListAgentDecisionsRequest, context: Ctx
     ) -> pb.ListAgentDecisionsResponse:
-        size = min(request.page.page_size or DEFAULT_PAGE, MAX_PAGE)
-        offset = int(request.page.page_token) if request.page.page_token.isdigit() else 0
-        decisions = await self._accounts.decisions(_user(), request.account_id, size + 1, offset)
-        more = len(decisions) > size
+        size, offset = convert.offset_page(request.page)
+        decisions, page = convert.page_of(
+            await self._accounts.decisions(_user(), request.account_id, size + 1, offset), size, offset
+        )
         return pb.ListAgentDecisionsResponse(
-            decisions=[convert.decision_out(d) for d in decisions[:size]],
-            page=PageResponse(next_page_token=str(offset + size) if more else ""),
+            decisions=[convert.decision_out(d) for d in decisions], page=page
         )

@@ -1,5 +1,8 @@
 """Order checks that need the symbol or the market: size limits, prices present, SL/TP on the
-right side. The shape of a request (vocabulary, positive numbers) is checked by its value types."""
+right side. The shape of a request (vocabulary, positive numbers) is checked by its value types.
+
+Violations name the domain's own fields (OrderRequest's attributes, the broker's parameters); the
+servicer's convert layer renames them to the contract's fields where the two differ."""
 
 from __future__ import annotations
 

@@ -10,6 +10,7 @@ from trading.broker.v1 import broker_messages_pb2 as pb
 from trading.broker.v1 import broker_service_pb2_grpc
 from trading.common.v1.paging_pb2 import PageResponse
 
+from core.convert import contract_fields
 from core.principal import current_principal
 from svc_broker import convert
 from svc_broker.venues.paper import PaperBroker
@@ -26,7 +27,8 @@ class PaperTradingServicer(broker_service_pb2_grpc.PaperTradingServiceServicer):
         self._broker = broker
 
     async def CreateOrder(self, request: pb.CreateOrderRequest, context: Ctx) -> pb.CreateOrderResponse:
-        order = await self._broker.place_order(_user(), convert.order_request(request))
+        with contract_fields(convert.ORDER_FIELDS):
+            order = await self._broker.place_order(_user(), convert.order_request(request))
         return pb.CreateOrderResponse(order=convert.order_out(order))
 
     async def GetOrder(self, request: pb.GetOrderRequest, context: Ctx) -> pb.GetOrderResponse:

@@ -6,19 +6,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.service import BuiltService, ServiceContext, ServiceSpec
+from svc_education.config import EducationSettings
 from svc_education.models import Base
 
 
-async def build(ctx: ServiceContext) -> BuiltService:
-    from svc_education.wiring import build_education
+async def build(ctx: ServiceContext, settings: EducationSettings) -> BuiltService:
+    from svc_education import wiring  # imported on demand: loading the spec stays light
 
-    return build_education(ctx)
+    return await wiring.build(ctx, settings)
 
 
-async def bootstrap(ctx: ServiceContext) -> None:
+async def bootstrap(ctx: ServiceContext, settings: EducationSettings) -> None:
     from svc_education.seed import seed_demo_courses
 
-    await seed_demo_courses(ctx)
+    await seed_demo_courses(ctx, settings)
 
 
 SERVICE = ServiceSpec(
@@ -27,5 +28,6 @@ SERVICE = ServiceSpec(
     metadata=[Base.metadata],
     migrations=Path(__file__).parent / "migrations",
     build=build,
+    settings=EducationSettings,
     bootstrap=bootstrap,
 )

@@ -33,9 +33,9 @@ def course_files() -> list[Path]:
     return sorted(CONTENT.glob("*.yaml"))
 
 
-async def seed_demo_courses(ctx: ServiceContext, settings: EducationSettings | None = None) -> list[str]:
+async def seed_demo_courses(ctx: ServiceContext, settings: EducationSettings) -> list[str]:
     """Write every demo course not there yet; returns the slugs written now."""
-    if not (settings or EducationSettings()).seed_demo_courses:
+    if not settings.seed_demo_courses:
         return []
     authoring = Authoring(ctx.db, ctx.clock)
     written = []

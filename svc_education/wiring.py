@@ -1,4 +1,4 @@
-"""Assembles svc_education from a ServiceContext."""
+"""Assembles svc_education from a ServiceContext and its settings."""
 
 from __future__ import annotations
 
@@ -20,8 +20,7 @@ from svc_education.search import Search
 from svc_education.service import Education, EducationServicer
 
 
-def make_education(ctx: ServiceContext, settings: EducationSettings | None = None) -> Education:
-    settings = settings or EducationSettings()
+def make_education(ctx: ServiceContext, settings: EducationSettings) -> Education:
     return Education(
         catalogue=Catalogue(ctx.db, settings),
         enrolment=Enrolment(ctx.db, ctx.clock),
@@ -32,7 +31,7 @@ def make_education(ctx: ServiceContext, settings: EducationSettings | None = Non
     )
 
 
-def build_education(ctx: ServiceContext, settings: EducationSettings | None = None) -> BuiltService:
+async def build(ctx: ServiceContext, settings: EducationSettings) -> BuiltService:
     education = make_education(ctx, settings)
     watcher = PracticeWatcher(ctx.db, ctx.bus, ctx.clock)
     deletions = AccountDeletions(ctx.bus, "education", partial(erase_learner, ctx.db))

@@ -5,19 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.service import BuiltService, ServiceContext, ServiceSpec
+from svc_inference.config import InferenceSettings
 from svc_inference.models import Base
 
 
-async def build(ctx: ServiceContext) -> BuiltService:
-    from svc_inference.wiring import build_service
+async def build(ctx: ServiceContext, settings: InferenceSettings) -> BuiltService:
+    from svc_inference import wiring  # imported on demand: loading the spec stays light
 
-    return await build_service(ctx)
+    return await wiring.build(ctx, settings)
 
 
-async def bootstrap(ctx: ServiceContext) -> None:
+async def bootstrap(ctx: ServiceContext, settings: InferenceSettings) -> None:
     from svc_inference.bootstrap import bootstrap as train_first_models
 
-    await train_first_models(ctx)
+    await train_first_models(ctx, settings)
 
 
 SERVICE = ServiceSpec(
@@ -26,5 +27,6 @@ SERVICE = ServiceSpec(
     metadata=[Base.metadata],
     migrations=Path(__file__).parent / "migrations",
     build=build,
+    settings=InferenceSettings,
     bootstrap=bootstrap,
 )

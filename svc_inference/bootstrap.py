@@ -23,8 +23,7 @@ TRAINING_BARS = 5000  # the most GetCandles returns in one call
 MIN_BARS = 2000
 
 
-async def bootstrap(ctx: ServiceContext) -> None:
-    settings = InferenceSettings()
+async def bootstrap(ctx: ServiceContext, settings: InferenceSettings) -> None:
     registry = Registry(ctx.db, ArtifactStore(ctx.settings.data_dir / "models"))
     bars_from_market = MarketBarSource(ctx.clients, deadline_s=30.0)
     symbols = settings.active_symbols

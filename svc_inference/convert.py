@@ -10,12 +10,13 @@ from trading.inference.v1 import inference_messages_pb2 as pb
 
 from core.convert import timestamp
 from core.errors import InvalidArgument
+from svc_inference.engine import EngineHealth
 from svc_inference.labels import DIRECTIONS, RR_RATIOS
 from svc_inference.prediction import Prediction
 from svc_inference.registry import ModelRecord
 from svc_inference.scorecard import ScoreLine
 from svc_inference.signal_store import StoredSignal
-from svc_inference.signals import LONG, NONE, SHORT, Signal
+from svc_inference.signals import LONG, NONE, SHORT, Signal, SignalDecision
 
 DIRECTION = {
     LONG: pb.SIGNAL_DIRECTION_LONG,
@@ -271,3 +272,36 @@ def output_batch(response: pb.PredictRowsResponse, out: NDArray[np.float32], as_
         response.matrix.float32_le = np.ascontiguousarray(out, dtype="<f4").tobytes()
     else:
         response.rows.extend(pb.ModelOutputRow(values=row) for row in out.tolist())
+
+
+def signals_pb(live: Signal | None, stored: list[StoredSignal]) -> list[pb.Signal]:
+    """A ListSignals page: the signal computed now (if any) before the stored ones, newest first."""
+    return ([signal_pb(live)] if live is not None else []) + [stored_signal_pb(r) for r in stored]
+
+
+def engine_health_pb(health: EngineHealth) -> pb.GetEngineHealthResponse:
+    return pb.GetEngineHealthResponse(
+        status=health.status, gpu=health.gpu, provider=health.provider, loaded_models=health.loaded_models
+    )
+
+
+class SignalEncoder:
+    """The encoded Signal per model, strategy and output flags, reused while the engine hands back
+    the same decision and prediction (until a new bar closes or the champion changes); only the
+    creation time is set per call."""
+
+    def __init__(self) -> None:
+        self._encoded: dict[tuple[str, str, bool, bool], tuple[SignalDecision, Prediction, pb.Signal]] = {}
+
+    def response(
+        self, model_name: str, signal: Signal, *, include_range: bool, include_tpsl: bool
+    ) -> pb.CreateSignalResponse:
+        key = (model_name, signal.strategy, include_range, include_tpsl)
+        memo = self._encoded.get(key)
+        if memo is None or memo[0] is not signal.decision or memo[1] is not signal.prediction:
+            encoded = signal_pb(signal, include_range=include_range, include_tpsl=include_tpsl)
+            memo = self._encoded[key] = (signal.decision, signal.prediction, encoded)
+        resp = pb.CreateSignalResponse()
+        resp.signal.CopyFrom(memo[2])
+        resp.signal.created_at.FromDatetime(signal.created_at)  # the only per-call field
+        return resp

@@ -68,6 +68,19 @@ def model_quality(record: ModelRecord) -> dict[str, float]:
 
 
 @dataclass(frozen=True)
+class EngineHealth:
+    """What the engine serves: "ok" with at least one model loaded, "degraded" with none."""
+
+    loaded_models: list[str]
+    provider: str
+    gpu: bool
+
+    @property
+    def status(self) -> str:
+        return "ok" if self.loaded_models else "degraded"
+
+
+@dataclass(frozen=True)
 class Query:
     """What a caller asks about, defaults filled in."""
 
@@ -377,6 +390,10 @@ class InferenceEngine:
             record = await self.registry.promote(name, version, now=self.clock.now(), force=force)
             self.server.install(replace(prepared, record=record))
         return record
+
+    def health(self) -> EngineHealth:
+        server = self.server
+        return EngineHealth(sorted(server.loaded()), server.provider, server.gpu)
 
     def is_loaded(self, record: ModelRecord) -> bool:
         """Whether `record` is the version this engine serves for its name."""

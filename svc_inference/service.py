@@ -11,11 +11,7 @@ from trading.inference.v1 import inference_service_pb2_grpc
 from core.clock import Clock
 from svc_inference import convert
 from svc_inference.engine import InferenceEngine
-from svc_inference.prediction import Prediction
 from svc_inference.scorecard import Scorecard
-from svc_inference.signals import SignalDecision
-
-_Encoded = tuple[SignalDecision, Prediction, pb.Signal]
 
 
 class InferenceServicer(inference_service_pb2_grpc.InferenceServiceServicer):
@@ -23,9 +19,7 @@ class InferenceServicer(inference_service_pb2_grpc.InferenceServiceServicer):
         self.engine = engine
         self.clock = clock
         self.scorecard = scorecard or Scorecard(engine.db, engine.bars, clock)
-        # the encoded Signal per model, strategy and output flags, reused while the engine hands
-        # back the same decision and prediction (until a new bar closes or the champion changes)
-        self._encoded: dict[tuple[str, str, bool, bool], _Encoded] = {}
+        self._signals = convert.SignalEncoder()
 
     async def CreatePrediction(
         self, request: pb.CreatePredictionRequest, context: Any
@@ -39,26 +33,18 @@ class InferenceServicer(inference_service_pb2_grpc.InferenceServiceServicer):
 
     async def CreateSignal(self, request: pb.CreateSignalRequest, context: Any) -> pb.CreateSignalResponse:
         q = self.engine.query(request.symbol, request.horizon, request.timeframe)
-        include_range, include_tpsl = request.include_range, request.include_tpsl
         signal = await self.engine.signal(q, request.strategy)
-        key = (q.model_name, signal.strategy, include_range, include_tpsl)
-        memo = self._encoded.get(key)
-        if memo is None or memo[0] is not signal.decision or memo[1] is not signal.prediction:
-            encoded = convert.signal_pb(signal, include_range=include_range, include_tpsl=include_tpsl)
-            memo = self._encoded[key] = (signal.decision, signal.prediction, encoded)
-        resp = pb.CreateSignalResponse()
-        resp.signal.CopyFrom(memo[2])
-        resp.signal.created_at.FromDatetime(signal.created_at)  # the only per-call field
-        return resp
+        return self._signals.response(
+            q.model_name, signal, include_range=request.include_range, include_tpsl=request.include_tpsl
+        )
 
     async def ListSignals(self, request: pb.ListSignalsRequest, context: Any) -> pb.ListSignalsResponse:
         q = self.engine.query(request.symbol, request.horizon)
         live, rows = await self.engine.list_signals(q, request.page_size or 20)
-        signals = [convert.signal_pb(live)] if live is not None else []
-        signals += [convert.stored_signal_pb(r) for r in rows]
         lines = await self.scorecard.lines(symbol=q.symbol)
         return pb.ListSignalsResponse(
-            signals=signals, scorecard=[convert.scorecard_line_pb(line) for line in lines]
+            signals=convert.signals_pb(live, rows),
+            scorecard=[convert.scorecard_line_pb(line) for line in lines],
         )
 
     async def GetScorecard(self, request: pb.GetScorecardRequest, context: Any) -> pb.GetScorecardResponse:
@@ -109,14 +95,7 @@ class InferenceServicer(inference_service_pb2_grpc.InferenceServiceServicer):
     async def GetEngineHealth(
         self, request: pb.GetEngineHealthRequest, context: Any
     ) -> pb.GetEngineHealthResponse:
-        server = self.engine.server
-        names = sorted(server.loaded())
-        return pb.GetEngineHealthResponse(
-            status="ok" if names else "degraded",
-            gpu=server.gpu,
-            provider=server.provider,
-            loaded_models=names,
-        )
+        return convert.engine_health_pb(self.engine.health())
 
     async def StreamPredictions(
         self, request: pb.StreamPredictionsRequest, context: Any

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from trading.inference.v1 import inference_service_pb2_grpc
@@ -46,10 +45,9 @@ def make_engine(
     )
 
 
-async def build_service(
-    ctx: ServiceContext, settings: InferenceSettings | None = None, bars: BarSource | None = None
+async def build(
+    ctx: ServiceContext, settings: InferenceSettings, *, bars: BarSource | None = None
 ) -> BuiltService:
-    settings = settings or InferenceSettings()
     engine = make_engine(ctx, settings, bars)
     await engine.sync_champions()  # loaded and warmed before the first request
     scheduler = SignalScheduler(
@@ -66,15 +64,19 @@ async def build_service(
 
     async def scorecard_loop() -> None:
         while True:
-            with contextlib.suppress(Exception):
+            try:
                 await scorecard.resolve_due()
+            except Exception:  # the next round retries; the loop outlives one bad round
+                log.exception("scoring due signals failed")
             await ctx.clock.sleep(SCORECARD_EVERY_S)
 
     async def sync_loop() -> None:
         while True:
             await asyncio.sleep(CHAMPION_SYNC_S)
-            with contextlib.suppress(Exception):
+            try:
                 await engine.sync_champions()
+            except Exception:  # keeps serving the champions it has; the next round retries
+                log.exception("loading new champions failed")
 
     async def close() -> None:
         engine.server.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from svc_broker.venues.metaapi.client import DEFAULT_BASE_URL
@@ -12,7 +13,7 @@ class InvestmentSettings(BaseSettings):
 
     # "paper" (the default, `make run`) or "metaapi" (needs the token).
     venue: str = "paper"
-    metaapi_token: str = ""
+    metaapi_token: SecretStr = SecretStr("")
     metaapi_base_url: str = DEFAULT_BASE_URL
     reconcile_every_s: float = 180.0
     investor_mode_check_s: float = 5.0

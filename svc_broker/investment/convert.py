@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from decimal import Decimal
+from typing import TypeVar
 
 from trading.broker.v1 import investment_messages_pb2 as pb
 from trading.common.v1.money_pb2 import Money
+from trading.common.v1.paging_pb2 import PageRequest, PageResponse
 
 from core.convert import timestamp
 from core.db import decimal_str
@@ -13,6 +17,9 @@ from svc_broker.investment.accounts import AccountState, TransferView
 from svc_broker.investment.kyc import KycView
 from svc_broker.investment.models import AgentDecision, Snapshot
 from svc_broker.investment.products import Product
+
+T = TypeVar("T")
+DEFAULT_PAGE, MAX_PAGE = 100, 1000
 
 RISK = {
     "conservative": pb.RISK_PROFILE_CONSERVATIVE,
@@ -109,3 +116,21 @@ def decision_out(d: AgentDecision) -> pb.AgentDecision:
         quantity=decimal_str(d.quantity) if d.quantity is not None else "",
         decide_time=timestamp(d.at),
     )
+
+
+def offset_page(page: PageRequest) -> tuple[int, int]:
+    """(size, offset) of an offset-paged list; the page token is the offset of its first item."""
+    size = min(page.page_size or DEFAULT_PAGE, MAX_PAGE)
+    return size, int(page.page_token) if page.page_token.isdigit() else 0
+
+
+def page_of(items: Sequence[T], size: int, offset: int) -> tuple[Sequence[T], PageResponse]:
+    """The first `size` of `items` (read with one more, to know whether a next page exists)."""
+    more = len(items) > size
+    return items[:size], PageResponse(next_page_token=str(offset + size) if more else "")
+
+
+def time_range_in(request: pb.GetInvestmentPerformanceRequest) -> tuple[datetime | None, datetime | None]:
+    start = getattr(request, "from").ToDatetime(tzinfo=UTC) if request.HasField("from") else None
+    end = request.to.ToDatetime(tzinfo=UTC) if request.HasField("to") else None
+    return start, end

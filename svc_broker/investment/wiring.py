@@ -45,13 +45,16 @@ class Investment:
 
 
 def build_investment(
-    ctx: ServiceContext, raw_venue: Broker, catalog: SymbolCatalog, book: QuoteBook
+    ctx: ServiceContext,
+    settings: InvestmentSettings,
+    raw_venue: Broker,
+    catalog: SymbolCatalog,
+    book: QuoteBook,
 ) -> Investment:
-    settings = InvestmentSettings()
     chosen: Broker = raw_venue
     venue_kind = ev.TRADE_VENUE_PAPER
     if settings.venue == "metaapi":
-        client = MetaApiClient(settings.metaapi_token, settings.metaapi_base_url)
+        client = MetaApiClient(settings.metaapi_token.get_secret_value(), settings.metaapi_base_url)
         chosen, venue_kind = MetaApiBroker(client, catalog.get), ev.TRADE_VENUE_BROKER
     venue = BreakerVenue(chosen, CircuitBreaker("broker-venue", METAAPI, ctx.clock))
     investor_mode = InvestorMode(ctx.db, ctx.clock, venue)

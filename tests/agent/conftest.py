@@ -26,6 +26,7 @@ from core.service import ServiceContext
 from core.settings import Settings
 from edge import create_app
 from edge.channels import AgentChatOwners
+from svc_education.config import EducationSettings
 from svc_education.seed import seed_demo_courses
 from svc_inference.registry import ArtifactStore, Registry
 from svc_market.config import MarketSettings
@@ -143,7 +144,7 @@ async def make_platform(
         if not started:
             await bootstrap_market(ctx, MarketSettings())
             await _register_models(ctx, signal_models)
-            await seed_demo_courses(ctx)
+            await seed_demo_courses(ctx, EducationSettings())
         runtime = Runtime(ctx, specs, "test")
         port = await runtime.start("127.0.0.1:0")
         owners = AgentChatOwners(ctx.clients.stub(AgentServiceStub, "agent"), ctx.clock)

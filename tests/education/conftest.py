@@ -23,6 +23,7 @@ from core.kv import MemoryKeyValue
 from core.service import ServiceContext
 from core.settings import Settings
 from svc_education import SERVICE
+from svc_education.config import EducationSettings
 from svc_education.seed import seed_demo_courses
 from svc_education.service import Education
 from svc_education.views import Caller
@@ -117,12 +118,12 @@ async def kit(database_url: str, tmp_path) -> AsyncIterator[Kit]:
         clients=ClientFactory(settings, clock),
         keys=KeyStore.ephemeral("https://trading.test", "trading-api", clock),
     )
-    yield Kit(ctx, make_education(ctx), clock)
+    yield Kit(ctx, make_education(ctx, EducationSettings()), clock)
     await ctx.bus.close()
     await ctx.db.dispose()
 
 
 @pytest.fixture
 async def seeded(kit: Kit) -> Kit:
-    await seed_demo_courses(kit.ctx)
+    await seed_demo_courses(kit.ctx, EducationSettings())
     return kit

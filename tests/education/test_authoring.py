@@ -149,8 +149,9 @@ async def test_inconsistent_drafts_are_refused_and_change_nothing(seeded: Kit) -
 
 
 async def test_seeding_again_writes_nothing(seeded: Kit) -> None:
+    from svc_education.config import EducationSettings
     from svc_education.seed import seed_demo_courses
 
     before = await courses(seeded)
-    assert await seed_demo_courses(seeded.ctx) == []
+    assert await seed_demo_courses(seeded.ctx, EducationSettings()) == []
     assert await courses(seeded) == before == 3

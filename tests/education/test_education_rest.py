@@ -69,7 +69,7 @@ async def rest(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Rest]:
     migrate(settings, [spec])
     runtime = Runtime(make_context(settings), [spec], "test")
     assert spec.bootstrap is not None
-    await spec.bootstrap(runtime.ctx)
+    await spec.bootstrap(runtime.ctx, runtime.settings["education"])
     await runtime.start("127.0.0.1:0")
     edge = await start_edge(settings, runtime.ctx, runtime.grpc_services)
     config = envoy.render_envoy_config(settings, settings_descriptor(), runtime.grpc_services)

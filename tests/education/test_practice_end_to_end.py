@@ -22,6 +22,7 @@ from app.migrate import migrate
 from app.registry import load_specs
 from app.runtime import Runtime, make_context
 from core.settings import Settings
+from svc_education.config import EducationSettings
 from svc_market.config import MarketSettings
 from svc_market.wiring import bootstrap_market
 from tests.broker.test_end_to_end import place_when_priced
@@ -48,7 +49,7 @@ async def channel(
     await bootstrap_market(ctx, MarketSettings())
     education = specs[1]
     assert education.bootstrap is not None
-    await education.bootstrap(ctx)
+    await education.bootstrap(ctx, EducationSettings())
     runtime = Runtime(ctx, specs, "test")
     port = await runtime.start("127.0.0.1:0")
     opened = grpc.aio.insecure_channel(f"127.0.0.1:{port}")

@@ -1,4 +1,4 @@
-"""The service as the platform assembles it: `build_service` on a real ServiceContext (make_context:
+"""The service as the platform assembles it: `wiring.build` on a real ServiceContext (make_context:
 SQLite under data_dir after the migrations, the key store, the key-value store), served by
 create_server behind the chassis interceptor, and called as users, an admin and a service."""
 
@@ -27,7 +27,7 @@ from svc_inference import SERVICE
 from svc_inference.bar_source import FrameBarSource
 from svc_inference.config import InferenceSettings
 from svc_inference.registry import ArtifactStore, Registry
-from svc_inference.wiring import build_service
+from svc_inference.wiring import build
 from tests.inference.conftest import gated
 from tests.market_instruments import market_instruments
 
@@ -58,9 +58,7 @@ async def served(tmp_path, bars: pd.DataFrame) -> AsyncIterator[Served]:
     ctx = make_context(settings, TestClock(last_bar + timedelta(minutes=6)))
     source = FrameBarSource(instruments=market_instruments())
     source.put("EURUSD", "5m", bars)
-    built = await build_service(
-        ctx, InferenceSettings(active_symbols=["EURUSD"], prefer_gpu=False), bars=source
-    )
+    built = await build(ctx, InferenceSettings(active_symbols=["EURUSD"], prefer_gpu=False), bars=source)
     key = internal_api_key(settings)
     interceptor = ChassisInterceptor(Authenticator(ctx.keys, InternalKeyVerifier(key)), ctx.kv)
     server, port = await create_server(

@@ -46,12 +46,12 @@ async def test_the_servicer_reuses_its_encoding_until_the_decision_changes(
         return (await servicer.CreateSignal(request, None)).signal
 
     await create(True)
-    first = dict(servicer._encoded)
+    first = dict(servicer._signals._encoded)
     again = await create(True)
-    assert dict(servicer._encoded) == first  # the same encoded message, not a new one
+    assert dict(servicer._signals._encoded) == first  # the same encoded message, not a new one
     assert again.HasField("prediction")
     assert not (await create(False)).HasField("prediction")
-    assert len(servicer._encoded) == 2
+    assert len(servicer._signals._encoded) == 2
     # a new champion: a new prediction and decision, encoded again
     record = await kit.engine.registry.register(
         symbol="EURUSD", timeframe="5m", trained=trained, bundle=bundle, now=kit.clock.now()
@@ -59,4 +59,4 @@ async def test_the_servicer_reuses_its_encoding_until_the_decision_changes(
     await kit.engine.promote(record.name, record.version, force=True)
     latest = await create(True)
     assert latest.model_version == record.version
-    assert all(a is not b for a, b in zip(first.values(), servicer._encoded.values(), strict=False))
+    assert all(a is not b for a, b in zip(first.values(), servicer._signals._encoded.values(), strict=False))
