@@ -18,7 +18,6 @@ loaded machine. Its time is observed in `db_query_seconds` like every other stat
 from __future__ import annotations
 
 import re
-import time
 from datetime import datetime
 
 from asyncpg.exceptions import UniqueViolationError
@@ -102,11 +101,9 @@ async def post_transfer(
     async with engine.connect() as conn:
         driver = (await conn.get_raw_connection()).driver_connection
         assert driver is not None
-        started = time.perf_counter()
         try:
-            balance = await driver.fetchval(STATEMENT, *(params[name] for name in _PARAMS))
+            with metrics.timed(metrics.DB_QUERY, "other"):
+                balance = await driver.fetchval(STATEMENT, *(params[name] for name in _PARAMS))
         except UniqueViolationError as e:
             raise IntegrityError(STATEMENT, None, e) from e
-        finally:
-            metrics.DB_QUERY.labels("other").observe(time.perf_counter() - started)
     return None if balance is None else int(balance)
