@@ -134,7 +134,15 @@ async def test_seed_3_1_a_signal_trades_an_atlas_account(platform: Platform) -> 
     with pytest.raises(grpc.aio.AioRpcError) as not_admin:
         await investment.ReviewKyc(pb.ReviewKycRequest(user_id=user, approve=True), metadata=token)
     assert not_admin.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    status = await investment.GetKycStatus(pb.GetKycStatusRequest(), metadata=token)
+    assert (status.status, status.HasField("submitted_at"), status.HasField("reviewed_at")) == (
+        pb.KYC_STATUS_PENDING,
+        True,
+        False,
+    )
     await Kyc(ctx.db, ctx.clock).review(user, "compliance-1", approve=True)  # an admin's review
+    status = await investment.GetKycStatus(pb.GetKycStatusRequest(), metadata=token)
+    assert (status.status, status.HasField("reviewed_at")) == (pb.KYC_STATUS_APPROVED, True)
     wallets = Wallets(ctx.db, ctx.clock, BillingSettings())
     async with ctx.db.transaction() as s:
         await wallets.post(
