@@ -11,6 +11,7 @@ from trading.billing.v1 import billing_service_pb2_grpc
 from trading.events.v1 import events_payloads_pb2 as ev
 
 from core.breaker import METAAPI, CircuitBreaker
+from core.lease import leased
 from core.outbox import OutboxRelay
 from core.service import ServiceContext
 from svc_broker.broker import Broker
@@ -31,6 +32,7 @@ from svc_broker.venues.metaapi.venue import MetaApiBroker
 
 log = logging.getLogger("svc_broker.investment")
 METADATA = [Base.metadata, Integration.metadata]
+SNAPSHOT_LEASE = "investment.snapshots"
 
 
 @dataclass
@@ -89,7 +91,7 @@ def build_investment(
 
     background = [
         resume_opening,
-        performance.run_daily,
+        leased(ctx.kv, ctx.clock, SNAPSHOT_LEASE, performance.run_daily),  # one replica, cluster-wide
         relay.run,
         reconcile,
         check_investor_mode,
