@@ -260,6 +260,7 @@ async def metaapi_platform(
     monkeypatch.setenv("TRADING_INVESTMENT_VENUE", "metaapi")
     monkeypatch.setenv("TRADING_INVESTMENT_METAAPI_TOKEN", "e2e-metaapi-token")
     monkeypatch.setenv("TRADING_INVESTMENT_METAAPI_BASE_URL", str(server.make_url("")))
+    monkeypatch.setenv("TRADING_INVESTMENT_METAAPI_PROVISIONING_URL", str(server.make_url("")))
     settings = Settings(data_dir=tmp_path, grpc_port=0)
     specs = load_specs(["auth", "market", "billing", "broker"])
     migrate(settings, specs)
@@ -336,7 +337,9 @@ async def test_seed_3_1_on_the_metaapi_venue(metaapi_platform: tuple[Platform, F
         assert event is not None, "the owner never heard trade_executed"
     fill = event.trade_executed
     assert (fill.venue, fill.price, fill.account_id) == (ev.TRADE_VENUE_BROKER, "50010", account.account_id)
-    [position] = fake.accounts[f"inv-{account.account_id}"].positions.values()
+    [provisioned] = fake.provisioned.values()  # one MetaAPI account, made for this investment account
+    assert provisioned["name"] == f"inv-{account.account_id}"
+    [position] = fake.accounts[provisioned["id"]].positions.values()
     assert (position["symbol"], position["stopLoss"], position["clientId"]) == (
         "BTCUSD",
         48510.0,

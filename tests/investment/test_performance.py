@@ -10,9 +10,9 @@ from decimal import Decimal
 from app.runtime import make_context
 from core.settings import Settings
 from svc_broker.broker import OrderRequest
-from svc_broker.market import StaticSymbolCatalog
 from svc_broker.investment.performance import DAY, Performance, next_midnight
 from svc_broker.investment.wiring import SNAPSHOT_LEASE, build_investment
+from svc_broker.market import StaticSymbolCatalog
 from tests.broker.conftest import SYMBOLS
 from tests.investment.conftest import OWNER, Kit
 
