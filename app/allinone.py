@@ -78,6 +78,7 @@ async def start_edge(
         services=services,
         billing=billing,
         stripe_webhook_secret=secret,
+        broker_webhook_secret=broker_webhook_wiring(ctx),
         chat_owner=chat_owner,
         session_versions=versions,
         openapi=document,
@@ -97,6 +98,13 @@ def stripe_webhook_wiring(ctx: ServiceContext, billing: BillingSettings) -> tupl
 
     secret = webhook_secret(billing, ctx.clients.api_key or "")
     return ctx.clients.stub(BillingServiceStub, "billing"), secret
+
+
+def broker_webhook_wiring(ctx: ServiceContext) -> str:
+    """The MetaAPI webhook secret: configured, else derived from the internal key as Stripe's is."""
+    from svc_broker.investment.webhook_wire import BrokerWebhookSettings, webhook_secret
+
+    return webhook_secret(BrokerWebhookSettings(), ctx.clients.api_key or "")
 
 
 async def run_all_in_one(

@@ -63,6 +63,7 @@ def create_app(
     gpu_probe: GpuProbe | None = None,
     billing: Any = None,
     stripe_webhook_secret: str = "",
+    broker_webhook_secret: str | None = None,
     clock: Clock | None = None,
     session_versions: SessionVersions | None = None,
     openapi: dict[str, Any] | None = None,
@@ -70,7 +71,8 @@ def create_app(
 ) -> web.Application:
     """The edge app. `services` are the gRPC service names /health checks (none: the server).
     `billing` (a BillingService stub with the service credential) and `stripe_webhook_secret`
-    turn on `/payments/webhook`. With `session_versions`, WebSockets of ended sessions are refused
+    turn on `/payments/webhook`; `broker_webhook_secret` (None: from the settings) signs
+    `/broker/webhook`. With `session_versions`, WebSockets of ended sessions are refused
     and closed (core.revocation)."""
     app = web.Application(client_max_size=settings.max_message_bytes, middlewares=[json_errors])
     hub = Hub(bus, timed_encoder(clock or Clock()))
@@ -102,7 +104,7 @@ def create_app(
         app.router.add_post("/payments/webhook", stripe_webhook(billing, stripe_webhook_secret, clock))
     else:
         app.router.add_post("/payments/webhook", not_handled_yet("Stripe", "the billing service"))
-    app.router.add_post("/broker/webhook", broker_webhook(bus, clock))
+    app.router.add_post("/broker/webhook", broker_webhook(bus, clock, broker_webhook_secret))
     app.router.add_get("/{tail:.*}", static_handler(web_root))
     return app
 

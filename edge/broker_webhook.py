@@ -2,7 +2,8 @@
 over the timestamp and body is checked here in constant time; a bad, missing or stale one is 400
 and nothing moves on. A verified event is appended to the broker's durable webhook stream (200),
 where the broker service applies each deal once; 503 when the bus cannot take it (the venue
-retries)."""
+retries), and 503 "not configured" while no secret is set (TRADING_BROKER_WEBHOOK_SECRET; the
+all-in-one run derives one from its internal key)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from aiohttp.typedefs import Handler
 
 from core.bus import Bus
 from core.clock import Clock
-from edge.webhooks import not_handled_yet
 from svc_broker.investment.webhook_wire import (
     EVENT_TYPES,
     WEBHOOK_STREAM,
@@ -32,10 +32,14 @@ def _status(http: int, code: int, message: str) -> web.Response:
     return web.json_response({"code": code, "message": message, "details": []}, status=http)
 
 
+async def not_configured(request: web.Request) -> web.Response:
+    return _status(503, UNAVAILABLE, "not configured: set TRADING_BROKER_WEBHOOK_SECRET")
+
+
 def broker_webhook(bus: Bus, clock: Clock | None = None, secret: str | None = None) -> Handler:
     secret = BrokerWebhookSettings().secret if secret is None else secret
     if not secret:
-        return not_handled_yet("MetaAPI", "a configured TRADING_BROKER_WEBHOOK_SECRET")
+        return not_configured
     clock = clock or Clock()
 
     async def handle(request: web.Request) -> web.Response:

@@ -6,7 +6,7 @@ now; a bad, missing or stale signature is 400 and nothing reaches billing. A ver
 to billing's ProcessStripeEvent with the service credential; 200 tells Stripe it is handled (also
 for a duplicate or an ignored type), 503 asks Stripe to send it again later.
 
-`/broker/webhook` (MetaAPI) is answered 501 until the broker work handles it.
+`/broker/webhook` (MetaAPI) is `edge/broker_webhook.py`.
 """
 
 from __future__ import annotations

@@ -106,6 +106,9 @@ class InvestmentServicer(investment_service_pb2_grpc.InvestmentServiceServicer):
         view = await self._kyc.submit(_user(), request.full_name, request.country, request.document_number)
         return pb.SubmitKycResponse(status=convert.kyc_status(view))
 
+    async def GetKycStatus(self, request: pb.GetKycStatusRequest, context: Ctx) -> pb.GetKycStatusResponse:
+        return convert.kyc_detail_out(await self._kyc.detail(_user()))
+
     async def ReviewKyc(self, request: pb.ReviewKycRequest, context: Ctx) -> pb.ReviewKycResponse:
         reviewer = current_principal().subject or "service"
         view = await self._kyc.review(request.user_id, reviewer, request.approve, request.reason)

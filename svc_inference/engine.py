@@ -37,7 +37,6 @@ from core.errors import DomainError, FailedPrecondition, InvalidArgument, NotFou
 from quant.bars import TIMEFRAME_SECONDS
 from svc_inference.bar_source import BarSource
 from svc_inference.cache import PredictionCache
-from svc_inference.calibration import calibrate_outputs
 from svc_inference.config import InferenceSettings
 from svc_inference.features import WARMUP_BARS, amd_phases, build_features
 from svc_inference.instruments import InstrumentSource, instruments_of
@@ -251,7 +250,7 @@ class InferenceEngine:
             self._features[key] = feats
         record = model.record
         raw = model.run(feats.row)  # one row: tens of µs
-        out = calibrate_outputs(raw, model.outputs, record.metrics.get("calibration_maps") or {})[0]
+        out = model.calibrated(raw)[0]
         pred = from_outputs(
             out,
             model.outputs,
@@ -289,7 +288,7 @@ class InferenceEngine:
                 f"rows need {len(model.record.features)} features, got {X.shape[1]}",
                 violations=[("rows", "wrong number of values")],
             )
-        return await self.server.predict(name, X)
+        return await self.server.predict(name, X, calibrated=True)  # the signal path's probabilities
 
     # --- signals -------------------------------------------------------------------------------
 

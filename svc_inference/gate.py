@@ -18,6 +18,10 @@ confidence interval. The gate passes when every interval lies above zero and the
 probabilities are calibrated out of sample: the mean expected calibration error, less what
 sampling alone gives a perfectly calibrated model on as many rows, at most `max_ece`.
 Nothing here is tuned on the rows it judges: the folds are the only judge.
+
+The same out-of-sample rows also give each strategy's promise (`promise.py`): the mean R of the
+trades its rule takes there, with an interval, which the live scorecard's drift alarm compares
+with what the model's signals really earn.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from svc_inference import metrics as m
 from svc_inference.calibration import apply_platt, expected_calibration_error, sampling_ece
 from svc_inference.features import FEATURE_NAMES
 from svc_inference.labels import CLASSIFIER_TARGETS, RANGE_TARGETS
+from svc_inference.promise import promise
 from svc_inference.training import Dataset, TrainParams, fit_models, predict_native
 
 Array = NDArray[np.float64]
@@ -141,9 +146,11 @@ def _fold_gains(data: Dataset, f: _Fold, p: TrainParams, cols: list[int]) -> dic
     range_model, range_base = [], []
     for t in RANGE_TARGETS:
         yt = y[t.name][f.test]
-        range_model.append(np.abs(yt - predict_native(models[t.name], Xt)))
+        out[f"pred:{t.name}"] = predict_native(models[t.name], Xt)
+        range_model.append(np.abs(yt - out[f"pred:{t.name}"]))
         range_base.append(np.abs(yt - y[t.name][train].mean()))
     out["range_gain"] = np.mean(range_base, axis=0) - np.mean(range_model, axis=0)
+    out["atr"] = Xt[:, FEATURE_NAMES.index("atr_norm")].astype(np.float64)
     up_t = y["delta_high"][f.test] > -y["delta_low"][f.test]
     majority_up = bool(np.mean(y["delta_high"][train] > -y["delta_low"][train]) >= 0.5)
     pred_up = predict_native(models["delta_high"], Xt) > -predict_native(models["delta_low"], Xt)
@@ -215,6 +222,7 @@ def run_gate(data: Dataset, params: TrainParams, gate: GateParams | None = None)
             f"calibration: mean ECE {figures['ece']:.3f} is more than {g.max_ece} above sampling "
             f"noise ({figures['ece_sampling']:.3f})"
         )
+    figures["promise"] = promise(pooled, params.sl_atr_multiple, seed=g.seed)
     figures["passed"] = not reasons
     figures["reasons"] = reasons
     return GateResult(figures)

@@ -9,6 +9,12 @@ being the spread of the entry's session. Outcomes are stored once per signal
 (`ml.signal_outcomes`) and aggregated per symbol, model version and strategy, with a bootstrap
 interval of the mean R, beside the mean expected R the model promised for the same signals; a
 drift alarm is raised when, with at least `min_signals`, the promise lies outside the interval.
+
+A second alarm compares the live signals with the walk-forward's promise for the same model
+version and strategy (`metrics.gate.promise`, see promise.py): the live mean R before costs, with
+its interval, against the walk-forward's mean R and interval; `backtest_drift` when the two
+intervals do not overlap. Both alarms are exported as the gauge `ml_signal_drift` (1 in drift)
+for the `MlSignalsDrift` alert (deploy/prometheus/alerts.yml).
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from prometheus_client import Gauge
 from sqlalchemy import select
 
 from core.clock import Clock
@@ -29,13 +36,20 @@ from core.db import Database
 from quant.bars import TIMEFRAME_SECONDS
 from svc_inference.bar_source import BarSource
 from svc_inference.instruments import instruments_of
-from svc_inference.models import EntrySignalRow, SignalOutcomeRow
+from svc_inference.models import EntrySignalRow, ModelVersionRow, SignalOutcomeRow
 from svc_inference.signal_store import StoredSignal, stored
 from svc_inference.signals import LONG
 
 log = logging.getLogger(__name__)
 TP, SL, EXPIRY = "tp", "sl", "expiry"
 MAX_BARS = 5000
+DRIFT = Gauge(
+    "ml_signal_drift",
+    "1 when a model's live signals part from what it promised: kind=promise (their own expected R) "
+    "or kind=backtest (the walk-forward's mean R and interval).",
+    ["symbol", "model", "strategy", "kind"],
+)
+Promises = dict[tuple[str, int], dict[str, dict[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -97,6 +111,11 @@ class ScoreLine:
     promised_r: float
     drift: bool
     note: str
+    backtest_trades: int = 0
+    backtest_mean_r: float = 0.0
+    backtest_lower: float = 0.0
+    backtest_upper: float = 0.0
+    backtest_drift: bool = False
 
 
 def mean_ci(r: np.ndarray, *, n: int = 1000, confidence: float = 0.95, seed: int = 0) -> tuple[float, float]:
@@ -110,8 +129,37 @@ def mean_ci(r: np.ndarray, *, n: int = 1000, confidence: float = 0.95, seed: int
     return float(lo), float(hi)
 
 
-def aggregate(rows: Sequence[Any], min_signals: int = 20) -> list[ScoreLine]:
-    """Scorecard lines from outcome rows (anything with SignalOutcomeRow's attribute names)."""
+def versus_backtest(
+    members: Sequence[Any], promised: dict[str, Any] | None, min_signals: int
+) -> tuple[dict[str, Any], str]:
+    """The walk-forward's figures for a line and whether the live R before costs parted from them
+    (both 95% intervals, not overlapping, with at least `min_signals` signals)."""
+    if not promised or not promised.get("trades"):
+        return {}, ""
+    gross = np.array([m.r + m.cost_r for m in members])
+    lo, hi = mean_ci(gross)
+    apart = gross.size >= min_signals and (hi < promised["lower"] or lo > promised["upper"])
+    figures = {
+        "backtest_trades": int(promised["trades"]),
+        "backtest_mean_r": float(promised["mean_r"]),
+        "backtest_lower": float(promised["lower"]),
+        "backtest_upper": float(promised["upper"]),
+        "backtest_drift": bool(apart),
+    }
+    note = (
+        f"before costs live {gross.mean():+.2f}R [{lo:+.2f}, {hi:+.2f}] vs walk-forward "
+        f"{promised['mean_r']:+.2f}R [{promised['lower']:+.2f}, {promised['upper']:+.2f}]"
+        if apart
+        else ""
+    )
+    return figures, note
+
+
+def aggregate(
+    rows: Sequence[Any], min_signals: int = 20, promises: Promises | None = None
+) -> list[ScoreLine]:
+    """Scorecard lines from outcome rows (anything with SignalOutcomeRow's attribute names);
+    `promises` are the walk-forward figures per (model name, version) and strategy."""
     groups: dict[tuple[str, str, int, str], list[Any]] = defaultdict(list)
     for row in rows:
         groups[(row.symbol, row.model_name, row.model_version, row.strategy)].append(row)
@@ -126,6 +174,10 @@ def aggregate(rows: Sequence[Any], min_signals: int = 20) -> list[ScoreLine]:
         note = (
             f"realised {r.mean():+.2f}R [{lo:+.2f}, {hi:+.2f}] vs promised {promise:+.2f}R" if drift else ""
         )
+        backtest, backtest_note = versus_backtest(
+            members, (promises or {}).get((name, version), {}).get(strategy), min_signals
+        )
+        note = "; ".join(n for n in (note, backtest_note) if n)
         lines.append(
             ScoreLine(
                 symbol=symbol,
@@ -144,9 +196,18 @@ def aggregate(rows: Sequence[Any], min_signals: int = 20) -> list[ScoreLine]:
                 promised_r=promise,
                 drift=drift,
                 note=note,
+                **backtest,
             )
         )
     return lines
+
+
+def export_drift(lines: Sequence[ScoreLine]) -> None:
+    """Set `ml_signal_drift` for every line (1 in drift, 0 not)."""
+    for line in lines:
+        labels = (line.symbol, line.model_name, line.strategy)
+        DRIFT.labels(*labels, "promise").set(1.0 if line.drift else 0.0)
+        DRIFT.labels(*labels, "backtest").set(1.0 if line.backtest_drift else 0.0)
 
 
 class Scorecard:
@@ -164,6 +225,7 @@ class Scorecard:
         # the lines per filter, kept a few seconds: every ListSignals carries them, outcomes
         # arrive once a minute; resolving here drops them at once
         self._lines: dict[tuple[str, str, str], tuple[float, list[ScoreLine]]] = {}
+        self._exported = False  # the drift gauges are set once at start, then on each new outcome
 
     async def _unresolved(self, limit: int) -> list[StoredSignal]:
         async with self.db.session() as s:
@@ -213,6 +275,9 @@ class Scorecard:
         if found:
             await self._store(found, now)
             self._lines.clear()
+        if found or not self._exported:
+            export_drift(await self.lines())
+            self._exported = True
         return len(found)
 
     async def _store(self, found: list[tuple[StoredSignal, Outcome]], now: datetime) -> None:
@@ -247,7 +312,9 @@ class Scorecard:
 
     async def _read_lines(self, symbol: str, model_name: str, strategy: str) -> list[ScoreLine]:
         o = SignalOutcomeRow
-        query = select(o.symbol, o.model_name, o.model_version, o.strategy, o.outcome, o.r, o.expected_r)
+        query = select(
+            o.symbol, o.model_name, o.model_version, o.strategy, o.outcome, o.r, o.cost_r, o.expected_r
+        )
         if symbol:
             query = query.where(SignalOutcomeRow.symbol == symbol.upper())
         if model_name:
@@ -256,4 +323,17 @@ class Scorecard:
             query = query.where(SignalOutcomeRow.strategy == strategy)
         async with self.db.session() as s:
             rows = list((await s.execute(query)).all())
-        return aggregate(rows, self.min_signals)
+            versions = {(r.model_name, r.model_version) for r in rows}
+            promises = await _promises(s, versions) if versions else {}
+        return aggregate(rows, self.min_signals, promises)
+
+
+async def _promises(s: Any, versions: set[tuple[str, int]]) -> Promises:
+    """The walk-forward promise stored with each of these model versions (empty when none)."""
+    v = ModelVersionRow
+    found = await s.execute(select(v.name, v.version, v.metrics).where(v.name.in_({n for n, _ in versions})))
+    return {
+        (name, version): (metrics or {}).get("gate", {}).get("promise", {})
+        for name, version, metrics in found
+        if (name, version) in versions
+    }

@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 
 from core import metrics
 from core.errors import FailedPrecondition, Unavailable
+from svc_inference.calibration import calibrate_outputs
 from svc_inference.export import INPUT_NAME, OUTPUT_NAME
 from svc_inference.providers import ProviderChoice, bundle_for, choose_providers
 from svc_inference.registry import ModelRecord
@@ -72,6 +73,14 @@ class LoadedModel:
         with metrics.timed(metrics.INFERENCE_LATENCY, self.record.name, self.provider):
             result: NDArray[np.float32] = session.run([OUTPUT_NAME], {INPUT_NAME: X})[0]
         return result
+
+    def calibrated(self, out: NDArray[np.float32]) -> NDArray[np.float32]:
+        """`out` with the classifier columns mapped by the version's Platt maps: the probabilities
+        the signal path reads, for one row or a batch."""
+        return calibrate_outputs(out, self.outputs, self.record.metrics.get("calibration_maps") or {})
+
+    def run_calibrated(self, X: NDArray[np.float32]) -> NDArray[np.float32]:
+        return self.calibrated(self.run(X))
 
 
 def load_model(
@@ -167,12 +176,16 @@ class ModelServer:
         model = self.get(name)
         return model, model.run(X)
 
-    async def predict(self, name: str, X: NDArray[np.float32]) -> tuple[LoadedModel, NDArray[np.float32]]:
-        """The bundle's outputs for rows X: inline when small, in the thread pool otherwise."""
+    async def predict(
+        self, name: str, X: NDArray[np.float32], *, calibrated: bool = False
+    ) -> tuple[LoadedModel, NDArray[np.float32]]:
+        """The bundle's outputs for rows X (classifier columns calibrated when asked): inline when
+        small, in the thread pool otherwise."""
         model = self.get(name)
+        run = model.run_calibrated if calibrated else model.run
         if X.shape[0] <= self.inline_rows:
-            return model, model.run(X)
-        return model, await self._off_loop(lambda: model.run(X))
+            return model, run(X)
+        return model, await self._off_loop(lambda: run(X))
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

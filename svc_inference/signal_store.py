@@ -38,6 +38,7 @@ def signal_event(signal: Signal) -> ev.MlSignalNew:
         horizon_bars=p.horizon,
         amd_phase=_AMD_NAMES.get(p.amd_phase, ""),
         model_version=f"{p.model_name}:v{p.model_version}",
+        experimental=p.experimental,
     )
     msg.generated_at.FromDatetime(signal.created_at)
     msg.valid_until.FromDatetime(signal.valid_until)

@@ -16,6 +16,7 @@ import asyncio
 import logging
 import uuid
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -77,9 +78,13 @@ class Accounts:
         venue_name: str = "paper",
         currency: str = "USD",
         max_transfer_minor: int = 100_000_000,
+        provision: Callable[[str], Awaitable[str]] | None = None,
     ) -> None:
         self.db, self.clock, self.kyc, self.wallet, self.venue = db, clock, kyc, wallet, venue
         self.venue_name, self.currency, self.limit = venue_name, currency, max_transfer_minor
+        # the venue's account for an investment account: provisioned (MetaAPI: one account each,
+        # idempotent per investment account), else the venue's own `inv-{id}` account
+        self.provision = provision
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     # ---- reads
@@ -222,12 +227,13 @@ class Accounts:
             return await self._set(row.id, step="agent", agent_id=product(row.product_id).agent_id)
         if row.step == "agent":
             try:
-                await self.venue.account_state(venue_key(row.id))
+                venue_account = await self.provision(row.id) if self.provision else venue_key(row.id)
+                await self.venue.account_state(venue_account)
             except Unavailable:
                 raise
             except DomainError as refused:
                 return await self._refund(row, f"venue refused the account: {refused.message}")
-            return await self._set(row.id, step="done", status=ACTIVE, venue_account=venue_key(row.id))
+            return await self._set(row.id, step="done", status=ACTIVE, venue_account=venue_account)
         raise AssertionError(f"unknown step {row.step}")
 
     async def _fund(self, row: InvestmentAccountRow) -> InvestmentAccountRow:

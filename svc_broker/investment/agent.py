@@ -60,6 +60,7 @@ def signal_of(payload: ev.MlSignalNew) -> Signal | None:
         stop_loss=Decimal(repr(payload.sl)),
         take_profit=Decimal(repr(payload.tp)) if payload.tp else None,
         confidence=payload.confidence,
+        experimental=payload.experimental,
     )
 
 
@@ -103,6 +104,11 @@ class TradingAgent:
         if signal is None or signal.symbol not in self.product.symbols:
             return []
         rows = await self.accounts.trading(self.product.product_id)
+        if signal.experimental:
+            log.info(
+                "experimental signal refused: its model has not passed the promotion gate",
+                extra={"fields": {"signal": signal.signal_id, "agent": self.product.agent_id}},
+            )
         gate = asyncio.Semaphore(self.concurrency)
 
         async def one(row: InvestmentAccountRow) -> Outcome:

@@ -107,6 +107,15 @@ def kyc_status(view: KycView) -> pb.KycStatus:
     return KYC_STATUS[view.status]
 
 
+def kyc_detail_out(view: KycView) -> pb.GetKycStatusResponse:
+    out = pb.GetKycStatusResponse(status=KYC_STATUS[view.status], reason=view.reason or "")
+    if view.submitted_at is not None:
+        out.submitted_at.CopyFrom(timestamp(view.submitted_at))
+    if view.reviewed_at is not None:
+        out.reviewed_at.CopyFrom(timestamp(view.reviewed_at))
+    return out
+
+
 def decision_out(d: AgentDecision) -> pb.AgentDecision:
     return pb.AgentDecision(
         signal_id=d.signal_id,

@@ -1,7 +1,9 @@
 """Investor mode (seed 9.1, 9.2): the venue behind a circuit breaker (MetaAPI's: 10 failures,
 10 s per call, 30 s open). While the circuit is open the product's accounts are paused, tracking
 only (no new orders), and each owner finds a notice in their account's decision log; once a trial
-call succeeds the circuit closes and the accounts trade again."""
+call succeeds the circuit closes and the accounts trade again. Each owner is also told on
+`user:{id}:notifications` (`investor_mode_changed`, staged in the same transaction as the change
+and published by the investment outbox relay), when trading stops and when it resumes."""
 
 from __future__ import annotations
 
@@ -10,11 +12,15 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from trading.events.v1 import events_payloads_pb2 as ev
 
+from core import outbox
 from core.breaker import OPEN, CircuitBreaker
 from core.clock import Clock
 from core.db import Database
 from core.errors import DomainError, Unavailable
+from core.events import new_event, user_notifications_channel
 from svc_broker.broker import (
     UNCHANGED,
     AccountView,
@@ -27,10 +33,11 @@ from svc_broker.broker import (
     PositionView,
 )
 from svc_broker.investment.accounts import ACTIVE, PAUSED
-from svc_broker.investment.models import AgentDecision, InvestmentAccountRow
+from svc_broker.investment.models import OUTBOX, AgentDecision, InvestmentAccountRow
 
 log = logging.getLogger("svc_broker.investment.investor_mode")
 INVESTOR_MODE = "investor_mode"
+PRODUCER = "broker"
 
 
 def _venue_fault(exc: BaseException) -> bool:
@@ -199,8 +206,18 @@ class InvestorMode:
                         at=now,
                     )
                 )
+                await self._notify(s, row, new == PAUSED, notice, now)
             await s.execute(
                 update(InvestmentAccountRow)
                 .where(InvestmentAccountRow.id.in_([r.id for r in rows]))
                 .values(status=new, failure=INVESTOR_MODE if new == PAUSED else None, updated_at=now)
             )
+
+    async def _notify(
+        self, s: AsyncSession, row: InvestmentAccountRow, paused: bool, notice: str, now: datetime
+    ) -> None:
+        channel = user_notifications_channel(row.user_id)
+        payload = ev.InvestorModeChanged(user_id=row.user_id, account_id=row.id, paused=paused, reason=notice)
+        payload.changed_at.FromDatetime(now)
+        event = new_event("investor_mode_changed", channel, payload, PRODUCER, self.clock)
+        await outbox.stage(s, channel, event.SerializeToString(), table=OUTBOX, clock=self.clock)

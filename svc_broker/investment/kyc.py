@@ -4,6 +4,7 @@ Every step is written to the audit trail in the same transaction as the change."
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -20,6 +21,8 @@ class KycView:
     user_id: str
     status: str
     reason: str | None
+    submitted_at: datetime | None = None
+    reviewed_at: datetime | None = None
 
 
 class Kyc:
@@ -82,6 +85,18 @@ class Kyc:
         if row is None:
             return KycView(user_id, "none", None)
         return KycView(user_id, row.status, row.reason)
+
+    async def detail(self, user_id: str) -> KycView:
+        """The status with when the latest details were submitted and when they were reviewed
+        (from the audit trail: the latest submission, and a review after it)."""
+        view = await self.status(user_id)
+        submitted = reviewed = None
+        for entry in await self.audit(user_id):
+            if entry.action == "submitted":
+                submitted, reviewed = entry.at, None
+            else:
+                reviewed = entry.at
+        return KycView(user_id, view.status, view.reason, submitted, reviewed)
 
     async def require_verified(self, user_id: str) -> None:
         view = await self.status(user_id)

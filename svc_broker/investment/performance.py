@@ -3,6 +3,12 @@
 Each day's sub-period return removes that day's net transfers: r = (E_end - flows) / E_start - 1
 (E_start is the previous snapshot's equity, or the day's first deposit for the first snapshot);
 the time-weighted return chains them: (1 + R_prev) x (1 + r) - 1.
+
+The daily job runs on one replica at a time, cluster-wide (the wiring runs it under the
+`investment.snapshots` lease, core/lease.py). A replica that takes the job over (the holder died
+or paused) first takes the latest midnight's snapshots that are missing, so a slot is never
+skipped; a snapshot is one row per (account, midnight), so a slot is never taken twice either,
+even by two replicas at once during a hand-over.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from core.clock import Clock
 from core.db import Database
@@ -23,8 +30,12 @@ DAY = timedelta(days=1)
 Q = Decimal("0.0001")
 
 
+def last_midnight(now: datetime) -> datetime:
+    return now.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def next_midnight(now: datetime) -> datetime:
-    return now.replace(hour=0, minute=0, second=0, microsecond=0) + DAY
+    return last_midnight(now) + DAY
 
 
 class Performance:
@@ -32,14 +43,21 @@ class Performance:
         self.db, self.clock, self.accounts = db, clock, accounts
 
     async def snapshot_all(self, at: datetime) -> int:
+        """The snapshot at `at` of every active or paused account opened by then."""
         async with self.db.session() as s:
             rows = list(
                 await s.scalars(
-                    select(InvestmentAccountRow).where(InvestmentAccountRow.status.in_([ACTIVE, PAUSED]))
+                    select(InvestmentAccountRow).where(
+                        InvestmentAccountRow.status.in_([ACTIVE, PAUSED]),
+                        InvestmentAccountRow.created_at <= at,
+                    )
                 )
             )
         for row in rows:
-            await self.snapshot(row, at)
+            try:
+                await self.snapshot(row, at)
+            except IntegrityError:  # another replica wrote this one a moment ago
+                log.info("snapshot already taken", extra={"fields": {"account": row.id}})
         return len(rows)
 
     async def snapshot(self, row: InvestmentAccountRow, at: datetime) -> Snapshot:
@@ -107,11 +125,13 @@ class Performance:
         return (sum(returns, Decimal(0)) / len(returns)).quantize(Q), len(returns)
 
     async def run_daily(self) -> None:
-        """Take every account's snapshot at each UTC midnight of the injected clock."""
+        """Take every account's snapshot at each UTC midnight of the injected clock, starting
+        with the latest midnight's missing ones (the job may start on a replica that took over)."""
+        due = last_midnight(self.clock.now())
         while True:
-            due = next_midnight(self.clock.now())
-            await self.clock.sleep((due - self.clock.now()).total_seconds())
             try:
                 await self.snapshot_all(due)
             except Exception:
                 log.exception("daily snapshots failed")
+            due = next_midnight(self.clock.now())
+            await self.clock.sleep((due - self.clock.now()).total_seconds())

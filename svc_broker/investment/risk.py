@@ -38,6 +38,7 @@ class Signal:
     stop_loss: Decimal
     take_profit: Decimal | None
     confidence: float
+    experimental: bool = False  # from a model that has not passed the promotion gate
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,11 @@ def evaluate(
     positions: Sequence[PositionView],
     now: datetime,
 ) -> Verdict:
+    if signal.experimental:
+        return _no(
+            "experimental_model",
+            "the signal's model has not passed the promotion gate; agents trade gated models only",
+        )
     if spec is None:
         return _no("unknown_symbol", f"{signal.symbol} is not tradable")
     if signal.confidence < product.min_confidence:

@@ -18,7 +18,19 @@ EVENT_TYPES = frozenset({"trade_executed", "position_closed"})
 class BrokerWebhookSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TRADING_BROKER_WEBHOOK_", extra="ignore")
 
-    secret: str = ""  # empty: the endpoint answers 501
+    secret: str = ""  # empty: the endpoint answers 503 "not configured" (the all-in-one derives one)
+
+
+def derived_secret(internal_api_key: str) -> str:
+    """The signing secret when none is configured: derived from the deployment's internal key
+    (generated on first start), so every process of one deployment agrees, as for Stripe's."""
+    return hmac.new(internal_api_key.encode(), b"broker-webhook", hashlib.sha256).hexdigest()
+
+
+def webhook_secret(settings: BrokerWebhookSettings, internal_api_key: str) -> str:
+    if settings.secret or not internal_api_key:
+        return settings.secret
+    return derived_secret(internal_api_key)
 
 
 class BadSignature(ValueError):

@@ -11,6 +11,7 @@ from trading.billing.v1 import billing_service_pb2_grpc
 from trading.events.v1 import events_payloads_pb2 as ev
 
 from core.breaker import METAAPI, CircuitBreaker
+from core.lease import leased
 from core.outbox import OutboxRelay
 from core.service import ServiceContext
 from svc_broker.broker import Broker
@@ -27,10 +28,11 @@ from svc_broker.investment.wallet import BillingWallet
 from svc_broker.investment_service import InvestmentServicer
 from svc_broker.market import QuoteBook, SymbolCatalog
 from svc_broker.venues.metaapi.client import MetaApiClient
-from svc_broker.venues.metaapi.venue import MetaApiBroker
+from svc_broker.venues.metaapi.venue import MetaApiAccounts, MetaApiBroker
 
 log = logging.getLogger("svc_broker.investment")
 METADATA = [Base.metadata, Integration.metadata]
+SNAPSHOT_LEASE = "investment.snapshots"
 
 
 @dataclass
@@ -53,14 +55,20 @@ def build_investment(
 ) -> Investment:
     chosen: Broker = raw_venue
     venue_kind = ev.TRADE_VENUE_PAPER
+    provision = None
     if settings.venue == "metaapi":
-        client = MetaApiClient(settings.metaapi_token.get_secret_value(), settings.metaapi_base_url)
+        client = MetaApiClient(
+            settings.metaapi_token.get_secret_value(),
+            settings.metaapi_base_url,
+            provisioning_url=settings.metaapi_provisioning_url,
+        )
         chosen, venue_kind = MetaApiBroker(client, catalog.get), ev.TRADE_VENUE_BROKER
+        provision = MetaApiAccounts(client, server=settings.metaapi_server).open
     venue = BreakerVenue(chosen, CircuitBreaker("broker-venue", METAAPI, ctx.clock))
     investor_mode = InvestorMode(ctx.db, ctx.clock, venue)
     kyc = Kyc(ctx.db, ctx.clock)
     wallet = BillingWallet(ctx.clients.stub(billing_service_pb2_grpc.BillingServiceStub, "billing"))
-    accounts = Accounts(ctx.db, ctx.clock, kyc, wallet, venue, venue_name=settings.venue)
+    accounts = Accounts(ctx.db, ctx.clock, kyc, wallet, venue, venue_name=settings.venue, provision=provision)
     performance = Performance(ctx.db, ctx.clock, accounts)
     agents = [
         TradingAgent(p, accounts, venue, ctx.db, ctx.clock, catalog.get, book.latest, venue_kind=venue_kind)
@@ -92,7 +100,7 @@ def build_investment(
 
     background = [
         resume_opening,
-        performance.run_daily,
+        leased(ctx.kv, ctx.clock, SNAPSHOT_LEASE, performance.run_daily),  # one replica, cluster-wide
         relay.run,
         reconcile,
         check_investor_mode,

@@ -130,10 +130,10 @@ async def test_public_rest_route_is_transcoded(platform: Platform) -> None:
     assert "trading.auth.v1.AuthService" in body["services"]
 
 
-async def test_unimplemented_route_is_501_with_a_json_status(platform: Platform) -> None:
+async def test_unsigned_broker_webhook_is_400_with_a_json_status(platform: Platform) -> None:
     status, _, body = await _get(f"{platform.http}/broker/webhook", method="POST", data=b"{}")
-    assert status == 501, body
-    assert body["code"] == 12
+    assert status == 400, body
+    assert body["code"] == 3
     assert body["message"]
 
 

@@ -1,5 +1,5 @@
 """The Broker contract: what every implementation does the same way, run against each venue in
-`tests/broker/venues.py` (the paper broker on SQLite and PostgreSQL; MetaAPI later).
+`tests/broker/venues.py` (the paper broker on SQLite and PostgreSQL; MetaAPI on a loopback fake).
 
 Orders (place, modify, cancel, client order ids, rejections), positions (netting, partial and
 full closes, SL/TP), account state and execution reports. What only the paper simulator does
@@ -22,6 +22,8 @@ from tests.broker.venues import VENUES, Venue, cents
 @pytest.fixture(params=VENUES)
 async def venue(request: pytest.FixtureRequest) -> AsyncIterator[Venue]:
     async with request.param(request) as built:
+        if request.node.originalname in built.not_applicable:
+            pytest.skip(f"{built.name}: {built.not_applicable[request.node.originalname]}")
         yield built
 
 

@@ -2,18 +2,20 @@
 levers a contract test needs (whose account, which symbol, which sizes, how to move the market).
 
 A venue joins the contract suite with one builder here and one entry in `VENUES`: the paper
-broker on SQLite and on PostgreSQL today; the MetaAPI broker, against a loopback fake of its
-trading API, when it lands.
+broker on SQLite and on PostgreSQL, and the MetaAPI broker against a loopback fake of MetaAPI's
+REST API (tests/investment/metaapi_fake.py). A case that cannot apply to a venue is named in its
+`not_applicable`, with the reason, and reported as skipped.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 
 import pytest
+from aiohttp.test_utils import TestServer
 from sqlalchemy import text
 
 from core.clock import TestClock
@@ -22,9 +24,12 @@ from svc_broker.broker import Broker
 from svc_broker.config import BrokerSettings
 from svc_broker.market import Quote, QuoteBook, StaticSymbolCatalog
 from svc_broker.models import Base
+from svc_broker.venues.metaapi.client import MetaApiClient
+from svc_broker.venues.metaapi.venue import MetaApiBroker
 from svc_broker.venues.paper import PaperBroker
 from svc_broker.venues.paper.monitor import PriceMonitor
 from tests.broker.conftest import SYMBOLS
+from tests.investment.metaapi_fake import FakeMetaApi
 
 D = Decimal
 
@@ -51,6 +56,7 @@ class Venue:
     bid: Decimal
     ask: Decimal
     _move: Callable[[Decimal, Decimal], Awaitable[None]]
+    not_applicable: dict[str, str] = field(default_factory=dict)  # test name -> why it cannot apply
 
     async def move(self, bid: Decimal, ask: Decimal) -> None:
         self.bid, self.ask = bid, ask
@@ -124,8 +130,51 @@ async def paper_on_postgres(request: pytest.FixtureRequest) -> AsyncIterator[Ven
         yield venue
 
 
+# A hedging MT5 account: every fill opens its own position, and pending orders have no IOC.
+METAAPI_NOT_APPLICABLE = {
+    "test_orders_in_one_symbol_net_into_one_position": "hedging: a MetaAPI account keeps a position per fill",
+    "test_ioc_limit_that_cannot_fill_is_cancelled": "MT5 pending orders have no immediate-or-cancel",
+}
+
+
+@asynccontextmanager
+async def metaapi_on_fake(request: pytest.FixtureRequest) -> AsyncIterator[Venue]:
+    token = "metaapi-contract-token"
+    fake = FakeMetaApi(token, TestClock())
+    server = TestServer(fake.app, host="127.0.0.1", port=0)
+    await server.start_server()
+    client = MetaApiClient(token, base_url=str(server.make_url("")))
+
+    async def move(bid: Decimal, ask: Decimal) -> None:
+        fake.move("EURUSD", str(bid), str(ask))
+
+    venue = Venue(
+        name="metaapi",
+        broker=MetaApiBroker(client, StaticSymbolCatalog(SYMBOLS).get),
+        account="acc-1",
+        other_account="acc-2",
+        symbol="EURUSD",
+        pip=D("0.0001"),
+        contract_size=D(100_000),
+        amount=D(10_000),
+        too_small=D(10),
+        beyond_margin=D(1_000_000),
+        bid=D("1.10000"),
+        ask=D("1.10010"),
+        _move=move,
+        not_applicable=METAAPI_NOT_APPLICABLE,
+    )
+    await venue.move(venue.bid, venue.ask)
+    try:
+        yield venue
+    finally:
+        await client.close()
+        await server.close()
+
+
 # One entry per venue: its test id, how to build it, its marks. MetaAPI joins with one more line.
 VENUES: list = [
     pytest.param(paper_on_sqlite, id="paper-sqlite"),
     pytest.param(paper_on_postgres, id="paper-postgres", marks=pytest.mark.postgres),
+    pytest.param(metaapi_on_fake, id="metaapi"),
 ]

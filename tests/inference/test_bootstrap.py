@@ -18,13 +18,13 @@ from core.settings import Settings
 from svc_inference import SERVICE
 from svc_inference.bootstrap import bootstrap
 from svc_inference.registry import ArtifactStore, Registry
-from svc_market.build import make_market
 from svc_market.catalogue import CATALOGUE
 from svc_market.config import MarketSettings
 from svc_market.demo_data import seed_demo_data
 from svc_market.models import Base as MarketBase
 from svc_market.service import MarketServicer
 from svc_market.symbols import ensure_catalogue
+from svc_market.wiring import make_market
 
 
 async def test_the_first_start_asks_the_market_which_symbols_and_skips_those_without_bars(

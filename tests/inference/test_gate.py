@@ -12,6 +12,7 @@ from svc_inference.calibration import apply_platt, expected_calibration_error, f
 from svc_inference.commands import train_command
 from svc_inference.gate import GateParams, block_bootstrap_ci, folds_of, run_gate
 from svc_inference.models import Base
+from svc_inference.signals import STRATEGIES
 from svc_inference.training import make_dataset
 from tests.inference.conftest import SMALL
 from tests.simulated_bars import simulate_bars, trending_bars
@@ -65,6 +66,12 @@ def test_a_model_trained_on_a_planted_trend_passes_the_gate() -> None:
     for c in judged.figures["comparisons"].values():
         assert c["lower"] > 0
     assert len(judged.figures["classifiers"]["tp_first_long_rr2"]["reliability"]) == 10
+    promise = judged.figures["promise"]  # what each strategy's trades earned out of sample
+    assert set(promise) == set(STRATEGIES)
+    for p in promise.values():
+        assert p["trades"] >= 0
+        if p["trades"]:
+            assert p["lower"] <= p["mean_r"] <= p["upper"]
 
 
 @pytest.mark.parametrize(

@@ -16,12 +16,12 @@ from core.server import create_server
 from core.settings import Settings
 from svc_inference.bar_source import INSTRUMENTS_TTL_S, MarketBarSource
 from svc_inference.instruments import UNKNOWN
-from svc_market.build import make_market
 from svc_market.catalogue import CATALOGUE
 from svc_market.config import MarketSettings
 from svc_market.models import Base as MarketBase
 from svc_market.service import MarketServicer
 from svc_market.symbols import ensure_catalogue
+from svc_market.wiring import make_market
 from tests.market_instruments import market_instruments
 
 ASIAN, LONDON = datetime(2025, 1, 6, 3, tzinfo=UTC), datetime(2025, 1, 6, 9, tzinfo=UTC)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import pytest
 from trading.events.v1.events_envelope_pb2 import Event
@@ -8,6 +9,7 @@ from trading.events.v1.events_envelope_pb2 import Event
 from core.outbox import OutboxRelay
 from svc_inference.models import OUTBOX
 from svc_inference.scheduler import LOCK_KEY, SignalScheduler
+from svc_inference.signal_store import signal_event
 
 
 def _scheduler(kit, strategy="aggressive_filter"):
@@ -67,6 +69,10 @@ async def test_a_scheduled_signal_is_stored_and_published_on_the_bus(
     assert msg.channel == "signals:EURUSD"
     assert event.type == "ml_signal_new"
     assert event.ml_signal_new.signal_id == report.signals[0].id
+    assert not event.ml_signal_new.experimental  # a champion's signal: agents may trade it
+    sig = report.signals[0]
+    ungated = replace(sig, prediction=replace(sig.prediction, experimental=True))
+    assert signal_event(ungated).experimental  # what the agents read to refuse it
     rows = await kit.engine.recent_signals(kit.engine.query("EURUSD"), 5)
     assert [r.id for r in rows] == [report.signals[0].id]
 

@@ -8,12 +8,13 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pandas as pd
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import select
 from trading.inference.v1 import inference_messages_pb2 as pb
 
 from core.clock import TestClock
 from svc_inference.bar_source import FrameBarSource
-from svc_inference.models import Base, EntrySignalRow, SignalOutcomeRow
+from svc_inference.models import Base, EntrySignalRow, ModelVersionRow, SignalOutcomeRow
 from svc_inference.scorecard import Scorecard, aggregate
 from svc_inference.service import InferenceServicer
 from svc_inference.signals import LONG, SHORT
@@ -112,6 +113,59 @@ async def test_the_scorecard_of_a_scripted_run_matches_its_trades(make_database,
     page = await servicer.GetScorecard(pb.GetScorecardRequest(symbol="EURUSD"), None)
     assert [(x.signals, round(x.total_r, 9)) for x in page.lines] == [(4, round(total, 9))]
     assert not (await servicer.GetScorecard(pb.GetScorecardRequest(symbol="GBPUSD"), None)).lines
+
+
+def _version(promise: dict[str, float]) -> ModelVersionRow:
+    """eurusd_5m_h3 v1 as registered, with its walk-forward promise for aggressive_filter."""
+    return ModelVersionRow(
+        id=str(uuid.uuid4()),
+        name="eurusd_5m_h3",
+        version=1,
+        status="champion",
+        symbol="EURUSD",
+        timeframe="5m",
+        horizon=3,
+        artifact_sha256="0" * 64,
+        features=[],
+        outputs=[],
+        metrics={"gate": {"passed": True, "promise": {"aggressive_filter": promise}}},
+        params={},
+        train_start=START,
+        train_end=START,
+        test_start=START,
+        test_end=START,
+        created_at=START,
+    )
+
+
+@pytest.mark.parametrize(
+    ("promise", "apart"),
+    [
+        ({"trades": 200, "mean_r": 3.0, "lower": 2.5, "upper": 3.5}, True),
+        ({"trades": 200, "mean_r": 0.1, "lower": -0.2, "upper": 0.4}, False),
+    ],
+    ids=["promised-far-more", "promise-kept"],
+)
+async def test_the_backtest_drift_alarm_of_a_scripted_run(make_database, scripted, promise, apart) -> None:
+    bars, signals, _ = scripted
+    db = await make_database(Base.metadata)
+    source = FrameBarSource()
+    source.put("EURUSD", "5m", bars)
+    async with db.transaction() as s:
+        s.add_all([*signals, _version(promise)])
+    card = Scorecard(db, source, TestClock(START + 60 * STEP), min_signals=2)
+    assert await card.resolve_due() == 4
+    (line,) = await card.lines(symbol="EURUSD")
+    assert (line.backtest_trades, line.backtest_mean_r) == (200, promise["mean_r"])
+    assert (line.backtest_lower, line.backtest_upper) == (promise["lower"], promise["upper"])
+    assert line.backtest_drift is apart
+    assert ("walk-forward" in line.note) is apart
+    labels = {"symbol": "EURUSD", "model": "eurusd_5m_h3", "strategy": "aggressive_filter"}
+    assert REGISTRY.get_sample_value("ml_signal_drift", {**labels, "kind": "backtest"}) == float(apart)
+    servicer = InferenceServicer.__new__(InferenceServicer)
+    servicer.scorecard = card
+    (served,) = (await servicer.GetScorecard(pb.GetScorecardRequest(symbol="EURUSD"), None)).lines
+    assert (served.backtest_drift, served.backtest_trades) == (apart, 200)
 
 
 def _outcome(r: float, expected_r: float) -> SignalOutcomeRow:

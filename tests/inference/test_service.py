@@ -9,6 +9,7 @@ from trading.inference.v1 import inference_service_pb2_grpc as rpc
 from core.errors import InvalidArgument, Unavailable
 from core.server import create_server
 from svc_inference import convert
+from svc_inference.calibration import apply_platt
 from svc_inference.service import InferenceServicer
 
 
@@ -121,6 +122,22 @@ async def test_predict_rows_as_a_matrix_gives_the_same_outputs_as_rows(stub, tra
     out = np.frombuffer(as_matrix.matrix.float32_le, dtype="<f4").reshape(-1, as_matrix.matrix.columns)
     assert out.shape == (256, len(as_matrix.output_names))
     np.testing.assert_allclose(out, np.array([r.values for r in as_rows.rows]), atol=1e-6)
+
+
+async def test_predict_rows_gives_the_calibrated_probabilities_of_the_signal_path(stub, trained) -> None:
+    X = np.resize(trained.X_test, (64, trained.X_test.shape[1])).astype(np.float32)
+    resp = await stub.PredictRows(
+        pb.PredictRowsRequest(name="eurusd_5m_h18", rows=[pb.FeatureRow(values=r.tolist()) for r in X])
+    )
+    out = np.array([r.values for r in resp.rows])
+    maps = trained.metrics["calibration_maps"]
+    assert maps
+    for name, ab in maps.items():
+        j = list(resp.output_names).index(name)
+        raw = trained.models[name].predict_proba(X)[:, 1].astype(np.float64)
+        np.testing.assert_allclose(out[:, j], apply_platt(raw, ab), atol=1e-5)
+        assert not np.allclose(out[:, j], raw, atol=1e-5)  # the maps really moved them
+    np.testing.assert_allclose(out[:, 0], trained.models["delta_high"].predict(X), atol=1e-6)
 
 
 ZERO_ROW = [0.0] * 21

@@ -47,6 +47,25 @@ async def test_kyc_review_is_audited_and_unverified_users_cannot_invest(kit: Kit
     assert await kit.wallet.balance(OWNER) == 50_000  # nothing moved while unverified
 
 
+async def test_kyc_status_reads_the_owners_status_reason_and_times(kit: Kit) -> None:
+    none = await kit.kyc.detail(OWNER)
+    assert (none.status, none.submitted_at, none.reviewed_at) == ("none", None, None)
+    await kit.kyc.submit(OWNER, "Ada Investor", "ES", "X1234567")
+    submitted_at = kit.clock.now()
+    pending = await kit.kyc.detail(OWNER)
+    assert (pending.status, pending.submitted_at, pending.reviewed_at) == ("pending", submitted_at, None)
+    kit.clock.advance(3600)
+    await kit.kyc.review(OWNER, ADMIN, approve=False, reason="document expired")
+    rejected = await kit.kyc.detail(OWNER)
+    assert (rejected.status, rejected.reason) == ("rejected", "document expired")
+    assert (rejected.submitted_at, rejected.reviewed_at) == (submitted_at, kit.clock.now())
+    kit.clock.advance(60)
+    await kit.kyc.submit(OWNER, "Ada Investor", "ES", "Y7654321")
+    again = await kit.kyc.detail(OWNER)  # a new submission waits for its own review
+    assert (again.status, again.submitted_at, again.reviewed_at) == ("pending", kit.clock.now(), None)
+    assert (await kit.kyc.detail(OTHER)).status == "none"  # each user reads their own
+
+
 async def test_opening_moves_the_money_once_and_activates(kit: Kit) -> None:
     await kit.verified(OWNER, funds=50_000)
     account = await kit.accounts.open(OWNER, "atlas", 20_000, "USD", "open-key-0001")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -167,6 +168,24 @@ async def test_refusals_are_logged_for_the_owner_and_place_nothing(kit: Kit) -> 
     async with kit.db.session() as s:
         [decision] = (await s.scalars(select(AgentDecision))).all()
     assert decision.reason.startswith("low_confidence")
+
+
+async def test_a_signal_of_an_ungated_model_is_refused_and_logged(
+    kit: Kit, caplog: pytest.LogCaptureFixture
+) -> None:
+    await kit.verified(OWNER, funds=50_000)
+    account = await kit.accounts.open(OWNER, "atlas", 20_000, "USD", "open-key-0001")
+    experimental = btc_signal("sig-0003")
+    experimental.experimental = True
+    with caplog.at_level(logging.INFO, logger="svc_broker.investment.agent"):
+        [refused] = await kit.agent().on_signal(experimental)
+    assert (refused.decision, refused.code) == ("refused", "experimental_model")
+    assert any("promotion gate" in r.getMessage() for r in caplog.records)
+    assert (await kit.venue.list_orders(account.row.venue_account or "")).items == []
+    [decision] = await kit.accounts.decisions(OWNER, account.row.id, 10, 0)
+    assert decision.reason.startswith("experimental_model: ")
+    [gated] = await kit.agent().on_signal(btc_signal("sig-0004"))  # the same signal, gated, trades
+    assert gated.decision == "taken"
 
 
 async def test_a_withdrawal_beyond_free_margin_closes_positions_first(kit: Kit) -> None:

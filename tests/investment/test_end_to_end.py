@@ -135,7 +135,15 @@ async def test_seed_3_1_a_signal_trades_an_atlas_account(platform: Platform) -> 
     with pytest.raises(grpc.aio.AioRpcError) as not_admin:
         await investment.ReviewKyc(pb.ReviewKycRequest(user_id=user, approve=True), metadata=token)
     assert not_admin.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    status = await investment.GetKycStatus(pb.GetKycStatusRequest(), metadata=token)
+    assert (status.status, status.HasField("submitted_at"), status.HasField("reviewed_at")) == (
+        pb.KYC_STATUS_PENDING,
+        True,
+        False,
+    )
     await Kyc(ctx.db, ctx.clock).review(user, "compliance-1", approve=True)  # an admin's review
+    status = await investment.GetKycStatus(pb.GetKycStatusRequest(), metadata=token)
+    assert (status.status, status.HasField("reviewed_at")) == (pb.KYC_STATUS_APPROVED, True)
     wallets = Wallets(ctx.db, ctx.clock, BillingSettings())
     async with ctx.db.transaction() as s:
         await wallets.post(
@@ -253,6 +261,7 @@ async def metaapi_platform(
     monkeypatch.setenv("TRADING_INVESTMENT_VENUE", "metaapi")
     monkeypatch.setenv("TRADING_INVESTMENT_METAAPI_TOKEN", "e2e-metaapi-token")
     monkeypatch.setenv("TRADING_INVESTMENT_METAAPI_BASE_URL", str(server.make_url("")))
+    monkeypatch.setenv("TRADING_INVESTMENT_METAAPI_PROVISIONING_URL", str(server.make_url("")))
     settings = Settings(data_dir=tmp_path, grpc_port=0)
     specs = load_specs(["auth", "market", "billing", "broker"])
     migrate(settings, specs)
@@ -329,7 +338,9 @@ async def test_seed_3_1_on_the_metaapi_venue(metaapi_platform: tuple[Platform, F
         assert event is not None, "the owner never heard trade_executed"
     fill = event.trade_executed
     assert (fill.venue, fill.price, fill.account_id) == (ev.TRADE_VENUE_BROKER, "50010", account.account_id)
-    [position] = fake.accounts[f"inv-{account.account_id}"].positions.values()
+    [provisioned] = fake.provisioned.values()  # one MetaAPI account, made for this investment account
+    assert provisioned["name"] == f"inv-{account.account_id}"
+    [position] = fake.accounts[provisioned["id"]].positions.values()
     assert (position["symbol"], position["stopLoss"], position["clientId"]) == (
         "BTCUSD",
         48510.0,

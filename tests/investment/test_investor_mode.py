@@ -7,13 +7,16 @@ from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import select
+from trading.events.v1.events_envelope_pb2 import Event
 
 from core.breaker import CLOSED, METAAPI, OPEN, CircuitBreaker
+from core.bus import InProcessBus
+from core.outbox import OutboxRelay
 from svc_broker.broker import AccountView, Broker, OrderRequest, OrderView
 from svc_broker.investment.accounts import ACTIVE, PAUSED
 from svc_broker.investment.agent import TradingAgent
 from svc_broker.investment.investor_mode import BreakerVenue, InvestorMode
-from svc_broker.investment.models import AgentDecision
+from svc_broker.investment.models import OUTBOX, AgentDecision
 from svc_broker.investment.products import product
 from svc_broker.investment.reconcile import Reconciler
 from svc_broker.market import StaticSymbolCatalog
@@ -59,6 +62,16 @@ async def test_the_breaker_switches_accounts_to_investor_mode_and_back(kit: Kit)
     async with kit.db.session() as s:
         notices = [d.decision for d in await s.scalars(select(AgentDecision).order_by(AgentDecision.id))]
     assert notices == [PAUSED, ACTIVE]
+    bus = InProcessBus()
+    async with bus.subscribe(f"user:{OWNER}:notifications") as inbox:
+        assert await OutboxRelay(kit.db, bus, [OUTBOX], kit.clock).drain() >= 2
+        told = [Event.FromString((await anext(inbox)).data) for _ in range(2)]
+    assert [e.type for e in told] == ["investor_mode_changed"] * 2
+    assert [(e.investor_mode_changed.account_id, e.investor_mode_changed.paused) for e in told] == [
+        (account.row.id, True),
+        (account.row.id, False),
+    ]
+    assert "tracking only" in told[0].investor_mode_changed.reason
 
 
 async def test_a_venue_still_down_after_the_open_period_stays_in_investor_mode(kit: Kit) -> None:

@@ -19,7 +19,7 @@ from svc_broker.investment.products import product
 from svc_broker.investment.reconcile import Reconciler
 from svc_broker.market import StaticSymbolCatalog
 from svc_broker.venues.metaapi.client import MetaApiClient
-from svc_broker.venues.metaapi.venue import MetaApiBroker
+from svc_broker.venues.metaapi.venue import MetaApiAccounts, MetaApiBroker
 from tests.broker.conftest import SYMBOLS
 from tests.investment.conftest import OWNER, Kit
 from tests.investment.metaapi_fake import FakeMetaApi
@@ -36,7 +36,8 @@ async def metaapi(kit: Kit) -> AsyncIterator[tuple[FakeMetaApi, MetaApiBroker]]:
     fake.move("EURUSD", "1.10000", "1.10010")
     server = TestServer(fake.app, host="127.0.0.1", port=0)
     await server.start_server()
-    client = MetaApiClient(TOKEN, base_url=str(server.make_url("")))
+    url = str(server.make_url(""))
+    client = MetaApiClient(TOKEN, base_url=url, provisioning_url=url)
     try:
         yield fake, MetaApiBroker(client, StaticSymbolCatalog(SYMBOLS).get)
     finally:
@@ -76,10 +77,12 @@ async def test_market_orders_positions_history_and_refusals(
 
     with pytest.raises(InvalidArgument):
         await venue.place_order("acc-1", OrderRequest("EURUSD", "buy", D(10_000), stop_loss=D("1.2")))
-    with pytest.raises(FailedPrecondition):
+    with pytest.raises(FailedPrecondition) as no_ioc:  # MT5 pending orders have no IOC
         await venue.place_order(
-            "acc-1", OrderRequest("EURUSD", "buy", D(10_000), type="limit", limit_price=D(1))
+            "acc-1",
+            OrderRequest("EURUSD", "buy", D(10_000), type="limit", limit_price=D(1), time_in_force="ioc"),
         )
+    assert no_ioc.value.reason == "TIME_IN_FORCE_NOT_SUPPORTED"
     fake.fail = 1
     with pytest.raises(Unavailable):
         await venue.account_state("acc-1")
@@ -93,7 +96,10 @@ async def test_atlas_trades_through_metaapi_and_a_stop_loss_is_reconciled(
     kit: Kit, metaapi: tuple[FakeMetaApi, MetaApiBroker]
 ) -> None:
     fake, venue = metaapi
-    accounts = Accounts(kit.db, kit.clock, kit.kyc, kit.wallet, venue, venue_name="metaapi")
+    provision = MetaApiAccounts(venue.client, server="Fake-Demo").open
+    accounts = Accounts(
+        kit.db, kit.clock, kit.kyc, kit.wallet, venue, venue_name="metaapi", provision=provision
+    )
     await kit.verified(OWNER, funds=50_000)
     account = await accounts.open(OWNER, "atlas", 20_000, "USD", "open-key-0001")
     agent = TradingAgent(
@@ -121,3 +127,22 @@ async def test_atlas_trades_through_metaapi_and_a_stop_loss_is_reconciled(
     [state] = await accounts.owned(OWNER)
     assert state.balance_minor == state.equity_minor == 20_000 - 402
     assert account.row.id == state.row.id
+    [made] = fake.provisioned.values()  # the investment account's own MetaAPI account
+    assert account.row.venue_account == made["id"] == execution.broker_account
+
+
+async def test_one_metaapi_account_per_investment_account_even_when_retried(
+    metaapi: tuple[FakeMetaApi, MetaApiBroker],
+) -> None:
+    fake, venue = metaapi
+    accounts = MetaApiAccounts(venue.client, server="Fake-Demo")
+    first = await accounts.open("5f0c6a1e-0000-4000-8000-000000000001")
+    again = await accounts.open("5f0c6a1e-0000-4000-8000-000000000001")  # a retried saga step
+    other = await accounts.open("5f0c6a1e-0000-4000-8000-000000000002")
+    assert first == again != other
+    assert len(fake.provisioned) == 2
+    assert (await venue.account_state(first)).balance_minor == 1_000_000
+    refusing = MetaApiAccounts(venue.client, server="Fake-Demo", platform="mt9")
+    with pytest.raises(FailedPrecondition) as refused:
+        await refusing.open("5f0c6a1e-0000-4000-8000-000000000003")
+    assert refused.value.reason == "VENUE_ACCOUNT_REFUSED"

@@ -4,10 +4,16 @@ time-weighted return, which a deposit does not move."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from decimal import Decimal
 
+from app.runtime import make_context
+from core.settings import Settings
 from svc_broker.broker import OrderRequest
-from svc_broker.investment.performance import DAY, next_midnight
+from svc_broker.investment.performance import DAY, Performance, next_midnight
+from svc_broker.investment.wiring import SNAPSHOT_LEASE, build_investment
+from svc_broker.market import StaticSymbolCatalog
+from tests.broker.conftest import SYMBOLS
 from tests.investment.conftest import OWNER, Kit
 
 D = Decimal
@@ -57,3 +63,36 @@ async def test_the_daily_job_runs_at_midnight_of_the_injected_clock(kit: Kit) ->
         assert first.taken_at == midnight
     finally:
         job.cancel()
+
+
+async def test_a_replica_taking_the_job_over_takes_the_missed_midnight_once(kit: Kit) -> None:
+    await kit.verified(OWNER, funds=500_000)
+    account = await kit.accounts.open(OWNER, "atlas", 100_000, "USD", "open-key-0001")
+    missed = next_midnight(kit.clock.now())
+    kit.clock.advance(24 * 3600)  # the holder died before midnight; another replica starts after it
+    other_replica = Performance(kit.db, kit.clock, kit.accounts)
+    await asyncio.gather(kit.performance.snapshot_all(missed), other_replica.snapshot_all(missed))
+    job = asyncio.create_task(other_replica.run_daily())
+    try:
+        for _ in range(1000):  # bounded polling; the job sleeps on the test clock
+            if len(await kit.performance.between(account.row.id, None, None, 10, 0)) >= 2:
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        job.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await job
+    taken = [s.taken_at for s in await kit.performance.between(account.row.id, None, None, 10, 0)]
+    assert taken[:2] == [missed, missed + DAY]  # one row per midnight, none skipped, none twice
+    assert len(set(taken)) == len(taken)
+
+
+async def test_the_daily_job_runs_under_its_cluster_wide_lease(kit: Kit, tmp_path) -> None:
+    ctx = make_context(Settings(data_dir=tmp_path))
+    try:
+        built = build_investment(ctx, kit.venue, StaticSymbolCatalog(SYMBOLS), kit.book)
+        names = [task.__qualname__ for task in built.background]
+    finally:
+        await ctx.db.dispose()
+    assert f"leased({SNAPSHOT_LEASE})" in names
+    assert "Performance.run_daily" not in names  # never unleased beside it

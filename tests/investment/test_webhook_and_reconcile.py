@@ -16,7 +16,7 @@ from edge.broker_webhook import broker_webhook
 from svc_broker.broker import OrderRequest
 from svc_broker.investment.models import OUTBOX, Execution
 from svc_broker.investment.reconcile import Reconciler
-from svc_broker.investment.webhook_wire import WEBHOOK_STREAM, sign
+from svc_broker.investment.webhook_wire import WEBHOOK_STREAM, BrokerWebhookSettings, sign, webhook_secret
 from tests.investment.conftest import OWNER, Kit
 from tests.investment.test_agent import btc_signal
 
@@ -108,3 +108,22 @@ def _drained(bus: InProcessBus, entries: int) -> bool:
     """The consumer group has taken and acked every entry (read from the in-process stream)."""
     group = bus._stream(WEBHOOK_STREAM).groups.get("investment")
     return group is not None and group.last_seq == entries and not group.pending
+
+
+async def test_without_a_secret_the_webhook_is_503_not_configured() -> None:
+    app = web.Application()
+    app.router.add_post("/broker/webhook", broker_webhook(InProcessBus(), secret=""))
+    async with TestClient(TestServer(app)) as client:
+        response = await client.post("/broker/webhook", data=b"{}")
+        assert response.status == 503
+        body = await response.json()
+    assert body["code"] == 14
+    assert "not configured" in body["message"]
+
+
+def test_the_secret_is_derived_from_the_internal_key_unless_configured() -> None:
+    derived = webhook_secret(BrokerWebhookSettings(secret=""), "internal-key-1")
+    assert derived == webhook_secret(BrokerWebhookSettings(secret=""), "internal-key-1")
+    assert derived != webhook_secret(BrokerWebhookSettings(secret=""), "internal-key-2")
+    assert webhook_secret(BrokerWebhookSettings(secret="configured"), "internal-key-1") == "configured"
+    assert webhook_secret(BrokerWebhookSettings(secret=""), "") == ""

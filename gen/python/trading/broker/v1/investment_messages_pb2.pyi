@@ -240,6 +240,22 @@ class SubmitKycResponse(_message.Message):
     status: KycStatus
     def __init__(self, status: _Optional[_Union[KycStatus, str]] = ...) -> None: ...
 
+class GetKycStatusRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetKycStatusResponse(_message.Message):
+    __slots__ = ("status", "reason", "submitted_at", "reviewed_at")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    SUBMITTED_AT_FIELD_NUMBER: _ClassVar[int]
+    REVIEWED_AT_FIELD_NUMBER: _ClassVar[int]
+    status: KycStatus
+    reason: str
+    submitted_at: _timestamp_pb2.Timestamp
+    reviewed_at: _timestamp_pb2.Timestamp
+    def __init__(self, status: _Optional[_Union[KycStatus, str]] = ..., reason: _Optional[str] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reviewed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
 class ReviewKycRequest(_message.Message):
     __slots__ = ("user_id", "approve", "reason")
     USER_ID_FIELD_NUMBER: _ClassVar[int]

@@ -70,6 +70,11 @@ class InvestmentServiceStub:
                 request_serializer=trading_dot_broker_dot_v1_dot_investment__messages__pb2.SubmitKycRequest.SerializeToString,
                 response_deserializer=trading_dot_broker_dot_v1_dot_investment__messages__pb2.SubmitKycResponse.FromString,
                 _registered_method=True)
+        self.GetKycStatus = channel.unary_unary(
+                '/trading.broker.v1.InvestmentService/GetKycStatus',
+                request_serializer=trading_dot_broker_dot_v1_dot_investment__messages__pb2.GetKycStatusRequest.SerializeToString,
+                response_deserializer=trading_dot_broker_dot_v1_dot_investment__messages__pb2.GetKycStatusResponse.FromString,
+                _registered_method=True)
         self.ReviewKyc = channel.unary_unary(
                 '/trading.broker.v1.InvestmentService/ReviewKyc',
                 request_serializer=trading_dot_broker_dot_v1_dot_investment__messages__pb2.ReviewKycRequest.SerializeToString,
@@ -135,6 +140,13 @@ class InvestmentServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetKycStatus(self, request, context):
+        """GetKycStatus returns the caller's identity check: status, reason and when it was submitted and reviewed.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ReviewKyc(self, request, context):
         """ReviewKyc approves or rejects a user's identity details (admin), written to the audit trail.
         """
@@ -186,6 +198,11 @@ def add_InvestmentServiceServicer_to_server(servicer, server):
                     servicer.SubmitKyc,
                     request_deserializer=trading_dot_broker_dot_v1_dot_investment__messages__pb2.SubmitKycRequest.FromString,
                     response_serializer=trading_dot_broker_dot_v1_dot_investment__messages__pb2.SubmitKycResponse.SerializeToString,
+            ),
+            'GetKycStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetKycStatus,
+                    request_deserializer=trading_dot_broker_dot_v1_dot_investment__messages__pb2.GetKycStatusRequest.FromString,
+                    response_serializer=trading_dot_broker_dot_v1_dot_investment__messages__pb2.GetKycStatusResponse.SerializeToString,
             ),
             'ReviewKyc': grpc.unary_unary_rpc_method_handler(
                     servicer.ReviewKyc,
@@ -388,6 +405,33 @@ class InvestmentService:
             '/trading.broker.v1.InvestmentService/SubmitKyc',
             trading_dot_broker_dot_v1_dot_investment__messages__pb2.SubmitKycRequest.SerializeToString,
             trading_dot_broker_dot_v1_dot_investment__messages__pb2.SubmitKycResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetKycStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trading.broker.v1.InvestmentService/GetKycStatus',
+            trading_dot_broker_dot_v1_dot_investment__messages__pb2.GetKycStatusRequest.SerializeToString,
+            trading_dot_broker_dot_v1_dot_investment__messages__pb2.GetKycStatusResponse.FromString,
             options,
             channel_credentials,
             insecure,

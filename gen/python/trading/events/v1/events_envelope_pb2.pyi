@@ -10,7 +10,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Event(_message.Message):
-    __slots__ = ("id", "type", "channel", "occurred_at", "producer", "traceparent", "price_update", "ml_signal_new", "trade_executed", "position_closed", "subscription_activated", "llm_response_chunk")
+    __slots__ = ("id", "type", "channel", "occurred_at", "producer", "traceparent", "price_update", "ml_signal_new", "trade_executed", "position_closed", "subscription_activated", "llm_response_chunk", "investor_mode_changed")
     ID_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
     CHANNEL_FIELD_NUMBER: _ClassVar[int]
@@ -23,6 +23,7 @@ class Event(_message.Message):
     POSITION_CLOSED_FIELD_NUMBER: _ClassVar[int]
     SUBSCRIPTION_ACTIVATED_FIELD_NUMBER: _ClassVar[int]
     LLM_RESPONSE_CHUNK_FIELD_NUMBER: _ClassVar[int]
+    INVESTOR_MODE_CHANGED_FIELD_NUMBER: _ClassVar[int]
     id: str
     type: str
     channel: str
@@ -35,4 +36,5 @@ class Event(_message.Message):
     position_closed: _events_payloads_pb2.PositionClosed
     subscription_activated: _events_payloads_pb2.SubscriptionActivated
     llm_response_chunk: _events_payloads_pb2.LlmResponseChunk
-    def __init__(self, id: _Optional[str] = ..., type: _Optional[str] = ..., channel: _Optional[str] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., producer: _Optional[str] = ..., traceparent: _Optional[str] = ..., price_update: _Optional[_Union[_events_payloads_pb2.PriceUpdate, _Mapping]] = ..., ml_signal_new: _Optional[_Union[_events_payloads_pb2.MlSignalNew, _Mapping]] = ..., trade_executed: _Optional[_Union[_events_payloads_pb2.TradeExecuted, _Mapping]] = ..., position_closed: _Optional[_Union[_events_payloads_pb2.PositionClosed, _Mapping]] = ..., subscription_activated: _Optional[_Union[_events_payloads_pb2.SubscriptionActivated, _Mapping]] = ..., llm_response_chunk: _Optional[_Union[_events_payloads_pb2.LlmResponseChunk, _Mapping]] = ...) -> None: ...
+    investor_mode_changed: _events_payloads_pb2.InvestorModeChanged
+    def __init__(self, id: _Optional[str] = ..., type: _Optional[str] = ..., channel: _Optional[str] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., producer: _Optional[str] = ..., traceparent: _Optional[str] = ..., price_update: _Optional[_Union[_events_payloads_pb2.PriceUpdate, _Mapping]] = ..., ml_signal_new: _Optional[_Union[_events_payloads_pb2.MlSignalNew, _Mapping]] = ..., trade_executed: _Optional[_Union[_events_payloads_pb2.TradeExecuted, _Mapping]] = ..., position_closed: _Optional[_Union[_events_payloads_pb2.PositionClosed, _Mapping]] = ..., subscription_activated: _Optional[_Union[_events_payloads_pb2.SubscriptionActivated, _Mapping]] = ..., llm_response_chunk: _Optional[_Union[_events_payloads_pb2.LlmResponseChunk, _Mapping]] = ..., investor_mode_changed: _Optional[_Union[_events_payloads_pb2.InvestorModeChanged, _Mapping]] = ...) -> None: ...

@@ -90,7 +90,7 @@ class PriceUpdate(_message.Message):
     def __init__(self, symbol: _Optional[str] = ..., bid: _Optional[float] = ..., ask: _Optional[float] = ..., timestamp: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class MlSignalNew(_message.Message):
-    __slots__ = ("signal_id", "symbol", "signal", "entry", "sl", "tp", "rr", "prob_tp_first", "confidence", "timeframe", "horizon_bars", "amd_phase", "model_version", "generated_at", "valid_until")
+    __slots__ = ("signal_id", "symbol", "signal", "entry", "sl", "tp", "rr", "prob_tp_first", "confidence", "timeframe", "horizon_bars", "amd_phase", "model_version", "generated_at", "valid_until", "experimental")
     SIGNAL_ID_FIELD_NUMBER: _ClassVar[int]
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     SIGNAL_FIELD_NUMBER: _ClassVar[int]
@@ -106,6 +106,7 @@ class MlSignalNew(_message.Message):
     MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
     GENERATED_AT_FIELD_NUMBER: _ClassVar[int]
     VALID_UNTIL_FIELD_NUMBER: _ClassVar[int]
+    EXPERIMENTAL_FIELD_NUMBER: _ClassVar[int]
     signal_id: str
     symbol: str
     signal: SignalDirection
@@ -121,7 +122,8 @@ class MlSignalNew(_message.Message):
     model_version: str
     generated_at: _timestamp_pb2.Timestamp
     valid_until: _timestamp_pb2.Timestamp
-    def __init__(self, signal_id: _Optional[str] = ..., symbol: _Optional[str] = ..., signal: _Optional[_Union[SignalDirection, str]] = ..., entry: _Optional[float] = ..., sl: _Optional[float] = ..., tp: _Optional[float] = ..., rr: _Optional[float] = ..., prob_tp_first: _Optional[float] = ..., confidence: _Optional[float] = ..., timeframe: _Optional[str] = ..., horizon_bars: _Optional[int] = ..., amd_phase: _Optional[str] = ..., model_version: _Optional[str] = ..., generated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., valid_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    experimental: bool
+    def __init__(self, signal_id: _Optional[str] = ..., symbol: _Optional[str] = ..., signal: _Optional[_Union[SignalDirection, str]] = ..., entry: _Optional[float] = ..., sl: _Optional[float] = ..., tp: _Optional[float] = ..., rr: _Optional[float] = ..., prob_tp_first: _Optional[float] = ..., confidence: _Optional[float] = ..., timeframe: _Optional[str] = ..., horizon_bars: _Optional[int] = ..., amd_phase: _Optional[str] = ..., model_version: _Optional[str] = ..., generated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., valid_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., experimental: _Optional[bool] = ...) -> None: ...
 
 class TradeExecuted(_message.Message):
     __slots__ = ("trade_id", "order_id", "user_id", "symbol", "side", "price", "quantity", "status", "venue", "account_id", "position_id", "signal_id", "executed_at", "order_type", "stop_loss", "take_profit")
@@ -198,6 +200,20 @@ class SubscriptionActivated(_message.Message):
     subscription_id: str
     current_period_end: _timestamp_pb2.Timestamp
     def __init__(self, user_id: _Optional[str] = ..., plan: _Optional[str] = ..., subscription_id: _Optional[str] = ..., current_period_end: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class InvestorModeChanged(_message.Message):
+    __slots__ = ("user_id", "account_id", "paused", "reason", "changed_at")
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    PAUSED_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_AT_FIELD_NUMBER: _ClassVar[int]
+    user_id: str
+    account_id: str
+    paused: bool
+    reason: str
+    changed_at: _timestamp_pb2.Timestamp
+    def __init__(self, user_id: _Optional[str] = ..., account_id: _Optional[str] = ..., paused: _Optional[bool] = ..., reason: _Optional[str] = ..., changed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class LlmResponseChunk(_message.Message):
     __slots__ = ("conversation_id", "message_id", "chunk", "index", "done", "response")

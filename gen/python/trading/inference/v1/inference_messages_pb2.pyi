@@ -160,7 +160,7 @@ class Signal(_message.Message):
     def __init__(self, id: _Optional[str] = ..., symbol: _Optional[str] = ..., timeframe: _Optional[str] = ..., horizon: _Optional[int] = ..., signal: _Optional[_Union[SignalDirection, str]] = ..., entry: _Optional[float] = ..., sl: _Optional[float] = ..., tp: _Optional[float] = ..., rr_ratio: _Optional[float] = ..., prob_tp_first: _Optional[float] = ..., confidence: _Optional[float] = ..., amd_phase: _Optional[_Union[AmdPhase, str]] = ..., strategy: _Optional[str] = ..., reason: _Optional[str] = ..., model_name: _Optional[str] = ..., model_version: _Optional[int] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., valid_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., prediction: _Optional[_Union[Prediction, _Mapping]] = ..., stale: _Optional[bool] = ..., experimental: _Optional[bool] = ..., expected_r: _Optional[float] = ..., outcome: _Optional[str] = ..., outcome_r: _Optional[float] = ...) -> None: ...
 
 class ScorecardLine(_message.Message):
-    __slots__ = ("symbol", "model_name", "model_version", "strategy", "signals", "take_profits", "stops", "expiries", "win_rate", "mean_r", "total_r", "mean_r_lower", "mean_r_upper", "promised_r", "drift", "note")
+    __slots__ = ("symbol", "model_name", "model_version", "strategy", "signals", "take_profits", "stops", "expiries", "win_rate", "mean_r", "total_r", "mean_r_lower", "mean_r_upper", "promised_r", "drift", "note", "backtest_mean_r", "backtest_lower", "backtest_upper", "backtest_trades", "backtest_drift")
     SYMBOL_FIELD_NUMBER: _ClassVar[int]
     MODEL_NAME_FIELD_NUMBER: _ClassVar[int]
     MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
@@ -177,6 +177,11 @@ class ScorecardLine(_message.Message):
     PROMISED_R_FIELD_NUMBER: _ClassVar[int]
     DRIFT_FIELD_NUMBER: _ClassVar[int]
     NOTE_FIELD_NUMBER: _ClassVar[int]
+    BACKTEST_MEAN_R_FIELD_NUMBER: _ClassVar[int]
+    BACKTEST_LOWER_FIELD_NUMBER: _ClassVar[int]
+    BACKTEST_UPPER_FIELD_NUMBER: _ClassVar[int]
+    BACKTEST_TRADES_FIELD_NUMBER: _ClassVar[int]
+    BACKTEST_DRIFT_FIELD_NUMBER: _ClassVar[int]
     symbol: str
     model_name: str
     model_version: int
@@ -193,7 +198,12 @@ class ScorecardLine(_message.Message):
     promised_r: float
     drift: bool
     note: str
-    def __init__(self, symbol: _Optional[str] = ..., model_name: _Optional[str] = ..., model_version: _Optional[int] = ..., strategy: _Optional[str] = ..., signals: _Optional[int] = ..., take_profits: _Optional[int] = ..., stops: _Optional[int] = ..., expiries: _Optional[int] = ..., win_rate: _Optional[float] = ..., mean_r: _Optional[float] = ..., total_r: _Optional[float] = ..., mean_r_lower: _Optional[float] = ..., mean_r_upper: _Optional[float] = ..., promised_r: _Optional[float] = ..., drift: _Optional[bool] = ..., note: _Optional[str] = ...) -> None: ...
+    backtest_mean_r: float
+    backtest_lower: float
+    backtest_upper: float
+    backtest_trades: int
+    backtest_drift: bool
+    def __init__(self, symbol: _Optional[str] = ..., model_name: _Optional[str] = ..., model_version: _Optional[int] = ..., strategy: _Optional[str] = ..., signals: _Optional[int] = ..., take_profits: _Optional[int] = ..., stops: _Optional[int] = ..., expiries: _Optional[int] = ..., win_rate: _Optional[float] = ..., mean_r: _Optional[float] = ..., total_r: _Optional[float] = ..., mean_r_lower: _Optional[float] = ..., mean_r_upper: _Optional[float] = ..., promised_r: _Optional[float] = ..., drift: _Optional[bool] = ..., note: _Optional[str] = ..., backtest_mean_r: _Optional[float] = ..., backtest_lower: _Optional[float] = ..., backtest_upper: _Optional[float] = ..., backtest_trades: _Optional[int] = ..., backtest_drift: _Optional[bool] = ...) -> None: ...
 
 class GetScorecardRequest(_message.Message):
     __slots__ = ("symbol", "model_name", "strategy")

@@ -144,7 +144,7 @@ class InferenceServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def PredictRows(self, request, context):
-        """PredictRows runs a model's champion on many feature rows in one call.
+        """PredictRows runs a model's champion on many feature rows in one call; classifier outputs are calibrated probabilities, as in signals.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -6,7 +6,7 @@ import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
-import type { LlmResponseChunk, MlSignalNew, PositionClosed, PriceUpdate, SubscriptionActivated, TradeExecuted } from "./events_payloads_pb";
+import type { InvestorModeChanged, LlmResponseChunk, MlSignalNew, PositionClosed, PriceUpdate, SubscriptionActivated, TradeExecuted } from "./events_payloads_pb";
 import { file_trading_events_v1_events_payloads } from "./events_payloads_pb";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file trading/events/v1/events_envelope.proto.
  */
 export const file_trading_events_v1_events_envelope: GenFile = /*@__PURE__*/
-  fileDesc("Cid0cmFkaW5nL2V2ZW50cy92MS9ldmVudHNfZW52ZWxvcGUucHJvdG8SEXRyYWRpbmcuZXZlbnRzLnYxIo8ECgVFdmVudBIKCgJpZBgBIAEoCRIMCgR0eXBlGAIgASgJEg8KB2NoYW5uZWwYAyABKAkSLwoLb2NjdXJyZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCHByb2R1Y2VyGAUgASgJEhMKC3RyYWNlcGFyZW50GAYgASgJEjYKDHByaWNlX3VwZGF0ZRgKIAEoCzIeLnRyYWRpbmcuZXZlbnRzLnYxLlByaWNlVXBkYXRlSAASNwoNbWxfc2lnbmFsX25ldxgLIAEoCzIeLnRyYWRpbmcuZXZlbnRzLnYxLk1sU2lnbmFsTmV3SAASOgoOdHJhZGVfZXhlY3V0ZWQYDCABKAsyIC50cmFkaW5nLmV2ZW50cy52MS5UcmFkZUV4ZWN1dGVkSAASPAoPcG9zaXRpb25fY2xvc2VkGA0gASgLMiEudHJhZGluZy5ldmVudHMudjEuUG9zaXRpb25DbG9zZWRIABJKChZzdWJzY3JpcHRpb25fYWN0aXZhdGVkGA4gASgLMigudHJhZGluZy5ldmVudHMudjEuU3Vic2NyaXB0aW9uQWN0aXZhdGVkSAASQQoSbGxtX3Jlc3BvbnNlX2NodW5rGA8gASgLMiMudHJhZGluZy5ldmVudHMudjEuTGxtUmVzcG9uc2VDaHVua0gAQgkKB3BheWxvYWRiBnByb3RvMw", [file_google_protobuf_timestamp, file_trading_events_v1_events_payloads]);
+  fileDesc("Cid0cmFkaW5nL2V2ZW50cy92MS9ldmVudHNfZW52ZWxvcGUucHJvdG8SEXRyYWRpbmcuZXZlbnRzLnYxItgECgVFdmVudBIKCgJpZBgBIAEoCRIMCgR0eXBlGAIgASgJEg8KB2NoYW5uZWwYAyABKAkSLwoLb2NjdXJyZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCHByb2R1Y2VyGAUgASgJEhMKC3RyYWNlcGFyZW50GAYgASgJEjYKDHByaWNlX3VwZGF0ZRgKIAEoCzIeLnRyYWRpbmcuZXZlbnRzLnYxLlByaWNlVXBkYXRlSAASNwoNbWxfc2lnbmFsX25ldxgLIAEoCzIeLnRyYWRpbmcuZXZlbnRzLnYxLk1sU2lnbmFsTmV3SAASOgoOdHJhZGVfZXhlY3V0ZWQYDCABKAsyIC50cmFkaW5nLmV2ZW50cy52MS5UcmFkZUV4ZWN1dGVkSAASPAoPcG9zaXRpb25fY2xvc2VkGA0gASgLMiEudHJhZGluZy5ldmVudHMudjEuUG9zaXRpb25DbG9zZWRIABJKChZzdWJzY3JpcHRpb25fYWN0aXZhdGVkGA4gASgLMigudHJhZGluZy5ldmVudHMudjEuU3Vic2NyaXB0aW9uQWN0aXZhdGVkSAASQQoSbGxtX3Jlc3BvbnNlX2NodW5rGA8gASgLMiMudHJhZGluZy5ldmVudHMudjEuTGxtUmVzcG9uc2VDaHVua0gAEkcKFWludmVzdG9yX21vZGVfY2hhbmdlZBgQIAEoCzImLnRyYWRpbmcuZXZlbnRzLnYxLkludmVzdG9yTW9kZUNoYW5nZWRIAEIJCgdwYXlsb2FkYgZwcm90bzM", [file_google_protobuf_timestamp, file_trading_events_v1_events_payloads]);
 
 /**
  * Event is the envelope of every message on the bus: serialized protobuf bytes on a channel of seed 5.2.
@@ -118,6 +118,14 @@ export type Event = Message<"trading.events.v1.Event"> & {
      */
     value: LlmResponseChunk;
     case: "llmResponseChunk";
+  } | {
+    /**
+     * investor_mode_changed is an investment account paused (the broker unreachable) or trading again.
+     *
+     * @generated from field: trading.events.v1.InvestorModeChanged investor_mode_changed = 16;
+     */
+    value: InvestorModeChanged;
+    case: "investorModeChanged";
   } | { case: undefined; value?: undefined };
 };
 

@@ -82,7 +82,7 @@ export const InferenceService: GenService<{
     output: typeof BatchCreatePredictionsResponseSchema;
   },
   /**
-   * PredictRows runs a model's champion on many feature rows in one call.
+   * PredictRows runs a model's champion on many feature rows in one call; classifier outputs are calibrated probabilities, as in signals.
    *
    * @generated from rpc trading.inference.v1.InferenceService.PredictRows
    */
