@@ -17,6 +17,7 @@ from core.server import create_server
 from core.settings import Settings
 from svc_inference import SERVICE
 from svc_inference.bootstrap import bootstrap
+from svc_inference.config import InferenceSettings
 from svc_inference.registry import ArtifactStore, Registry
 from svc_market.catalogue import CATALOGUE
 from svc_market.config import MarketSettings
@@ -47,7 +48,7 @@ async def test_the_first_start_asks_the_market_which_symbols_and_skips_those_wit
     settings.service_addresses = {"market": f"127.0.0.1:{port}"}
     try:
         with caplog.at_level(logging.WARNING, logger="svc_inference.bootstrap"):
-            await bootstrap(ctx)
+            await bootstrap(ctx, InferenceSettings())
         registry = Registry(ctx.db, ArtifactStore(tmp_path / "models"))
         assert await registry.champions() == []
         skipped = " ".join(r.getMessage() for r in caplog.records)

@@ -10,6 +10,7 @@ from decimal import Decimal
 from app.runtime import make_context
 from core.settings import Settings
 from svc_broker.broker import OrderRequest
+from svc_broker.investment.config import InvestmentSettings
 from svc_broker.investment.performance import DAY, Performance, next_midnight
 from svc_broker.investment.wiring import SNAPSHOT_LEASE, build_investment
 from svc_broker.market import StaticSymbolCatalog
@@ -90,7 +91,7 @@ async def test_a_replica_taking_the_job_over_takes_the_missed_midnight_once(kit:
 async def test_the_daily_job_runs_under_its_cluster_wide_lease(kit: Kit, tmp_path) -> None:
     ctx = make_context(Settings(data_dir=tmp_path))
     try:
-        built = build_investment(ctx, kit.venue, StaticSymbolCatalog(SYMBOLS), kit.book)
+        built = build_investment(ctx, InvestmentSettings(), kit.venue, StaticSymbolCatalog(SYMBOLS), kit.book)
         names = [task.__qualname__ for task in built.background]
     finally:
         await ctx.db.dispose()
