@@ -27,7 +27,7 @@ from edge.health import ChannelFactory, GpuProbe, health_report
 from edge.metrics import add_metrics_route, timed_encoder
 from edge.static import static_handler
 from edge.symbol_streams import add_symbol_streams
-from edge.webhooks import not_handled_yet, stripe_webhook
+from edge.webhooks import not_configured, stripe_webhook
 from edge.ws_hub import Hub, Sessions, websocket_handler
 
 HUB = web.AppKey("hub", Hub)
@@ -103,7 +103,9 @@ def create_app(
     if billing is not None and stripe_webhook_secret:
         app.router.add_post("/payments/webhook", stripe_webhook(billing, stripe_webhook_secret, clock))
     else:
-        app.router.add_post("/payments/webhook", not_handled_yet("Stripe", "the billing service"))
+        app.router.add_post(
+            "/payments/webhook", not_configured("Stripe", "TRADING_BILLING_STRIPE_WEBHOOK_SECRET")
+        )
     app.router.add_post("/broker/webhook", broker_webhook(bus, clock, broker_webhook_secret))
     app.router.add_get("/{tail:.*}", static_handler(web_root))
     return app

@@ -26,7 +26,7 @@ from svc_billing.adapters.stripe.wire import SignatureError, verify
 
 log = logging.getLogger(__name__)
 
-INVALID_ARGUMENT, UNIMPLEMENTED, UNAVAILABLE = 3, 12, 14  # google.rpc.Code
+INVALID_ARGUMENT, UNAVAILABLE = 3, 14  # google.rpc.Code
 MAX_STRIPE_EVENT_BYTES = 512 * 1024
 
 
@@ -34,11 +34,11 @@ def _status(http: int, code: int, message: str) -> web.Response:
     return web.json_response({"code": code, "message": message, "details": []}, status=http)
 
 
-def not_handled_yet(vendor: str, owner: str) -> Handler:
-    """A webhook endpoint that says, as a google.rpc.Status, that nothing handles it yet."""
+def not_configured(vendor: str, setting: str) -> Handler:
+    """A webhook endpoint of a deployment that has not configured it: 503 as a google.rpc.Status."""
 
     async def handle(request: web.Request) -> web.Response:
-        return _status(501, UNIMPLEMENTED, f"{vendor} webhooks are not handled yet; {owner} will handle them")
+        return _status(503, UNAVAILABLE, f"{vendor} webhooks are not configured: set {setting}")
 
     return handle
 

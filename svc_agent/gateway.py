@@ -75,7 +75,7 @@ class GrpcServices:
         try:
             rpc = getattr(stub, method)
         except AttributeError:
-            raise ToolFailure("UNIMPLEMENTED", f"{method} is not available on this platform yet") from None
+            raise ToolFailure("UNIMPLEMENTED", f"{method} is not served by this deployment") from None
         try:
             return await rpc(request, timeout=self._deadline, as_user=True)
         except grpc.aio.AioRpcError as err:

@@ -1,5 +1,5 @@
 """`trading up` started for real (a child process with Envoy), then used as a client would:
-grpcurl lists every service, /health answers through Envoy, an unimplemented route is 501 with a
+grpcurl lists every service, /health answers through Envoy, an unsigned webhook is 400 with a
 JSON status, a forged token is 401. Run embedded (SQLite, in-process bus) and on PostgreSQL + Redis.
 """
 

@@ -45,14 +45,18 @@ async def test_health_is_503_when_a_service_is_unreachable(make_edge) -> None:
     assert body["services"]["trading.platform.v1.PlatformService"] == "UNREACHABLE"
 
 
-async def test_webhooks_answer_501_until_billing_and_broker_handle_them(make_edge, grpc_port: int) -> None:
+async def test_webhooks_without_their_secret_answer_503_not_configured(make_edge, grpc_port: int) -> None:
     client = await make_edge(grpc_port)
-    for path, vendor in (("/payments/webhook", "Stripe"), ("/broker/webhook", "MetaAPI")):
+    for path, setting in (
+        ("/payments/webhook", "TRADING_BILLING_STRIPE_WEBHOOK_SECRET"),
+        ("/broker/webhook", "TRADING_BROKER_WEBHOOK_SECRET"),
+    ):
         response = await client.post(path, data=b"{}")
         body = await response.json()
-        assert response.status == 501
-        assert body["code"] == 12
-        assert vendor in body["message"]
+        assert response.status == 503
+        assert body["code"] == 14
+        assert "not configured" in body["message"]
+        assert setting in body["message"]
 
 
 async def test_root_says_the_web_app_is_not_built_when_dist_is_missing(make_edge, grpc_port: int) -> None:
