@@ -50,6 +50,25 @@ class PaperExecution(PaperStore):
         the trades' ids to the end of the transaction (a batch); `bulk=True` leaves writing the
         trades and the changed rows to the caller."""
         positions = [closing] if closing is not None else await self._open_positions(s, account)
+        fill = self._book(account, positions, ex, changes, check_margin=check_margin)
+        if not bulk:
+            s.add_all(fill.trades)
+        if flush and not bulk:
+            await s.flush()
+        changes.watches.extend(position_watch(p) for p in fill.touched)
+        return fill
+
+    def _book(
+        self,
+        account: PaperAccount,
+        positions: list[PaperPosition],
+        ex: Execution,
+        changes: Changes,
+        *,
+        check_margin: bool,
+    ) -> Fill:
+        """Book an execution in memory against the account's open `positions`: netting, the
+        ledger's movements, the margin check (which raises before the fill joins `changes`)."""
         current = next((p for p in positions if p.symbol == ex.spec.symbol), None)
         margin_before = sum(p.margin_minor for p in positions)
         fill = book(account, current, ex, self.rules)
@@ -64,12 +83,7 @@ class PaperExecution(PaperStore):
                 )  # fmt: skip
         if check_margin:
             self._check_margin(account, positions, fill, margin_before)
-        if not bulk:
-            s.add_all(fill.trades)
-        if flush and not bulk:
-            await s.flush()
         changes.fills.append((account, fill))
-        changes.watches.extend(position_watch(p) for p in fill.touched)
         return fill
 
     def _check_margin(
