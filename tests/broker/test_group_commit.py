@@ -43,13 +43,16 @@ async def test_a_refused_order_in_a_group_leaves_no_trace_and_the_others_fill(db
         ],
     )
     assert [getattr(a, "status", None) for a in answers] == ["filled", None, None, "filled", "filled"]
-    assert isinstance(answers[1], FailedPrecondition) and answers[1].reason == "INSUFFICIENT_MARGIN"
-    assert isinstance(answers[2], InvalidArgument) and answers[2].reason == "INVALID_STOP_LOSS"
+    assert isinstance(answers[1], FailedPrecondition)
+    assert answers[1].reason == "INSUFFICIENT_MARGIN"
+    assert isinstance(answers[2], InvalidArgument)
+    assert answers[2].reason == "INVALID_STOP_LOSS"
     [position] = (await broker.positions(USER)).items
     assert position.quantity == D("0.38")
     assert await rows(db, PaperOrder) == await rows(db, PaperTrade) == 3
     totals, by_ledger, balances = await ledger_state(db)
-    assert by_ledger == balances and sum(totals.values()) == 0
+    assert by_ledger == balances
+    assert sum(totals.values()) == 0
     account = await broker.account_state(USER)
     assert account.free_margin_minor >= 0
 
@@ -81,7 +84,8 @@ async def test_an_accounts_orders_in_one_group_apply_in_order(db, broker, prices
     ]
     assert (await broker.account_state(USER)).balance_minor == 1_000_000 + 5000 - 100
     totals, by_ledger, balances = await ledger_state(db)
-    assert by_ledger == balances and sum(totals.values()) == 0
+    assert by_ledger == balances
+    assert sum(totals.values()) == 0
 
 
 async def test_a_client_order_id_sent_many_times_at_once_makes_one_order(db, broker, prices) -> None:
@@ -113,4 +117,5 @@ async def test_groups_of_any_size_keep_the_books(db, broker, prices, size: int) 
     assert all(a.status == "filled" for a in answers)  # type: ignore[union-attr]
     assert await rows(db, PaperTrade) >= size
     totals, by_ledger, balances = await ledger_state(db)
-    assert by_ledger == balances and sum(totals.values()) == 0
+    assert by_ledger == balances
+    assert sum(totals.values()) == 0

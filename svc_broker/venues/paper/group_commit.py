@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -37,26 +37,68 @@ class Ticket(Generic[T, R]):
 
 
 class GroupCommit(Generic[T, R]):
-    """Runs `write(batch)` for batches of submitted items, one batch at a time, in the order they
-    were submitted. `write` settles every ticket it is given."""
+    """Runs `write(batch)` for batches of submitted items, up to `writers` batches at a time.
+    Items with the same `key` (an account) are written in the order they were submitted: a batch
+    never takes an item whose key is in a batch still being written, nor one behind such an item.
+    `write` settles every ticket it is given."""
 
-    def __init__(self, write: Callable[[list[Ticket[T, R]]], Awaitable[None]], max_batch: int = 32) -> None:
+    def __init__(
+        self,
+        write: Callable[[list[Ticket[T, R]]], Awaitable[None]],
+        key: Callable[[T], Hashable],
+        *,
+        max_batch: int = 32,
+        writers: int = 1,
+    ) -> None:
         self._write = write
+        self._key = key
         self._max_batch = max_batch
+        self._writers = writers
         self._waiting: list[Ticket[T, R]] = []
-        self._worker: asyncio.Task[None] | None = None
+        self._busy: set[Hashable] = set()  # the keys of the batches being written
+        self._running = 0  # writers started and not yet finished
+        self._tasks: set[asyncio.Task[None]] = set()  # held, so that no writer is collected
 
     async def submit(self, item: T) -> R:
         ticket: Ticket[T, R] = Ticket(item)
         self._waiting.append(ticket)
-        if self._worker is None or self._worker.done():
-            self._worker = asyncio.get_running_loop().create_task(self._drain())
+        if self._running < self._writers:
+            self._running += 1  # counted now: a writer that is ending must not be counted on
+            task = asyncio.get_running_loop().create_task(self._drain())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         return await ticket.answer
 
+    def _take(self) -> list[Ticket[T, R]]:
+        """The next batch: waiting items in order, skipping the keys being written (and every
+        later item of a skipped key)."""
+        batch: list[Ticket[T, R]] = []
+        blocked = set(self._busy)
+        left: list[Ticket[T, R]] = []
+        for ticket in self._waiting:
+            key = self._key(ticket.item)
+            if key in blocked or len(batch) >= self._max_batch:
+                blocked.add(key)
+                left.append(ticket)
+            else:
+                batch.append(ticket)
+        self._waiting = left
+        return batch
+
     async def _drain(self) -> None:
+        try:
+            await self._write_while_waiting()
+        finally:
+            self._running -= 1
+
+    async def _write_while_waiting(self) -> None:
         while self._waiting:
             await asyncio.sleep(0)  # callers answered by the last batch come back first
-            batch, self._waiting = self._waiting[: self._max_batch], self._waiting[self._max_batch :]
+            batch = self._take()
+            if not batch:
+                return  # what waits belongs to the batches being written: their writers take it
+            keys = {self._key(t.item) for t in batch}
+            self._busy |= keys
             try:
                 await self._write(batch)
             except BaseException as failed:  # never leave a caller waiting
@@ -68,3 +110,5 @@ class GroupCommit(Generic[T, R]):
                     self._waiting.clear()
                     raise
                 log.exception("a batch of %d failed", len(batch))
+            finally:
+                self._busy -= keys

@@ -100,6 +100,7 @@ class PaperMatching(PaperExecution):
         changes = Changes(CashLedger(self._clock))
         closed: list[int] = []
         async with self._write() as s:
+            s.sync_session.autoflush = False  # the rows are written by _write_closes, not the ORM
             loaded: list[PaperPosition] = []
             accounts: dict[int, PaperAccount] = {}
             for chunk in _chunks(sorted(wanted), BATCH_IDS):

@@ -28,8 +28,8 @@ from svc_broker.rules import (
     check_stop_price,
 )
 from svc_broker.values import OrderType, Symbol
-from svc_broker.venues.paper.ledger import HOUSE_FUNDING, Movement
 from svc_broker.venues.paper.batch import NewOrder, PaperBatching
+from svc_broker.venues.paper.ledger import HOUSE_FUNDING, Movement
 from svc_broker.venues.paper.matching import PaperMatching
 from svc_broker.venues.paper.store import well_formed
 from svc_broker.venues.paper.triggers import (
