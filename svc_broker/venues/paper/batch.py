@@ -208,7 +208,11 @@ class PaperBatching(PaperExecution):
         query = select(PaperOrder).where(
             PaperOrder.account_id.in_(account_ids), PaperOrder.client_order_id.in_(sorted(client_ids))
         )
-        return {(o.account_id, o.client_order_id): o for o in (await s.execute(query)).scalars()}
+        found: dict[tuple[int, str], PaperOrder] = {}
+        for o in (await s.execute(query)).scalars():
+            if o.client_order_id:
+                found[(o.account_id, o.client_order_id)] = o
+        return found
 
     async def _write_booked(self, s: AsyncSession, group: _Group) -> None:
         """The group's rows with one statement per table: orders, positions changed then opened
