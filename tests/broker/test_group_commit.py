@@ -10,6 +10,7 @@ from decimal import Decimal as D
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
 
 from core.errors import FailedPrecondition, InvalidArgument
 from svc_broker.broker import OrderRequest
@@ -116,6 +117,30 @@ async def test_groups_of_any_size_keep_the_books(db, broker, prices, size: int) 
     answers = await outcomes(broker, orders)
     assert all(a.status == "filled" for a in answers)  # type: ignore[union-attr]
     assert await rows(db, PaperTrade) >= size
+    totals, by_ledger, balances = await ledger_state(db)
+    assert by_ledger == balances
+    assert sum(totals.values()) == 0
+
+
+async def test_a_group_that_fails_as_a_whole_places_its_orders_alone(db, broker, prices, caplog) -> None:
+    # An account key longer than its column fails the group's transaction on PostgreSQL (SQLite
+    # does not check lengths): the group rolls back and each order is placed again on its own.
+    too_long = "u" * 80
+    answers = await outcomes(
+        broker,
+        [
+            (USER, OrderRequest("BTCUSD", "buy", D("0.01"))),
+            (too_long, OrderRequest("BTCUSD", "buy", D("0.01"))),
+            ("user-2", OrderRequest("BTCUSD", "sell", D("0.02"))),
+        ],
+    )
+    assert answers[0].status == answers[2].status == "filled"  # type: ignore[union-attr]
+    if not db.is_sqlite:
+        assert isinstance(answers[1], DBAPIError)
+        assert "a group of 3 orders failed; placing them alone" in caplog.text
+    [position] = (await broker.positions(USER)).items
+    assert position.quantity == D("0.01")  # booked once, not once in the group and once alone
+    assert await rows(db, PaperOrder) == await rows(db, PaperTrade) == (3 if db.is_sqlite else 2)
     totals, by_ledger, balances = await ledger_state(db)
     assert by_ledger == balances
     assert sum(totals.values()) == 0
