@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
 from google.protobuf.message import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 from trading.common.v1.money_pb2 import Money
 from trading.events.v1 import events_payloads_pb2 as ev
+from trading.events.v1.events_envelope_pb2 import Event
 
 from core import outbox
 from core.clock import Clock
@@ -108,6 +113,55 @@ def fill_events(account: PaperAccount, fill: Fill, clock: Clock) -> list[tuple[s
         for p in fill.closed
     ]
     return events
+
+
+def close_events(
+    user_id: str,
+    account_id: int,
+    currency: str,
+    position_id: int,
+    symbol: str,
+    position_side: str,
+    entry_price: Decimal,
+    trade_id: int,
+    side: str,
+    price: Decimal,
+    quantity: Decimal,
+    executed_at: datetime,
+    reason: str,
+    total_pnl_minor: int,
+    clock: Clock,
+) -> list[tuple[str, bytes]]:
+    """The `trade_executed` and `position_closed` of a position closed in full without an order,
+    from plain values: the same envelopes `fill_events` makes, written straight into the
+    envelope (no payload built and copied, no ORM row read)."""
+    now = clock.now()
+    trades, positions = user_trades_channel(user_id), user_positions_channel(user_id)
+    price_text, quantity_text, account_text, position_text = (
+        decimal_str(price), decimal_str(quantity), str(account_id), str(position_id),
+    )  # fmt: skip
+    executed = Event(id=str(uuid.uuid4()), type="trade_executed", channel=trades, producer=PRODUCER)
+    executed.occurred_at.FromDatetime(now)
+    t = executed.trade_executed
+    t.trade_id, t.user_id, t.symbol, t.side = str(trade_id), user_id, symbol, _SIDE[side]
+    t.price, t.quantity, t.status, t.venue = (
+        price_text,
+        quantity_text,
+        ev.TRADE_STATUS_FILLED,
+        ev.TRADE_VENUE_PAPER,
+    )
+    t.account_id, t.position_id = account_text, position_text
+    t.executed_at.FromDatetime(executed_at)
+    closed = Event(id=str(uuid.uuid4()), type="position_closed", channel=positions, producer=PRODUCER)
+    closed.occurred_at.FromDatetime(now)
+    c = closed.position_closed
+    c.position_id, c.user_id, c.symbol = position_text, user_id, symbol
+    c.side = ev.TRADE_SIDE_BUY if position_side == "long" else ev.TRADE_SIDE_SELL
+    c.entry_price, c.exit_price, c.quantity = decimal_str(entry_price), price_text, quantity_text
+    c.pnl.currency, c.pnl.minor_units = currency, total_pnl_minor
+    c.reason, c.venue, c.account_id = _CLOSE_REASON[reason], ev.TRADE_VENUE_PAPER, account_text
+    c.closed_at.FromDatetime(executed_at)
+    return [(trades, executed.SerializeToString()), (positions, closed.SerializeToString())]
 
 
 async def stage_all(session: AsyncSession, events: list[tuple[str, bytes]], clock: Clock) -> None:

@@ -1,0 +1,226 @@
+"""The closes one tick's SL/TP triggers make, booked set-wise: the positions the monitor's index
+found read as plain rows with one query (their accounts locked in id order with another), each
+trigger re-checked and each close booked in memory with the single close's arithmetic, then
+every table written with one statement in the same transaction: trades (ids read back in
+order), positions, balances, ledger journals and outbox events. No ORM object is made or
+flushed: at 10,000 closes a tick the ORM's per-row work, not the database, was the cost.
+
+A user's close and the stop-out keep the general path (`_close_at_market`), whose booking this
+one must match to the cent (tests/broker/test_bulk_close.py compares the two).
+
+The trigger check stays in Python with exact decimals: on SQLite the levels are stored as
+text, so a SQL comparison would compare strings, and floats would misjudge a tick exactly at
+its level.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from svc_broker import pricing
+from svc_broker.market import Quote
+from svc_broker.models import LedgerEntry, PaperAccount, PaperPosition, PaperTrade
+from svc_broker.venues.paper import events as paper_events
+from svc_broker.venues.paper.execution import PaperExecution
+from svc_broker.venues.paper.ledger import CASH, HOUSE_PNL, HOUSE_WRITE_OFF
+from svc_broker.venues.paper.triggers import Watch, position_triggers
+
+log = logging.getLogger(__name__)
+
+BATCH_IDS = 10_000  # ids per IN (...): under both databases' bound-parameter limits
+_P = PaperPosition.__table__
+_A = PaperAccount.__table__
+_T = PaperTrade.__table__
+_L = LedgerEntry.__table__
+_READ = (
+    _P.c.id, _P.c.account_id, _P.c.symbol, _P.c.side, _P.c.quantity, _P.c.cost, _P.c.entry_price,
+    _P.c.realized_pnl_minor, _P.c.realized_pnl_exact, _P.c.stop_loss, _P.c.take_profit,
+)  # fmt: skip
+
+
+@dataclass(slots=True)
+class _Account:
+    id: int
+    user_id: str
+    currency: str
+    balance_minor: int
+
+
+@dataclass(slots=True)
+class _Close:
+    """One position closed in full: what the single path's netting would book for it."""
+
+    position_id: int
+    account: _Account
+    symbol: str
+    position_side: str
+    entry_price: Decimal
+    reason: str
+    side: str
+    quantity: Decimal
+    price: Decimal
+    pnl_minor: int  # this fill's realized PnL
+    total_pnl_minor: int  # the position's realized PnL once closed
+    total_pnl_exact: Decimal
+    written_off_minor: int = 0
+    trade_id: int = 0
+
+
+class PaperBulkClose(PaperExecution):
+    """`fire_position_triggers`: a tick's SL/TP closes in one transaction, written set-wise."""
+
+    async def fire_position_triggers(self, touched: Sequence[tuple[int, str]], quote: Quote) -> list[int]:
+        """Close every position whose SL or TP (`what`) `quote` touches, all in one transaction.
+        Returns the ids closed; one that no longer applies (closed, level moved) is left alone."""
+        if not touched:
+            return []
+        wanted = dict(touched)
+        closes: list[_Close] = []
+        async with self._write() as s:
+            ids = sorted(wanted)
+            for chunk in (ids[i : i + BATCH_IDS] for i in range(0, len(ids), BATCH_IDS)):
+                accounts = await self._lock_owners(s, chunk)
+                query = select(*_READ).where(_P.c.id.in_(chunk), _P.c.status == "open").order_by(_P.c.id)
+                for row in (await s.execute(query)).all():
+                    close = self._booked_close(row, wanted[row.id], quote, accounts[row.account_id])
+                    if close is not None:
+                        closes.append(close)
+            if closes:
+                await self._write_closes(s, closes)
+        watches = [Watch(("position", c.position_id), c.symbol, ()) for c in closes]
+        if watches:
+            for listener in self._listeners:
+                listener(watches)
+        return [c.position_id for c in closes]
+
+    async def _lock_owners(self, s: AsyncSession, position_ids: Sequence[int]) -> dict[int, _Account]:
+        """The accounts owning these positions, locked in id order (the order every batch takes)."""
+        owners = select(_P.c.account_id).where(_P.c.id.in_(position_ids))
+        query = (
+            select(_A.c.id, _A.c.user_id, _A.c.currency, _A.c.balance_minor)
+            .where(_A.c.id.in_(owners))
+            .order_by(_A.c.id)
+        )
+        if not self._db.is_sqlite:
+            query = query.with_for_update()
+        return {
+            r.id: _Account(r.id, r.user_id, r.currency, r.balance_minor) for r in (await s.execute(query))
+        }
+
+    def _booked_close(self, row: Any, what: str, quote: Quote, account: _Account) -> _Close | None:
+        """The close of one position at `quote` if its `what` trigger still applies, booked in
+        memory as `netting.book` and `CashLedger` book a full close: the change of the rounded
+        realized total, the account's balance, negative-balance protection."""
+        triggers = position_triggers(row.side, row.stop_loss, row.take_profit)
+        trigger = next((t for t in triggers if t.what == what), None)
+        if trigger is None or not trigger.touched(quote):
+            return None
+        spec = self.spec(row.symbol)
+        side = "sell" if row.side == "long" else "buy"
+        slippage = Decimal(0) if what == "take_profit" else self._slippage(spec)
+        price = pricing.fill_price(side, quote, slippage)
+        proceeds = price * row.quantity
+        pnl_quote = proceeds - row.cost if row.side == "long" else row.cost - proceeds
+        before = row.realized_pnl_exact or Decimal(0)
+        after = before + self.rules.to_account(pnl_quote, spec)
+        pnl = self.rules.minor(after) - self.rules.minor(before)
+        close = _Close(
+            row.id, account, row.symbol, row.side, row.entry_price, what, side, row.quantity, price,
+            pnl, row.realized_pnl_minor + pnl, after,
+        )  # fmt: skip
+        account.balance_minor += pnl
+        if account.balance_minor < 0:
+            close.written_off_minor = -account.balance_minor
+            account.balance_minor = 0
+            log.warning(
+                "account %s: a %s loss of %s beyond the balance written off",
+                account.id, row.symbol, close.written_off_minor,
+            )  # fmt: skip
+        return close
+
+    async def _write_closes(self, s: AsyncSession, closes: list[_Close]) -> None:
+        """One statement per table, in the order the single path writes them."""
+        now = self._clock.now()
+        trade_rows = [
+            {
+                "account_id": c.account.id, "order_id": None, "position_id": c.position_id,
+                "symbol": c.symbol, "side": c.side, "quantity": c.quantity, "price": c.price,
+                "realized_pnl_minor": c.pnl_minor, "reason": c.reason, "executed_at": now,
+                "written_off_minor": c.written_off_minor,
+            }
+            for c in closes
+        ]  # fmt: skip
+        for close, row, trade_id in zip(
+            closes, trade_rows, await self._trade_ids(s, len(closes)), strict=True
+        ):
+            close.trade_id = row["id"] = trade_id
+        await s.execute(insert(_T), trade_rows)
+        closing = update(_P).where(_P.c.id == bindparam("b_id")).values(
+            quantity=Decimal(0),
+            cost=Decimal(0),
+            realized_pnl_minor=bindparam("b_pnl"),
+            realized_pnl_exact=bindparam("b_exact", type_=_P.c.realized_pnl_exact.type),
+            margin_minor=0,
+            status="closed",
+            closed_at=bindparam("b_at", type_=_P.c.closed_at.type),
+        )  # fmt: skip
+        await s.execute(
+            closing,
+            [
+                {"b_id": c.position_id, "b_pnl": c.total_pnl_minor,
+                 "b_exact": c.total_pnl_exact, "b_at": now}
+                for c in closes
+            ],
+        )  # fmt: skip
+        accounts = {c.account.id: c.account for c in closes}.values()
+        balance = update(_A).where(_A.c.id == bindparam("b_id")).values(balance_minor=bindparam("b_bal"))
+        await s.execute(balance, [{"b_id": a.id, "b_bal": a.balance_minor} for a in accounts])
+        entries = _ledger_rows(closes, now)
+        if entries:
+            await s.execute(insert(_L), entries)
+        events = [e for c in closes for e in _events(c, now, self._clock)]
+        await paper_events.stage_all(s, events, self._clock)
+
+    async def _trade_ids(self, s: AsyncSession, n: int) -> list[int]:
+        """The ids the next `n` trades get, taken before inserting them so that the insert is a
+        plain executemany (reading ids back in order with RETURNING makes SQLAlchemy insert
+        SQLite's rows one at a time). SQLite gives a new row max(id) + 1, and this transaction
+        holds its write lock; PostgreSQL's are drawn from the table's sequence."""
+        if self._db.is_sqlite:
+            top = (await s.execute(select(func.coalesce(func.max(_T.c.id), 0)))).scalar_one()
+            return list(range(top + 1, top + 1 + n))
+        sequence = func.pg_get_serial_sequence(_T.fullname, "id")
+        drawn = select(func.nextval(sequence)).select_from(func.generate_series(1, n))
+        return sorted((await s.execute(drawn)).scalars())
+
+
+def _ledger_rows(closes: list[_Close], now: datetime) -> list[dict[str, Any]]:
+    """Each close's journals as the single path stages them: the fill's PnL, then any write-off."""
+    rows: list[dict[str, Any]] = []
+    for c in closes:
+        journals = ((c.pnl_minor, HOUSE_PNL, "fill"), (c.written_off_minor, HOUSE_WRITE_OFF, "write_off"))
+        for amount, house, kind in journals:
+            if amount == 0:
+                continue
+            common = {"journal": uuid.uuid4().hex, "currency": c.account.currency, "kind": kind,
+                      "trade_id": c.trade_id, "created_at": now}  # fmt: skip
+            rows.append({**common, "book": CASH, "account_id": c.account.id, "amount_minor": amount})
+            rows.append({**common, "book": house, "account_id": None, "amount_minor": -amount})
+    return rows
+
+
+def _events(c: _Close, at: datetime, clock: Any) -> list[tuple[str, bytes]]:
+    a = c.account
+    return paper_events.close_events(
+        a.user_id, a.id, a.currency, c.position_id, c.symbol, c.position_side, c.entry_price,
+        c.trade_id, c.side, c.price, c.quantity, at, c.reason, c.total_pnl_minor, clock,
+    )  # fmt: skip
