@@ -78,7 +78,7 @@ async def touched_by(db: Any, symbol: str) -> list[tuple[int, str]]:
 
 async def snapshot(db: Any) -> dict[str, Any]:
     async with db.session() as s:
-        tables = {
+        tables: dict[str, Any] = {
             name: [tuple(r) for r in (await s.execute(select(table).order_by(table.c.id))).all()]
             for name, table in (
                 ("trades", PaperTrade.__table__),
