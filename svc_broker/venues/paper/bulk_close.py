@@ -19,17 +19,17 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from svc_broker import pricing
 from svc_broker.market import Quote
 from svc_broker.models import LedgerEntry, PaperAccount, PaperPosition, PaperTrade
 from svc_broker.venues.paper import events as paper_events
+from svc_broker.venues.paper.bulk_write import CloseRows, write_core, write_postgres
 from svc_broker.venues.paper.execution import PaperExecution
 from svc_broker.venues.paper.ledger import CASH, HOUSE_PNL, HOUSE_WRITE_OFF
 from svc_broker.venues.paper.triggers import Watch, position_triggers
@@ -148,47 +148,28 @@ class PaperBulkClose(PaperExecution):
         return close
 
     async def _write_closes(self, s: AsyncSession, closes: list[_Close]) -> None:
-        """One statement per table, in the order the single path writes them."""
-        now = self._clock.now()
-        trade_rows = [
-            {
-                "account_id": c.account.id, "order_id": None, "position_id": c.position_id,
-                "symbol": c.symbol, "side": c.side, "quantity": c.quantity, "price": c.price,
-                "realized_pnl_minor": c.pnl_minor, "reason": c.reason, "executed_at": now,
-                "written_off_minor": c.written_off_minor,
-            }
-            for c in closes
-        ]  # fmt: skip
-        for close, row, trade_id in zip(
-            closes, trade_rows, await self._trade_ids(s, len(closes)), strict=True
-        ):
-            close.trade_id = row["id"] = trade_id
-        await s.execute(insert(_T), trade_rows)
-        closing = update(_P).where(_P.c.id == bindparam("b_id")).values(
-            quantity=Decimal(0),
-            cost=Decimal(0),
-            realized_pnl_minor=bindparam("b_pnl"),
-            realized_pnl_exact=bindparam("b_exact", type_=_P.c.realized_pnl_exact.type),
-            margin_minor=0,
-            status="closed",
-            closed_at=bindparam("b_at", type_=_P.c.closed_at.type),
-        )  # fmt: skip
-        await s.execute(
-            closing,
-            [
-                {"b_id": c.position_id, "b_pnl": c.total_pnl_minor,
-                 "b_exact": c.total_pnl_exact, "b_at": now}
-                for c in closes
-            ],
-        )  # fmt: skip
-        accounts = {c.account.id: c.account for c in closes}.values()
-        balance = update(_A).where(_A.c.id == bindparam("b_id")).values(balance_minor=bindparam("b_bal"))
-        await s.execute(balance, [{"b_id": a.id, "b_bal": a.balance_minor} for a in accounts])
-        entries = _ledger_rows(closes, now)
-        if entries:
-            await s.execute(insert(_L), entries)
-        events = [e for c in closes for e in _events(c, now, self._clock)]
-        await paper_events.stage_all(s, events, self._clock)
+        """One statement per table, rows in the order the single path writes them."""
+        rows = CloseRows(self._clock.now())
+        for close, trade_id in zip(closes, await self._trade_ids(s, len(closes)), strict=True):
+            close.trade_id = trade_id
+        events = paper_events.CloseEvents(rows.at, self._clock)
+        for c in closes:
+            a = c.account
+            rows.trades.append((
+                c.trade_id, a.id, None, c.position_id, c.symbol, c.side, c.quantity, c.price,
+                c.pnl_minor, c.reason, rows.at, c.written_off_minor,
+            ))  # fmt: skip
+            rows.positions.append((c.position_id, c.total_pnl_minor, c.total_pnl_exact))
+            _add_journals(rows, c)
+            rows.events += events.pair(
+                a.user_id, a.id, a.currency, c.position_id, c.symbol, c.position_side, c.entry_price,
+                c.trade_id, c.side, c.price, c.quantity, c.reason, c.total_pnl_minor,
+            )  # fmt: skip
+        rows.balances = [(a.id, a.balance_minor) for a in {c.account.id: c.account for c in closes}.values()]
+        if self._db.is_sqlite:
+            await write_core(s, rows, self._clock)
+        else:
+            await write_postgres(s, rows)
 
     async def _trade_ids(self, s: AsyncSession, n: int) -> list[int]:
         """The ids the next `n` trades get, taken before inserting them so that the insert is a
@@ -203,24 +184,11 @@ class PaperBulkClose(PaperExecution):
         return sorted((await s.execute(drawn)).scalars())
 
 
-def _ledger_rows(closes: list[_Close], now: datetime) -> list[dict[str, Any]]:
-    """Each close's journals as the single path stages them: the fill's PnL, then any write-off."""
-    rows: list[dict[str, Any]] = []
-    for c in closes:
-        journals = ((c.pnl_minor, HOUSE_PNL, "fill"), (c.written_off_minor, HOUSE_WRITE_OFF, "write_off"))
-        for amount, house, kind in journals:
-            if amount == 0:
-                continue
-            common = {"journal": uuid.uuid4().hex, "currency": c.account.currency, "kind": kind,
-                      "trade_id": c.trade_id, "created_at": now}  # fmt: skip
-            rows.append({**common, "book": CASH, "account_id": c.account.id, "amount_minor": amount})
-            rows.append({**common, "book": house, "account_id": None, "amount_minor": -amount})
-    return rows
-
-
-def _events(c: _Close, at: datetime, clock: Any) -> list[tuple[str, bytes]]:
-    a = c.account
-    return paper_events.close_events(
-        a.user_id, a.id, a.currency, c.position_id, c.symbol, c.position_side, c.entry_price,
-        c.trade_id, c.side, c.price, c.quantity, at, c.reason, c.total_pnl_minor, clock,
-    )  # fmt: skip
+def _add_journals(rows: CloseRows, c: _Close) -> None:
+    """A close's journals as the single path stages them: the fill's PnL, then any write-off."""
+    journals = ((c.pnl_minor, HOUSE_PNL, "fill"), (c.written_off_minor, HOUSE_WRITE_OFF, "write_off"))
+    for amount, house, kind in journals:
+        if amount != 0:
+            journal, currency = uuid.uuid4().hex, c.account.currency
+            rows.ledger.append((journal, CASH, c.account.id, amount, currency, kind, c.trade_id, rows.at))
+            rows.ledger.append((journal, house, None, -amount, currency, kind, c.trade_id, rows.at))
