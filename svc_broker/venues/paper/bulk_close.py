@@ -32,7 +32,7 @@ from svc_broker.venues.paper import events as paper_events
 from svc_broker.venues.paper.bulk_write import CloseRows, write_core, write_postgres
 from svc_broker.venues.paper.execution import PaperExecution
 from svc_broker.venues.paper.ledger import CASH, HOUSE_PNL, HOUSE_WRITE_OFF
-from svc_broker.venues.paper.triggers import Watch, position_triggers
+from svc_broker.venues.paper.triggers import Watch, position_touched
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +84,7 @@ class PaperBulkClose(PaperExecution):
         if not touched:
             return []
         wanted = dict(touched)
+        priced: dict[str, tuple[Decimal, Decimal]] = {}  # per symbol, once per batch
         closes: list[_Close] = []
         async with self._write() as s:
             ids = sorted(wanted)
@@ -91,7 +92,7 @@ class PaperBulkClose(PaperExecution):
                 accounts = await self._lock_owners(s, chunk)
                 query = select(*_READ).where(_P.c.id.in_(chunk), _P.c.status == "open").order_by(_P.c.id)
                 for row in (await s.execute(query)).all():
-                    close = self._booked_close(row, wanted[row.id], quote, accounts[row.account_id])
+                    close = self._booked_close(row, wanted[row.id], quote, accounts[row.account_id], priced)
                     if close is not None:
                         closes.append(close)
             if closes:
@@ -116,22 +117,34 @@ class PaperBulkClose(PaperExecution):
             r.id: _Account(r.id, r.user_id, r.currency, r.balance_minor) for r in (await s.execute(query))
         }
 
-    def _booked_close(self, row: Any, what: str, quote: Quote, account: _Account) -> _Close | None:
+    def _priced(self, symbol: str) -> tuple[Decimal, Decimal]:
+        """An instrument's slippage and its rate into the account currency."""
+        spec = self.spec(symbol)
+        return self._slippage(spec), self.rules.rate(spec)
+
+    def _booked_close(
+        self,
+        row: Any,
+        what: str,
+        quote: Quote,
+        account: _Account,
+        priced: dict[str, tuple[Decimal, Decimal]],
+    ) -> _Close | None:
         """The close of one position at `quote` if its `what` trigger still applies, booked in
         memory as `netting.book` and `CashLedger` book a full close: the change of the rounded
         realized total, the account's balance, negative-balance protection."""
-        triggers = position_triggers(row.side, row.stop_loss, row.take_profit)
-        trigger = next((t for t in triggers if t.what == what), None)
-        if trigger is None or not trigger.touched(quote):
+        level = row.stop_loss if what == "stop_loss" else row.take_profit
+        if not position_touched(row.side, what, level, quote):
             return None
-        spec = self.spec(row.symbol)
+        if row.symbol not in priced:
+            priced[row.symbol] = self._priced(row.symbol)
+        slippage, rate = priced[row.symbol]
         side = "sell" if row.side == "long" else "buy"
-        slippage = Decimal(0) if what == "take_profit" else self._slippage(spec)
-        price = pricing.fill_price(side, quote, slippage)
+        price = pricing.fill_price(side, quote, Decimal(0) if what == "take_profit" else slippage)
         proceeds = price * row.quantity
         pnl_quote = proceeds - row.cost if row.side == "long" else row.cost - proceeds
         before = row.realized_pnl_exact or Decimal(0)
-        after = before + self.rules.to_account(pnl_quote, spec)
+        after = before + pnl_quote * rate  # as MoneyRules.to_account converts
         pnl = self.rules.minor(after) - self.rules.minor(before)
         close = _Close(
             row.id, account, row.symbol, row.side, row.entry_price, what, side, row.quantity, price,

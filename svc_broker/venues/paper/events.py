@@ -125,6 +125,7 @@ class CloseEvents:
         self._occurred, self._executed = Timestamp(), Timestamp()
         self._occurred.FromDatetime(clock.now())
         self._executed.FromDatetime(executed_at)
+        self._channels: dict[str, tuple[str, str]] = {}  # user -> (trades, positions)
 
     def pair(
         self,
@@ -142,7 +143,13 @@ class CloseEvents:
         reason: str,
         total_pnl_minor: int,
     ) -> list[tuple[str, bytes]]:
-        trades, positions = user_trades_channel(user_id), user_positions_channel(user_id)
+        channels = self._channels.get(user_id)
+        if channels is None:
+            channels = self._channels[user_id] = (
+                user_trades_channel(user_id),
+                user_positions_channel(user_id),
+            )
+        trades, positions = channels
         price_text, quantity_text = decimal_str(price), decimal_str(quantity)
         account_text, position_text = str(account_id), str(position_id)
         executed = Event(id=str(uuid.uuid4()), type="trade_executed", channel=trades, producer=PRODUCER)
