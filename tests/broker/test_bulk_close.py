@@ -5,6 +5,7 @@ start from the same scripted world on a fresh schema each, on the same database.
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal as D
 from typing import Any
 
@@ -12,13 +13,15 @@ from google.protobuf.json_format import MessageToDict
 from sqlalchemy import select
 from trading.events.v1.events_envelope_pb2 import Event
 
+from core.bus import InProcessBus
 from core.clock import TestClock
+from core.outbox import OutboxRelay
 from svc_broker.broker import OrderRequest
 from svc_broker.config import BrokerSettings
 from svc_broker.market import QuoteBook, StaticSymbolCatalog
 from svc_broker.models import OUTBOX, Base, LedgerEntry, PaperAccount, PaperPosition, PaperTrade
 from svc_broker.venues.paper import PaperBroker
-from tests.broker.conftest import SYMBOLS, ScriptedPrices
+from tests.broker.conftest import SYMBOLS, USER, ScriptedPrices
 from tests.broker.test_cash_ledger import ledger_state
 
 # (user, symbol, side, amount, stop loss, take profit)
@@ -123,3 +126,23 @@ async def test_a_tick_closed_in_bulk_books_what_closing_one_by_one_books(make_da
     assert "write_off" in kinds
     types = [e["type"] for _, e in bulk["events"]]
     assert types.count("position_closed") == 7
+
+
+async def test_the_outbox_relay_wakes_when_a_bulk_close_commits(db, broker, prices, clock) -> None:
+    # PostgreSQL's bulk close writes its events with COPY, past `outbox.stage`: the relay, which
+    # would otherwise wait its whole poll interval, must still hear of the commit.
+    await broker.place_order(USER, OrderRequest("BTCUSD", "buy", D("0.01"), stop_loss=D("49000")))
+    [position] = (await broker.positions(USER)).items
+    bus = InProcessBus()
+    relay = OutboxRelay(db, bus, [OUTBOX], clock, poll_s=3600)
+    await relay.drain()  # the fill's event out of the way
+    async with bus.subscribe(f"user:{USER}:positions") as sub:
+        running = asyncio.create_task(relay.run())
+        try:
+            quote = broker.effective_quote(prices.tick("BTCUSD", "48000", "48010"))
+            closed = await broker.fire_position_triggers([(int(position.position_id), "stop_loss")], quote)
+            heard = Event.FromString((await asyncio.wait_for(sub.__anext__(), 30)).data)
+        finally:
+            running.cancel()
+    assert closed == [int(position.position_id)]
+    assert (heard.type, heard.position_closed.position_id) == ("position_closed", position.position_id)
