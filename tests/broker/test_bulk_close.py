@@ -10,7 +10,7 @@ from decimal import Decimal as D
 from typing import Any
 
 from google.protobuf.json_format import MessageToDict
-from sqlalchemy import select
+from sqlalchemy import select, text
 from trading.events.v1.events_envelope_pb2 import Event
 
 from core.bus import InProcessBus
@@ -82,22 +82,23 @@ async def touched_by(db: Any, symbol: str) -> list[tuple[int, str]]:
 async def snapshot(db: Any) -> dict[str, Any]:
     async with db.session() as s:
         tables: dict[str, Any] = {
-            name: [tuple(r) for r in (await s.execute(select(table).order_by(table.c.id))).all()]
+            # as stored, not as the column types read it back: on SQLite the text itself
+            name: [tuple(r) for r in (await s.execute(text(f"SELECT * FROM {table.fullname} ORDER BY id")))]
             for name, table in (
                 ("trades", PaperTrade.__table__),
                 ("positions", PaperPosition.__table__),
                 ("accounts", PaperAccount.__table__),
             )
         }
-        entries = list((await s.execute(select(LedgerEntry).order_by(LedgerEntry.id))).scalars())
-        outbox = (await s.execute(select(OUTBOX.c.channel, OUTBOX.c.payload).order_by(OUTBOX.c.id))).all()
+        entries = list(await s.execute(text(f"SELECT * FROM {LedgerEntry.__table__.fullname} ORDER BY id")))
+        outbox = list(await s.execute(text(f"SELECT * FROM {OUTBOX.fullname} ORDER BY id")))
     journals: dict[str, int] = {}  # a journal's random name, as the order it first appears in
     tables["ledger"] = [
         (e.id, journals.setdefault(e.journal, len(journals)), e.book, e.account_id, e.amount_minor,
          e.currency, e.kind, e.trade_id, e.created_at)
         for e in entries
     ]  # fmt: skip
-    tables["events"] = [(channel, _without_id(payload)) for channel, payload in outbox]
+    tables["events"] = [(e.id, e.channel, _without_id(e.payload), e.durable, e.created_at) for e in outbox]
     tables["books"] = await ledger_state(db)
     return tables
 
@@ -124,7 +125,7 @@ async def test_a_tick_closed_in_bulk_books_what_closing_one_by_one_books(make_da
     assert sum(totals.values()) == 0
     kinds = [e[6] for e in bulk["ledger"]]
     assert "write_off" in kinds
-    types = [e["type"] for _, e in bulk["events"]]
+    types = [e[2]["type"] for e in bulk["events"]]
     assert types.count("position_closed") == 7
 
 

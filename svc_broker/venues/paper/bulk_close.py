@@ -29,7 +29,7 @@ from svc_broker import pricing
 from svc_broker.market import Quote
 from svc_broker.models import LedgerEntry, PaperAccount, PaperPosition, PaperTrade
 from svc_broker.venues.paper import events as paper_events
-from svc_broker.venues.paper.bulk_write import CloseRows, write_core, write_postgres
+from svc_broker.venues.paper.bulk_write import CloseRows, write_postgres, write_sqlite
 from svc_broker.venues.paper.execution import PaperExecution
 from svc_broker.venues.paper.ledger import CASH, HOUSE_PNL, HOUSE_WRITE_OFF
 from svc_broker.venues.paper.triggers import Watch, position_touched
@@ -180,7 +180,7 @@ class PaperBulkClose(PaperExecution):
             )  # fmt: skip
         rows.balances = [(a.id, a.balance_minor) for a in {c.account.id: c.account for c in closes}.values()]
         if self._db.is_sqlite:
-            await write_core(s, rows, self._clock)
+            await write_sqlite(s, rows)
         else:
             await write_postgres(s, rows)
 

@@ -1,7 +1,8 @@
 """Writing a batch of full closes as plain rows, one statement per table. On PostgreSQL through
 the session's own asyncpg connection (same transaction): COPY for the rows inserted, one UPDATE
-joined to `unnest` of arrays for the rows changed, so no row is bound by SQLAlchemy. On SQLite,
-where the write happens in the driver's thread anyway, with Core executemany."""
+joined to `unnest` of arrays for the rows changed. On SQLite through its sqlite3 connection:
+one executemany per table. Either way no row is bound by SQLAlchemy, whose per-row parameter
+handling cost more than the database's work."""
 
 from __future__ import annotations
 
@@ -10,11 +11,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import outbox
-from core.clock import Clock
+from core.db import decimal_str
 from svc_broker.models import OUTBOX, LedgerEntry, PaperAccount, PaperPosition, PaperTrade
 
 TRADE_COLUMNS = (
@@ -32,7 +32,7 @@ LEDGER_COLUMNS = (
     "created_at",
 )
 _OUTBOX_COLUMNS = ("channel", "payload", "durable", "created_at")
-_P, _A = PaperPosition.__table__, PaperAccount.__table__
+_P, _A, _T = PaperPosition.__table__, PaperAccount.__table__, PaperTrade.__table__
 
 
 @dataclass
@@ -81,29 +81,36 @@ async def write_postgres(s: AsyncSession, rows: CloseRows) -> None:
     outbox.mark_staged(s, OUTBOX)
 
 
-async def write_core(s: AsyncSession, rows: CloseRows, clock: Clock) -> None:
-    await s.execute(
-        insert(PaperTrade.__table__), [dict(zip(TRADE_COLUMNS, r, strict=True)) for r in rows.trades]
+async def write_sqlite(s: AsyncSession, rows: CloseRows) -> None:
+    """The same rows through the session's sqlite3 connection: one executemany per table, each
+    run in the driver's thread without a Python step per row. Values are stored as the column
+    types store them (decimals as canonical text, times as SQLAlchemy's SQLite text)."""
+    connection = await s.connection()
+    lite = (await connection.get_raw_connection()).driver_connection
+    assert lite is not None
+    dialect = connection.dialect
+    at = _T.c.executed_at.type.dialect_impl(dialect).bind_processor(dialect)(
+        rows.at
+    )  # as the column binds it
+    trades = [
+        (i, account, order, position, symbol, side, decimal_str(q), decimal_str(price), pnl, reason, at, off)
+        for i, account, order, position, symbol, side, q, price, pnl, reason, _, off in rows.trades
+    ]
+    await lite.executemany(_insert_sql(_T.fullname, TRADE_COLUMNS), trades)
+    await lite.executemany(
+        f"UPDATE {_P.fullname} SET quantity = '0', cost = '0', realized_pnl_minor = ?, "
+        "realized_pnl_exact = ?, margin_minor = 0, status = 'closed', closed_at = ? WHERE id = ?",
+        [(pnl, decimal_str(exact), at, i) for i, pnl, exact in rows.positions],
     )
-    closing = (
-        update(_P)
-        .where(_P.c.id == bindparam("b_id"))
-        .values(
-            quantity=Decimal(0),
-            cost=Decimal(0),
-            realized_pnl_minor=bindparam("b_pnl"),
-            realized_pnl_exact=bindparam("b_exact", type_=_P.c.realized_pnl_exact.type),
-            margin_minor=0,
-            status="closed",
-            closed_at=rows.at,
-        )
+    await lite.executemany(
+        f"UPDATE {_A.fullname} SET balance_minor = ? WHERE id = ?", [(b, i) for i, b in rows.balances]
     )
-    await s.execute(
-        closing, [{"b_id": i, "b_pnl": pnl, "b_exact": exact} for i, pnl, exact in rows.positions]
-    )
-    balance = update(_A).where(_A.c.id == bindparam("b_id")).values(balance_minor=bindparam("b_bal"))
-    await s.execute(balance, [{"b_id": i, "b_bal": b} for i, b in rows.balances])
-    if rows.ledger:
-        entries = [dict(zip(LEDGER_COLUMNS, r, strict=True)) for r in rows.ledger]
-        await s.execute(insert(LedgerEntry.__table__), entries)
-    await outbox.stage_many(s, rows.events, table=OUTBOX, clock=clock)
+    entries = [(*entry[:-1], at) for entry in rows.ledger]
+    await lite.executemany(_insert_sql(LedgerEntry.__table__.fullname, LEDGER_COLUMNS), entries)
+    events = [(channel, payload, False, at) for channel, payload in rows.events]
+    await lite.executemany(_insert_sql(OUTBOX.fullname, _OUTBOX_COLUMNS), events)
+    outbox.mark_staged(s, OUTBOX)
+
+
+def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
