@@ -6,6 +6,7 @@ start from the same scripted world on a fresh schema each, on the same database.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from decimal import Decimal as D
 from typing import Any
 
@@ -145,5 +146,7 @@ async def test_the_outbox_relay_wakes_when_a_bulk_close_commits(db, broker, pric
             heard = Event.FromString((await asyncio.wait_for(sub.__anext__(), 30)).data)
         finally:
             running.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await running
     assert closed == [int(position.position_id)]
     assert (heard.type, heard.position_closed.position_id) == ("position_closed", position.position_id)
