@@ -20,7 +20,6 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,7 +28,7 @@ from svc_broker import pricing
 from svc_broker.market import Quote
 from svc_broker.models import LedgerEntry, PaperAccount, PaperPosition, PaperTrade
 from svc_broker.venues.paper import events as paper_events
-from svc_broker.venues.paper.bulk_write import CloseRows, write_postgres, write_sqlite
+from svc_broker.venues.paper.bulk_write import CloseRows, OpenRow, read_open, write_postgres, write_sqlite
 from svc_broker.venues.paper.execution import PaperExecution
 from svc_broker.venues.paper.ledger import CASH, HOUSE_PNL, HOUSE_WRITE_OFF
 from svc_broker.venues.paper.triggers import Watch, position_touched
@@ -41,10 +40,6 @@ _P = PaperPosition.__table__
 _A = PaperAccount.__table__
 _T = PaperTrade.__table__
 _L = LedgerEntry.__table__
-_READ = (
-    _P.c.id, _P.c.account_id, _P.c.symbol, _P.c.side, _P.c.quantity, _P.c.cost, _P.c.entry_price,
-    _P.c.realized_pnl_minor, _P.c.realized_pnl_exact, _P.c.stop_loss, _P.c.take_profit,
-)  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -90,8 +85,7 @@ class PaperBulkClose(PaperExecution):
             ids = sorted(wanted)
             for chunk in (ids[i : i + BATCH_IDS] for i in range(0, len(ids), BATCH_IDS)):
                 accounts = await self._lock_owners(s, chunk)
-                query = select(*_READ).where(_P.c.id.in_(chunk), _P.c.status == "open").order_by(_P.c.id)
-                for row in (await s.execute(query)).all():
+                for row in await read_open(s, chunk, self._db.is_sqlite):
                     close = self._booked_close(row, wanted[row.id], quote, accounts[row.account_id], priced)
                     if close is not None:
                         closes.append(close)
@@ -124,7 +118,7 @@ class PaperBulkClose(PaperExecution):
 
     def _booked_close(
         self,
-        row: Any,
+        row: OpenRow,
         what: str,
         quote: Quote,
         account: _Account,

@@ -1,4 +1,5 @@
-"""Writing a batch of full closes as plain rows, one statement per table. On PostgreSQL through
+"""Reading the open positions a tick touches and writing a batch of full closes, as plain rows,
+one statement per table. On PostgreSQL through
 the session's own asyncpg connection (same transaction): COPY for the rows inserted, one UPDATE
 joined to `unnest` of arrays for the rows changed. On SQLite through its sqlite3 connection:
 one executemany per table. Either way no row is bound by SQLAlchemy, whose per-row parameter
@@ -33,6 +34,62 @@ LEDGER_COLUMNS = (
 )
 _OUTBOX_COLUMNS = ("channel", "payload", "durable", "created_at")
 _P, _A, _T = PaperPosition.__table__, PaperAccount.__table__, PaperTrade.__table__
+
+
+@dataclass(slots=True)
+class OpenRow:
+    """An open position as the bulk close reads it."""
+
+    id: int
+    account_id: int
+    symbol: str
+    side: str
+    quantity: Decimal
+    cost: Decimal
+    entry_price: Decimal
+    realized_pnl_minor: int
+    realized_pnl_exact: Decimal | None
+    stop_loss: Decimal | None
+    take_profit: Decimal | None
+
+
+_OPEN_COLUMNS = (
+    "id, account_id, symbol, side, quantity, cost, entry_price, realized_pnl_minor, realized_pnl_exact, "
+    "stop_loss, take_profit"
+)
+
+
+async def read_open(s: AsyncSession, ids: list[int], is_sqlite: bool) -> list[OpenRow]:
+    """The open positions among `ids`, in id order, through the session's driver connection
+    (SQLAlchemy's result handling cost more per row than the read)."""
+    driver = (await (await s.connection()).get_raw_connection()).driver_connection
+    assert driver is not None
+    if not is_sqlite:
+        sql = f"SELECT {_OPEN_COLUMNS} FROM {_P.fullname} WHERE id = ANY($1::bigint[]) AND status = 'open'"
+        sql += " ORDER BY id"
+        return [OpenRow(*r) for r in await driver.fetch(sql, ids)]
+    marks = ", ".join("?" * len(ids))
+    sql = f"SELECT {_OPEN_COLUMNS} FROM {_P.fullname} WHERE id IN ({marks}) AND status = 'open' ORDER BY id"
+    return [
+        OpenRow(
+            i,
+            a,
+            symbol,
+            side,
+            Decimal(q),
+            Decimal(c),
+            Decimal(e),
+            pnl,
+            _decimal(x),
+            _decimal(sl),
+            _decimal(tp),
+        )
+        for i, a, symbol, side, q, c, e, pnl, x, sl, tp in await driver.execute_fetchall(sql, ids)
+    ]
+
+
+def _decimal(stored: str | int | None) -> Decimal | None:
+    return None if stored is None else Decimal(stored)
 
 
 @dataclass
