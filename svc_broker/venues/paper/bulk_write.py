@@ -7,6 +7,7 @@ handling cost more than the database's work."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -96,7 +97,8 @@ def _decimal(stored: str | int | None) -> Decimal | None:
 class CloseRows:
     """A batch of full closes as rows: trades (TRADE_COLUMNS, ids set), closed positions
     (id, realized PnL, its unrounded total), balances (account id, balance), ledger entries
-    (LEDGER_COLUMNS) and outbox events (channel, payload), each list in the order to write."""
+    (LEDGER_COLUMNS) and outbox events (channel, payload; the writers await them last, as they
+    may still be in the making), each list in the order to write."""
 
     at: datetime
     trades: list[tuple[Any, ...]] = field(default_factory=list)
@@ -106,7 +108,9 @@ class CloseRows:
     events: list[tuple[str, bytes]] = field(default_factory=list)
 
 
-async def write_postgres(s: AsyncSession, rows: CloseRows) -> None:
+async def write_postgres(
+    s: AsyncSession, rows: CloseRows, events: Awaitable[list[tuple[str, bytes]]]
+) -> None:
     connection = await (await s.connection()).get_raw_connection()
     pg = connection.driver_connection
     assert pg is not None
@@ -131,14 +135,15 @@ async def write_postgres(s: AsyncSession, rows: CloseRows) -> None:
         await pg.copy_records_to_table(
             LedgerEntry.__tablename__, schema_name=schema, columns=LEDGER_COLUMNS, records=rows.ledger
         )
-    events = [(channel, payload, False, rows.at) for channel, payload in rows.events]
+    rows.events = await events
+    staged = [(channel, payload, False, rows.at) for channel, payload in rows.events]
     await pg.copy_records_to_table(
-        OUTBOX.name, schema_name=OUTBOX.schema, columns=_OUTBOX_COLUMNS, records=events
+        OUTBOX.name, schema_name=OUTBOX.schema, columns=_OUTBOX_COLUMNS, records=staged
     )
     outbox.mark_staged(s, OUTBOX)
 
 
-async def write_sqlite(s: AsyncSession, rows: CloseRows) -> None:
+async def write_sqlite(s: AsyncSession, rows: CloseRows, events: Awaitable[list[tuple[str, bytes]]]) -> None:
     """The same rows through the session's sqlite3 connection: one executemany per table, each
     run in the driver's thread without a Python step per row. Values are stored as the column
     types store them (decimals as canonical text, times as SQLAlchemy's SQLite text)."""
@@ -164,8 +169,9 @@ async def write_sqlite(s: AsyncSession, rows: CloseRows) -> None:
     )
     entries = [(*entry[:-1], at) for entry in rows.ledger]
     await lite.executemany(_insert_sql(LedgerEntry.__table__.fullname, LEDGER_COLUMNS), entries)
-    events = [(channel, payload, False, at) for channel, payload in rows.events]
-    await lite.executemany(_insert_sql(OUTBOX.fullname, _OUTBOX_COLUMNS), events)
+    rows.events = await events
+    staged = [(channel, payload, False, at) for channel, payload in rows.events]
+    await lite.executemany(_insert_sql(OUTBOX.fullname, _OUTBOX_COLUMNS), staged)
     outbox.mark_staged(s, OUTBOX)
 
 
