@@ -1,8 +1,8 @@
 """The closes one tick's SL/TP triggers make, booked set-wise: the positions the monitor's index
 found read as plain rows with one query (their accounts locked in id order with another), each
 trigger re-checked and each close booked in memory with the single close's arithmetic, then
-every table written with one statement in the same transaction: trades (ids read back in
-order), positions, balances, ledger journals and outbox events. No ORM object is made or
+every table written with one statement in the same transaction (bulk_write.py): trades (their
+ids drawn first), positions, balances, ledger journals and outbox events. No ORM object is made or
 flushed: at 10,000 closes a tick the ORM's per-row work, not the database, was the cost.
 
 A user's close and the stop-out keep the general path (`_close_at_market`), whose booking this
@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import Clock
 from svc_broker import pricing
 from svc_broker.market import Quote
-from svc_broker.models import LedgerEntry, PaperAccount, PaperPosition, PaperTrade
+from svc_broker.models import PaperAccount, PaperPosition, PaperTrade
 from svc_broker.venues.paper import events as paper_events
 from svc_broker.venues.paper.bulk_write import CloseRows, OpenRow, read_open, write_postgres, write_sqlite
 from svc_broker.venues.paper.execution import PaperExecution
@@ -42,7 +42,6 @@ BATCH_IDS = 10_000  # ids per IN (...): under both databases' bound-parameter li
 _P = PaperPosition.__table__
 _A = PaperAccount.__table__
 _T = PaperTrade.__table__
-_L = LedgerEntry.__table__
 
 
 @dataclass(slots=True)
@@ -179,10 +178,10 @@ class PaperBulkClose(PaperExecution):
             await asyncio.gather(building, return_exceptions=True)  # never left running
 
     async def _trade_ids(self, s: AsyncSession, n: int) -> list[int]:
-        """The ids the next `n` trades get, taken before inserting them so that the insert is a
-        plain executemany (reading ids back in order with RETURNING makes SQLAlchemy insert
-        SQLite's rows one at a time). SQLite gives a new row max(id) + 1, and this transaction
-        holds its write lock; PostgreSQL's are drawn from the table's sequence."""
+        """The ids the next `n` trades get, taken before inserting them so that the insert needs
+        no RETURNING (COPY on PostgreSQL, executemany on SQLite). SQLite gives a new row
+        max(id) + 1, and this transaction holds its write lock; PostgreSQL's are drawn from the
+        table's sequence."""
         if self._db.is_sqlite:
             top = (await s.execute(select(func.coalesce(func.max(_T.c.id), 0)))).scalar_one()
             return list(range(top + 1, top + 1 + n))
