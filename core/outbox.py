@@ -156,6 +156,12 @@ async def stage_many(
     session.info.setdefault(_STAGED, set()).add(table.fullname)
 
 
+def mark_staged(session: AsyncSession, table: Table) -> None:
+    """Rows were put into `table` by other means (the driver's COPY): the relays wake after the
+    commit as for `stage`."""
+    session.info.setdefault(_STAGED, set()).add(table.fullname)
+
+
 _RUNNING: set[OutboxRelay] = set()
 
 

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
 from google.protobuf.message import Message
+from google.protobuf.timestamp_pb2 import Timestamp
 from sqlalchemy.ext.asyncio import AsyncSession
 from trading.common.v1.money_pb2 import Money
 from trading.events.v1 import events_payloads_pb2 as ev
+from trading.events.v1.events_envelope_pb2 import Event
 
 from core import outbox
 from core.clock import Clock
@@ -108,6 +114,61 @@ def fill_events(account: PaperAccount, fill: Fill, clock: Clock) -> list[tuple[s
         for p in fill.closed
     ]
     return events
+
+
+class CloseEvents:
+    """The `trade_executed` and `position_closed` of positions closed in full without an order,
+    from plain values: the envelopes `fill_events` makes, written straight into the envelope (no
+    payload built and copied, no ORM row read); every event of the batch stamped at one time."""
+
+    def __init__(self, executed_at: datetime, clock: Clock) -> None:
+        self._occurred, self._executed = Timestamp(), Timestamp()
+        self._occurred.FromDatetime(clock.now())
+        self._executed.FromDatetime(executed_at)
+        self._channels: dict[str, tuple[str, str]] = {}  # user -> (trades, positions)
+
+    def pair(
+        self,
+        user_id: str,
+        account_id: int,
+        currency: str,
+        position_id: int,
+        symbol: str,
+        position_side: str,
+        entry_price: Decimal,
+        trade_id: int,
+        side: str,
+        price: Decimal,
+        quantity: Decimal,
+        reason: str,
+        total_pnl_minor: int,
+    ) -> list[tuple[str, bytes]]:
+        channels = self._channels.get(user_id)
+        if channels is None:
+            channels = self._channels[user_id] = (
+                user_trades_channel(user_id),
+                user_positions_channel(user_id),
+            )
+        trades, positions = channels
+        price_text, quantity_text = decimal_str(price), decimal_str(quantity)
+        account_text, position_text = str(account_id), str(position_id)
+        executed = Event(id=str(uuid.uuid4()), type="trade_executed", channel=trades, producer=PRODUCER)
+        executed.occurred_at.CopyFrom(self._occurred)
+        t = executed.trade_executed
+        t.trade_id, t.user_id, t.symbol, t.side = str(trade_id), user_id, symbol, _SIDE[side]
+        t.price, t.quantity, t.status = price_text, quantity_text, ev.TRADE_STATUS_FILLED
+        t.venue, t.account_id, t.position_id = ev.TRADE_VENUE_PAPER, account_text, position_text
+        t.executed_at.CopyFrom(self._executed)
+        closed = Event(id=str(uuid.uuid4()), type="position_closed", channel=positions, producer=PRODUCER)
+        closed.occurred_at.CopyFrom(self._occurred)
+        c = closed.position_closed
+        c.position_id, c.user_id, c.symbol = position_text, user_id, symbol
+        c.side = ev.TRADE_SIDE_BUY if position_side == "long" else ev.TRADE_SIDE_SELL
+        c.entry_price, c.exit_price, c.quantity = decimal_str(entry_price), price_text, quantity_text
+        c.pnl.currency, c.pnl.minor_units = currency, total_pnl_minor
+        c.reason, c.venue, c.account_id = _CLOSE_REASON[reason], ev.TRADE_VENUE_PAPER, account_text
+        c.closed_at.CopyFrom(self._executed)
+        return [(trades, executed.SerializeToString()), (positions, closed.SerializeToString())]
 
 
 async def stage_all(session: AsyncSession, events: list[tuple[str, bytes]], clock: Clock) -> None:

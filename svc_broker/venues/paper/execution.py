@@ -42,14 +42,30 @@ class PaperExecution(PaperStore):
         check_margin: bool,
         closing: PaperPosition | None = None,
         flush: bool = True,
-        bulk: bool = False,
     ) -> Fill:
         """Book an execution, refuse it when it adds margin the account cannot cover; its cash
         moves through the ledger and its events go out with the transaction. `closing` is the
         position a close reduces (no need to read the account's positions); `flush=False` leaves
-        the trades' ids to the end of the transaction (a batch); `bulk=True` leaves writing the
-        trades and the changed rows to the caller."""
+        the trades' ids to the end of the transaction (a batch)."""
         positions = [closing] if closing is not None else await self._open_positions(s, account)
+        fill = self._book(account, positions, ex, changes, check_margin=check_margin)
+        s.add_all(fill.trades)
+        if flush:
+            await s.flush()
+        changes.watches.extend(position_watch(p) for p in fill.touched)
+        return fill
+
+    def _book(
+        self,
+        account: PaperAccount,
+        positions: list[PaperPosition],
+        ex: Execution,
+        changes: Changes,
+        *,
+        check_margin: bool,
+    ) -> Fill:
+        """Book an execution in memory against the account's open `positions`: netting, the
+        ledger's movements, the margin check (which raises before the fill joins `changes`)."""
         current = next((p for p in positions if p.symbol == ex.spec.symbol), None)
         margin_before = sum(p.margin_minor for p in positions)
         fill = book(account, current, ex, self.rules)
@@ -64,12 +80,7 @@ class PaperExecution(PaperStore):
                 )  # fmt: skip
         if check_margin:
             self._check_margin(account, positions, fill, margin_before)
-        if not bulk:
-            s.add_all(fill.trades)
-        if flush and not bulk:
-            await s.flush()
         changes.fills.append((account, fill))
-        changes.watches.extend(position_watch(p) for p in fill.touched)
         return fill
 
     def _check_margin(
@@ -97,7 +108,6 @@ class PaperExecution(PaperStore):
         changes: Changes,
         quantity: Decimal | None = None,
         flush: bool = True,
-        bulk: bool = False,
     ) -> Fill:
         """Close `quantity` of a position (all of it by default) at `quote`; a take profit fills
         at its quote, every other close pays the slippage."""
@@ -107,9 +117,7 @@ class PaperExecution(PaperStore):
         ex = Execution(
             spec, side, amount, pricing.fill_price(side, quote, slippage), reason, self._clock.now()
         )
-        return await self._execute(
-            s, acc, ex, changes, check_margin=False, closing=position, flush=flush, bulk=bulk
-        )
+        return await self._execute(s, acc, ex, changes, check_margin=False, closing=position, flush=flush)
 
     def _new_order(
         self, acc: PaperAccount, request: OrderRequest, spec: SymbolSpec, quantity: Decimal

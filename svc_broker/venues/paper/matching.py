@@ -5,10 +5,9 @@ under the account lock, so closing happens once however many ticks race."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from decimal import Decimal
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import FailedPrecondition, InvalidArgument
@@ -17,12 +16,12 @@ from svc_broker.broker import (
     AccountView,
 )
 from svc_broker.market import Quote
-from svc_broker.models import PaperAccount, PaperOrder, PaperPosition, PaperTrade
+from svc_broker.models import PaperAccount, PaperOrder, PaperPosition
 from svc_broker.rules import (
     check_protection,
 )
 from svc_broker.venues.paper import events as paper_events
-from svc_broker.venues.paper.execution import PaperExecution
+from svc_broker.venues.paper.bulk_close import PaperBulkClose
 from svc_broker.venues.paper.ledger import CashLedger
 from svc_broker.venues.paper.store import Changes
 from svc_broker.venues.paper.triggers import (
@@ -39,7 +38,7 @@ from svc_broker.venues.paper.valuation import (
 log = logging.getLogger(__name__)
 
 
-class PaperMatching(PaperExecution):
+class PaperMatching(PaperBulkClose):
     """Triggers, expiry and stop-out on top of execution."""
 
     async def watches(self) -> list[Watch]:
@@ -88,53 +87,6 @@ class PaperMatching(PaperExecution):
                 return False
             await self._close_at_market(s, acc, position, self.spec(position.symbol), quote, what, changes)
             return True
-
-    async def fire_position_triggers(self, touched: Sequence[tuple[int, str]], quote: Quote) -> list[int]:
-        """Close every position whose SL or TP (`what`) `quote` touches, all in one transaction:
-        the accounts locked in id order with one query, the positions read with one more, the
-        triggers re-checked in memory, the trades, entries and events written in bulk. Returns the
-        ids closed; one that no longer applies (closed, level moved) is left alone."""
-        if not touched:
-            return []
-        wanted = dict(touched)
-        changes = Changes(CashLedger(self._clock))
-        closed: list[int] = []
-        async with self._write() as s:
-            loaded: list[PaperPosition] = []
-            accounts: dict[int, PaperAccount] = {}
-            for chunk in _chunks(sorted(wanted), BATCH_IDS):
-                accounts.update(await self._lock_accounts_of(s, chunk))
-                query = select(PaperPosition).where(
-                    PaperPosition.id.in_(chunk), PaperPosition.status == "open"
-                )
-                for position in (await s.execute(query)).scalars():
-                    loaded.append(position)
-                    what = wanted[position.id]
-                    level = next(
-                        (t for t in position_triggers(position.side, position.stop_loss, position.take_profit)
-                         if t.what == what),
-                        None,
-                    )  # fmt: skip
-                    if level is None or not level.touched(quote):
-                        continue
-                    acc = accounts[position.account_id]
-                    spec = self.spec(position.symbol)
-                    await self._close_at_market(s, acc, position, spec, quote, what, changes, bulk=True)
-                    closed.append(position.id)
-            await _write_closes(s, changes, loaded, list(accounts.values()))
-            await self._finish(s, changes)
-        self._tell(changes)
-        return closed
-
-    async def _lock_accounts_of(
-        self, s: AsyncSession, position_ids: Sequence[int]
-    ) -> dict[int, PaperAccount]:
-        """The accounts owning these positions, locked in id order (the order every batch takes)."""
-        owners = select(PaperPosition.account_id).where(PaperPosition.id.in_(position_ids))
-        query = select(PaperAccount).where(PaperAccount.id.in_(owners)).order_by(PaperAccount.id)
-        if not self._db.is_sqlite:
-            query = query.with_for_update()
-        return {a.id: a for a in (await s.execute(query)).scalars()}
 
     async def fire_order_trigger(self, order_id: int, quote: Quote) -> bool:
         """Fill a pending order whose price `quote` touches, at that quote (a gap fills at the
@@ -280,59 +232,3 @@ class PaperMatching(PaperExecution):
             positions = [p for p in positions if p.status == "open"]
             closed += 1
         return closed
-
-
-BATCH_IDS = 10_000  # ids per IN (...): under both databases' bound-parameter limits
-
-
-def _chunks(ids: list[int], size: int) -> list[list[int]]:
-    return [ids[i : i + size] for i in range(0, len(ids), size)]
-
-
-async def _write_closes(
-    s: AsyncSession, changes: Changes, positions: list[PaperPosition], accounts: list[PaperAccount]
-) -> None:
-    """Write a batch of closes with one statement per table (the ORM's unit of work costs more
-    than the closes themselves): the trades inserted, their ids read back in order, the closed
-    positions and the accounts' balances updated; the rows then leave the session unflushed."""
-    trades = [t for _, fill in changes.fills for t in fill.trades]
-    if trades:
-        table = PaperTrade.__table__
-        rows = [
-            {
-                "account_id": t.account_id, "order_id": None, "position_id": t.position.id,
-                "symbol": t.symbol, "side": t.side, "quantity": t.quantity, "price": t.price,
-                "realized_pnl_minor": t.realized_pnl_minor, "reason": t.reason,
-                "executed_at": t.executed_at, "written_off_minor": t.written_off_minor or 0,
-            }
-            for t in trades
-        ]  # fmt: skip
-        inserting = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-        ids = (await s.execute(inserting, rows)).scalars().all()
-        for trade, trade_id in zip(trades, ids, strict=True):
-            trade.id, trade.position_id = trade_id, trade.position.id
-    touched = [p for p in positions if p.status == "closed"]
-    if touched:
-        pt = PaperPosition.__table__
-        columns = (
-            "quantity",
-            "cost",
-            "realized_pnl_minor",
-            "realized_pnl_exact",
-            "margin_minor",
-            "status",
-            "closed_at",
-        )
-        statement = update(pt).where(pt.c.id == bindparam("b_id"))
-        statement = statement.values({c: bindparam(f"b_{c}", type_=pt.c[c].type) for c in columns})
-        await s.execute(
-            statement, [{"b_id": p.id, **{f"b_{c}": getattr(p, c) for c in columns}} for p in touched]
-        )
-    if accounts:
-        at = PaperAccount.__table__
-        statement = (
-            update(at).where(at.c.id == bindparam("b_id")).values(balance_minor=bindparam("b_balance"))
-        )
-        await s.execute(statement, [{"b_id": a.id, "b_balance": a.balance_minor} for a in accounts])
-    for row in [*positions, *accounts]:
-        s.expunge(row)

@@ -24,17 +24,33 @@ class Trigger:
         return price <= self.level if self.op == "le" else price >= self.level
 
 
+# (position side, what) -> the quote price that closes it and how it must compare to the level
+_POSITION_TRIGGERS = {
+    ("long", "stop_loss"): ("bid", "le"),
+    ("long", "take_profit"): ("bid", "ge"),
+    ("short", "stop_loss"): ("ask", "ge"),
+    ("short", "take_profit"): ("ask", "le"),
+}
+
+
 def position_triggers(side: str, stop_loss: Decimal | None, take_profit: Decimal | None) -> list[Trigger]:
     """A long closes at the bid: SL when the bid falls to it, TP when it rises to it.
     A short closes at the ask: SL when the ask rises to it, TP when it falls to it."""
-    source = "bid" if side == "long" else "ask"
-    sl_op, tp_op = ("le", "ge") if side == "long" else ("ge", "le")
     found = []
-    if stop_loss is not None:
-        found.append(Trigger(source, sl_op, stop_loss, "stop_loss"))
-    if take_profit is not None:
-        found.append(Trigger(source, tp_op, take_profit, "take_profit"))
+    for what, level in (("stop_loss", stop_loss), ("take_profit", take_profit)):
+        if level is not None:
+            found.append(Trigger(*_POSITION_TRIGGERS[(side, what)], level, what))
     return found
+
+
+def position_touched(side: str, what: str, level: Decimal | None, quote: Quote) -> bool:
+    """Whether `quote` reaches a position's `what` at `level` (None: it has none), as its
+    `Trigger` judges it, without making one (a tick may judge thousands)."""
+    if level is None:
+        return False
+    source, op = _POSITION_TRIGGERS[(side, what)]
+    price = quote.bid if source == "bid" else quote.ask
+    return price <= level if op == "le" else price >= level
 
 
 def order_trigger(side: str, type: str, limit_price: Decimal | None, stop_price: Decimal | None) -> Trigger:

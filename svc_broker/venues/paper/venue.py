@@ -27,7 +27,8 @@ from svc_broker.rules import (
     check_protection,
     check_stop_price,
 )
-from svc_broker.values import Symbol
+from svc_broker.values import OrderType, Symbol
+from svc_broker.venues.paper.batch import NewOrder, PaperBatching
 from svc_broker.venues.paper.ledger import HOUSE_FUNDING, Movement
 from svc_broker.venues.paper.matching import PaperMatching
 from svc_broker.venues.paper.store import well_formed
@@ -43,7 +44,7 @@ from svc_broker.venues.paper.valuation import (
 )
 
 
-class PaperBroker(PaperMatching):
+class PaperBroker(PaperMatching, PaperBatching):
     """Orders, positions and the account of each user, on paper."""
 
     async def place_order(self, account: str, request: OrderRequest) -> OrderView:
@@ -58,14 +59,21 @@ class PaperBroker(PaperMatching):
         spec = self.spec(request.symbol)
         quantity = pricing.units_for(request.amount, request.unit, spec)
         check_order_request(request, quantity, spec)
-        async with self._locked(account) as (s, acc, changes):
+        order = NewOrder(account, request, spec, quantity)
+        if request.type == OrderType.MARKET:  # the busy path: booked in groups
+            return await self._place_market(order)
+        return await self._place_alone(order)
+
+    async def _place_alone(self, new: NewOrder) -> OrderView:
+        request, spec = new.request, new.spec
+        async with self._locked(new.user_id) as (s, acc, changes):
             if request.client_order_id:  # made by a concurrent call since the look-up above
                 existing = await self._by_client_order_id(s, acc, request.client_order_id)
                 if existing is not None:
                     return self._order_view(existing)
             self._check_open(spec)
             quote = self._quote(spec)
-            order = self._new_order(acc, request, spec, quantity)
+            order = self._new_order(acc, request, spec, new.quantity)
             s.add(order)
             if order.type == "stop":
                 check_stop_price(order.side, order.stop_price, quote)
