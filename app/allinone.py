@@ -47,9 +47,15 @@ async def bootstrap(ctx: ServiceContext, specs: list[ServiceSpec]) -> None:
 
 
 async def start_edge(
-    settings: Settings, ctx: ServiceContext, services: list[str], monitor: HealthMonitor | None = None
+    settings: Settings,
+    ctx: ServiceContext,
+    services: list[str],
+    monitor: HealthMonitor | None = None,
+    *,
+    reuse_port: bool = False,
 ) -> web.AppRunner:
-    """The edge; it starts before Envoy, which fetches the JWKS from it before opening its listener."""
+    """The edge; it starts before Envoy, which fetches the JWKS from it before opening its listener.
+    With `reuse_port`, several worker processes serve the one edge port (app/workers.py)."""
     from trading.agent.v1.agent_service_pb2_grpc import AgentServiceStub
 
     from app.openapi import render_openapi
@@ -74,10 +80,20 @@ async def start_edge(
         openapi=document,
         monitor=monitor,
     )
+    if reuse_port:
+        app.on_response_prepare.append(replica_header)
     runner = web.AppRunner(app)
     await runner.setup()
-    await web.TCPSite(runner, settings.grpc_host, settings.edge_port).start()
+    await web.TCPSite(runner, settings.grpc_host, settings.edge_port, reuse_port=reuse_port or None).start()
     return runner
+
+
+async def replica_header(request: web.Request, response: web.StreamResponse) -> None:
+    """Which worker process answered (a WebSocket's upgrade included), as gRPC answers say it."""
+    from app.runtime import REPLICA_HEADER
+    from core.lease import replica_id
+
+    response.headers[REPLICA_HEADER] = replica_id()
 
 
 def stripe_webhook_wiring(ctx: ServiceContext) -> tuple[object, str]:
@@ -97,6 +113,19 @@ async def run_all_in_one(
     bootstrap_first: bool = True,
     envoy_base_id: int = ENVOY_BASE_ID,
 ) -> int:
+    from app.workers import run_workers, worker_count
+
+    count, why_one = worker_count(settings)
+    if why_one and settings.workers > 1:
+        log.warning("one server process", extra={"fields": {"workers": settings.workers, "because": why_one}})
+    if count > 1:
+        return await run_workers(
+            settings,
+            count,
+            with_envoy=with_envoy,
+            bootstrap_first=bootstrap_first,
+            envoy_base_id=envoy_base_id,
+        )
     specs = load_specs()
     if settings.proxy_secret is None:
         settings.proxy_secret = SecretStr(secrets.token_urlsafe(32))  # this run's Envoy and services
@@ -141,7 +170,7 @@ def settings_descriptor():
     return Path(__file__).resolve().parent.parent / "gen" / "descriptor.binpb"
 
 
-def print_urls(settings: Settings, port: int, with_envoy: bool) -> None:
+def print_urls(settings: Settings, port: int, with_envoy: bool, *, workers: list[str] | None = None) -> None:
     lines = [
         "",
         "The trading platform is up.",
@@ -149,6 +178,8 @@ def print_urls(settings: Settings, port: int, with_envoy: bool) -> None:
         f"   grpcurl -plaintext {settings.grpc_host}:{port} list",
         f"  edge (ws, webhooks)   http://{settings.grpc_host}:{settings.edge_port}",
     ]
+    if workers:
+        lines += [f"  {line}" for line in workers]
     if with_envoy:
         lines += [
             f"  REST + web (Envoy)    http://localhost:{settings.envoy_port}"
