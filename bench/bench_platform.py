@@ -188,10 +188,13 @@ async def run_mix(platform: Platform, users: int, seconds: float) -> Stats:
     stats = Stats()
     start = asyncio.Event()
     deadline = [0.0]
-    connector = aiohttp.TCPConnector(limit=0)
-    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60)) as http:
-        client = Client(http, platform.url, stats)
-        loops = [asyncio.create_task(user_loop(client, u, start, deadline)) for u in people]
+    async with contextlib.AsyncExitStack() as sessions:
+        loops = []
+        for index, user in enumerate(people):
+            http = await sessions.enter_async_context(own_address_session(index))
+            loops.append(
+                asyncio.create_task(user_loop(Client(http, platform.url, stats), user, start, deadline))
+            )
         await asyncio.sleep(2)  # every user signed in and subscribed
         stats.latencies.clear()
         stats.errors.clear()
@@ -203,6 +206,14 @@ async def run_mix(platform: Platform, users: int, seconds: float) -> Stats:
     return stats
 
 
+def own_address_session(index: int) -> aiohttp.ClientSession:
+    """A session whose connections come from a loopback address of the user's own, as real users
+    come from their own: Envoy's per-address token bucket (100 calls/s) is per user, not shared."""
+    address = f"127.0.{1 + index // 250}.{1 + index % 250}"
+    connector = aiohttp.TCPConnector(limit=0, local_addr=(address, 0))
+    return aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60))
+
+
 async def fanout(platform: Platform, clients: int, seconds: float = 10.0) -> list[float]:
     """Delays (ms) from each price's timestamp to its receipt, over every client."""
     user = (await prepare_users(platform, 1))[0]
@@ -210,10 +221,14 @@ async def fanout(platform: Platform, clients: int, seconds: float = 10.0) -> lis
     ready = 0
     all_ready = asyncio.Event()
     measuring = asyncio.Event()
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
-        await Client(http, platform.url, None).sign_in(user)
+    async with contextlib.AsyncExitStack() as stack:
+        # a hundred clients per source address, within Envoy's per-address bucket
+        sessions = [
+            await stack.enter_async_context(own_address_session(1000 + k)) for k in range(0, clients, 100)
+        ]
+        await Client(sessions[0], platform.url, None).sign_in(user)
 
-        async def watcher() -> None:
+        async def watcher(http: aiohttp.ClientSession) -> None:
             nonlocal ready
             async with http.ws_connect(
                 platform.url.replace("http", "ws") + "/ws", protocols=("trading.v1", f"bearer.{user.token}")
@@ -235,7 +250,8 @@ async def fanout(platform: Platform, clients: int, seconds: float = 10.0) -> lis
 
         tasks = []
         for start in range(0, clients, 100):
-            tasks += [asyncio.create_task(watcher()) for _ in range(min(100, clients - start))]
+            http = sessions[start // 100]
+            tasks += [asyncio.create_task(watcher(http)) for _ in range(min(100, clients - start))]
             await asyncio.sleep(0.5)
         await asyncio.wait_for(all_ready.wait(), 120)
         await asyncio.sleep(2)

@@ -48,7 +48,7 @@ def base_env(data_dir: Path, database_url: str, namespace: str) -> dict[str, str
         TRADING_MARKET_DEMO_DAYS="5", TRADING_MARKET_STREAM_INTERVAL_S="0.5",
         # one client address (the bench) signs up and in as every user
         TRADING_AUTH_REGISTER_IP_LIMIT="100000", TRADING_AUTH_LOGIN_IP_LIMIT="100000",
-        TRADING_AUTH_LOGIN_ACCOUNT_GLOBAL_LIMIT="100000",
+        TRADING_AUTH_LOGIN_ACCOUNT_GLOBAL_LIMIT="100000", TRADING_AUTH_LOGIN_ACCOUNT_LIMIT="100000",
         TRADING_PROXY_SECRET=uuid.uuid4().hex,
         PYTHONPATH=f"{ROOT}:{ROOT / 'gen' / 'python'}",
     )  # fmt: skip
