@@ -218,6 +218,7 @@ async def fanout(platform: Platform, clients: int, seconds: float = 10.0) -> lis
     """Delays (ms) from each price's timestamp to its receipt, over every client."""
     user = (await prepare_users(platform, 1))[0]
     delays: list[float] = []
+    failed: list[int] = []
     ready = 0
     all_ready = asyncio.Event()
     measuring = asyncio.Event()
@@ -229,6 +230,14 @@ async def fanout(platform: Platform, clients: int, seconds: float = 10.0) -> lis
         await Client(sessions[0], platform.url, None).sign_in(user)
 
         async def watcher(http: aiohttp.ClientSession) -> None:
+            try:
+                await watch(http)
+            except aiohttp.WSServerHandshakeError as refused:
+                failed.append(refused.status)
+                if ready + len(failed) == clients:
+                    all_ready.set()
+
+        async def watch(http: aiohttp.ClientSession) -> None:
             nonlocal ready
             async with http.ws_connect(
                 platform.url.replace("http", "ws") + "/ws", protocols=("trading.v1", f"bearer.{user.token}")
@@ -237,7 +246,7 @@ async def fanout(platform: Platform, clients: int, seconds: float = 10.0) -> lis
                 await ws.send_json({"type": "subscribe", "channels": ["ticker:BTCUSD"]})
                 await ws.receive_json()
                 ready += 1
-                if ready == clients:
+                if ready + len(failed) == clients:
                     all_ready.set()
                 async for message in ws:
                     received = time.time()
@@ -260,6 +269,8 @@ async def fanout(platform: Platform, clients: int, seconds: float = 10.0) -> lis
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+    if failed:
+        print(f"fan-out: {ready} clients connected, {len(failed)} refused ({Counter(failed)})", flush=True)
     return delays
 
 
