@@ -65,8 +65,9 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 def prepare_shared_state(settings: Settings) -> dict[str, str]:
     """What every worker must agree on before any starts: fixed ports instead of "any free one",
-    one proxy secret, one first signing key, one internal key, and one Stripe twin (leased to one worker on a fixed
-    port, so every worker's billing talks to the same twin). Returns environment for the workers."""
+    one proxy secret, one first signing key, one internal key, and one Stripe twin (leased to one
+    worker on a fixed port, so every worker's billing talks to the same twin). Returns environment
+    for the workers."""
     from app.credentials import internal_api_key
     from core.clock import Clock
     from core.keys import KeyStore
