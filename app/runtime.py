@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
+from dataclasses import dataclass
 from typing import Any
 
 from trading.platform.v1 import platform_service_pb2_grpc
@@ -23,6 +24,7 @@ from core.health import Check, HealthMonitor, Readiness, database_check, engine_
 from core.interceptor import ChassisInterceptor
 from core.keys import KeyStore
 from core.kv import make_kv
+from core.lease import replica_id
 from core.revocation import SessionVersions
 from core.server import Server, create_server
 from core.service import (
@@ -83,6 +85,30 @@ def credential_verifier(ctx: ServiceContext, specs: Sequence[ServiceSpec]) -> Cr
     return FirstMatch([InternalKeyVerifier(internal), stored])
 
 
+REPLICA_HEADER = "x-trading-replica"
+
+
+class ReplicaPlatformServicer(PlatformServicer):
+    """GetServerInfo also says which process answered (host:pid, as leases and logs name it), in
+    the response header x-trading-replica: with several processes or replicas behind one address."""
+
+    async def GetServerInfo(self, request: Any, context: Any) -> Any:
+        await context.send_initial_metadata(((REPLICA_HEADER, replica_id()),))
+        return await super().GetServerInfo(request, context)
+
+
+@dataclass(frozen=True)
+class Worker:
+    """This process as one of `count` workers of `trading up` (app/workers.py): it shares the
+    public port with the others and also listens on `private_address`, its own, which Envoy
+    balances over; its once-only background jobs are leased (app/placement.py)."""
+
+    index: int
+    count: int
+    private_address: str
+    run_id: str = "run"
+
+
 class Runtime:
     """Services built and served on one grpc.aio server, with their background tasks."""
 
@@ -92,11 +118,14 @@ class Runtime:
         specs: Sequence[ServiceSpec],
         run_mode: str,
         settings: Mapping[str, Any] | None = None,
+        *,
+        worker: Worker | None = None,
     ) -> None:
         self.ctx = ctx
         self.specs = list(specs)
         self.settings = dict(settings) if settings is not None else service_settings(self.specs)
         self.run_mode = run_mode
+        self.worker = worker
         self.built: list[BuiltService] = []
         self.server: Server | None = None
         self.tasks: list[asyncio.Task[None]] = []
@@ -130,7 +159,7 @@ class Runtime:
         ctx = self.ctx
         self.built = [await build_spec(spec, ctx, self.settings.get(spec.name)) for spec in self.specs]
         servicers = [pair for built in self.built for pair in built.servicers]
-        platform = PlatformServicer(ctx.clock, self.grpc_services, self.run_mode)
+        platform = ReplicaPlatformServicer(ctx.clock, self.grpc_services, self.run_mode)
         servicers.append((platform_service_pb2_grpc.add_PlatformServiceServicer_to_server, platform))
         sessions = SessionVersions(ctx.kv, ctx.bus, ctx.clock)
         interceptor = ChassisInterceptor(
@@ -145,6 +174,8 @@ class Runtime:
             self.grpc_services,
             interceptors=[interceptor],
             max_message_bytes=ctx.settings.max_message_bytes,
+            reuse_port=self.worker is not None,
+            also_on=[self.worker.private_address] if self.worker is not None else [],
         )
         if ctx.settings.grpc_port == 0:
             ctx.settings.grpc_port = port  # the services' clients call this very server
@@ -152,12 +183,19 @@ class Runtime:
         server = self.server
         Readiness(self.monitor, lambda name, up: server.set_service_serving(name, up), self._needs())
         self.tasks.append(asyncio.create_task(supervise(self.monitor.run), name="health-checks"))
-        for built in self.built:
-            for task in built.background:
+        for spec, built in zip(self.specs, self.built, strict=True):
+            for task in self._placed(spec, built):
                 self.tasks.append(
                     asyncio.create_task(supervise(task), name=getattr(task, "__qualname__", "task"))
                 )
         return port
+
+    def _placed(self, spec: ServiceSpec, built: BuiltService) -> list[BackgroundTask]:
+        if self.worker is None or self.worker.count == 1:
+            return list(built.background)
+        from app.placement import place
+
+        return place(self.ctx, self.worker.run_id, spec.name, built.background)
 
     async def stop(self, grace_s: float = 5.0) -> None:
         if self.server is not None:

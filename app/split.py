@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 from app import envoy
-from app.allinone import _stop_event, settings_descriptor, start_edge
+from app.assembly import _stop_event, settings_descriptor, start_edge
 from app.envoy_split import render_split_config
 from app.migrate import migrate
 from app.registry import load_specs

@@ -19,8 +19,9 @@ from core.tracing import TracingInterceptor
 log = logging.getLogger("core.server")
 
 
-def server_options(max_message_bytes: int) -> list[tuple[str, Any]]:
-    """Channel options set on purpose: message size, keepalive, no port sharing."""
+def server_options(max_message_bytes: int, *, reuse_port: bool = False) -> list[tuple[str, Any]]:
+    """Channel options set on purpose: message size, keepalive, port sharing only when asked
+    (several processes of one run serving one port; otherwise a taken port is an error)."""
     return [
         ("grpc.max_receive_message_length", max_message_bytes),
         ("grpc.max_send_message_length", max_message_bytes),
@@ -28,7 +29,7 @@ def server_options(max_message_bytes: int) -> list[tuple[str, Any]]:
         ("grpc.keepalive_timeout_ms", 10_000),
         ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
         ("grpc.keepalive_permit_without_calls", 1),
-        ("grpc.so_reuseport", 0),
+        ("grpc.so_reuseport", 1 if reuse_port else 0),
     ]
 
 
@@ -73,11 +74,15 @@ async def create_server(
     interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
     max_message_bytes: int = 8 * 1024 * 1024,
     traced: bool = True,
+    reuse_port: bool = False,
+    also_on: Sequence[str] = (),
 ) -> tuple[Server, int]:
-    """Build and start a server on `address` ("host:0" picks a free port); returns it and its port."""
+    """Build and start a server on `address` ("host:0" picks a free port) and on the addresses
+    `also_on`; returns it and the port of `address`."""
     # The trace span is outermost, so the chassis' log lines of a call carry its trace id.
     chain = [TracingInterceptor(), *interceptors] if traced else list(interceptors)
-    server = grpc.aio.server(interceptors=chain, options=server_options(max_message_bytes))
+    options = server_options(max_message_bytes, reuse_port=reuse_port)
+    server = grpc.aio.server(interceptors=chain, options=options)
     for add, servicer in servicers:
         add(servicer, server)
     health = health_aio.HealthServicer()
@@ -91,6 +96,9 @@ async def create_server(
     port = server.add_insecure_port(address)
     if port == 0:
         raise RuntimeError(f"could not bind {address}")
+    for extra in also_on:
+        if server.add_insecure_port(extra) == 0:
+            raise RuntimeError(f"could not bind {extra}")
     await server.start()
     started = Server(server, port, health, service_names)
     await started.set_serving(True)

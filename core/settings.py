@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     otlp_endpoint: str = ""
     # Envoy worker threads; 0 means half the cores (on a small box the Python server needs the rest).
     envoy_workers: int = 0
+    # `trading up`'s server processes; 0: one per core. More than one needs Redis and PostgreSQL
+    # (the embedded default runs one): docs/scale.md.
+    workers: int = 0
     public_url: str = "http://localhost:8080"
     cors_origins: list[str] = ["http://localhost:8080", "http://localhost:5173"]
     jwt_issuer: str = "https://trading.local"

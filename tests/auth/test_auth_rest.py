@@ -14,7 +14,7 @@ import pytest
 import pytest_asyncio
 
 from app import envoy
-from app.allinone import settings_descriptor, start_edge
+from app.assembly import settings_descriptor, start_edge
 from app.migrate import migrate
 from app.registry import load_spec
 from app.runtime import Runtime, make_context
