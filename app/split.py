@@ -14,8 +14,9 @@ from app.assembly import _stop_event, settings_descriptor, start_edge
 from app.envoy_split import render_split_config
 from app.migrate import migrate
 from app.registry import load_specs
-from app.runtime import PLATFORM_SERVICE, Runtime, make_context, service_settings
-from core.service import bootstrap_spec
+from app.runtime import PLATFORM_SERVICE, Runtime, make_context, service_settings, supervise
+from core.health import Check, HealthMonitor, database_check, engine_check, redis_check
+from core.service import ServiceContext, bootstrap_spec
 from core.settings import Settings
 
 log = logging.getLogger("app.split")
@@ -30,16 +31,29 @@ async def run_edge(settings: Settings) -> int:
     """The edge (WebSocket fan-out, webhooks, JWKS, /health) alone, on TRADING_EDGE_PORT."""
     ctx = make_context(settings)
     services = [s for s in public_services(settings_descriptor()) if s != PLATFORM_SERVICE]
-    runner = await start_edge(settings, ctx, [*services, PLATFORM_SERVICE])
+    monitor = HealthMonitor(edge_checks(ctx), ctx.clock)
+    checks = asyncio.create_task(supervise(monitor.run), name="health-checks")
+    runner = await start_edge(settings, ctx, [*services, PLATFORM_SERVICE], monitor)
     print(f"edge serving on {settings.grpc_host}:{settings.edge_port}", flush=True)
     try:
         await _stop_event().wait()
     finally:
+        checks.cancel()
         await runner.cleanup()
         await ctx.clients.close()
         await ctx.bus.close()
         await ctx.db.dispose()
     return 0
+
+
+def edge_checks(ctx: ServiceContext) -> list[Check]:
+    """What the edge's /health and /metrics report for the whole split run: PostgreSQL and Redis
+    on the seed 10.2 schedule, and the inference engine through this process's client (its
+    breaker, the ML engine's, shows under `breakers`)."""
+    checks = [database_check(ctx.db), engine_check(ctx.clients)]
+    if ctx.settings.redis_url:
+        checks.insert(1, redis_check(ctx.settings.redis_url))
+    return checks
 
 
 def render_gateway(
@@ -80,8 +94,9 @@ async def run_gateway(settings: Settings, *, edge_host: str, base_id: int, confi
 
 
 async def run_bootstrap(settings: Settings, names: list[str] | None, *, migrate_first: bool) -> int:
-    """Demo data and first models of `names` (default: all), once, against the configured
-    database, bus and data folder; safe to run again. Returns 1 if any service's failed."""
+    """The first signing key, and the demo data and first models of `names` (default: all), once,
+    against the configured database, bus and data folder; safe to run again. Returns 1 if any
+    service's failed."""
     specs = load_specs(names)
     if migrate_first:
         await asyncio.to_thread(migrate, settings, specs)
@@ -89,6 +104,9 @@ async def run_bootstrap(settings: Settings, names: list[str] | None, *, migrate_
     own = service_settings(specs)
     failed = []
     try:
+        # Every process signs or publishes with the keys in the shared data folder; one made now,
+        # before the services start, stops each from making a first key of its own.
+        ctx.keys.active()
         for spec in specs:
             if spec.bootstrap is None:
                 continue

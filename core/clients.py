@@ -4,18 +4,22 @@ calls, a circuit breaker per target service, and the caller's identity passed on
 from __future__ import annotations
 
 import asyncio
+import ipaddress
+import json
 import random
+import socket
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import grpc
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core import access, logs, metrics, tracing
 from core.auth import current_bearer
 from core.breaker import DEFAULT, ML_ENGINE, BreakerConfig, CircuitBreaker
 from core.clock import Clock
 from core.errors import Unavailable
-from core.settings import Settings
+from core.settings import Settings, split_addresses
 
 if TYPE_CHECKING:
     from core.kv import KeyValue
@@ -30,8 +34,58 @@ DEPENDENCY_FAULTS = frozenset(
     }
 )
 MAX_ATTEMPTS = 3
-# Seed 9.2 thresholds of the platform's own services that have one; the rest get DEFAULT.
-SERVICE_BREAKERS: dict[str, BreakerConfig] = {"inference": ML_ENGINE}
+# Round robin over every address the target resolves to; a replica whose connection fails (gone,
+# or closing it for shutdown) is skipped until it connects again.
+ROUND_ROBIN = json.dumps({"loadBalancingConfig": [{"round_robin": {}}]})
+
+
+class BreakerSettings(BaseSettings):
+    """The ML engine breaker's thresholds (seed 9.2: 5 failures, 30 s a call, 60 s open), as
+    `TRADING_BREAKER_ML_ENGINE_*` so an operator (or a fault test) can tune them."""
+
+    model_config = SettingsConfigDict(env_prefix="TRADING_BREAKER_", extra="ignore")
+
+    ml_engine_failures: int = ML_ENGINE.failure_threshold
+    ml_engine_timeout_s: float = ML_ENGINE.timeout_s
+    ml_engine_reset_s: float = ML_ENGINE.reset_s
+
+    def service_breakers(self) -> dict[str, BreakerConfig]:
+        """Seed 9.2 thresholds of the platform's own services that have one; the rest get DEFAULT."""
+        engine = BreakerConfig(self.ml_engine_failures, self.ml_engine_timeout_s, self.ml_engine_reset_s)
+        return {"inference": engine}
+
+
+def balanced_target(listed: str) -> str:
+    """A domain's entry of TRADING_SERVICE_ADDRESSES as one gRPC target that reaches every replica:
+    IP addresses as one `ipv4:`/`ipv6:` list; one name as `dns:///name:port` (a headless Service
+    resolves to every ready replica, re-resolved as replicas come and go); several names resolved
+    now into one address list."""
+    addresses = split_addresses(listed)
+    hosts = [a.rpartition(":")[0].strip("[]") for a in addresses]
+    if len(addresses) == 1 and not _is_ip(hosts[0]):
+        return f"dns:///{addresses[0]}"
+    resolved: list[str] = []
+    for address, host in zip(addresses, hosts, strict=True):
+        port = address.rpartition(":")[2]
+        ips = [host] if _is_ip(host) else _resolve(host, int(port))
+        resolved.extend(f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}" for ip in ips)
+    scheme = "ipv6" if all(a.startswith("[") for a in resolved) else "ipv4"
+    if scheme == "ipv4":
+        resolved = [a for a in resolved if not a.startswith("[")]
+    return f"{scheme}:" + ",".join(dict.fromkeys(resolved))
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _resolve(host: str, port: int) -> list[str]:
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
 def _is_dependency_fault(exc: BaseException) -> bool:
@@ -54,18 +108,27 @@ class ClientFactory:
         self.settings = settings
         self.clock = clock or Clock()
         self.api_key = api_key
-        self._breaker_configs = {**SERVICE_BREAKERS, **(breakers or {})}
+        self._breaker_configs = {**BreakerSettings().service_breakers(), **(breakers or {})}
         self._channels: dict[str, grpc.aio.Channel] = {}
         self._breakers: dict[str, CircuitBreaker] = {}
 
+    def target(self, service: str) -> str:
+        """Where calls to `service` go: its replicas, balanced (the split run), or the shared server."""
+        listed = self.settings.service_addresses.get(service)
+        return balanced_target(listed) if listed else self.settings.address_of(service)
+
     def channel(self, service: str) -> grpc.aio.Channel:
-        address = self.settings.address_of(service)
+        address = self.target(service)
         ch = self._channels.get(address)
         if ch is None:
             options = [
                 ("grpc.max_receive_message_length", self.settings.max_message_bytes),
                 ("grpc.max_send_message_length", self.settings.max_message_bytes),
                 ("grpc.keepalive_time_ms", 30_000),
+                ("grpc.service_config", ROUND_ROBIN),
+                # a dead replica is tried again soon after it comes back, not minutes later
+                ("grpc.initial_reconnect_backoff_ms", 200),
+                ("grpc.max_reconnect_backoff_ms", 2_000),
             ]
             ch = self._channels[address] = grpc.aio.insecure_channel(address, options=options)
         return ch

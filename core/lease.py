@@ -19,10 +19,20 @@ import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
 from core.clock import Clock
 from core.kv import KeyValue
 
 log = logging.getLogger("core.lease")
+
+
+class LeaseSettings(BaseSettings):
+    """`TRADING_LEASE_TTL_S`: how long a dead holder keeps its jobs (a takeover waits at most this)."""
+
+    model_config = SettingsConfigDict(env_prefix="TRADING_LEASE_", extra="ignore")
+
+    ttl_s: float = 15.0
 
 
 def replica_id() -> str:
@@ -141,12 +151,13 @@ async def run_while_held(lease: Lease, job: Callable[[], Awaitable[None]], clock
 
 
 def leased(
-    kv: KeyValue, clock: Clock, name: str, job: Callable[[], Awaitable[None]], ttl_s: float = 15.0
+    kv: KeyValue, clock: Clock, name: str, job: Callable[[], Awaitable[None]], ttl_s: float | None = None
 ) -> Callable[[], Awaitable[None]]:
-    """`job` as a background task that runs on one replica at a time (the wiring's one-liner)."""
+    """`job` as a background task that runs on one replica at a time (the wiring's one-liner);
+    the TTL defaults to `TRADING_LEASE_TTL_S`."""
 
     async def task() -> None:
-        await run_while_held(Lease(kv, name, ttl_s=ttl_s), job, clock)
+        await run_while_held(Lease(kv, name, ttl_s=ttl_s or LeaseSettings().ttl_s), job, clock)
 
     task.__qualname__ = f"leased({name})"
     return task

@@ -53,6 +53,9 @@ class Proc:
         if self.process.poll() is not None or not any(self._ready_text in line for line in self.lines):
             raise RuntimeError(f"{self.name} did not start:\n{''.join(self.lines[-40:])}")
 
+    def text(self) -> str:
+        return "".join(self.lines)
+
     def kill(self) -> None:
         """Die as a crashed replica dies: no clean shutdown."""
         if self.process.poll() is None:
