@@ -34,7 +34,7 @@ EVERY_WORKER: frozenset[tuple[str, str]] = frozenset(
         ("broker", "build.<locals>.watch_symbols"),
         ("broker", "build.<locals>.watch_prices"),
         # the champion models this process's inference engine serves
-        ("inference", "build_service.<locals>.sync_loop"),
+        ("inference", "build.<locals>.sync_loop"),
     }
 )
 # Outbox relays run in every worker too: a commit wakes the relay of its own process at once, and

@@ -329,6 +329,7 @@ async def test_every_job_listed_for_every_worker_is_a_real_job(
     pg_database_url: str, redis_url: str, tmp_path: Path
 ) -> None:
     from app.migrate import migrate
+    from core.service import build_spec, load_settings
 
     specs = load_specs()
     drop_service_schemas(pg_database_url, specs)
@@ -341,7 +342,7 @@ async def test_every_job_listed_for_every_worker_is_a_real_job(
     placed: set[tuple[str, str, str]] = set()
     try:
         for spec in specs:
-            service = await spec.build(ctx)
+            service = await build_spec(spec, ctx, load_settings(spec))
             placed |= {(spec.name, placement(spec.name, t), job_name(t)) for t in service.background}
             if service.close is not None:
                 await service.close()
