@@ -354,5 +354,5 @@ async def test_every_job_listed_for_every_worker_is_a_real_job(
     every = {(service, name) for service, where, name in placed if where == "every"}
     assert every - EVERY_WORKER == {(s, "OutboxRelay.run") for s, _ in every - EVERY_WORKER}
     assert every >= EVERY_WORKER  # each name listed is still a job of its service
-    assert ("market", "once", "build.<locals>.publish_tickers") in placed
+    assert ("market", "once", "build_market.<locals>.publish_tickers") in placed
     assert ("inference", "leased", "leased(inference.scheduler)") in placed
