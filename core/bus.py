@@ -478,6 +478,16 @@ class RedisBus:
                 self.lost.set()
                 metrics.BUS_RECONNECTS.labels("stream").inc()
                 await backoff.wait()
+            except Exception as exc:
+                if "NOGROUP" not in str(exc):
+                    raise
+                # Redis came back empty (it keeps nothing on disk): the stream and its group are
+                # made again from the start; what was published before the restart is gone there,
+                # and the outbox publishes again whatever was not confirmed.
+                log.warning("bus stream group lost; creating it again", extra={"fields": {"stream": stream}})
+                self.lost.set()
+                metrics.BUS_RECONNECTS.labels("stream").inc()
+                await backoff.wait()
 
     async def _consume_once(
         self,

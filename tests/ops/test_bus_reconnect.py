@@ -76,3 +76,35 @@ async def test_a_stream_consumer_continues_from_its_last_ack_after_redis_restart
     finally:
         await consumer.aclose()
         await bus.close()
+
+
+@pytest.mark.redis
+async def test_a_stream_consumer_makes_its_group_again_when_redis_loses_its_data(
+    private_redis: PrivateRedis,
+) -> None:
+    """Redis emptied under a live connection (a failover to an empty replica, a FLUSHALL): the next
+    read answers NOGROUP; the consumer makes the group again and goes on with what follows."""
+    bus = RedisBus(private_redis.url)
+    consumer = bus.consume("ops-empty", "g", "c1", block_s=0.2)
+    try:
+        await bus.create_group("ops-empty", "g")
+        await bus.xadd("ops-empty", b"before")
+        before: Delivery = await _within(anext(consumer))  # type: ignore[assignment]
+        await before.ack()
+        reading = asyncio.ensure_future(anext(consumer))
+        await bus._redis.flushall()
+        await _within(bus.lost.wait())  # the read answered NOGROUP
+        await _within(_when_the_group_exists(bus, "ops-empty"))
+        await bus.xadd("ops-empty", b"after")
+        after: Delivery = await _within(reading)  # type: ignore[assignment]
+        assert after.data == b"after"
+        await after.ack()
+    finally:
+        await consumer.aclose()
+        await bus.close()
+
+
+async def _when_the_group_exists(bus: RedisBus, stream: str) -> None:
+    key = bus._key(stream)
+    while not (await bus._redis.exists(key) and await bus._redis.xinfo_groups(key)):
+        await asyncio.sleep(0.05)
