@@ -133,13 +133,8 @@ async def test_the_inference_processes_killed(cluster: Cluster) -> None:
         await kv.close()
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="needs bus resume: the edge's Redis pub/sub subscription is not re-established after a "
-    "Redis restart yet (core/bus.py), so the WebSocket misses the next event",
-)
 async def test_a_redis_restart_loses_no_event_and_subscribers_resume(cluster: Cluster) -> None:
-    async with asyncio.timeout(300):  # whatever part hangs, the test ends (and is reported)
+    async with asyncio.timeout(120):  # a bound only: whatever part hangs, the test ends (and is reported)
         await _redis_restart(cluster)
 
 
