@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from trading.common.v1.money_pb2 import Money
 from trading.events.v1 import events_payloads_pb2 as ev
 
-from core import outbox
+from core import metrics, outbox
 from core.bus import Bus
 from core.clock import Clock
 from core.db import Database, decimal_str
@@ -193,7 +193,8 @@ class Reconciler:
         async for delivery in bus.consume(WEBHOOK_STREAM, WEBHOOK_GROUP, consumer, claim_idle_s=60):
             try:
                 account, deal = deal_of_webhook(json.loads(delivery.data))
-                await self.apply(account, deal, "webhook")
+                if await self.apply(account, deal, "webhook"):
+                    metrics.webhook_applied("metaapi", deal.executed_at, self.clock.now())
             except (KeyError, ValueError, TypeError):
                 log.warning("unreadable broker webhook dropped", extra={"fields": {"entry": delivery.id}})
             await delivery.ack()

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+from prometheus_client import REGISTRY
 from sqlalchemy import select
 
 from core.bus import InProcessBus
@@ -91,6 +92,7 @@ async def test_signed_webhooks_are_applied_once_and_bad_signatures_are_400(kit: 
         for _ in range(2):  # the venue delivers twice
             assert (await client.post("/broker/webhook", data=body, headers=good)).status == 200
 
+    delays_before = _applied_webhooks()
     reconciler = Reconciler(kit.db, kit.clock, kit.venue)
     consumer = asyncio.create_task(reconciler.consume_webhooks(bus))
     try:
@@ -102,6 +104,11 @@ async def test_signed_webhooks_are_applied_once_and_bad_signatures_are_400(kit: 
         consumer.cancel()
     [execution] = await _executions(kit)
     assert (execution.ticket, execution.source, execution.volume) == ("ticket-77", "webhook", D("0.1"))
+    assert _applied_webhooks() - delays_before == 1  # delivered twice, applied (and timed) once
+
+
+def _applied_webhooks() -> float:
+    return REGISTRY.get_sample_value("webhook_delay_seconds_count", {"vendor": "metaapi"}) or 0.0
 
 
 def _drained(bus: InProcessBus, entries: int) -> bool:
