@@ -154,8 +154,10 @@ class MailDispatcher:
                 await self.handle(delivery)
                 handled += 1
         finally:
-            with suppress(Exception):
+            try:
                 await deliveries.aclose()
+            except Exception:  # the drain is over either way; an unacked mail is delivered again
+                log.debug("closing the mail stream reader failed", exc_info=True)
 
     async def handle(self, delivery: Delivery) -> None:
         """Send one message unless it was sent before, then ack it."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 
 from sqlalchemy import insert, select, update
@@ -145,19 +146,7 @@ class Wallets:
         """`post()` for a transfer on PostgreSQL, as one statement (svc_billing/transfer_pg.py)."""
         assert self._autocommit is not None
         now = self.clock.now()
-        txn = WalletTransaction(
-            id=str(uuid.uuid4()),
-            user_id=user_id,
-            type=kind,
-            status=COMPLETED,
-            amount_minor=signed_minor,
-            currency=self.currency,
-            reference=reference,
-            description=description,
-            idempotency_key=idempotency_key,
-            created_at=now,
-            completed_at=now,
-        )
+        txn = self._completed(user_id, kind, signed_minor, reference, description, idempotency_key, now)
         statement = partial(
             post_transfer,
             self._autocommit,
@@ -188,6 +177,31 @@ class Wallets:
         movements.record(kind, signed_minor, self.currency)
         return txn
 
+    def _completed(
+        self,
+        user_id: str,
+        kind: str,
+        signed_minor: int,
+        reference: str,
+        description: str,
+        idempotency_key: str,
+        now: datetime,
+    ) -> WalletTransaction:
+        """The record of a movement completed `now` (its balance after is set by who applies it)."""
+        return WalletTransaction(
+            id=str(uuid.uuid4()),
+            user_id=user_id,
+            type=kind,
+            status=COMPLETED,
+            amount_minor=signed_minor,
+            currency=self.currency,
+            reference=reference,
+            description=description,
+            idempotency_key=idempotency_key,
+            created_at=now,
+            completed_at=now,
+        )
+
     async def post(
         self,
         s: AsyncSession,
@@ -205,21 +219,9 @@ class Wallets:
         below zero) and the two legs. Raises InsufficientFunds and writes nothing on overdraft."""
         now = self.clock.now()
         balance = await self.apply_to_balance(s, user_id, signed_minor)
-        txn = WalletTransaction(
-            id=str(uuid.uuid4()),
-            user_id=user_id,
-            type=kind,
-            status=COMPLETED,
-            amount_minor=signed_minor,
-            currency=self.currency,
-            balance_after_minor=balance,
-            reference=reference,
-            description=description,
-            idempotency_key=idempotency_key,
-            payment_intent_id=payment_intent_id,
-            created_at=now,
-            completed_at=now,
-        )
+        txn = self._completed(user_id, kind, signed_minor, reference, description, idempotency_key, now)
+        txn.balance_after_minor = balance
+        txn.payment_intent_id = payment_intent_id
         values = {c.key: getattr(txn, c.key) for c in WalletTransaction.__table__.columns if c.key != "seq"}
         await s.execute(insert(WalletTransaction).values(**values))
         await ledger.post(

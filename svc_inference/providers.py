@@ -51,8 +51,10 @@ def _cuda_provider_loads() -> bool:
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         preload = getattr(ort, "preload_dlls", None)
         if preload is not None:
-            with contextlib.suppress(Exception):
+            try:
                 preload(directory="")  # CUDA/cuDNN from the nvidia-* wheels when installed
+            except Exception:  # no such wheels: the CUDA provider check below decides
+                log.debug("CUDA libraries not preloaded", exc_info=True)
     try:
         ctypes.CDLL(str(capi / "libonnxruntime_providers_shared.so"), mode=ctypes.RTLD_GLOBAL)
         ctypes.CDLL(str(capi / "libonnxruntime_providers_cuda.so"))
