@@ -20,7 +20,7 @@ from core.kv import RedisKeyValue
 from core.settings import Settings
 from tests.split.cluster import SYMBOL, Cluster
 from tests.split.flows import Client, eventually, next_event, session, subscribe
-from tests.split.test_split_run import _async, bracketed_order, unpublished_outbox_rows
+from tests.split.test_split_run import _async, order_taken, unpublished_outbox_rows
 
 pytestmark = [pytest.mark.envoy, pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
 
@@ -58,7 +58,7 @@ async def test_dropped_database_connections_are_recovered_without_a_restart(clus
 
         await eventually(answers, "reads answer again after the connections were dropped")
         await client.sign_up(cluster.data_dir / "mail")  # writes too, in auth, and its outbox mail
-        await bracketed_order(client)
+        await eventually(lambda: order_taken(client), "an order is taken after the connections were dropped")
         assert alive(cluster) == running  # nobody was restarted
 
 
@@ -149,13 +149,7 @@ async def _redis_restart(cluster: Cluster) -> None:
             await client.send("GET", "/trading/paper/account")  # whatever it answers meanwhile
             cluster.redis.start()  # empty: nothing of before survives but what PostgreSQL holds
 
-            async def order_accepted() -> Any:
-                try:
-                    return await bracketed_order(client)
-                except (AssertionError, TimeoutError, aiohttp.ClientError):
-                    return None
-
-            order = await eventually(order_accepted, "an order is taken again after the restart")
+            order = await eventually(lambda: order_taken(client), "an order is taken again after the restart")
             executed = await next_event(ws, "trade_executed")
             assert executed["trade_executed"]["order_id"] == order["order"]["order_id"]
         await eventually(
