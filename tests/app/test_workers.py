@@ -34,17 +34,12 @@ from app.runtime import REPLICA_HEADER, make_context
 from app.workers import spread_over_workers, worker_count
 from core.settings import Settings
 from tests.conftest import drop_service_schemas
+from tests.ports import free_port
 
 pytestmark = [pytest.mark.envoy, pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
 ROOT = Path(__file__).resolve().parents[2]
 WORKER_LINE = re.compile(r"worker (\d+)\s+pid (\d+)\s+gRPC (\S+)")
 T = TypeVar("T")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

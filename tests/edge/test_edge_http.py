@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 from yarl import URL
 
 from core.keys import KeyStore
-
-
-def _unused_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.ports import free_port as _unused_port
 
 
 async def test_jwks_publishes_the_keys_that_verify_tokens(make_edge, grpc_port: int, keys: KeyStore) -> None:

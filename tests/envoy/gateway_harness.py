@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import socket
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from core.keys import KeyStore
 from core.server import create_server
 from core.settings import Settings
 from edge import create_app
+from tests.ports import free_port
 
 DESCRIPTOR = Path(__file__).resolve().parents[2] / "gen" / "descriptor.binpb"
 PLATFORM = "trading.platform.v1.PlatformService"
@@ -54,12 +54,6 @@ class CoursesForTests(edu_grpc.EducationServiceServicer):
 
     async def ListCourses(self, request, context: grpc.aio.ServicerContext):
         await context.abort(grpc.StatusCode.UNIMPLEMENTED, "ListCourses is not implemented yet")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
+from tests.ports import free_port as free_port  # the split-run harness hands its ports out
+
 ROOT = Path(__file__).resolve().parents[2]
 START_BOUND_S = 120.0  # a generous bound for a loaded machine; never asserted as a duration
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Proc:

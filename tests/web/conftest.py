@@ -21,15 +21,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import IN_CI
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("TRADING_TEST_CHROMIUM", "/usr/bin/chromium")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def require(what: str, present: bool, hint: str) -> None:
@@ -126,6 +121,7 @@ def web_platform(
         "TRADING_REDIS_NAMESPACE": namespace,
         "TRADING_PUBLIC_URL": f"http://127.0.0.1:{ports['ENVOY']}",  # where checkout sends the customer back
         "TRADING_INFERENCE_ACTIVE_SYMBOLS": "[]",  # no training: seconds, not minutes
+        "TRADING_WORKERS": "1",  # one server process: tests/app/test_workers.py covers several
         "TRADING_MARKET_DEMO_SYMBOLS": '["EURUSD", "GBPUSD"]',
         "TRADING_MARKET_TICKER_SYMBOLS": '["EURUSD", "GBPUSD"]',
         "TRADING_MARKET_DEMO_DAYS": "20",  # 5,760 five-minute bars: the chart asks for 5,000
