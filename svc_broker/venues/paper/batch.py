@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import DomainError
+from core.errors import DomainError, Unavailable
 from svc_broker import pricing
 from svc_broker.broker import OrderRequest, OrderView
 from svc_broker.market import SymbolSpec
@@ -58,6 +58,13 @@ class NewOrder:
 OrderTicket = Ticket[NewOrder, OrderView]
 
 
+def _unknown_outcome() -> Unavailable:
+    return Unavailable(
+        "the order's outcome is unknown (the database failed while committing it): "
+        "list your orders, or retry with the same client_order_id"
+    )
+
+
 @dataclass
 class _Group:
     """What one group's transaction read and booked."""
@@ -87,12 +94,19 @@ class PaperBatching(PaperExecution):
         raise NotImplementedError
 
     async def _write_group(self, tickets: list[OrderTicket]) -> None:
+        committing = False
         try:
             async with self._write() as s:
                 group, outcomes = await self._book_group(s, [t.item for t in tickets])
                 await self._write_booked(s, group)
                 views = [o if isinstance(o, BaseException) else o() for o in outcomes]
+                committing = True
         except Exception:
+            if committing:  # the commit itself failed: it may have gone through, so never place again
+                log.warning("a group of %d orders failed at commit", len(tickets), exc_info=True)
+                for ticket in tickets:
+                    ticket.settle(_unknown_outcome())
+                return
             log.warning("a group of %d orders failed; placing them alone", len(tickets), exc_info=True)
             await self._place_one_by_one(tickets)
             return
