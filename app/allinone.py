@@ -64,10 +64,13 @@ async def run_all_in_one(
             config = envoy.render_envoy_config(settings, settings_descriptor(), runtime.grpc_services)
             path = envoy.write_envoy_config(config, settings.data_dir / "envoy.yaml")
             workers = settings.envoy_workers or max(1, (os.cpu_count() or 2) // 2)
-            proxy = await envoy.start_envoy(
-                path, envoy_base_id, concurrency=workers, log_path=settings.data_dir / "envoy.log"
+            proxy = await envoy.launch_envoy(
+                path,
+                envoy_base_id,
+                settings.envoy_admin_port,
+                concurrency=workers,
+                log_path=settings.data_dir / "envoy.log",
             )
-            await envoy.wait_ready(settings.envoy_admin_port, process=proxy)
         boot = asyncio.create_task(bootstrap(ctx, specs, runtime.settings)) if bootstrap_first else None
         print_urls(settings, port, with_envoy)
         await _stop_event().wait()

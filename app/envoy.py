@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import logging
 import re
 import shutil
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,8 @@ from google.protobuf import descriptor_pb2
 from trading.common.v1 import access_pb2
 
 from core.settings import Settings
+
+log = logging.getLogger(__name__)
 
 JWT_PROVIDER = "trading"
 JWKS_CACHE_S = 60
@@ -767,11 +771,19 @@ async def start_envoy(
     concurrency: int | None = None,
     log_level: str = "warning",
     log_path: Path | None = None,
+    binary: str | None = None,
 ) -> asyncio.subprocess.Process:
     """Start Envoy as a child process. Hot restart is off (the platform restarts Envoy as a whole), so
     no shared memory or domain socket is held and Envoys on one machine cannot collide; `base_id`
     still names the instance in its logs."""
-    args = [envoy_binary(), "-c", str(config_path), "--base-id", str(base_id), "--disable-hot-restart"]
+    args = [
+        binary or envoy_binary(),
+        "-c",
+        str(config_path),
+        "--base-id",
+        str(base_id),
+        "--disable-hot-restart",
+    ]
     args += ["--log-level", log_level]
     if concurrency is not None:
         args += ["--concurrency", str(concurrency)]
@@ -780,8 +792,8 @@ async def start_envoy(
     return await asyncio.create_subprocess_exec(*args, stdin=asyncio.subprocess.DEVNULL)
 
 
-async def stop_envoy(process: asyncio.subprocess.Process, grace_s: float = 5.0) -> None:
-    if process.returncode is not None:
+async def stop_envoy(process: asyncio.subprocess.Process | None, grace_s: float = 5.0) -> None:
+    if process is None or process.returncode is not None:
         return
     process.terminate()
     try:
@@ -802,6 +814,8 @@ async def wait_ready(
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=1)) as session:
         while time.monotonic() < deadline:
             if process is not None and process.returncode is not None:
+                if process.returncode < 0:
+                    raise EnvoyCrashed(f"envoy killed by signal {-process.returncode}")
                 raise RuntimeError(f"envoy exited with code {process.returncode}")
             try:
                 async with session.get(url) as response:
@@ -811,6 +825,67 @@ async def wait_ready(
                 pass
             await asyncio.sleep(0.05)
     raise TimeoutError(f"envoy not ready on admin port {admin_port} after {timeout_s}s")
+
+
+async def launch_envoy(
+    config_path: Path,
+    base_id: int,
+    admin_port: int,
+    *,
+    concurrency: int | None = None,
+    log_path: Path | None = None,
+    timeout_s: float = 60.0,
+    attempts: int = 2,
+    binary: str | None = None,
+) -> asyncio.subprocess.Process:
+    """Start Envoy and wait until it is ready. Envoy killed by a signal before it is ready (a crash
+    at start, seen rarely on busy machines) is started once more, with the crash and the tail of its
+    log reported; a non-zero exit (a config error) is raised at once."""
+    for attempt in range(1, attempts + 1):
+        process = await start_envoy(
+            config_path, base_id, concurrency=concurrency, log_path=log_path, binary=binary
+        )
+        try:
+            await wait_ready(admin_port, timeout_s=timeout_s, process=process)
+            return process
+        except EnvoyCrashed as crash:
+            if attempt == attempts:
+                raise
+            log.warning("envoy died at start (%s), starting it again; log tail: %s", crash, _tail(log_path))
+        except BaseException:
+            await stop_envoy(process)
+            raise
+    raise AssertionError("unreachable")
+
+
+@asynccontextmanager
+async def running_envoy(
+    config_path: Path,
+    base_id: int,
+    admin_port: int,
+    *,
+    concurrency: int | None = None,
+    log_path: Path | None = None,
+    timeout_s: float = 60.0,
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """Envoy started and ready for the block, stopped after it."""
+    process = await launch_envoy(
+        config_path, base_id, admin_port, concurrency=concurrency, log_path=log_path, timeout_s=timeout_s
+    )
+    try:
+        yield process
+    finally:
+        await stop_envoy(process)
+
+
+class EnvoyCrashed(RuntimeError):
+    """Envoy was killed by a signal before it was ready."""
+
+
+def _tail(path: Path | None, lines: int = 20) -> str:
+    if path is None or not path.exists():
+        return "(no log file)"
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
 def main() -> None:

@@ -81,9 +81,8 @@ async def run_gateway(settings: Settings, *, edge_host: str, base_id: int, confi
     now from the settings, or a rendered one (`config`, a Kubernetes ConfigMap)."""
     path = config or render_gateway(settings, edge_host=edge_host)
     workers = settings.envoy_workers or max(1, (os.cpu_count() or 2) // 2)
-    proxy = await envoy.start_envoy(path, base_id, concurrency=workers)
+    proxy = await envoy.launch_envoy(path, base_id, settings.envoy_admin_port, concurrency=workers)
     try:
-        await envoy.wait_ready(settings.envoy_admin_port, process=proxy, timeout_s=60)
         print(f"gateway listening on :{settings.envoy_port}", flush=True)
         stop = _stop_event()
         done = asyncio.ensure_future(proxy.wait())

@@ -271,10 +271,13 @@ async def run_workers(
             spread_over_workers(config, f"{settings.grpc_host}:{settings.grpc_port}", pool.private_addresses)
             path = envoy.write_envoy_config(config, settings.data_dir / "envoy.yaml")
             threads = settings.envoy_workers or max(1, (os.cpu_count() or 2) // 2)
-            proxy = await envoy.start_envoy(
-                path, envoy_base_id, concurrency=threads, log_path=settings.data_dir / "envoy.log"
+            proxy = await envoy.launch_envoy(
+                path,
+                envoy_base_id,
+                settings.envoy_admin_port,
+                concurrency=threads,
+                log_path=settings.data_dir / "envoy.log",
             )
-            await envoy.wait_ready(settings.envoy_admin_port, process=proxy)
         print_urls(settings, settings.grpc_port, with_envoy, workers=pool.describe())
         watching = asyncio.ensure_future(pool.watch())
         await asyncio.wait({watching, stop}, return_when=asyncio.FIRST_COMPLETED)

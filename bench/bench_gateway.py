@@ -58,7 +58,7 @@ ENVOY_WORKERS = int(os.environ.get("BENCH_ENVOY_WORKERS", "1"))  # 2 cores: one 
 
 
 async def _start_envoy(tmp: Path, grpc_port: int) -> tuple[asyncio.subprocess.Process, int]:
-    from app.envoy import RateLimit, render_envoy_config, start_envoy, wait_ready, write_envoy_config
+    from app.envoy import RateLimit, launch_envoy, render_envoy_config, write_envoy_config
     from core.settings import Settings
 
     settings = Settings.model_construct(
@@ -71,8 +71,9 @@ async def _start_envoy(tmp: Path, grpc_port: int) -> tuple[asyncio.subprocess.Pr
     )
     path = write_envoy_config(config, tmp / "envoy.yaml")
     base_id = random.randrange(10_000, 2_000_000)
-    proc = await start_envoy(path, base_id=base_id, log_path=tmp / "envoy.log", concurrency=ENVOY_WORKERS)
-    await wait_ready(settings.envoy_admin_port, process=proc)
+    proc = await launch_envoy(
+        path, base_id, settings.envoy_admin_port, log_path=tmp / "envoy.log", concurrency=ENVOY_WORKERS
+    )
     return proc, settings.envoy_port
 
 

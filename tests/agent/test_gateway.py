@@ -11,7 +11,7 @@ import pytest
 from google.protobuf import json_format
 from trading.agent.v1 import agent_messages_pb2 as pb
 
-from app.envoy import render_envoy_config, start_envoy, stop_envoy, wait_ready, write_envoy_config
+from app.envoy import render_envoy_config, running_envoy, write_envoy_config
 from tests.agent.conftest import SYMBOL
 from tests.agent.fake_anthropic import FakeAnthropic, Text, ToolCall, Turn
 from tests.envoy.gateway_harness import DESCRIPTOR, free_port
@@ -33,9 +33,6 @@ async def test_chat_over_rest_is_newline_delimited_json_of_the_stream(
     )
     config = render_envoy_config(settings, DESCRIPTOR, platform.runtime.grpc_services)
     path = write_envoy_config(config, tmp_path / "envoy.yaml")
-    process = await start_envoy(
-        path, base_id=random.randrange(10_000, 2_000_000), concurrency=1, log_path=tmp_path / "envoy.log"
-    )
     fake.script = [
         Turn(
             [ToolCall("toolu_g", "analyze_chart", {"symbol": SYMBOL, "timeframe": "1h"})],
@@ -43,20 +40,23 @@ async def test_chat_over_rest_is_newline_delimited_json_of_the_stream(
         ),
         Turn([Text("Calm market today.")]),
     ]
-    try:
-        await wait_ready(settings.envoy_admin_port, process=process)
-        async with (
-            aiohttp.ClientSession() as http,
-            http.post(
-                f"http://127.0.0.1:{settings.envoy_port}/agent/chat",
-                json={"message": "How is BTCUSD?"},
-                headers=dict(md),
-            ) as response,
-        ):
-            assert response.status == 200
-            body = await response.text()
-    finally:
-        await stop_envoy(process)
+    async with (
+        running_envoy(
+            path,
+            random.randrange(10_000, 2_000_000),
+            settings.envoy_admin_port,
+            concurrency=1,
+            log_path=tmp_path / "envoy.log",
+        ),
+        aiohttp.ClientSession() as http,
+        http.post(
+            f"http://127.0.0.1:{settings.envoy_port}/agent/chat",
+            json={"message": "How is BTCUSD?"},
+            headers=dict(md),
+        ) as response,
+    ):
+        assert response.status == 200
+        body = await response.text()
     items = [json_format.Parse(line, pb.ChatResponse()) for line in body.splitlines() if line.strip()]
     assert [i.WhichOneof("event") for i in items] == [
         "tool_call",

@@ -54,11 +54,15 @@ async def rest(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Rest]:
     edge = await start_edge(settings, runtime.ctx, runtime.grpc_services)
     config = envoy.render_envoy_config(settings, settings_descriptor(), runtime.grpc_services)
     path = envoy.write_envoy_config(config, data_dir / "envoy.yaml")
-    proxy = await envoy.start_envoy(
-        path, base_id=random.randrange(10_000, 2_000_000), concurrency=1, log_path=data_dir / "envoy.log"
-    )
+    proxy = None
     try:
-        await envoy.wait_ready(settings.envoy_admin_port, process=proxy)
+        proxy = await envoy.launch_envoy(
+            path,
+            random.randrange(10_000, 2_000_000),
+            settings.envoy_admin_port,
+            concurrency=1,
+            log_path=data_dir / "envoy.log",
+        )
         async with aiohttp.ClientSession() as session:
             yield Rest(f"http://127.0.0.1:{settings.envoy_port}", session)
     finally:

@@ -14,7 +14,7 @@ from trading.education.v1 import education_messages_pb2 as edu
 from trading.education.v1 import education_service_pb2_grpc as edu_grpc
 from trading.platform.v1 import platform_service_pb2_grpc as platform_grpc
 
-from app.envoy import RateLimit, render_envoy_config, start_envoy, stop_envoy, wait_ready, write_envoy_config
+from app.envoy import RateLimit, render_envoy_config, running_envoy, write_envoy_config
 from app.platform_service import PlatformServicer
 from core import errors
 from core.auth import Authenticator
@@ -127,14 +127,14 @@ async def envoy(
 ) -> AsyncIterator[None]:
     config = render_envoy_config(settings, DESCRIPTOR, [PLATFORM, EDUCATION], rate_limit=rate_limit)
     path = write_envoy_config(config, workdir / f"envoy-{settings.envoy_port}.yaml")
-    process = await start_envoy(
-        path, base_id=random.randrange(10_000, 2_000_000), concurrency=1, log_path=path.with_suffix(".log")
-    )
-    try:
-        await wait_ready(settings.envoy_admin_port, process=process)
+    async with running_envoy(
+        path,
+        random.randrange(10_000, 2_000_000),
+        settings.envoy_admin_port,
+        concurrency=1,
+        log_path=path.with_suffix(".log"),
+    ):
         yield
-    finally:
-        await stop_envoy(process)
 
 
 @asynccontextmanager

@@ -14,7 +14,7 @@ import pytest
 import pytest_asyncio
 from trading.market.v1 import market_service_pb2_grpc as rpc
 
-from app.envoy import render_envoy_config, start_envoy, stop_envoy, wait_ready, write_envoy_config
+from app.envoy import render_envoy_config, running_envoy, write_envoy_config
 from core.auth import Authenticator
 from core.bus import InProcessBus
 from core.clock import Clock, TestClock
@@ -69,11 +69,15 @@ async def stack(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack
         config = write_envoy_config(
             render_envoy_config(settings, DESCRIPTOR, SERVICES), workdir / "envoy.yaml"
         )
-        process = await start_envoy(
-            config, base_id=random.randrange(10_000, 2_000_000), concurrency=1, log_path=workdir / "envoy.log"
+        await exits.enter_async_context(
+            running_envoy(
+                config,
+                random.randrange(10_000, 2_000_000),
+                settings.envoy_admin_port,
+                concurrency=1,
+                log_path=workdir / "envoy.log",
+            )
         )
-        exits.push_async_callback(stop_envoy, process)
-        await wait_ready(settings.envoy_admin_port, process=process)
         yield Stack(f"http://127.0.0.1:{settings.envoy_port}", keys, db)
     await market.hub.close()
     await bus.close()
