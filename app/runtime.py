@@ -17,7 +17,7 @@ from app.platform_service import PlatformServicer
 from core import tracing
 from core.auth import Authenticator, CredentialVerifier
 from core.bus import make_bus
-from core.clients import ClientFactory
+from core.clients import ClientFactory, grpc_service_of
 from core.clock import Clock
 from core.db import Database
 from core.health import Check, HealthMonitor, Readiness, database_check, engine_check, redis_check
@@ -81,7 +81,11 @@ def credential_verifier(ctx: ServiceContext, specs: Sequence[ServiceSpec]) -> Cr
     if "auth" in {s.name for s in specs}:
         stored = DatabaseCredentialVerifier(ctx.db)
     else:
-        stored = RemoteCredentialVerifier(AuthServiceStub(ctx.clients.channel("auth")), internal, ctx.clock)
+        stored = RemoteCredentialVerifier(
+            AuthServiceStub(ctx.clients.channel("auth", grpc_service_of(AuthServiceStub))),
+            internal,
+            ctx.clock,
+        )
     return FirstMatch([InternalKeyVerifier(internal), stored])
 
 
@@ -138,7 +142,7 @@ class Runtime:
         if self.ctx.settings.redis_url:
             checks.append(redis_check(self.ctx.settings.redis_url))
         if "inference" in {spec.name for spec in self.specs}:
-            checks.append(engine_check(self.ctx.clients))
+            checks.append(engine_check(self.ctx.clients, own=True))
         return checks
 
     def _needs(self) -> dict[str, list[str]]:

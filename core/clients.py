@@ -4,6 +4,7 @@ calls, a circuit breaker per target service, and the caller's identity passed on
 from __future__ import annotations
 
 import asyncio
+import importlib
 import ipaddress
 import json
 import random
@@ -37,6 +38,21 @@ MAX_ATTEMPTS = 3
 # Round robin over every address the target resolves to; a replica whose connection fails (gone,
 # or closing it for shutdown) is skipped until it connects again.
 ROUND_ROBIN = json.dumps({"loadBalancingConfig": [{"round_robin": {}}]})
+
+
+def health_checked(grpc_service: str) -> str:
+    """Round robin over a domain's replicas that also skips a replica whose gRPC health says the
+    service is NOT_SERVING (draining for shutdown, or a dependency it needs is down), through the
+    health Watch stream gRPC keeps open to each replica."""
+    return json.dumps(
+        {"loadBalancingConfig": [{"round_robin": {}}], "healthCheckConfig": {"serviceName": grpc_service}}
+    )
+
+
+def grpc_service_of(stub_cls: type) -> str:
+    """The full gRPC service name a generated stub calls ("trading.market.v1.MarketService")."""
+    messages = importlib.import_module(stub_cls.__module__.removesuffix("_grpc"))
+    return str(messages.DESCRIPTOR.services_by_name[stub_cls.__name__.removesuffix("Stub")].full_name)
 
 
 class BreakerSettings(BaseSettings):
@@ -117,20 +133,30 @@ class ClientFactory:
         listed = self.settings.service_addresses.get(service)
         return balanced_target(listed) if listed else self.settings.address_of(service)
 
-    def channel(self, service: str) -> grpc.aio.Channel:
-        address = self.target(service)
-        ch = self._channels.get(address)
+    def channel(
+        self, service: str, grpc_service: str = "", *, this_process: bool = False
+    ) -> grpc.aio.Channel:
+        """The channel to `service`; where it has replicas of its own (TRADING_SERVICE_ADDRESSES) and
+        `grpc_service` is named, one that skips the replicas not serving it. `this_process`: this
+        process's own server, whatever its health says (a readiness check of its own)."""
+        if this_process:
+            address = f"{self.settings.grpc_host}:{self.settings.grpc_port}"
+        else:
+            address = self.target(service)
+        checked = bool(grpc_service and not this_process and self.settings.service_addresses.get(service))
+        key = f"{address}#{grpc_service}" if checked else address
+        ch = self._channels.get(key)
         if ch is None:
             options = [
                 ("grpc.max_receive_message_length", self.settings.max_message_bytes),
                 ("grpc.max_send_message_length", self.settings.max_message_bytes),
                 ("grpc.keepalive_time_ms", 30_000),
-                ("grpc.service_config", ROUND_ROBIN),
+                ("grpc.service_config", health_checked(grpc_service) if checked else ROUND_ROBIN),
                 # a dead replica is tried again soon after it comes back, not minutes later
                 ("grpc.initial_reconnect_backoff_ms", 200),
                 ("grpc.max_reconnect_backoff_ms", 2_000),
             ]
-            ch = self._channels[address] = grpc.aio.insecure_channel(address, options=options)
+            ch = self._channels[key] = grpc.aio.insecure_channel(address, options=options)
         return ch
 
     def breaker(self, service: str) -> CircuitBreaker:
@@ -140,10 +166,10 @@ class ClientFactory:
             b = self._breakers[service] = CircuitBreaker(f"grpc:{service}", config, self.clock)
         return b
 
-    def stub(self, stub_cls: type, service: str) -> GuardedStub:
+    def stub(self, stub_cls: type, service: str, *, this_process: bool = False) -> GuardedStub:
         """A stub of `stub_cls` to `service` ("market", "auth", ...). The channel opens on first
         use, so a stub made while services are being built reaches the address finally bound."""
-        return GuardedStub(stub_cls, self, service)
+        return GuardedStub(stub_cls, self, service, this_process=this_process)
 
     def metadata(self, *, as_user: bool) -> list[tuple[str, str]]:
         md = list(tracing.inject().items())
@@ -165,17 +191,23 @@ class ClientFactory:
 class GuardedStub:
     """Calls `stub.Method(request, timeout=..., as_user=...)` with the chassis' policies."""
 
-    def __init__(self, stub_cls: type, factory: ClientFactory, service: str) -> None:
+    def __init__(
+        self, stub_cls: type, factory: ClientFactory, service: str, *, this_process: bool = False
+    ) -> None:
         self._stub_cls = stub_cls
         self._stub: Any = None
         self._factory = factory
         self._service = service
+        self._this_process = this_process
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
         if self._stub is None:
-            self._stub = self._stub_cls(self._factory.channel(self._service))
+            channel = self._factory.channel(
+                self._service, grpc_service_of(self._stub_cls), this_process=self._this_process
+            )
+            self._stub = self._stub_cls(channel)
         callable_ = getattr(self._stub, name)
         method = callable_._method.decode() if isinstance(callable_._method, bytes) else callable_._method
         rule = access.rule_for(method)

@@ -161,13 +161,14 @@ def redis_check(url: str) -> Check:
     return Check("redis", REDIS_EVERY_S, probe)
 
 
-def engine_check(clients: Any) -> Check:
+def engine_check(clients: Any, *, own: bool = False) -> Check:
     """The inference engine answers and has models loaded (seed 10.2: ML engine every 60 s); its
-    details say whether it runs on a GPU and with which provider."""
+    details say whether it runs on a GPU and with which provider. `own`: the engine this process
+    serves (its readiness), not whichever replica is serving."""
     from trading.inference.v1 import inference_messages_pb2 as pb
     from trading.inference.v1.inference_service_pb2_grpc import InferenceServiceStub
 
-    stub = clients.stub(InferenceServiceStub, "inference")
+    stub = clients.stub(InferenceServiceStub, "inference", this_process=own)
 
     async def probe() -> dict[str, Any]:
         reply = await stub.GetEngineHealth(pb.GetEngineHealthRequest(), timeout=CHECK_TIMEOUT_S)

@@ -4,6 +4,7 @@ context passed on by the clients and in bus event envelopes, exported over OTLP/
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -107,6 +108,16 @@ def _wrap(method: str, handler: grpc.RpcMethodHandler) -> grpc.RpcMethodHandler:
 
         return grpc.unary_unary_rpc_method_handler(
             unary, handler.request_deserializer, handler.response_serializer
+        )
+    if handler.unary_stream is not None and not inspect.isasyncgenfunction(handler.unary_stream):
+        inner_written = handler.unary_stream  # answers with context.write() (the health Watch)
+
+        async def written(request: Any, context: grpc.aio.ServicerContext) -> None:
+            with continued(method, _parent(context), SpanKind.SERVER):
+                await inner_written(request, context)
+
+        return grpc.unary_stream_rpc_method_handler(
+            written, handler.request_deserializer, handler.response_serializer
         )
     if handler.unary_stream is not None:
         inner_stream = handler.unary_stream

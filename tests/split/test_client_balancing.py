@@ -7,12 +7,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import AsyncIterator
 
+import grpc
 import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 from trading.platform.v1 import platform_messages_pb2 as pb
 from trading.platform.v1 import platform_service_pb2_grpc as rpc
 
 from app.platform_service import PlatformServicer
-from core.clients import ClientFactory, balanced_target
+from core.clients import ClientFactory, balanced_target, grpc_service_of
 from core.clock import TestClock
 from core.server import Server, create_server
 from core.settings import Settings
@@ -91,3 +93,35 @@ def test_targets_reach_every_replica() -> None:
     assert balanced_target("localhost:1,127.0.0.1:2").startswith("ipv4:127.0.0.1:1,")
     with pytest.raises(ValueError, match="host:port"):
         balanced_target("broker")
+
+
+async def test_a_replica_not_serving_the_service_gets_no_calls_until_it_serves_again(
+    clients: ClientFactory, replicas: list[Server]
+) -> None:
+    await eventually(lambda: _both(clients), "both replicas take calls")
+    await replicas[0].set_service_serving(SERVICE, False)  # connected, but its health says NOT_SERVING
+
+    async def only_b() -> bool:
+        return await who_answers(clients, 4) == {"replica-b": 4}
+
+    await eventually(only_b, "the replica not serving is skipped")
+    assert await who_answers(clients, 10) == {"replica-b": 10}
+    await replicas[0].set_service_serving(SERVICE, True)
+    await eventually(lambda: _both(clients), "the replica serving again takes calls again")
+
+
+async def test_the_health_watch_streams_status_changes_through_the_tracing_interceptor(
+    replicas: list[Server],
+) -> None:
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{replicas[0].port}") as channel:
+        watch = health_pb2_grpc.HealthStub(channel).Watch(health_pb2.HealthCheckRequest(service=SERVICE))
+        first = await watch.read()
+        assert first.status == health_pb2.HealthCheckResponse.SERVING
+        await replicas[0].set_service_serving(SERVICE, False)
+        second = await watch.read()
+        assert second.status == health_pb2.HealthCheckResponse.NOT_SERVING
+        watch.cancel()
+
+
+def test_a_stub_names_the_grpc_service_it_calls() -> None:
+    assert grpc_service_of(rpc.PlatformServiceStub) == SERVICE
