@@ -11,11 +11,13 @@ connection, so the kernel spreads them.
 The workers share the database and the bus, so this needs Redis (bus, key-value store, leases)
 and PostgreSQL: the embedded default (in-process bus, SQLite's one writer) runs one process.
 
-This process (the parent) migrates, makes the first signing key, starts the workers, renders
-and starts Envoy, and watches: a worker that dies (a signal, an error) is reported and started
-again on the same ports; a worker that exits cleanly (it was told to stop) stops the run; more
-than MAX_RESTARTS restarts within RESTART_WINDOW_S stop it too (exit status 1). SIGINT or
-SIGTERM stops Envoy, then every worker (SIGTERM, then SIGKILL after GRACE_S).
+This process (the parent) migrates, makes the first signing key and the run's shared metrics
+directory (app/run_metrics.py: any worker's /metrics answers for all), starts the workers, renders
+and starts Envoy, and watches: a worker that dies (a signal, an error) is reported, its live
+metric gauges dropped, and started again on the same ports; a worker that exits cleanly (it
+was told to stop) stops the run; more than MAX_RESTARTS restarts within RESTART_WINDOW_S stop
+it too (exit status 1). SIGINT or SIGTERM stops Envoy, then every worker (SIGTERM, then SIGKILL
+after GRACE_S).
 """
 
 from __future__ import annotations
@@ -31,12 +33,17 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
+from app.run_metrics import shared_metrics, worker_gone
 from app.worker import WorkerSpec, worker_main
 from core.settings import Settings
+
+if TYPE_CHECKING:
+    from core.service import ServiceSpec
 
 log = logging.getLogger("app.workers")
 READY_TIMEOUT_S = 180.0
@@ -107,6 +114,7 @@ class WorkerPool:
     env: dict[str, str] = field(default_factory=dict)
     running: dict[int, Running] = field(default_factory=dict)
     restarts: list[float] = field(default_factory=list)
+    metrics_dir: Path | None = None  # the run's shared metric files (app/run_metrics.py)
 
     def __post_init__(self) -> None:
         self._mp = multiprocessing.get_context("spawn")
@@ -167,6 +175,8 @@ class WorkerPool:
             gone = self.running.pop(index)
             gone.process.join()
             code = gone.process.exitcode
+            if self.metrics_dir is not None:
+                worker_gone(self.metrics_dir, gone.pid)
             if self.stopping or code == 0:
                 log.info("worker stopped; stopping the run", extra={"fields": {"worker": index}})
                 return 0
@@ -250,17 +260,26 @@ async def run_workers(
     settings: Settings, count: int, *, with_envoy: bool, bootstrap_first: bool, envoy_base_id: int
 ) -> int:
     """The all-in-one run with `count` worker processes (the module's docstring)."""
-    from app import envoy
-    from app.assembly import _stop_event, print_urls, settings_descriptor
     from app.migrate import migrate
     from app.registry import load_specs
-    from app.runtime import PLATFORM_SERVICE
 
     specs = load_specs()
     await asyncio.to_thread(migrate, settings, specs)
     env = prepare_shared_state(settings)
-    stop = asyncio.ensure_future(_stop_event().wait())
     pool = WorkerPool(settings, count, bootstrap_first, env)
+    with shared_metrics(settings.data_dir, pool.run_id) as pool.metrics_dir:
+        return await _serve(settings, pool, specs, with_envoy=with_envoy, envoy_base_id=envoy_base_id)
+
+
+async def _serve(
+    settings: Settings, pool: WorkerPool, specs: list[ServiceSpec], *, with_envoy: bool, envoy_base_id: int
+) -> int:
+    """Start the workers and Envoy, then watch until the run stops; stops everything it started."""
+    from app import envoy
+    from app.assembly import _stop_event, print_urls, settings_descriptor
+    from app.runtime import PLATFORM_SERVICE
+
+    stop = asyncio.ensure_future(_stop_event().wait())
     watching: asyncio.Future[int] | None = None
     proxy = None
     try:

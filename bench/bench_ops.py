@@ -2,11 +2,17 @@
 
 Side by side with a baseline run in the same process: a unary RPC over loopback on a bare
 grpc.aio server vs the chassis server (with its tracing interceptor), SQLite statements on a bare
-engine vs a `Database` (with its timing hooks), and one /metrics exposition.
+engine vs a `Database` (with its timing hooks), and one /metrics exposition. Then what the
+multi-process run's shared metric files cost (app/run_metrics.py): one histogram observation and
+one exposition, in a process of its own with and without PROMETHEUS_MULTIPROC_DIR.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -86,7 +92,47 @@ def bench_exposition() -> None:
     )
 
 
+# One worker's share: observations of the RPC histogram, then one exposition.
+_RECORD = """
+import json, time
+from core import metrics
+latency = metrics.RPC_LATENCY.labels("/bench.Bench/Call", "OK")
+started = time.perf_counter()
+for _ in range(100_000):
+    latency.observe(0.003)
+observe = (time.perf_counter() - started) / 100_000
+started = time.perf_counter()
+body, _ = metrics.exposition()
+print(json.dumps({"observe": observe, "exposition": time.perf_counter() - started, "bytes": len(body)}))
+"""
+
+
+def _recorded(env: dict[str, str]) -> dict[str, float]:
+    done = subprocess.run(
+        [sys.executable, "-c", _RECORD], env=env, capture_output=True, text=True, check=True
+    )
+    figures: dict[str, float] = json.loads(done.stdout)
+    return figures
+
+
+def bench_shared_metrics() -> None:
+    """Alternating rounds; the shared side's second process merges both processes' files, as a
+    scrape of a two-worker run does."""
+    alone, shared = [], []
+    for _ in range(3):
+        env = {k: v for k, v in os.environ.items() if k != metrics.MULTIPROC_DIR_ENV}
+        alone.append(_recorded(env))
+        with tempfile.TemporaryDirectory() as tmp:
+            _recorded({**env, metrics.MULTIPROC_DIR_ENV: tmp})
+            shared.append(_recorded({**env, metrics.MULTIPROC_DIR_ENV: tmp}))
+    for what, unit, scale in (("observe", "µs", 1e6), ("exposition", "ms", 1e3)):
+        a, s = min(r[what] for r in alone), min(r[what] for r in shared)
+        print(f"{what:>10}, one process       {a * scale:8.2f} {unit}")
+        print(f"{what:>10}, shared files (2)  {s * scale:8.2f} {unit}   ratio {s / a:.2f}")
+
+
 async def main() -> None:
     await bench_rpc()
     await bench_statements()
     bench_exposition()
+    bench_shared_metrics()

@@ -2,16 +2,27 @@
 
 Labels are bounded on purpose: a method, a status code, a model, a dependency, an event type,
 a channel kind ("ticker", "user"...). Never a user id, a symbol list or anything a client picks.
+
+With several server processes (`trading up` with TRADING_WORKERS, app/workers.py) every process
+writes its values to files in PROMETHEUS_MULTIPROC_DIR (prometheus_client's multiprocess mode,
+chosen when the module is imported), and `exposition()` merges every process' files: counters and
+histograms are summed, including those of workers that died (a restarted worker's totals are not
+lost). A gauge says how its processes' values combine (`multiprocess_mode`); a gauge of this
+process' own state takes a "live" mode, whose values go when app/workers.py marks the process dead.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
-from prometheus_client import REGISTRY, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
+
+MULTIPROC_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 # Seed 10.1 thresholds sit on a bucket edge, so alert rules read them exactly.
 _LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10)
@@ -64,8 +75,9 @@ BREAKER_STATE = Counter(
 )
 BREAKER_OPEN = Gauge(
     "circuit_breaker_state",
-    "A breaker's current state: 0 closed, 1 half-open, 2 open.",
+    "A breaker's current state: 0 closed, 1 half-open, 2 open (several processes: the worst).",
     ["name"],
+    multiprocess_mode="livemax",
 )
 EVENTS_PUBLISHED = Counter(
     "events_published_total",
@@ -74,7 +86,10 @@ EVENTS_PUBLISHED = Counter(
     ["type"],
 )
 HEALTH_UP = Gauge(
-    "dependency_up", "1 when the last health check of a dependency passed, else 0.", ["dependency"]
+    "dependency_up",
+    "1 when the last health check of a dependency passed, else 0 (several processes: 0 if any failed).",
+    ["dependency"],
+    multiprocess_mode="livemin",
 )
 HEALTH_CHECK_SECONDS = Histogram(
     "health_check_seconds",
@@ -98,7 +113,12 @@ WALLET_MOVED = Counter(
     "(in: credited to a wallet, out: debited).",
     ["kind", "direction", "currency"],
 )
-GPU_AVAILABLE = Gauge("inference_gpu_available", "1 when inference runs on a GPU provider.", ["provider"])
+GPU_AVAILABLE = Gauge(
+    "inference_gpu_available",
+    "1 when inference runs on a GPU provider.",
+    ["provider"],
+    multiprocess_mode="livemax",
+)
 
 
 def webhook_applied(vendor: str, created: datetime, applied: datetime) -> None:
@@ -132,5 +152,15 @@ TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8"
 
 
 def exposition() -> tuple[bytes, str]:
-    """This process' metrics in the Prometheus text format, and its content type."""
-    return generate_latest(REGISTRY), TEXT_FORMAT
+    """The metrics in the Prometheus text format, and its content type: this process' own, or with
+    PROMETHEUS_MULTIPROC_DIR set, those of every process of the run."""
+    return generate_latest(_registry()), TEXT_FORMAT
+
+
+def _registry() -> CollectorRegistry:
+    directory = os.environ.get(MULTIPROC_DIR_ENV)
+    if not directory:
+        return REGISTRY
+    merged = CollectorRegistry()
+    MultiProcessCollector(merged, path=directory)
+    return merged

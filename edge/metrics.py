@@ -1,4 +1,5 @@
-"""GET /metrics on the edge (the all-in-one process' every metric) and the WebSocket fan-out lag."""
+"""GET /metrics on the edge (every metric of the all-in-one run: of every worker process when it
+has several, core/metrics.py) and the WebSocket fan-out lag."""
 
 from __future__ import annotations
 

@@ -48,6 +48,7 @@ DRIFT = Gauge(
     "1 when a model's live signals part from what it promised: kind=promise (their own expected R) "
     "or kind=backtest (the walk-forward's mean R and interval).",
     ["symbol", "model", "strategy", "kind"],
+    multiprocess_mode="mostrecent",  # the scorecard's last pass, whichever worker held its lease
 )
 Promises = dict[tuple[str, int], dict[str, dict[str, Any]]]
 

@@ -1,6 +1,7 @@
 """`trading up` with two server processes on PostgreSQL and Redis, used through Envoy: both
 processes answer, background jobs run in one of them only, a WebSocket on one worker hears an
-event made by a request the other served, and a worker that dies is reported and replaced.
+event made by a request the other served, one scrape of /metrics counts what every worker served,
+and a worker that dies is reported and replaced without its counts being lost or doubled.
 
 Every wait is on observable state (a header, a log line, an event) with a deadline.
 """
@@ -25,8 +26,11 @@ from typing import Any, TypeVar
 import aiohttp
 import grpc
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from trading.broker.v1 import broker_messages_pb2 as bpb
 from trading.broker.v1 import broker_service_pb2_grpc
+from trading.platform.v1 import platform_messages_pb2 as ppb
+from trading.platform.v1 import platform_service_pb2_grpc
 
 from app.placement import EVERY_WORKER, job_name, placement
 from app.registry import load_specs
@@ -40,11 +44,14 @@ pytestmark = [pytest.mark.envoy, pytest.mark.slow, pytest.mark.postgres, pytest.
 ROOT = Path(__file__).resolve().parents[2]
 WORKER_LINE = re.compile(r"worker (\d+)\s+pid (\d+)\s+gRPC (\S+)")
 T = TypeVar("T")
+GET_SERVER_INFO = "/trading.platform.v1.PlatformService/GetServerInfo"
 
 
 @dataclass
 class Run:
     http: str
+    edge: str
+    data_dir: Path
     log: Path
     process: subprocess.Popen[str]
     workers: dict[int, tuple[int, str]]  # index -> (pid, private gRPC address)
@@ -108,7 +115,16 @@ def run(own_pg_database_url: str, redis_url: str, tmp_path_factory: pytest.TempP
     )
     try:
         workers = _wait_for_banner(proc, log_path)
-        yield Run(f"http://127.0.0.1:{ports['ENVOY']}", log_path, proc, workers, redis_url, namespace)
+        yield Run(
+            f"http://127.0.0.1:{ports['ENVOY']}",
+            f"http://127.0.0.1:{ports['EDGE']}",
+            data_dir,
+            log_path,
+            proc,
+            workers,
+            redis_url,
+            namespace,
+        )
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -240,8 +256,63 @@ async def _buy(address: str, token: str, client_order_id: str) -> str:
         return await eventually(placed, f"a BTCUSD price on {address}", timeout_s=120)
 
 
+async def _server_info_from(address: str) -> str:
+    """GetServerInfo straight to one worker's private address; the replica that answered."""
+    async with grpc.aio.insecure_channel(address) as channel:
+        call = platform_service_pb2_grpc.PlatformServiceStub(channel).GetServerInfo(
+            ppb.GetServerInfoRequest(), timeout=10
+        )
+        await call
+        return str(dict(await call.initial_metadata())[REPLICA_HEADER])
+
+
+async def _scrape(edge: str, method: str = GET_SERVER_INFO) -> tuple[str, float]:
+    """One scrape of the edge's /metrics on a new connection (so the kernel picks the worker):
+    the replica that answered and how many calls of `method` ended OK by its figures."""
+    async with (
+        aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as http,
+        http.get(f"{edge}/metrics") as response,
+    ):
+        assert response.status == 200
+        body = await response.text()
+        replica = response.headers[REPLICA_HEADER]
+    served = [
+        sample.value
+        for family in text_string_to_metric_families(body)
+        for sample in family.samples
+        if sample.name == "grpc_server_handling_seconds_count"
+        and sample.labels == {"method": method, "code": "OK"}
+    ]
+    return replica, sum(served)
+
+
+async def _scrapes_from(run: Run, replicas: set[str]) -> list[tuple[str, float]]:
+    """Scrapes until each of `replicas` answered at least one; every scrape, in order."""
+    scrapes: list[tuple[str, float]] = []
+
+    async def each_answered() -> list[tuple[str, float]] | None:
+        scrapes.append(await _scrape(run.edge))
+        return scrapes if replicas <= {replica for replica, _ in scrapes} else None
+
+    return await eventually(each_answered, f"scrapes answered by {sorted(replicas)}")
+
+
+async def test_one_scrape_counts_what_every_worker_served(run: Run) -> None:
+    replicas = {run.replica(pid) for pid, _ in run.workers.values()}
+    _, before = await _scrape(run.edge)
+    answered = [await _server_info_from(address) for _, address in run.workers.values() for _ in range(3)]
+    assert set(answered) == replicas  # 3 calls served by each worker
+    scrapes = await _scrapes_from(run, replicas)
+    assert {value for _, value in scrapes} == {before + 6}, scrapes
+
+
 async def test_a_worker_that_dies_is_reported_and_replaced(run: Run) -> None:
+    """... and the run's counts neither drop nor double: the dead worker's counters stay in the
+    shared metric files, its live gauges (breaker states, health checks) are dropped."""
     victim_pid, _ = run.workers[1]
+    [metrics_dir] = (run.data_dir / "metrics").iterdir()
+    assert (metrics_dir / f"gauge_livemax_{victim_pid}.db").exists()  # its breakers' states
+    _, counted = await _scrape(run.edge)
     os.kill(victim_pid, signal.SIGKILL)
 
     async def replaced() -> int | None:
@@ -255,14 +326,25 @@ async def test_a_worker_that_dies_is_reported_and_replaced(run: Run) -> None:
 
     new_pid = await eventually(replaced, "worker 1 to be started again", timeout_s=180)
     assert new_pid != victim_pid
+    assert not (metrics_dir / f"gauge_livemax_{victim_pid}.db").exists()
+    assert (metrics_dir / f"histogram_{victim_pid}.db").exists()
+    survivor = run.replica(run.workers[0][0])
+    scrapes = await _scrapes_from(run, {survivor, run.replica(new_pid)})
+    assert {value for _, value in scrapes} == {counted}, scrapes
+
     seen: set[str] = set()
+    calls = 0
     async with aiohttp.ClientSession() as http:
 
         async def answers() -> bool | None:
+            nonlocal calls
+            calls += 1
             seen.add(await _replica_of_info(http, run.http))
             return True if run.replica(new_pid) in seen else None
 
         await eventually(answers, "an answer from the new worker")
+    scrapes = await _scrapes_from(run, {survivor, run.replica(new_pid)})
+    assert {value for _, value in scrapes} == {counted + calls}, scrapes
 
 
 # without processes ----------------------------------------------------------------------------
