@@ -43,8 +43,9 @@ def record(directory: Path, calls: int, redis_up: int, breaker: int) -> int:
     return int(done.stdout)
 
 
-def scraped(monkeypatch: pytest.MonkeyPatch, directory: Path) -> dict[str, float]:
-    monkeypatch.setenv(MULTIPROC_DIR_ENV, str(directory))
+def scraped(directory: Path) -> dict[str, float]:
+    """What one exposition reports, inside `shared_metrics` (which names `directory`)."""
+    assert os.environ[MULTIPROC_DIR_ENV] == str(directory)
     body, _ = metrics.exposition()
     samples = {
         (s.name, tuple(sorted(s.labels.items()))): s.value
@@ -61,16 +62,18 @@ def scraped(monkeypatch: pytest.MonkeyPatch, directory: Path) -> dict[str, float
 def test_one_exposition_sums_every_process_and_keeps_a_dead_ones_counts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.delenv(MULTIPROC_DIR_ENV, raising=False)
     with shared_metrics(tmp_path, "run1") as directory:
         record(directory, calls=3, redis_up=1, breaker=0)
         failing = record(directory, calls=4, redis_up=0, breaker=2)
         # the worst live state: Redis down for one worker, its breaker open
-        assert scraped(monkeypatch, directory) == {"calls": 7, "redis_up": 0, "breaker": 2}
+        assert scraped(directory) == {"calls": 7, "redis_up": 0, "breaker": 2}
         worker_gone(directory, failing)
         # its RPCs still count; its gauges no longer speak for the run
-        assert scraped(monkeypatch, directory) == {"calls": 7, "redis_up": 1, "breaker": 0}
+        assert scraped(directory) == {"calls": 7, "redis_up": 1, "breaker": 0}
         record(directory, calls=2, redis_up=1, breaker=0)  # the worker started in its place
-        assert scraped(monkeypatch, directory) == {"calls": 9, "redis_up": 1, "breaker": 0}
+        assert scraped(directory) == {"calls": 9, "redis_up": 1, "breaker": 0}
+    assert MULTIPROC_DIR_ENV not in os.environ  # processes the suite starts later must not inherit it
 
 
 def test_a_run_gets_a_fresh_directory_named_for_its_workers_and_removed_after(
