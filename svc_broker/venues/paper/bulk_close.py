@@ -93,10 +93,7 @@ class PaperBulkClose(PaperExecution):
                         closes.append(close)
             if closes:
                 await self._write_closes(s, closes)
-        watches = [Watch(("position", c.position_id), c.symbol, ()) for c in closes]
-        if watches:
-            for listener in self._listeners:
-                listener(watches)
+        self._tell_closed(closes)
         return [c.position_id for c in closes]
 
     async def _lock_owners(self, s: AsyncSession, position_ids: Sequence[int]) -> dict[int, _Account]:
@@ -126,24 +123,32 @@ class PaperBulkClose(PaperExecution):
         account: _Account,
         priced: dict[str, tuple[Decimal, Decimal]],
     ) -> _Close | None:
-        """The close of one position at `quote` if its `what` trigger still applies, booked in
-        memory as `netting.book` and `CashLedger` book a full close: the change of the rounded
-        realized total, the account's balance, negative-balance protection."""
+        """The close of one position at `quote` if its `what` trigger still applies."""
         level = row.stop_loss if what == "stop_loss" else row.take_profit
         if not position_touched(row.side, what, level, quote):
             return None
         if row.symbol not in priced:
             priced[row.symbol] = self._priced(row.symbol)
         slippage, rate = priced[row.symbol]
+        if what == "take_profit":  # a take profit fills at its quote
+            slippage = Decimal(0)
+        return self._full_close(row, what, quote, slippage, rate, account)
+
+    def _full_close(
+        self, row: OpenRow, reason: str, quote: Quote, slippage: Decimal, rate: Decimal, account: _Account
+    ) -> _Close:
+        """A position closed in full at `quote`, booked in memory as `netting.book` and
+        `CashLedger` book it: the change of the rounded realized total, the account's balance,
+        negative-balance protection."""
         side = "sell" if row.side == "long" else "buy"
-        price = pricing.fill_price(side, quote, Decimal(0) if what == "take_profit" else slippage)
+        price = pricing.fill_price(side, quote, slippage)
         proceeds = price * row.quantity
         pnl_quote = proceeds - row.cost if row.side == "long" else row.cost - proceeds
         before = row.realized_pnl_exact or Decimal(0)
         after = before + pnl_quote * rate  # as MoneyRules.to_account converts
         pnl = self.rules.minor(after) - self.rules.minor(before)
         close = _Close(
-            row.id, account, row.symbol, row.side, row.entry_price, what, side, row.quantity, price,
+            row.id, account, row.symbol, row.side, row.entry_price, reason, side, row.quantity, price,
             pnl, row.realized_pnl_minor + pnl, after,
         )  # fmt: skip
         account.balance_minor += pnl
@@ -155,6 +160,13 @@ class PaperBulkClose(PaperExecution):
                 account.id, row.symbol, close.written_off_minor,
             )  # fmt: skip
         return close
+
+    def _tell_closed(self, closes: list[_Close]) -> None:
+        """After the commit: the listeners hear that these positions have no triggers left."""
+        watches = [Watch(("position", c.position_id), c.symbol, ()) for c in closes]
+        if watches:
+            for listener in self._listeners:
+                listener(watches)
 
     async def _write_closes(self, s: AsyncSession, closes: list[_Close]) -> None:
         """One statement per table, rows in the order the single path writes them."""

@@ -52,25 +52,28 @@ class OpenRow:
     realized_pnl_exact: Decimal | None
     stop_loss: Decimal | None
     take_profit: Decimal | None
+    margin_minor: int
 
 
 _OPEN_COLUMNS = (
     "id, account_id, symbol, side, quantity, cost, entry_price, realized_pnl_minor, realized_pnl_exact, "
-    "stop_loss, take_profit"
+    "stop_loss, take_profit, margin_minor"
 )
 
 
-async def read_open(s: AsyncSession, ids: list[int], is_sqlite: bool) -> list[OpenRow]:
-    """The open positions among `ids`, in id order, through the session's driver connection
-    (SQLAlchemy's result handling cost more per row than the read)."""
+async def read_open(s: AsyncSession, ids: list[int], is_sqlite: bool, column: str = "id") -> list[OpenRow]:
+    """The open positions whose `column` (id, or account_id) is among `ids`, in id order, through
+    the session's driver connection (SQLAlchemy's result handling cost more per row than the read)."""
+    assert column in ("id", "account_id")
     driver = (await (await s.connection()).get_raw_connection()).driver_connection
     assert driver is not None
     if not is_sqlite:
-        sql = f"SELECT {_OPEN_COLUMNS} FROM {_P.fullname} WHERE id = ANY($1::bigint[]) AND status = 'open'"
-        sql += " ORDER BY id"
+        sql = f"SELECT {_OPEN_COLUMNS} FROM {_P.fullname} WHERE {column} = ANY($1::bigint[])"
+        sql += " AND status = 'open' ORDER BY id"
         return [OpenRow(*r) for r in await driver.fetch(sql, ids)]
     marks = ", ".join("?" * len(ids))
-    sql = f"SELECT {_OPEN_COLUMNS} FROM {_P.fullname} WHERE id IN ({marks}) AND status = 'open' ORDER BY id"
+    sql = f"SELECT {_OPEN_COLUMNS} FROM {_P.fullname} WHERE {column} IN ({marks}) AND status = 'open'"
+    sql += " ORDER BY id"
     return [
         OpenRow(
             i,
@@ -84,8 +87,9 @@ async def read_open(s: AsyncSession, ids: list[int], is_sqlite: bool) -> list[Op
             _decimal(x),
             _decimal(sl),
             _decimal(tp),
+            margin,
         )
-        for i, a, symbol, side, q, c, e, pnl, x, sl, tp in await driver.execute_fetchall(sql, ids)
+        for i, a, symbol, side, q, c, e, pnl, x, sl, tp, margin in await driver.execute_fetchall(sql, ids)
     ]
 
 
