@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
@@ -31,7 +30,15 @@ from svc_broker import pricing
 from svc_broker.market import Quote
 from svc_broker.models import PaperAccount, PaperPosition, PaperTrade
 from svc_broker.venues.paper import events as paper_events
-from svc_broker.venues.paper.bulk_write import CloseRows, OpenRow, read_open, write_postgres, write_sqlite
+from svc_broker.venues.paper.bulk_write import (
+    CloseRows,
+    OpenRow,
+    draw_trade_ids,
+    lock_owners,
+    read_open,
+    write_postgres,
+    write_sqlite,
+)
 from svc_broker.venues.paper.execution import PaperExecution
 from svc_broker.venues.paper.ledger import CASH, HOUSE_PNL, HOUSE_WRITE_OFF
 from svc_broker.venues.paper.triggers import Watch, position_touched
@@ -96,19 +103,9 @@ class PaperBulkClose(PaperExecution):
         self._tell_closed(closes)
         return [c.position_id for c in closes]
 
-    async def _lock_owners(self, s: AsyncSession, position_ids: Sequence[int]) -> dict[int, _Account]:
+    async def _lock_owners(self, s: AsyncSession, position_ids: list[int]) -> dict[int, _Account]:
         """The accounts owning these positions, locked in id order (the order every batch takes)."""
-        owners = select(_P.c.account_id).where(_P.c.id.in_(position_ids))
-        query = (
-            select(_A.c.id, _A.c.user_id, _A.c.currency, _A.c.balance_minor)
-            .where(_A.c.id.in_(owners))
-            .order_by(_A.c.id)
-        )
-        if not self._db.is_sqlite:
-            query = query.with_for_update()
-        return {
-            r.id: _Account(r.id, r.user_id, r.currency, r.balance_minor) for r in (await s.execute(query))
-        }
+        return {r[0]: _Account(*r) for r in await lock_owners(s, position_ids, self._db.is_sqlite)}
 
     def _priced(self, symbol: str) -> tuple[Decimal, Decimal]:
         """An instrument's slippage and its rate into the account currency."""
@@ -171,35 +168,27 @@ class PaperBulkClose(PaperExecution):
     async def _write_closes(self, s: AsyncSession, closes: list[_Close]) -> None:
         """One statement per table, rows in the order the single path writes them."""
         rows = CloseRows(self._clock.now())
-        for close, trade_id in zip(closes, await self._trade_ids(s, len(closes)), strict=True):
+        trade_ids = await draw_trade_ids(s, len(closes), self._db.is_sqlite)
+        for close, trade_id in zip(closes, trade_ids, strict=True):
             close.trade_id = trade_id
-        for c in closes:
-            rows.trades.append((
-                c.trade_id, c.account.id, None, c.position_id, c.symbol, c.side, c.quantity, c.price,
-                c.pnl_minor, c.reason, rows.at, c.written_off_minor,
-            ))  # fmt: skip
-            rows.positions.append((c.position_id, c.total_pnl_minor, c.total_pnl_exact))
-            _add_journals(rows, c)
-        rows.balances = [(a.id, a.balance_minor) for a in {c.account.id: c.account for c in closes}.values()]
-        # The events are built in a thread while the database writes the other tables: the
-        # loop only waits on the driver meanwhile, so the two overlap on a second core.
+        # The events are built in a thread while the database writes the tables: the loop only
+        # waits on the driver meanwhile, so the two overlap on a second core.
         building = asyncio.ensure_future(asyncio.to_thread(_close_events, closes, rows.at, self._clock))
+        rows.positions = [(c.position_id, c.total_pnl_minor, c.total_pnl_exact) for c in closes]
+        rows.balances = [(a.id, a.balance_minor) for a in {c.account.id: c.account for c in closes}.values()]
+
+        def build() -> None:  # the trades' and the ledger's rows, built while positions are written
+            for c in closes:
+                rows.trades.append((
+                    c.trade_id, c.account.id, None, c.position_id, c.symbol, c.side, c.quantity, c.price,
+                    c.pnl_minor, c.reason, rows.at, c.written_off_minor,
+                ))  # fmt: skip
+                _add_journals(rows, c)
+
         try:
-            await (write_sqlite if self._db.is_sqlite else write_postgres)(s, rows, building)
+            await (write_sqlite if self._db.is_sqlite else write_postgres)(s, rows, build, building)
         finally:
             await asyncio.gather(building, return_exceptions=True)  # never left running
-
-    async def _trade_ids(self, s: AsyncSession, n: int) -> list[int]:
-        """The ids the next `n` trades get, taken before inserting them so that the insert needs
-        no RETURNING (COPY on PostgreSQL, executemany on SQLite). SQLite gives a new row
-        max(id) + 1, and this transaction holds its write lock; PostgreSQL's are drawn from the
-        table's sequence."""
-        if self._db.is_sqlite:
-            top = (await s.execute(select(func.coalesce(func.max(_T.c.id), 0)))).scalar_one()
-            return list(range(top + 1, top + 1 + n))
-        sequence = func.pg_get_serial_sequence(_T.fullname, "id")
-        drawn = select(func.nextval(sequence)).select_from(func.generate_series(1, n))
-        return sorted((await s.execute(drawn)).scalars())
 
 
 def _close_events(closes: list[_Close], at: datetime, clock: Clock) -> list[tuple[str, bytes]]:
