@@ -12,6 +12,8 @@ counting still frees them), and a full collection walks only what was made since
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 
 def freeze_startup_heap() -> None:
@@ -25,3 +27,27 @@ def thaw_heap() -> None:
     """When the process stops serving (or an in-process run of the platform ends): frozen
     objects that became garbage since are collected again."""
     gc.unfreeze()
+
+
+_paused = 0  # collector_paused() blocks open; the collector runs again when the last one ends
+_resume = False  # whether the collector was on when the first of them began
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No automatic collection while a burst of short-lived objects is being made and written
+    (a group of orders, a tick's closes): they die by reference counting when it ends, instead of
+    being walked (with the whole heap, when the collection is a full one) and promoted by
+    collections that happen to fall inside it. Blocks may nest and overlap across tasks; the
+    collector runs again when the last one ends, if it was running when the first began."""
+    global _paused, _resume
+    if _paused == 0:
+        _resume = gc.isenabled()
+        gc.disable()
+    _paused += 1
+    try:
+        yield
+    finally:
+        _paused -= 1
+        if _paused == 0 and _resume:
+            gc.enable()

@@ -26,6 +26,7 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
+from core.heap import collector_paused
 from svc_broker import pricing
 from svc_broker.market import Quote
 from svc_broker.models import PaperAccount, PaperPosition, PaperTrade
@@ -88,8 +89,14 @@ class PaperBulkClose(PaperExecution):
         if not touched:
             return []
         wanted = dict(touched)
-        priced: dict[str, tuple[Decimal, Decimal]] = {}  # per symbol, once per batch
         closes: list[_Close] = []
+        with collector_paused():  # the batch's rows die with it (core/heap.py)
+            await self._close_touched(wanted, quote, closes)
+        self._tell_closed(closes)
+        return [c.position_id for c in closes]
+
+    async def _close_touched(self, wanted: dict[int, str], quote: Quote, closes: list[_Close]) -> None:
+        priced: dict[str, tuple[Decimal, Decimal]] = {}  # per symbol, once per batch
         async with self._write() as s:
             ids = sorted(wanted)
             for chunk in (ids[i : i + BATCH_IDS] for i in range(0, len(ids), BATCH_IDS)):
@@ -100,8 +107,6 @@ class PaperBulkClose(PaperExecution):
                         closes.append(close)
             if closes:
                 await self._write_closes(s, closes)
-        self._tell_closed(closes)
-        return [c.position_id for c in closes]
 
     async def _lock_owners(self, s: AsyncSession, position_ids: list[int]) -> dict[int, _Account]:
         """The accounts owning these positions, locked in id order (the order every batch takes)."""

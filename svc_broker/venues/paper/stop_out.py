@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.heap import collector_paused
 from svc_broker.models import PaperAccount, PaperPosition
 from svc_broker.venues.paper.bulk_close import PaperBulkClose, _Account, _Close
 from svc_broker.venues.paper.bulk_write import OpenRow, read_open
@@ -88,6 +89,12 @@ class PaperStopOut(PaperBulkClose):
 
     async def _stop_out(self, account_ids: list[int]) -> int:
         closes: list[_Close] = []
+        with collector_paused():  # the batch's rows die with it (core/heap.py)
+            await self._stop_out_in_one(account_ids, closes)
+        self._tell_closed(closes)
+        return len(closes)
+
+    async def _stop_out_in_one(self, account_ids: list[int], closes: list[_Close]) -> None:
         async with self._write() as s:
             accounts = await self._lock_accounts(s, account_ids)
             by_account: dict[int, list[OpenRow]] = {}
@@ -97,8 +104,6 @@ class PaperStopOut(PaperBulkClose):
                 closes += self._stop_out_closes(account, by_account.get(account.id, []))
             if closes:
                 await self._write_closes(s, closes)
-        self._tell_closed(closes)
-        return len(closes)
 
     async def _lock_accounts(self, s: AsyncSession, account_ids: list[int]) -> list[_Account]:
         query = select(_A.c.id, _A.c.user_id, _A.c.currency, _A.c.balance_minor)
