@@ -90,10 +90,12 @@ class PaperBulkClose(PaperExecution):
             return []
         wanted = dict(touched)
         closes: list[_Close] = []
-        with collector_paused():  # the batch's rows die with it (core/heap.py)
+        with collector_paused():  # the batch's objects die inside it (core/heap.py)
             await self._close_touched(wanted, quote, closes)
-        self._tell_closed(closes)
-        return [c.position_id for c in closes]
+            self._tell_closed(closes)
+            closed = [c.position_id for c in closes]
+            closes.clear()
+        return closed
 
     async def _close_touched(self, wanted: dict[int, str], quote: Quote, closes: list[_Close]) -> None:
         priced: dict[str, tuple[Decimal, Decimal]] = {}  # per symbol, once per batch

@@ -89,10 +89,12 @@ class PaperStopOut(PaperBulkClose):
 
     async def _stop_out(self, account_ids: list[int]) -> int:
         closes: list[_Close] = []
-        with collector_paused():  # the batch's rows die with it (core/heap.py)
+        with collector_paused():  # the batch's objects die inside it (core/heap.py)
             await self._stop_out_in_one(account_ids, closes)
-        self._tell_closed(closes)
-        return len(closes)
+            self._tell_closed(closes)
+            closed = len(closes)
+            closes.clear()
+        return closed
 
     async def _stop_out_in_one(self, account_ids: list[int], closes: list[_Close]) -> None:
         async with self._write() as s:
