@@ -29,6 +29,7 @@ def thaw_heap() -> None:
     gc.unfreeze()
 
 
+YOUNG_LIMIT = 100_000  # objects made during overlapping paused blocks before a young collection
 _paused = 0  # collector_paused() blocks open; the collector runs again when the last one ends
 _resume = False  # whether the collector was on when the first of them began
 
@@ -39,7 +40,9 @@ def collector_paused() -> Iterator[None]:
     (a group of orders, a tick's closes): they die by reference counting when it ends, instead of
     being walked (with the whole heap, when the collection is a full one) and promoted by
     collections that happen to fall inside it. Blocks may nest and overlap across tasks; the
-    collector runs again when the last one ends, if it was running when the first began."""
+    collector runs again when the last one ends, if it was running when the first began. Should
+    blocks overlap without end, one that ends with over `YOUNG_LIMIT` new objects pending runs a
+    young collection, so cyclic garbage made meanwhile cannot pile up."""
     global _paused, _resume
     if _paused == 0:
         _resume = gc.isenabled()
@@ -51,3 +54,5 @@ def collector_paused() -> Iterator[None]:
         _paused -= 1
         if _paused == 0 and _resume:
             gc.enable()
+        elif _resume and gc.get_count()[0] > YOUNG_LIMIT:
+            gc.collect(1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 
-from core.heap import collector_paused, freeze_startup_heap, thaw_heap
+from core.heap import YOUNG_LIMIT, collector_paused, freeze_startup_heap, thaw_heap
 
 
 class _Node:
@@ -43,3 +43,18 @@ def test_a_collector_turned_off_before_stays_off() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_blocks_that_overlap_without_end_still_collect_young_garbage() -> None:
+    outer = collector_paused()
+    outer.__enter__()  # held open throughout, as by a stream of overlapping groups
+    try:
+        for _ in range(3):
+            with collector_paused():
+                cycles = [_Node() for _ in range(YOUNG_LIMIT)]  # a cycle each: only the collector frees it
+                del cycles
+            assert gc.get_count()[0] < YOUNG_LIMIT  # collected when the inner block ended
+        assert not gc.isenabled()
+    finally:
+        outer.__exit__(None, None, None)
+    assert gc.isenabled()
