@@ -21,6 +21,7 @@ from core.clients import ClientFactory, grpc_service_of
 from core.clock import Clock
 from core.db import Database
 from core.health import Check, HealthMonitor, Readiness, database_check, engine_check, redis_check
+from core.heap import freeze_startup_heap, thaw_heap
 from core.interceptor import ChassisInterceptor
 from core.keys import KeyStore
 from core.kv import make_kv
@@ -192,6 +193,7 @@ class Runtime:
                 self.tasks.append(
                     asyncio.create_task(supervise(task), name=getattr(task, "__qualname__", "task"))
                 )
+        freeze_startup_heap()
         return port
 
     def _placed(self, spec: ServiceSpec, built: BuiltService) -> list[BackgroundTask]:
@@ -215,6 +217,7 @@ class Runtime:
         await self.ctx.clients.close()
         await self.ctx.bus.close()
         await self.ctx.db.dispose()
+        thaw_heap()
 
 
 async def supervise(task: BackgroundTask, backoff_s: float = 1.0) -> None:

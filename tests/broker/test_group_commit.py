@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
-from core.errors import FailedPrecondition, InvalidArgument
+from core.errors import FailedPrecondition, InvalidArgument, Unavailable
 from svc_broker.broker import OrderRequest
 from svc_broker.models import OUTBOX, PaperOrder, PaperTrade
 from tests.broker.conftest import USER
@@ -141,6 +141,64 @@ async def test_a_group_that_fails_as_a_whole_places_its_orders_alone(db, broker,
     [position] = (await broker.positions(USER)).items
     assert position.quantity == D("0.01")  # booked once, not once in the group and once alone
     assert await rows(db, PaperOrder) == await rows(db, PaperTrade) == (3 if db.is_sqlite else 2)
+    totals, by_ledger, balances = await ledger_state(db)
+    assert by_ledger == balances
+    assert sum(totals.values()) == 0
+
+
+FAIL_AT_COMMIT = (
+    """CREATE FUNCTION trading.refuse_doomed_order() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.quantity = 0.013 THEN
+        RAISE EXCEPTION 'refused at commit';
+    END IF;
+    RETURN NULL;
+END $$""",
+    """CREATE CONSTRAINT TRIGGER refuse_doomed_order AFTER INSERT ON trading.paper_orders
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION trading.refuse_doomed_order()""",
+)
+
+
+async def test_a_group_whose_commit_fails_is_answered_outcome_unknown_and_never_placed_again(
+    db, broker, prices, caplog
+) -> None:
+    # A deferred constraint trigger (this test's own, in its own schema) fails the COMMIT of any
+    # transaction that wrote an order of 0.013: every statement of the group went through, the
+    # commit did not. Such a commit might as well have gone through, so no order of the group
+    # may be placed again: each is answered UNAVAILABLE, outcome unknown.
+    if db.is_sqlite:
+        pytest.skip("SQLite has no deferred triggers to fail a COMMIT with")
+    async with db.engine.begin() as conn:
+        for statement in FAIL_AT_COMMIT:
+            await conn.exec_driver_sql(statement)
+    doomed = OrderRequest("BTCUSD", "buy", D("0.013"), client_order_id="c-9")
+    answers = await outcomes(  # without client order ids, the three queue for one group
+        broker,
+        [
+            (USER, OrderRequest("BTCUSD", "buy", D("0.01"))),
+            ("user-2", OrderRequest("BTCUSD", "buy", D("0.013"))),
+            ("user-3", OrderRequest("BTCUSD", "sell", D("0.02"))),
+        ],
+    )
+    assert all(isinstance(a, Unavailable) and "outcome is unknown" in str(a) for a in answers), answers
+    assert "a group of 3 orders failed at commit" in caplog.text
+    assert "placing them alone" not in caplog.text
+    with pytest.raises(Unavailable, match="outcome is unknown"):
+        await broker.place_order("user-4", doomed)
+    assert await rows(db, PaperOrder) == await rows(db, PaperTrade) == 0  # rolled back, not replayed
+    totals, by_ledger, balances = await ledger_state(db)
+    assert by_ledger == balances
+    assert sum(totals.values()) == 0
+
+    # The database recovers; the client asks again with the same id: one order, money moved once.
+    async with db.engine.begin() as conn:
+        await conn.exec_driver_sql("DROP TRIGGER refuse_doomed_order ON trading.paper_orders")
+    again = await broker.place_order("user-4", doomed)
+    assert again.status == "filled"
+    assert await broker.place_order("user-4", doomed) == again
+    assert await rows(db, PaperOrder) == await rows(db, PaperTrade) == 1
+    [position] = (await broker.positions("user-4")).items
+    assert position.quantity == D("0.013")
     totals, by_ledger, balances = await ledger_state(db)
     assert by_ledger == balances
     assert sum(totals.values()) == 0

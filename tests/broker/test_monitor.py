@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from decimal import Decimal as D
 
 from sqlalchemy import func, select
 
 from svc_broker.broker import OrderRequest
+from svc_broker.market import Quote
 from svc_broker.models import OUTBOX
 from svc_broker.venues.paper.ledger import books
-from svc_broker.venues.paper.monitor import PriceMonitor
+from svc_broker.venues.paper.monitor import BULK_PUT, PriceMonitor, TriggerIndex
+from svc_broker.venues.paper.triggers import Watch, position_triggers
 from tests.broker.conftest import USER
 
 
@@ -92,3 +95,30 @@ async def test_one_tick_closes_every_position_it_touches_in_one_batch(db, broker
     assert totals["house:pnl"] != 0
     assert sum(totals.values()) == 0
     assert await outbox_rows(db, f"user:{users[5]}:positions") == 1
+
+
+def test_many_watches_put_at_once_index_what_putting_them_one_by_one_indexes() -> None:
+    # A tick's thousand closes (and a load) rebuild each book once instead of editing it per key;
+    # the index must end as if each watch had been put in turn: the last of a key wins, a watch
+    # without triggers removes its key.
+    def watch(i: int, round_: int) -> Watch:
+        side = "long" if i % 2 else "short"
+        sl = D(100 + (i * 7 + round_) % 50) if side == "long" else D(200 - (i * 3 + round_) % 50)
+        tp = D(200 + i % 40) if side == "long" else D(100 - i % 40)
+        triggers = () if (i + round_) % 5 == 0 else tuple(position_triggers(side, sl, tp))
+        return Watch(("position", i), "BTCUSD" if i % 3 else "EURUSD", triggers)
+
+    first = [watch(i, 0) for i in range(300)]
+    assert len(first) >= BULK_PUT
+    later = [watch(i, r) for r in (1, 2) for i in range(0, 300, 2)] + [watch(i, 3) for i in range(400, 480)]
+    one_by_one, at_once = TriggerIndex(), TriggerIndex()
+    for w in first + later:
+        one_by_one.put(w)
+    at_once.put_all(first)
+    at_once.put_all(later)
+
+    assert len(at_once) == len(one_by_one) > 0
+    for symbol in ("BTCUSD", "EURUSD"):
+        for price in range(40, 260, 3):
+            quote = Quote(symbol, D(price), D(price) + D("0.5"), datetime.now(UTC))
+            assert at_once.touched(quote) == one_by_one.touched(quote), (symbol, price)

@@ -22,6 +22,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import DomainError, Unavailable
+from core.heap import collector_paused
 from svc_broker import pricing
 from svc_broker.broker import OrderRequest, OrderView
 from svc_broker.market import SymbolSpec
@@ -94,6 +95,10 @@ class PaperBatching(PaperExecution):
         raise NotImplementedError
 
     async def _write_group(self, tickets: list[OrderTicket]) -> None:
+        with collector_paused():  # a group's objects die with it (core/heap.py)
+            await self._write_group_once(tickets)
+
+    async def _write_group_once(self, tickets: list[OrderTicket]) -> None:
         committing = False
         try:
             async with self._write() as s:

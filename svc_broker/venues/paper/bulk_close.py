@@ -23,15 +23,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
+from core.heap import collector_paused
 from svc_broker import pricing
 from svc_broker.market import Quote
 from svc_broker.models import PaperAccount, PaperPosition, PaperTrade
 from svc_broker.venues.paper import events as paper_events
-from svc_broker.venues.paper.bulk_write import CloseRows, OpenRow, read_open, write_postgres, write_sqlite
+from svc_broker.venues.paper.bulk_write import (
+    CloseRows,
+    OpenRow,
+    draw_trade_ids,
+    lock_owners,
+    read_open,
+    write_postgres,
+    write_sqlite,
+)
 from svc_broker.venues.paper.execution import PaperExecution
 from svc_broker.venues.paper.ledger import CASH, HOUSE_PNL, HOUSE_WRITE_OFF
 from svc_broker.venues.paper.triggers import Watch, position_touched
@@ -81,8 +89,16 @@ class PaperBulkClose(PaperExecution):
         if not touched:
             return []
         wanted = dict(touched)
-        priced: dict[str, tuple[Decimal, Decimal]] = {}  # per symbol, once per batch
         closes: list[_Close] = []
+        with collector_paused():  # the batch's objects die inside it (core/heap.py)
+            await self._close_touched(wanted, quote, closes)
+            self._tell_closed(closes)
+            closed = [c.position_id for c in closes]
+            closes.clear()
+        return closed
+
+    async def _close_touched(self, wanted: dict[int, str], quote: Quote, closes: list[_Close]) -> None:
+        priced: dict[str, tuple[Decimal, Decimal]] = {}  # per symbol, once per batch
         async with self._write() as s:
             ids = sorted(wanted)
             for chunk in (ids[i : i + BATCH_IDS] for i in range(0, len(ids), BATCH_IDS)):
@@ -93,25 +109,10 @@ class PaperBulkClose(PaperExecution):
                         closes.append(close)
             if closes:
                 await self._write_closes(s, closes)
-        watches = [Watch(("position", c.position_id), c.symbol, ()) for c in closes]
-        if watches:
-            for listener in self._listeners:
-                listener(watches)
-        return [c.position_id for c in closes]
 
-    async def _lock_owners(self, s: AsyncSession, position_ids: Sequence[int]) -> dict[int, _Account]:
+    async def _lock_owners(self, s: AsyncSession, position_ids: list[int]) -> dict[int, _Account]:
         """The accounts owning these positions, locked in id order (the order every batch takes)."""
-        owners = select(_P.c.account_id).where(_P.c.id.in_(position_ids))
-        query = (
-            select(_A.c.id, _A.c.user_id, _A.c.currency, _A.c.balance_minor)
-            .where(_A.c.id.in_(owners))
-            .order_by(_A.c.id)
-        )
-        if not self._db.is_sqlite:
-            query = query.with_for_update()
-        return {
-            r.id: _Account(r.id, r.user_id, r.currency, r.balance_minor) for r in (await s.execute(query))
-        }
+        return {r[0]: _Account(*r) for r in await lock_owners(s, position_ids, self._db.is_sqlite)}
 
     def _priced(self, symbol: str) -> tuple[Decimal, Decimal]:
         """An instrument's slippage and its rate into the account currency."""
@@ -126,24 +127,32 @@ class PaperBulkClose(PaperExecution):
         account: _Account,
         priced: dict[str, tuple[Decimal, Decimal]],
     ) -> _Close | None:
-        """The close of one position at `quote` if its `what` trigger still applies, booked in
-        memory as `netting.book` and `CashLedger` book a full close: the change of the rounded
-        realized total, the account's balance, negative-balance protection."""
+        """The close of one position at `quote` if its `what` trigger still applies."""
         level = row.stop_loss if what == "stop_loss" else row.take_profit
         if not position_touched(row.side, what, level, quote):
             return None
         if row.symbol not in priced:
             priced[row.symbol] = self._priced(row.symbol)
         slippage, rate = priced[row.symbol]
+        if what == "take_profit":  # a take profit fills at its quote
+            slippage = Decimal(0)
+        return self._full_close(row, what, quote, slippage, rate, account)
+
+    def _full_close(
+        self, row: OpenRow, reason: str, quote: Quote, slippage: Decimal, rate: Decimal, account: _Account
+    ) -> _Close:
+        """A position closed in full at `quote`, booked in memory as `netting.book` and
+        `CashLedger` book it: the change of the rounded realized total, the account's balance,
+        negative-balance protection."""
         side = "sell" if row.side == "long" else "buy"
-        price = pricing.fill_price(side, quote, Decimal(0) if what == "take_profit" else slippage)
+        price = pricing.fill_price(side, quote, slippage)
         proceeds = price * row.quantity
         pnl_quote = proceeds - row.cost if row.side == "long" else row.cost - proceeds
         before = row.realized_pnl_exact or Decimal(0)
         after = before + pnl_quote * rate  # as MoneyRules.to_account converts
         pnl = self.rules.minor(after) - self.rules.minor(before)
         close = _Close(
-            row.id, account, row.symbol, row.side, row.entry_price, what, side, row.quantity, price,
+            row.id, account, row.symbol, row.side, row.entry_price, reason, side, row.quantity, price,
             pnl, row.realized_pnl_minor + pnl, after,
         )  # fmt: skip
         account.balance_minor += pnl
@@ -156,38 +165,37 @@ class PaperBulkClose(PaperExecution):
             )  # fmt: skip
         return close
 
+    def _tell_closed(self, closes: list[_Close]) -> None:
+        """After the commit: the listeners hear that these positions have no triggers left."""
+        watches = [Watch(("position", c.position_id), c.symbol, ()) for c in closes]
+        if watches:
+            for listener in self._listeners:
+                listener(watches)
+
     async def _write_closes(self, s: AsyncSession, closes: list[_Close]) -> None:
         """One statement per table, rows in the order the single path writes them."""
         rows = CloseRows(self._clock.now())
-        for close, trade_id in zip(closes, await self._trade_ids(s, len(closes)), strict=True):
+        trade_ids = await draw_trade_ids(s, len(closes), self._db.is_sqlite)
+        for close, trade_id in zip(closes, trade_ids, strict=True):
             close.trade_id = trade_id
-        for c in closes:
-            rows.trades.append((
-                c.trade_id, c.account.id, None, c.position_id, c.symbol, c.side, c.quantity, c.price,
-                c.pnl_minor, c.reason, rows.at, c.written_off_minor,
-            ))  # fmt: skip
-            rows.positions.append((c.position_id, c.total_pnl_minor, c.total_pnl_exact))
-            _add_journals(rows, c)
-        rows.balances = [(a.id, a.balance_minor) for a in {c.account.id: c.account for c in closes}.values()]
-        # The events are built in a thread while the database writes the other tables: the
-        # loop only waits on the driver meanwhile, so the two overlap on a second core.
+        # The events are built in a thread while the database writes the tables: the loop only
+        # waits on the driver meanwhile, so the two overlap on a second core.
         building = asyncio.ensure_future(asyncio.to_thread(_close_events, closes, rows.at, self._clock))
+        rows.positions = [(c.position_id, c.total_pnl_minor, c.total_pnl_exact) for c in closes]
+        rows.balances = [(a.id, a.balance_minor) for a in {c.account.id: c.account for c in closes}.values()]
+
+        def build() -> None:  # the trades' and the ledger's rows, built while positions are written
+            for c in closes:
+                rows.trades.append((
+                    c.trade_id, c.account.id, None, c.position_id, c.symbol, c.side, c.quantity, c.price,
+                    c.pnl_minor, c.reason, rows.at, c.written_off_minor,
+                ))  # fmt: skip
+                _add_journals(rows, c)
+
         try:
-            await (write_sqlite if self._db.is_sqlite else write_postgres)(s, rows, building)
+            await (write_sqlite if self._db.is_sqlite else write_postgres)(s, rows, build, building)
         finally:
             await asyncio.gather(building, return_exceptions=True)  # never left running
-
-    async def _trade_ids(self, s: AsyncSession, n: int) -> list[int]:
-        """The ids the next `n` trades get, taken before inserting them so that the insert needs
-        no RETURNING (COPY on PostgreSQL, executemany on SQLite). SQLite gives a new row
-        max(id) + 1, and this transaction holds its write lock; PostgreSQL's are drawn from the
-        table's sequence."""
-        if self._db.is_sqlite:
-            top = (await s.execute(select(func.coalesce(func.max(_T.c.id), 0)))).scalar_one()
-            return list(range(top + 1, top + 1 + n))
-        sequence = func.pg_get_serial_sequence(_T.fullname, "id")
-        drawn = select(func.nextval(sequence)).select_from(func.generate_series(1, n))
-        return sorted((await s.execute(drawn)).scalars())
 
 
 def _close_events(closes: list[_Close], at: datetime, clock: Clock) -> list[tuple[str, bytes]]:

@@ -7,12 +7,14 @@ handling cost more than the database's work."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import bindparam, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import outbox
@@ -52,25 +54,64 @@ class OpenRow:
     realized_pnl_exact: Decimal | None
     stop_loss: Decimal | None
     take_profit: Decimal | None
+    margin_minor: int
 
 
 _OPEN_COLUMNS = (
     "id, account_id, symbol, side, quantity, cost, entry_price, realized_pnl_minor, realized_pnl_exact, "
-    "stop_loss, take_profit"
+    "stop_loss, take_profit, margin_minor"
 )
 
 
-async def read_open(s: AsyncSession, ids: list[int], is_sqlite: bool) -> list[OpenRow]:
-    """The open positions among `ids`, in id order, through the session's driver connection
-    (SQLAlchemy's result handling cost more per row than the read)."""
+async def _driver(s: AsyncSession) -> Any:
+    """The session's driver connection (asyncpg's or aiosqlite's), in the session's transaction
+    once a statement has gone through the session: SQLAlchemy's asyncpg adapter sends BEGIN
+    with its first statement, so `lock_owners` (or any session statement) must come first."""
     driver = (await (await s.connection()).get_raw_connection()).driver_connection
     assert driver is not None
+    return driver
+
+
+async def lock_owners(s: AsyncSession, position_ids: list[int], is_sqlite: bool) -> list[Any]:
+    """(id, user_id, currency, balance_minor) of the accounts owning these positions, in id order,
+    locked FOR UPDATE on PostgreSQL (SQLite's transaction holds the write lock already). Run
+    through the session, as the first statement of the transaction (see `_driver`)."""
+    columns = f"SELECT id, user_id, currency, balance_minor FROM {_A.fullname} WHERE id IN "
+    if is_sqlite:
+        owners = f"(SELECT account_id FROM {_P.fullname} WHERE id IN :ids) ORDER BY id"
+        query = text(columns + owners).bindparams(bindparam("ids", expanding=True))
+    else:
+        owners = f"(SELECT account_id FROM {_P.fullname} WHERE id = ANY(CAST(:ids AS BIGINT[])))"
+        query = text(columns + owners + " ORDER BY id FOR UPDATE")
+    return list(await s.execute(query, {"ids": position_ids}))
+
+
+async def draw_trade_ids(s: AsyncSession, n: int, is_sqlite: bool) -> list[int]:
+    """The ids the next `n` trades get, taken before inserting them so that the insert needs no
+    RETURNING (COPY on PostgreSQL, executemany on SQLite). SQLite gives a new row max(id) + 1,
+    and this transaction holds its write lock; PostgreSQL's are drawn from the table's sequence,
+    as one array."""
+    driver = await _driver(s)
+    if is_sqlite:
+        [(top,)] = await driver.execute_fetchall(f"SELECT coalesce(max(id), 0) FROM {_T.fullname}")
+        return list(range(top + 1, top + 1 + n))
+    sequence = f"pg_get_serial_sequence('{_T.fullname}', 'id')"
+    drawn = await driver.fetchval(f"SELECT array_agg(nextval({sequence})) FROM generate_series(1, $1)", n)
+    return sorted(drawn)
+
+
+async def read_open(s: AsyncSession, ids: list[int], is_sqlite: bool, column: str = "id") -> list[OpenRow]:
+    """The open positions whose `column` (id, or account_id) is among `ids`, in id order, through
+    the session's driver connection (SQLAlchemy's result handling cost more per row than the read)."""
+    assert column in ("id", "account_id")
+    driver = await _driver(s)
     if not is_sqlite:
-        sql = f"SELECT {_OPEN_COLUMNS} FROM {_P.fullname} WHERE id = ANY($1::bigint[]) AND status = 'open'"
-        sql += " ORDER BY id"
+        sql = f"SELECT {_OPEN_COLUMNS} FROM {_P.fullname} WHERE {column} = ANY($1::bigint[])"
+        sql += " AND status = 'open' ORDER BY id"
         return [OpenRow(*r) for r in await driver.fetch(sql, ids)]
     marks = ", ".join("?" * len(ids))
-    sql = f"SELECT {_OPEN_COLUMNS} FROM {_P.fullname} WHERE id IN ({marks}) AND status = 'open' ORDER BY id"
+    sql = f"SELECT {_OPEN_COLUMNS} FROM {_P.fullname} WHERE {column} IN ({marks}) AND status = 'open'"
+    sql += " ORDER BY id"
     return [
         OpenRow(
             i,
@@ -84,8 +125,9 @@ async def read_open(s: AsyncSession, ids: list[int], is_sqlite: bool) -> list[Op
             _decimal(x),
             _decimal(sl),
             _decimal(tp),
+            margin,
         )
-        for i, a, symbol, side, q, c, e, pnl, x, sl, tp in await driver.execute_fetchall(sql, ids)
+        for i, a, symbol, side, q, c, e, pnl, x, sl, tp, margin in await driver.execute_fetchall(sql, ids)
     ]
 
 
@@ -109,22 +151,27 @@ class CloseRows:
 
 
 async def write_postgres(
-    s: AsyncSession, rows: CloseRows, events: Awaitable[list[tuple[str, bytes]]]
+    s: AsyncSession, rows: CloseRows, build: Callable[[], None], events: Awaitable[list[tuple[str, bytes]]]
 ) -> None:
-    connection = await (await s.connection()).get_raw_connection()
-    pg = connection.driver_connection
-    assert pg is not None
+    """The positions' UPDATE goes out first and `build` makes the trades' and the ledger's rows
+    while the database runs it; then COPY for the rows inserted."""
+    pg = await _driver(s)
     schema = PaperTrade.__table__.schema
+    update = await pg.prepare(
+        f"UPDATE {_P.fullname} AS p SET quantity = 0, cost = 0, realized_pnl_minor = u.pnl, "
+        "realized_pnl_exact = u.exact, margin_minor = 0, status = 'closed', closed_at = $4 "
+        "FROM unnest($1::bigint[], $2::bigint[], $3::numeric[]) AS u(id, pnl, exact) WHERE p.id = u.id"
+    )
+    ids, pnl, exact = zip(*rows.positions, strict=True)
+    updating = asyncio.ensure_future(update.fetchval(list(ids), list(pnl), list(exact), rows.at))
+    await asyncio.sleep(0)  # the UPDATE is sent
+    try:
+        build()
+    finally:
+        await updating
     await pg.copy_records_to_table(
         PaperTrade.__tablename__, schema_name=schema, columns=TRADE_COLUMNS, records=rows.trades
     )
-    ids, pnl, exact = zip(*rows.positions, strict=True)
-    await pg.execute(
-        f"UPDATE {_P.fullname} AS p SET quantity = 0, cost = 0, realized_pnl_minor = u.pnl, "
-        "realized_pnl_exact = u.exact, margin_minor = 0, status = 'closed', closed_at = $4 "
-        "FROM unnest($1::bigint[], $2::bigint[], $3::numeric[]) AS u(id, pnl, exact) WHERE p.id = u.id",
-        list(ids), list(pnl), list(exact), rows.at,
-    )  # fmt: skip
     accounts, balances = zip(*rows.balances, strict=True)
     await pg.execute(
         f"UPDATE {_A.fullname} AS a SET balance_minor = u.balance "
@@ -143,10 +190,14 @@ async def write_postgres(
     outbox.mark_staged(s, OUTBOX)
 
 
-async def write_sqlite(s: AsyncSession, rows: CloseRows, events: Awaitable[list[tuple[str, bytes]]]) -> None:
-    """The same rows through the session's sqlite3 connection: one executemany per table, each
-    run in the driver's thread without a Python step per row. Values are stored as the column
-    types store them (decimals as canonical text, times as SQLAlchemy's SQLite text)."""
+async def write_sqlite(
+    s: AsyncSession, rows: CloseRows, build: Callable[[], None], events: Awaitable[list[tuple[str, bytes]]]
+) -> None:
+    """The same rows (`build` makes the trades' and the ledger's first) through the session's
+    sqlite3 connection: one executemany per table, each run in the driver's thread without a
+    Python step per row. Values are stored as the column types store them (decimals as
+    canonical text, times as SQLAlchemy's SQLite text)."""
+    build()
     connection = await s.connection()
     lite = (await connection.get_raw_connection()).driver_connection
     assert lite is not None

@@ -122,9 +122,19 @@ class CloseEvents:
     payload built and copied, no ORM row read); every event of the batch stamped at one time."""
 
     def __init__(self, executed_at: datetime, clock: Clock) -> None:
-        self._occurred, self._executed = Timestamp(), Timestamp()
-        self._occurred.FromDatetime(clock.now())
-        self._executed.FromDatetime(executed_at)
+        occurred, executed = Timestamp(), Timestamp()
+        occurred.FromDatetime(clock.now())
+        executed.FromDatetime(executed_at)
+        # What every event of the batch shares, copied into each (cheaper than setting it anew).
+        self._executed = Event(type="trade_executed", producer=PRODUCER)
+        self._executed.occurred_at.CopyFrom(occurred)
+        t = self._executed.trade_executed
+        t.status, t.venue = ev.TRADE_STATUS_FILLED, ev.TRADE_VENUE_PAPER
+        t.executed_at.CopyFrom(executed)
+        self._closed = Event(type="position_closed", producer=PRODUCER)
+        self._closed.occurred_at.CopyFrom(occurred)
+        self._closed.position_closed.venue = ev.TRADE_VENUE_PAPER
+        self._closed.position_closed.closed_at.CopyFrom(executed)
         self._channels: dict[str, tuple[str, str]] = {}  # user -> (trades, positions)
 
     def pair(
@@ -152,22 +162,22 @@ class CloseEvents:
         trades, positions = channels
         price_text, quantity_text = decimal_str(price), decimal_str(quantity)
         account_text, position_text = str(account_id), str(position_id)
-        executed = Event(id=str(uuid.uuid4()), type="trade_executed", channel=trades, producer=PRODUCER)
-        executed.occurred_at.CopyFrom(self._occurred)
+        executed = Event()
+        executed.CopyFrom(self._executed)
+        executed.id, executed.channel = str(uuid.uuid4()), trades
         t = executed.trade_executed
         t.trade_id, t.user_id, t.symbol, t.side = str(trade_id), user_id, symbol, _SIDE[side]
-        t.price, t.quantity, t.status = price_text, quantity_text, ev.TRADE_STATUS_FILLED
-        t.venue, t.account_id, t.position_id = ev.TRADE_VENUE_PAPER, account_text, position_text
-        t.executed_at.CopyFrom(self._executed)
-        closed = Event(id=str(uuid.uuid4()), type="position_closed", channel=positions, producer=PRODUCER)
-        closed.occurred_at.CopyFrom(self._occurred)
+        t.price, t.quantity = price_text, quantity_text
+        t.account_id, t.position_id = account_text, position_text
+        closed = Event()
+        closed.CopyFrom(self._closed)
+        closed.id, closed.channel = str(uuid.uuid4()), positions
         c = closed.position_closed
         c.position_id, c.user_id, c.symbol = position_text, user_id, symbol
         c.side = ev.TRADE_SIDE_BUY if position_side == "long" else ev.TRADE_SIDE_SELL
         c.entry_price, c.exit_price, c.quantity = decimal_str(entry_price), price_text, quantity_text
         c.pnl.currency, c.pnl.minor_units = currency, total_pnl_minor
-        c.reason, c.venue, c.account_id = _CLOSE_REASON[reason], ev.TRADE_VENUE_PAPER, account_text
-        c.closed_at.CopyFrom(self._executed)
+        c.reason, c.account_id = _CLOSE_REASON[reason], account_text
         return [(trades, executed.SerializeToString()), (positions, closed.SerializeToString())]
 
 

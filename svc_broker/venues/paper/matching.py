@@ -1,6 +1,6 @@
 """The price stream's side of the paper venue: what the monitor loads and fires (SL/TP of
-positions, pending orders), DAY expiry and the stop-out sweep. Each firing re-checks its trigger
-under the account lock, so closing happens once however many ticks race."""
+positions, pending orders) and DAY expiry (the stop-out sweep is stop_out.py). Each firing
+re-checks its trigger under the account lock, so closing happens once however many ticks race."""
 
 from __future__ import annotations
 
@@ -8,22 +8,16 @@ import logging
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import FailedPrecondition, InvalidArgument
 from svc_broker import pricing
-from svc_broker.broker import (
-    AccountView,
-)
 from svc_broker.market import Quote
 from svc_broker.models import PaperAccount, PaperOrder, PaperPosition
 from svc_broker.rules import (
     check_protection,
 )
 from svc_broker.venues.paper import events as paper_events
-from svc_broker.venues.paper.bulk_close import PaperBulkClose
-from svc_broker.venues.paper.ledger import CashLedger
-from svc_broker.venues.paper.store import Changes
+from svc_broker.venues.paper.stop_out import PaperStopOut
 from svc_broker.venues.paper.triggers import (
     Watch,
     order_trigger,
@@ -31,15 +25,12 @@ from svc_broker.venues.paper.triggers import (
     position_triggers,
     position_watch,
 )
-from svc_broker.venues.paper.valuation import (
-    unrealized_minor,
-)
 
 log = logging.getLogger(__name__)
 
 
-class PaperMatching(PaperBulkClose):
-    """Triggers, expiry and stop-out on top of execution."""
+class PaperMatching(PaperStopOut):
+    """Triggers and expiry on top of execution and the stop-out."""
 
     async def watches(self) -> list[Watch]:
         """Every open position with an SL or TP and every pending order (what the monitor loads)."""
@@ -146,89 +137,3 @@ class PaperMatching(PaperBulkClose):
             except Exception:  # one account's trouble must not hold up the others
                 log.exception("expiring order %s failed", order_id)
         return expired
-
-    async def enforce_stop_out(self) -> int:
-        """Close the worst position of every account whose margin level is at or below the
-        stop-out level, one at a time, until it is above it: every such account in one
-        transaction. Returns the positions closed."""
-        async with self._db.session() as s:
-            rows = (
-                await s.execute(
-                    select(PaperPosition, PaperAccount)
-                    .join(PaperAccount)
-                    .where(PaperPosition.status == "open")
-                )
-            ).all()
-        by_account: dict[int, tuple[PaperAccount, list[PaperPosition]]] = {}
-        for position, acc in rows:
-            by_account.setdefault(acc.id, (acc, []))[1].append(position)
-        below = [acc.id for acc, positions in by_account.values() if self._judged_below(acc, positions)]
-        if not below:
-            return 0
-        try:
-            return await self._stop_out(below)
-        except Exception:  # one account's trouble must not hold up the others: one at a time
-            log.exception("stop-out of %d accounts failed; trying them one by one", len(below))
-        closed = 0
-        for account_id in below:
-            try:
-                closed += await self._stop_out([account_id])
-            except Exception:
-                log.exception("stop-out of account %s failed", account_id)
-        return closed
-
-    def _open_pnl(self, p: PaperPosition) -> int:
-        return unrealized_minor(p, self._quote_or_none(p.symbol), self.spec(p.symbol), self.rules)
-
-    def _judged_below(self, acc: PaperAccount, positions: list[PaperPosition]) -> bool:
-        try:
-            return self._below_stop_out(self._account_view(acc, positions))
-        except Exception:
-            log.exception("valuing account %s failed", acc.id)
-            return False
-
-    def _below_stop_out(self, view: AccountView) -> bool:
-        level = view.margin_level_percent
-        return level is not None and level <= self._settings.stop_out_level_percent
-
-    async def _stop_out(self, account_ids: list[int]) -> int:
-        changes = Changes(CashLedger(self._clock))
-        closed = 0
-        async with self._write() as s:
-            query = select(PaperAccount).where(PaperAccount.id.in_(account_ids)).order_by(PaperAccount.id)
-            if not self._db.is_sqlite:
-                query = query.with_for_update()
-            accounts = list((await s.execute(query)).scalars())
-            open_rows = select(PaperPosition).where(
-                PaperPosition.account_id.in_(account_ids), PaperPosition.status == "open"
-            )
-            by_account: dict[int, list[PaperPosition]] = {}
-            for position in (await s.execute(open_rows)).scalars():
-                by_account.setdefault(position.account_id, []).append(position)
-            for acc in accounts:
-                closed += await self._stop_out_account(s, acc, by_account.get(acc.id, []), changes)
-            await self._finish(s, changes)
-        self._tell(changes)
-        return closed
-
-    async def _stop_out_account(
-        self, s: AsyncSession, acc: PaperAccount, positions: list[PaperPosition], changes: Changes
-    ) -> int:
-        closed = 0
-        while positions and self._below_stop_out(self._account_view(acc, positions)):
-            priced = [p for p in positions if self._quote_or_none(p.symbol) is not None]
-            if not priced:
-                break
-            worst = min(
-                priced,
-                key=lambda p: unrealized_minor(
-                    p, self._quote_or_none(p.symbol), self.spec(p.symbol), self.rules
-                ),
-            )
-            spec = self.spec(worst.symbol)
-            await self._close_at_market(
-                s, acc, worst, spec, self._quote(spec), "stop_out", changes, flush=False
-            )
-            positions = [p for p in positions if p.status == "open"]
-            closed += 1
-        return closed

@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 Key = tuple[str, int]
 _Entry = tuple  # (level, key, what)
+BULK_PUT = 64  # from this many watches at once, the books are rebuilt rather than edited in place
 
 
 class TriggerIndex:
@@ -48,6 +49,34 @@ class TriggerIndex:
             bisect.insort(self._books.setdefault(book_key, []), entry)
             placed.append((book_key, entry))
         self._placed[watch.key] = placed
+
+    def put_all(self, watches: Sequence[Watch]) -> None:
+        """`put` each watch in turn (the last of a key wins), with one pass over each book it
+        changes: a tick that closes thousands of positions would otherwise shift a long book
+        once per key."""
+        if len(watches) < BULK_PUT:
+            for watch in watches:
+                self.put(watch)
+            return
+        latest = {w.key: w for w in watches}
+        changed = {book_key for key in latest for book_key, _ in self._placed.pop(key, [])}
+        for book_key in changed:
+            self._books[book_key] = [e for e in self._books[book_key] if e[1] not in latest]
+        added: dict[tuple[str, str, str], list[_Entry]] = {}
+        for watch in latest.values():
+            if not watch.triggers:
+                continue
+            placed = []
+            for trigger in watch.triggers:
+                book_key = (watch.symbol, trigger.source, trigger.op)
+                entry = (trigger.level, watch.key, trigger.what)
+                added.setdefault(book_key, []).append(entry)
+                placed.append((book_key, entry))
+            self._placed[watch.key] = placed
+        for book_key, entries in added.items():
+            book = self._books.setdefault(book_key, [])
+            book.extend(entries)
+            book.sort()
 
     def remove(self, key: Key) -> None:
         for book_key, entry in self._placed.pop(key, []):
@@ -87,8 +116,7 @@ class PriceMonitor:
         if self._during_load is not None:
             self._during_load.extend(watches)
         if self._loaded:
-            for watch in watches:
-                self.index.put(watch)
+            self.index.put_all(watches)
 
     async def load(self) -> None:
         """Rebuild the index from the database.
@@ -102,8 +130,7 @@ class PriceMonitor:
         try:
             watches = await self._broker.watches()
             index = TriggerIndex()
-            for watch in [*watches, *heard]:
-                index.put(watch)
+            index.put_all([*watches, *heard])
         finally:
             self._during_load = None
         self.index = index

@@ -22,8 +22,15 @@ def unrealized_minor(
     """Open PnL at the price the position would close at now; 0 without a quote or when closed."""
     if quote is None or position.status != "open":
         return 0
-    value = pricing.mark_price(position.side, quote) * position.quantity
-    pnl_quote = value - position.cost if position.side == "long" else position.cost - value
+    return open_pnl_minor(position.side, position.quantity, position.cost, quote, spec, rules)
+
+
+def open_pnl_minor(
+    side: str, quantity: Decimal, cost: Decimal, quote: Quote, spec: SymbolSpec, rules: MoneyRules
+) -> int:
+    """The PnL of an open position of `side`, `quantity` and `cost`, marked at `quote`."""
+    value = pricing.mark_price(side, quote) * quantity
+    pnl_quote = value - cost if side == "long" else cost - value
     return rules.to_account_minor(pnl_quote, spec)
 
 
