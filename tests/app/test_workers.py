@@ -158,10 +158,10 @@ async def test_two_workers_each_answer_through_envoy(run: Run) -> None:
 
 async def test_background_jobs_run_in_one_worker(run: Run) -> None:
     """The run's once-only jobs and the services' own leased jobs (scheduler, SL/TP sweeps, Stripe
-    poller) each started in exactly one of the two workers."""
+    poller, ticker feeds) each started in exactly one of the two workers."""
     replicas = {run.replica(pid) for pid, _ in run.workers.values()}
-    wanted = ("publish_tickers", "PlanSync.run", "PracticeWatcher.run", "scorecard_loop")
-    service_leases = ("inference.scheduler", "broker.sweeps", "billing.stripe-poller")
+    wanted = ("PracticeWatcher.run", "scorecard_loop")
+    service_leases = ("inference.scheduler", "broker.sweeps", "billing.stripe-poller", "market.tickers")
 
     async def started() -> dict[str, set[str]] | None:
         by_job: dict[str, set[str]] = {}
@@ -349,5 +349,5 @@ async def test_every_job_listed_for_every_worker_is_a_real_job(
     every = {(service, name) for service, where, name in placed if where == "every"}
     assert every - EVERY_WORKER == {(s, "OutboxRelay.run") for s, _ in every - EVERY_WORKER}
     assert every >= EVERY_WORKER  # each name listed is still a job of its service
-    assert ("market", "once", "build_market.<locals>.publish_tickers") in placed
+    assert ("market", "leased", "leased(market.tickers)") in placed
     assert ("inference", "leased", "leased(inference.scheduler)") in placed
