@@ -35,6 +35,7 @@ from app.workers import spread_over_workers, worker_count
 from core.settings import Settings
 from tests.conftest import drop_service_schemas
 from tests.ports import free_port
+from tests.split.flows import Client, claims, session
 
 pytestmark = [pytest.mark.envoy, pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
 ROOT = Path(__file__).resolve().parents[2]
@@ -238,6 +239,25 @@ async def _buy(address: str, token: str, client_order_id: str) -> str:
             return str(created.order.order_id)
 
         return await eventually(placed, f"a BTCUSD price on {address}", timeout_s=120)
+
+
+async def test_a_checkout_paid_on_the_twin_turns_the_plan_pro(run: Run) -> None:
+    """Every worker serves the Stripe twin on one port, its objects in the database: whichever
+    worker made the checkout and whichever twin the payment lands on, the plan turns Pro."""
+    async with session() as http:
+        client = Client(run.http, http)
+        me = await client.sign_up(run.log.parent / "mail")
+        checkout = {"plan_id": "pro-monthly", "idempotency_key": uuid.uuid4().hex}
+        status, started = await client.send("POST", "/payments/checkout", checkout)
+        assert status == 200, started
+        async with http.post(f"{started['checkout_url']}/pay", allow_redirects=False) as paid:
+            assert paid.status == 303
+
+        async def pro() -> bool | None:
+            renewed = await client.refresh(me["tokens"]["refresh_token"])
+            return True if claims(renewed["access_token"])["plan"] == "pro" else None
+
+        await eventually(pro, "the plan in the next token")
 
 
 async def test_a_worker_that_dies_is_reported_and_replaced(run: Run) -> None:
