@@ -255,6 +255,7 @@ async def test_a_checkout_paid_on_the_twin_turns_the_plan_pro(run: Run) -> None:
 
         async def pro() -> bool | None:
             renewed = await client.refresh(me["tokens"]["refresh_token"])
+            me["tokens"] = renewed  # a refresh token is used once
             return True if claims(renewed["access_token"])["plan"] == "pro" else None
 
         await eventually(pro, "the plan in the next token")
