@@ -52,7 +52,9 @@ async def start_edge(
     reuse_port: bool = False,
 ) -> web.AppRunner:
     """The edge; it starts before Envoy, which fetches the JWKS from it before opening its listener.
-    With `reuse_port`, several worker processes serve the one edge port (app/workers.py)."""
+    With `reuse_port`, several worker processes serve the one edge port (app/workers.py). Every
+    answer names the process that gave it (`x-trading-replica`): a worker, or an edge replica of
+    the split run."""
     from trading.agent.v1.agent_service_pb2_grpc import AgentServiceStub
 
     from app.openapi import render_openapi
@@ -78,8 +80,7 @@ async def start_edge(
         openapi=document,
         monitor=monitor,
     )
-    if reuse_port:
-        app.on_response_prepare.append(replica_header)
+    app.on_response_prepare.append(replica_header)
     runner = web.AppRunner(app)
     await runner.setup()
     await web.TCPSite(runner, settings.grpc_host, settings.edge_port, reuse_port=reuse_port or None).start()

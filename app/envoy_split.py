@@ -4,7 +4,8 @@ The all-in-one config (`app.envoy.render_envoy_config`) groups domains by addres
 domain (`trading.<domain>.v1.*`) gets its own cluster whose endpoints are the addresses
 `TRADING_SERVICE_ADDRESSES` lists for it ("10.0.0.5:50051,10.0.0.6:50051"), or a DNS name that
 resolves to every replica (a Kubernetes headless Service). Envoy balances the calls round robin
-and drops a replica whose gRPC health check fails, so one stopped replica costs no errors.
+and drops a replica whose gRPC health check fails, so one stopped replica costs no errors. The
+edge's cluster likewise takes every edge replica: a name that resolves to each, or a list.
 """
 
 from __future__ import annotations
@@ -52,6 +53,27 @@ def domain_cluster(name: str, addresses: list[str]) -> dict[str, Any]:
     return cluster
 
 
+def edge_addresses(edge_host: str, edge_port: int) -> list[str]:
+    """`host` (on `edge_port`) or `host:port`, comma-separated: every edge replica's address."""
+    entries = [e.strip() for e in edge_host.split(",") if e.strip()]
+    return [e if ":" in e else f"{e}:{edge_port}" for e in entries]
+
+
+def edge_cluster(rendered: dict[str, Any], addresses: list[str]) -> dict[str, Any]:
+    """The edge's HTTP/1 cluster over every edge replica, round robin; one that refuses
+    connections is ejected (each WebSocket is one request: a new one lands on a live replica)."""
+    cluster = copy.deepcopy(rendered)
+    hosts = [a.rpartition(":") for a in addresses]
+    cluster["type"] = "STATIC" if all(_is_ip(h) for h, _, _ in hosts) else "STRICT_DNS"
+    cluster["lb_policy"] = "ROUND_ROBIN"
+    cluster["load_assignment"]["endpoints"] = [
+        {"lb_endpoints": [{"endpoint": {"address": envoy._socket(h, int(p))}} for h, _, p in hosts]}
+    ]
+    if len(addresses) > 1:
+        cluster["outlier_detection"] = {"consecutive_gateway_failure": 2, "base_ejection_time": "10s"}
+    return cluster
+
+
 def render_split_config(
     settings: Settings,
     descriptor_path: Path,
@@ -66,6 +88,8 @@ def render_split_config(
     in `settings.service_addresses`. `descriptor_at`: where Envoy finds the descriptor set when it
     runs elsewhere (the container image's path, for a ConfigMap)."""
     domains = sorted({s.split(".")[1] for s in services})
+    edges = edge_addresses(edge_host, settings.edge_port)
+    edge_host = edges[0].rpartition(":")[0]
     missing = [d for d in domains if d not in settings.service_addresses]
     if missing:
         raise ValueError(f"TRADING_SERVICE_ADDRESSES has no address for: {', '.join(missing)}")
@@ -98,7 +122,7 @@ def render_split_config(
             vhost["request_headers_to_add"] = [
                 {"header": header, "append_action": "OVERWRITE_IF_EXISTS_OR_ADD"}
             ]
-    edge = [c for c in resources["clusters"] if c["name"] == "edge"]
+    edge = [edge_cluster(c, edges) for c in resources["clusters"] if c["name"] == "edge"]
     resources["clusters"] = [
         domain_cluster(domain_cluster_name(d), split_addresses(settings.service_addresses[d]))
         for d in domains

@@ -35,6 +35,12 @@ EVERY_WORKER: frozenset[tuple[str, str]] = frozenset(
         ("broker", "build.<locals>.watch_prices"),
         # the champion models this process's inference engine serves
         ("inference", "build.<locals>.sync_loop"),
+        # the Stripe twin: every worker serves it on the one twin port, its objects in the
+        # database (a checkout made through one worker is paid on any)
+        ("billing", "TwinServer.serve"),
+        # plan delivery: a commit wakes its own worker's at once; an advisory lock lets one pass
+        # run at a time, so a change is delivered once
+        ("billing", "PlanSync.run"),
     }
 )
 # Outbox relays run in every worker too: a commit wakes the relay of its own process at once, and

@@ -11,10 +11,16 @@ from core.settings import Settings
 
 def register_split(sub: argparse._SubParsersAction) -> None:
     edge = sub.add_parser("edge", help="run the edge alone (WebSocket, webhooks, JWKS, /health)")
+    edge.add_argument("--port", type=int, default=None, help="HTTP port (default TRADING_EDGE_PORT)")
     edge.set_defaults(func=cmd_edge)
 
     gateway = sub.add_parser("gateway", help="run Envoy for the split run (one cluster per domain)")
-    gateway.add_argument("--edge-host", default="127.0.0.1", help="where the edge listens (a name or IP)")
+    gateway.add_argument(
+        "--edge-host",
+        default="127.0.0.1",
+        help="where the edge listens: a name or IP (on TRADING_EDGE_PORT), or a comma-separated "
+        "list of host:port, one per edge replica",
+    )
     gateway.add_argument("--base-id", type=int, default=11, help="Envoy's --base-id (distinct per host)")
     gateway.add_argument(
         "--render", type=Path, default=None, metavar="PATH", help="only write the config to PATH and exit"
@@ -40,6 +46,8 @@ def cmd_edge(args: argparse.Namespace, settings: Settings) -> int:
     from app.event_loop import run_loop
     from app.split import run_edge
 
+    if args.port is not None:
+        settings.edge_port = args.port
     return run_loop(run_edge(settings), settings)
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+import zlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, text
 
 if TYPE_CHECKING:
     from core.bus import Bus
@@ -70,10 +72,25 @@ def load_settings(spec: ServiceSpec) -> Any:
 
 
 async def build_spec(spec: ServiceSpec, ctx: ServiceContext, settings: Any) -> BuiltService:
-    """Assemble a service with the settings the composition root built for it."""
-    if spec.settings is None:
-        return await spec.build(ctx)
-    return await spec.build(ctx, settings)
+    """Assemble a service with the settings the composition root built for it. Replicas of one
+    service that start together build one at a time: a build may create what is missing
+    (market's symbol catalogue and roll-ups), which two building at once would both insert."""
+    async with _one_build_at_a_time(ctx.db, spec.name):
+        if spec.settings is None:
+            return await spec.build(ctx)
+        return await spec.build(ctx, settings)
+
+
+@asynccontextmanager
+async def _one_build_at_a_time(db: Database, service: str) -> AsyncIterator[None]:
+    """A PostgreSQL advisory lock per service for the block (SQLite serves one process)."""
+    if db.is_sqlite:
+        yield
+        return
+    async with db.transaction() as s:
+        key = zlib.crc32(f"build:{service}".encode())
+        await s.execute(text("SELECT pg_advisory_xact_lock(CAST(:key AS bigint))"), {"key": key})
+        yield
 
 
 async def bootstrap_spec(spec: ServiceSpec, ctx: ServiceContext, settings: Any) -> None:

@@ -10,7 +10,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, Index, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import UtcDateTime, make_base
@@ -162,3 +171,15 @@ class PlanChange(Base):
     mail_plan: Mapped[str] = mapped_column(String(16), default="")  # the plan the mail is about
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class StripeTwinState(Base):
+    """The Stripe twin's objects (runs without a Stripe key), one row that every billing replica's
+    twin reads and writes under a lock: a checkout made through one replica is paid through any.
+    `version` grows with every write, so a twin reloads `state` only when another one changed it."""
+
+    __tablename__ = "stripe_twin_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
+    state: Mapped[str] = mapped_column(Text)  # JSON: objects, promotion codes, idempotent replies

@@ -4,26 +4,34 @@ A subscription change stages a `plan_changes` row in its own transaction; this d
 in order (SetPlan, `user:{id}:plan` in the key-value store for an hour, then the mail), marking
 each delivered only when all of it succeeded. A failure (auth down) leaves the row for the next
 pass, so an activation is never lost and SetPlan is never applied out of order.
+
+Every billing replica runs it (a commit wakes its own replica's at once); on PostgreSQL a pass
+holds an advisory lock, so two replicas never deliver the same change both.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+import zlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from core.clock import Clock
 from core.db import Database
 from core.errors import NotFound
 from core.kv import KeyValue
+from core.lease import replica_id
 from svc_billing.accounts import MAILS, AccountDirectory
 from svc_billing.models import PlanChange
 from svc_billing.plan_cache import UserPlan, encode_plan, plan_cache_key
 from svc_billing.plans import TIERS
 
 log = logging.getLogger(__name__)
+_LOCK = text("SELECT pg_advisory_xact_lock(CAST(:key AS bigint))")
+_LOCK_KEY = zlib.crc32(b"financial.plan_changes")
 
 
 class PlanSync:
@@ -68,7 +76,7 @@ class PlanSync:
 
     async def drain(self) -> int:
         """Deliver every pending change now, in order; returns how many were delivered."""
-        async with self._lock:
+        async with self._lock, self._replicas_take_turns():
             async with self.db.session() as s:
                 pending = (
                     await s.scalars(
@@ -79,6 +87,17 @@ class PlanSync:
                 await self._deliver(change)
             return len(pending)
 
+    @asynccontextmanager
+    async def _replicas_take_turns(self) -> AsyncIterator[None]:
+        """On PostgreSQL, an advisory lock held for the pass (each change is marked in a transaction
+        of its own); SQLite serves one process."""
+        if self.db.is_sqlite:
+            yield
+            return
+        async with self.db.transaction() as s:
+            await s.execute(_LOCK, {"key": _LOCK_KEY})
+            yield
+
     async def _deliver(self, change: PlanChange) -> None:
         try:
             await self._push(change)
@@ -88,6 +107,11 @@ class PlanSync:
             await s.execute(
                 update(PlanChange).where(PlanChange.id == change.id).values(delivered_at=self.clock.now())
             )
+        log.info(
+            "plan change delivered",
+            extra={"fields": {"change": change.id, "user": change.user_id, "plan": change.plan,
+                              "replica": replica_id()}},
+        )  # fmt: skip
 
     async def _push(self, change: PlanChange) -> None:
         await self.accounts.set_plan(change.user_id, change.plan)

@@ -17,6 +17,7 @@ from svc_billing.accounts import AccountDirectory
 from svc_billing.adapters.stripe.gateway import StripeGateway
 from svc_billing.adapters.stripe.sdk import StripeSdkGateway
 from svc_billing.adapters.stripe.twin import StripeTwin, TwinServer
+from svc_billing.adapters.stripe.twin_store import DatabaseTwinStore
 from svc_billing.auth_directory import GrpcAccountDirectory
 from svc_billing.config import BillingSettings, webhook_secret
 from svc_billing.deposits import Deposits
@@ -31,7 +32,6 @@ from svc_billing.subscriptions import Subscriptions
 from svc_billing.wallet import Wallets
 
 TWIN_SECRET_KEY = "sk_test_twin"
-TWIN_STATE_FILE = "stripe_twin.json"
 
 
 @dataclass
@@ -47,7 +47,8 @@ class Assembly:
 
 
 def make_stripe(ctx: ServiceContext, settings: BillingSettings) -> tuple[StripeGateway, TwinServer | None]:
-    """The SDK adapter on Stripe (a key is set), or on a twin served by this process."""
+    """The SDK adapter on Stripe (a key is set), or on a twin served by this process, whose
+    objects live in the database: every replica's twin serves the same ones."""
     if settings.stripe_secret_key is not None:
         key = settings.stripe_secret_key.get_secret_value()
         return StripeSdkGateway(
@@ -56,7 +57,7 @@ def make_stripe(ctx: ServiceContext, settings: BillingSettings) -> tuple[StripeG
     twin = StripeTwin(
         webhook_secret(settings, ctx.clients.api_key or ""),
         ctx.clock,
-        state_path=ctx.settings.data_dir / TWIN_STATE_FILE,
+        store=DatabaseTwinStore(ctx.db),
     )
     twin.webhook_url = (
         settings.twin_webhook_url

@@ -91,11 +91,14 @@ class DemoFeed:
 
     async def prices(self, symbol: str, now: datetime) -> bool:
         """Whether the feed prices `symbol` at `now`: its finest stored series is simulated (the
-        demo run's data) and ends before the bar forming at `now` (stored bars cover the past)."""
+        demo run's data) and ends before the bar forming at `now` (stored bars cover the past).
+        No series yet is asked again (a replica may start before `trading bootstrap` seeds it)."""
         if symbol not in self._series_end:
             async with self.db.session() as session:
                 row = await get_symbol(session, symbol)
                 series = await series_of(session, row.id)
+            if not series:
+                return False
             ours = [s for s in series[:1] if (s.resolution_s, s.source) == (BAR_S, SOURCE_SIMULATED)]
             self._series_end[symbol] = ours[0].last_ts if ours else None
         end = self._series_end[symbol]

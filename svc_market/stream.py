@@ -6,6 +6,10 @@ event on ``ticker:{symbol}``. The feed stops when its last subscriber leaves. Wi
 (Polygon's WebSocket, svc_market.live) the feed's start and stop acquire and release the symbol's
 one upstream subscription; the quote function then serves the live quote or, while it is missing,
 the replay.
+
+The ticker symbols' feeds are held running by one market replica cluster-wide (a lease,
+svc_market/wiring.py), which publishes their quotes; a feed another replica runs for its own
+stream subscribers of such a symbol publishes nothing, so the bus carries each tick once.
 """
 
 from __future__ import annotations
@@ -86,7 +90,10 @@ class PriceHub:
         publisher: Publisher | None,
         interval_s: float = 1.0,
         upstream: Upstream | None = None,
+        tickers: frozenset[str] = frozenset(),
     ) -> None:
+        """`tickers`: the symbols whose quotes the replica holding their feeds publishes (this one
+        while `hold` runs here); a feed of another symbol publishes its own quotes."""
         self.quote = quote
         self.upstream = upstream
         self.clock = clock
@@ -94,6 +101,8 @@ class PriceHub:
         self.interval_s = interval_s
         self.feeds: dict[str, _Feed] = {}
         self.feeds_started = 0
+        self.tickers = tickers
+        self.holding: set[str] = set()
 
     @contextlib.asynccontextmanager
     async def subscribe(self, symbol: str) -> AsyncIterator[AsyncIterator[Quote]]:
@@ -144,7 +153,7 @@ class PriceHub:
                 if queue.full():
                     queue.get_nowait()
                 queue.put_nowait(quote)
-            if self.publisher is not None:
+            if self.publisher is not None and (symbol in self.holding or symbol not in self.tickers):
                 try:
                     await self.publisher.publish(f"ticker:{symbol}", price_update_event(quote))
                 except Exception:
@@ -154,7 +163,12 @@ class PriceHub:
     async def hold(self, symbols: list[str], retry_s: float = 5.0) -> None:
         """Keep the feeds of `symbols` running with nobody watching, so `ticker:{symbol}` gets a
         price every interval (the broker's fills and SL/TP monitor listen there)."""
-        await asyncio.gather(*(self._hold_one(symbol, retry_s) for symbol in symbols))
+        codes = {symbol.upper() for symbol in symbols}
+        self.holding |= codes
+        try:
+            await asyncio.gather(*(self._hold_one(symbol, retry_s) for symbol in symbols))
+        finally:
+            self.holding -= codes
 
     async def _hold_one(self, symbol: str, retry_s: float) -> None:
         while True:

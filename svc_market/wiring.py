@@ -30,6 +30,7 @@ from svc_market.symbols import ensure_catalogue
 from svc_market.sync import SyncJobs
 
 SYNC_LEASE = "market.sync"  # one replica syncs per slot, cluster-wide
+TICKER_LEASE = "market.tickers"  # one replica runs and publishes the ticker feeds, cluster-wide
 
 
 def bars_provider(db: Database, settings: MarketSettings) -> BarsProvider:
@@ -94,7 +95,8 @@ def make_market(
     live = quotes_provider(settings, clock, listeners)
     demo = DemoFeed(db, settings.demo_seed, anchor) if settings.demo_ticks else None
     quotes = LiveQuotes(QuoteBook(db, demo), live, clock, settings.live_quote_max_age_s)
-    hub = PriceHub(quotes.quote, clock, publisher, settings.stream_interval_s, upstream=live)
+    tickers = frozenset(symbol.upper() for symbol in settings.ticker_symbols)
+    hub = PriceHub(quotes.quote, clock, publisher, settings.stream_interval_s, upstream=live, tickers=tickers)
     sync = SyncJobs(db, clock, settings, bars, breaker, fallback or fallback_provider(settings))
     return Market(db, clock, settings, breaker, quotes, hub, sync, live, recorder, demo, live_bars)
 
@@ -114,8 +116,9 @@ async def bootstrap_market(ctx: ServiceContext, settings: MarketSettings) -> Non
 
 
 async def build_market(ctx: ServiceContext, settings: MarketSettings) -> BuiltService:
-    """Servicers and background tasks: the ticker feeds, and with a provider key the sync loop
-    (under a lease: one replica at a time), the quote recorder and the live bar builder."""
+    """Servicers and background tasks: the ticker feeds (under a lease: one replica publishes each
+    tick; the others serve the same series to their own stream subscribers), and with a provider
+    key the sync loop (leased too), the quote recorder and the live bar builder."""
     market = make_market(ctx.db, ctx.clock, settings, ctx.bus)
     await ensure_catalogue(ctx.db)
     await market.sync.recover()
@@ -126,7 +129,7 @@ async def build_market(ctx: ServiceContext, settings: MarketSettings) -> BuiltSe
         await market.hub.hold(settings.ticker_symbols)
 
     if settings.ticker_symbols:
-        background.append(publish_tickers)
+        background.append(leased(ctx.kv, ctx.clock, TICKER_LEASE, publish_tickers))
     if settings.polygon_enabled:
         background.append(leased(ctx.kv, ctx.clock, SYNC_LEASE, market.sync.keep_up_to_date))
     if market.recorder is not None:

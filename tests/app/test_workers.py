@@ -39,6 +39,7 @@ from app.workers import spread_over_workers, worker_count
 from core.settings import Settings
 from tests.conftest import drop_service_schemas
 from tests.ports import free_port
+from tests.split.flows import Client, claims, session
 
 pytestmark = [pytest.mark.envoy, pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
 ROOT = Path(__file__).resolve().parents[2]
@@ -174,10 +175,10 @@ async def test_two_workers_each_answer_through_envoy(run: Run) -> None:
 
 async def test_background_jobs_run_in_one_worker(run: Run) -> None:
     """The run's once-only jobs and the services' own leased jobs (scheduler, SL/TP sweeps, Stripe
-    poller) each started in exactly one of the two workers."""
+    poller, ticker feeds) each started in exactly one of the two workers."""
     replicas = {run.replica(pid) for pid, _ in run.workers.values()}
-    wanted = ("publish_tickers", "PlanSync.run", "PracticeWatcher.run", "scorecard_loop")
-    service_leases = ("inference.scheduler", "broker.sweeps", "billing.stripe-poller")
+    wanted = ("PracticeWatcher.run", "scorecard_loop")
+    service_leases = ("inference.scheduler", "broker.sweeps", "billing.stripe-poller", "market.tickers")
 
     async def started() -> dict[str, set[str]] | None:
         by_job: dict[str, set[str]] = {}
@@ -306,6 +307,26 @@ async def test_one_scrape_counts_what_every_worker_served(run: Run) -> None:
     assert {value for _, value in scrapes} == {before + 6}, scrapes
 
 
+async def test_a_checkout_paid_on_the_twin_turns_the_plan_pro(run: Run) -> None:
+    """Every worker serves the Stripe twin on one port, its objects in the database: whichever
+    worker made the checkout and whichever twin the payment lands on, the plan turns Pro."""
+    async with session() as http:
+        client = Client(run.http, http)
+        me = await client.sign_up(run.log.parent / "mail")
+        checkout = {"plan_id": "pro-monthly", "idempotency_key": uuid.uuid4().hex}
+        status, started = await client.send("POST", "/payments/checkout", checkout)
+        assert status == 200, started
+        async with http.post(f"{started['checkout_url']}/pay", allow_redirects=False) as paid:
+            assert paid.status == 303
+
+        async def pro() -> bool | None:
+            renewed = await client.refresh(me["tokens"]["refresh_token"])
+            me["tokens"] = renewed  # a refresh token is used once
+            return True if claims(renewed["access_token"])["plan"] == "pro" else None
+
+        await eventually(pro, "the plan in the next token")
+
+
 async def test_a_worker_that_dies_is_reported_and_replaced(run: Run) -> None:
     """... and the run's counts neither drop nor double: the dead worker's counters stay in the
     shared metric files, its live gauges (breaker states, health checks) are dropped."""
@@ -431,5 +452,5 @@ async def test_every_job_listed_for_every_worker_is_a_real_job(
     every = {(service, name) for service, where, name in placed if where == "every"}
     assert every - EVERY_WORKER == {(s, "OutboxRelay.run") for s, _ in every - EVERY_WORKER}
     assert every >= EVERY_WORKER  # each name listed is still a job of its service
-    assert ("market", "once", "build_market.<locals>.publish_tickers") in placed
+    assert ("market", "leased", "leased(market.tickers)") in placed
     assert ("inference", "leased", "leased(inference.scheduler)") in placed

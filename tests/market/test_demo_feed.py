@@ -1,6 +1,7 @@
 """The demo run's tick feed continues the stored simulated series: ticks walk the forming bar,
 the bar stored when it ends is what its ticks made, and after a restart the series resumes where
-it stopped and fills the gap."""
+it stopped and fills the gap; two market replicas' feeds on one database price and store the same
+series, and a replica started before the demo bars were seeded prices them once they are."""
 
 from __future__ import annotations
 
@@ -92,3 +93,33 @@ async def test_a_sync_without_a_key_writes_the_bars_the_feed_would(db) -> None:
     assert jobs[0].state == "succeeded"
     assert await stored(db, START) == fed
     assert len(fed) == 12
+
+
+async def test_two_replicas_price_and_store_the_same_series(db, make_database) -> None:
+    """The ticker feed's holder stores the bars as they end; another replica serving a stream of
+    the same symbol prices each instant alike and stores the same bars (chart, stream and the
+    broker's fills agree whichever replica answers)."""
+    holder, other = DemoFeed(db, seed=7), DemoFeed(db, seed=7)
+    instants = [START + timedelta(seconds=s) for s in range(0, 5 * BAR_S, 37)]
+    for i, now in enumerate(instants):
+        first, second = (holder, other) if i % 3 else (other, holder)  # each stores some bars first
+        assert await first.mid("EURUSD", now) == await second.mid("EURUSD", now)
+    end = instants[-1]
+    both = await stored(db, START)
+
+    alone = await make_database(Base.metadata)  # what one feed alone stores
+    await seed_demo_data(alone, TestClock(START), ["EURUSD"], days=1)
+    await DemoFeed(alone, seed=7).catch_up("EURUSD", end)
+    assert both == await stored(alone, START)
+    assert len(both) == 4
+
+
+async def test_a_replica_started_before_the_seed_prices_the_series_once_seeded(make_database) -> None:
+    db = await make_database(Base.metadata)
+    from svc_market.symbols import ensure_catalogue
+
+    await ensure_catalogue(db)
+    feed = DemoFeed(db, seed=7)
+    assert not await feed.prices("EURUSD", START)  # nothing stored yet: asked again later
+    await seed_demo_data(db, TestClock(START), ["EURUSD"], days=1)
+    assert await feed.prices("EURUSD", START)

@@ -27,7 +27,8 @@ async def served(make_database):
     db = await make_database(Base.metadata)
     await seed_demo_data(db, TestClock(NOW), ["EURUSD", "BTCUSD"], days=5)
     bus = InProcessBus()
-    settings = MarketSettings(stream_interval_s=0.01, demo_ticks=False)  # the replay of stored bars
+    # the replay of stored bars; no ticker feeds held elsewhere, so a stream's feed publishes
+    settings = MarketSettings(stream_interval_s=0.01, demo_ticks=False, ticker_symbols=[])
     market = make_market(db, Clock(), settings, bus)
     server = grpc.aio.server()
     rpc.add_MarketServiceServicer_to_server(MarketServicer(market), server)
@@ -133,6 +134,29 @@ async def test_held_feeds_publish_prices_with_nobody_streaming(served) -> None:
         with pytest.raises(asyncio.CancelledError):
             await holder
     assert "NOPE" not in market.hub.feeds  # an unknown symbol is retried, never fed
+
+
+async def test_a_ticker_held_by_another_replica_is_streamed_here_but_published_once(served) -> None:
+    """EURUSD's ticks go on the bus from the replica that holds the ticker feeds (its lease): a
+    stream subscriber here gets quotes without this replica publishing them too; once this
+    replica holds the feeds, the same feed publishes."""
+    stub, _, market, bus = served
+    market.hub.tickers = frozenset({"EURUSD"})
+    async with bus.subscribe("ticker:*") as ticks:
+        streamed = 0
+        async for _ in stub.StreamPrices(pb.StreamPricesRequest(symbol="EURUSD")):
+            streamed += 1
+            if streamed == 3:
+                break
+        await bus.publish("ticker:MARK", b"")  # the bus keeps order: anything published before comes first
+        assert (await asyncio.wait_for(anext(ticks), 5)).channel == "ticker:MARK"
+
+        holder = asyncio.create_task(market.hub.hold(["EURUSD"], retry_s=0.05))
+        assert (await asyncio.wait_for(anext(ticks), 5)).channel == "ticker:EURUSD"
+        holder.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await holder
+    assert market.hub.holding == set()
 
 
 async def test_symbols_carry_the_hours_sessions_and_spread_model(served) -> None:

@@ -1,7 +1,9 @@
 """The whole split run as an operator starts it, for end-to-end and fault tests: a Redis server of
 its own (so restarting it disturbs no other test), a fresh PostgreSQL database, `trading migrate`,
-every service with `trading serve <service>` (broker and inference twice, or every one twice),
-`trading bootstrap`, the edge (`trading edge`) and Envoy (`trading gateway`), each its own process."""
+every service twice with `trading serve <service>`, `trading bootstrap`, the edge twice (`trading
+edge --port`) and Envoy (`trading gateway`, balancing over both edges), each its own process. Each
+billing replica serves the Stripe twin on a port of its own (their objects are shared in the
+database), so a test can pay a checkout made through one replica on the other's twin."""
 
 from __future__ import annotations
 
@@ -22,7 +24,8 @@ from tests.conftest import PG_ADMIN_URL, require_service
 from tests.split.processes import ROOT, Proc, base_env, free_port, wait_until
 
 SERVICES = ("auth", "education", "market", "inference", "broker", "billing", "agent", "platform")
-DOUBLED = ("inference", "broker")  # two replicas each; the rest one (2 cores shared by many runs)
+DOUBLED = SERVICES  # two replicas of each
+EDGES = 2
 SYMBOL = "BTCUSD"  # trades around the clock: the test runs the same on a weekend
 
 
@@ -82,10 +85,14 @@ class Cluster:
     redis: RedisServer
     env: dict[str, str]
     url: str  # Envoy
-    edge_url: str
-    twin_url: str
+    edge_urls: list[str]
+    twin_urls: list[str]  # per billing replica
     ports: dict[str, list[int]]
     procs: dict[str, Proc] = field(default_factory=dict)
+
+    @property
+    def edge_url(self) -> str:
+        return self.edge_urls[0]
 
     def sql(self, query: str, *args: object) -> list[tuple]:
         with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{self.database}", autocommit=True) as c:
@@ -119,7 +126,7 @@ def run_command(env: dict[str, str], *args: str) -> str:
 def settings_env(
     data_dir: Path, database: str, redis_url: str, ports: dict[str, list[int]]
 ) -> dict[str, str]:
-    envoy_port, admin_port, edge_port, twin_port = free_port(), free_port(), free_port(), free_port()
+    envoy_port, admin_port = free_port(), free_port()
     addresses = {s: ",".join(f"127.0.0.1:{p}" for p in ports[s]) for s in SERVICES}
     return base_env(
         data_dir,
@@ -131,7 +138,7 @@ def settings_env(
         TRADING_PROXY_SECRET=uuid.uuid4().hex,
         TRADING_ENVOY_PORT=str(envoy_port),
         TRADING_ENVOY_ADMIN_PORT=str(admin_port),
-        TRADING_EDGE_PORT=str(edge_port),
+        TRADING_EDGE_PORT=str(ports["edge"][0]),  # each edge replica is given its own with --port
         TRADING_ENVOY_WORKERS="1",
         TRADING_LOG_LEVEL="INFO",  # the lease takeovers are logged at INFO
         TRADING_PUBLIC_URL=f"http://127.0.0.1:{envoy_port}",
@@ -145,7 +152,6 @@ def settings_env(
         TRADING_INFERENCE_ACTIVE_SYMBOLS=json.dumps([SYMBOL]),
         # a scheduler slot every 30 s instead of 15 min, so slots pass while the test runs
         TRADING_INFERENCE_SCHEDULE_INTERVAL_S="30",
-        TRADING_BILLING_TWIN_PORT=str(twin_port),
         TRADING_BILLING_TWIN_WEBHOOK_URL=f"http://127.0.0.1:{envoy_port}/payments/webhook",
     )
 
@@ -157,14 +163,16 @@ def split_cluster(workdir: Path, *, doubled: tuple[str, ...] = DOUBLED) -> Itera
     redis = RedisServer(workdir)
     redis.start()
     ports = {s: [free_port() for _ in range(2 if s in doubled else 1)] for s in SERVICES}
+    ports["edge"] = [free_port() for _ in range(EDGES)]
+    ports["twin"] = [free_port() for _ in ports["billing"]]
     try:
         with fresh_database() as database:
             env = settings_env(data_dir, database, redis.url, ports)
             cluster = Cluster(
                 data_dir, database, redis, env,
                 url=f"http://127.0.0.1:{env['TRADING_ENVOY_PORT']}",
-                edge_url=f"http://127.0.0.1:{env['TRADING_EDGE_PORT']}",
-                twin_url=f"http://127.0.0.1:{env['TRADING_BILLING_TWIN_PORT']}",
+                edge_urls=[f"http://127.0.0.1:{p}" for p in ports["edge"]],
+                twin_urls=[f"http://127.0.0.1:{p}" for p in ports["twin"]],
                 ports=ports,
             )  # fmt: skip
             try:
@@ -190,9 +198,14 @@ def start(cluster: Cluster) -> None:
     print(f"split run: services up after {time.monotonic() - began:.0f} s", flush=True)
     run_command(env, "bootstrap", "--no-migrate")
     print(f"split run: bootstrapped after {time.monotonic() - began:.0f} s", flush=True)
-    cluster.procs["edge"] = Proc("edge", ["edge"], env, "edge serving")
-    cluster.procs["edge"].wait_ready()
-    gateway = Proc("gateway", ["gateway", "--base-id", str(free_port())], env, "gateway listening")
+    for i, port in enumerate(cluster.ports["edge"]):
+        cluster.procs[f"edge#{i}"] = Proc(f"edge#{i}", ["edge", "--port", str(port)], env, "edge serving")
+    for i in range(len(cluster.ports["edge"])):
+        cluster.procs[f"edge#{i}"].wait_ready()
+    edges = ",".join(f"127.0.0.1:{p}" for p in cluster.ports["edge"])
+    gateway = Proc(
+        "gateway", ["gateway", "--edge-host", edges, "--base-id", str(free_port())], env, "gateway listening"
+    )
     cluster.procs["gateway"] = gateway
     gateway.wait_ready()
     print(f"split run: gateway up after {time.monotonic() - began:.0f} s", flush=True)
@@ -201,5 +214,7 @@ def start(cluster: Cluster) -> None:
 def serve(cluster: Cluster, service: str, i: int) -> None:
     port = cluster.ports[service][i]
     env = {**cluster.env, "TRADING_METRICS_PORT": "0"}
+    if service == "billing":
+        env["TRADING_BILLING_TWIN_PORT"] = str(cluster.ports["twin"][i])
     name = f"{service}#{i}"
     cluster.procs[name] = Proc(name, ["serve", service, "--port", str(port)], env, "serving on")

@@ -4,6 +4,7 @@ an endpoint, health-checked."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import SecretStr
@@ -19,7 +20,7 @@ SERVICES = trading_services(DESCRIPTOR)
 DOMAINS = sorted({s.split(".")[1] for s in SERVICES})
 
 
-def settings_with(addresses: dict[str, str], **extra: object) -> Settings:
+def settings_with(addresses: dict[str, str], **extra: Any) -> Settings:
     return Settings.model_construct(service_addresses=addresses, **extra)
 
 
@@ -62,6 +63,24 @@ def test_every_domain_gets_its_own_health_checked_cluster_over_its_replicas() ->
     assert broker["type"] == "STATIC"
     assert broker["health_checks"][0]["grpc_health_check"] == {}
     assert clusters["svc_market"]["type"] == "STRICT_DNS"
+
+
+def test_the_edge_cluster_takes_every_edge_replica() -> None:
+    settings = settings_with({d: f"{d}:50051" for d in DOMAINS})
+    one = clusters_of(render_split_config(settings, DESCRIPTOR, SERVICES, edge_host="edge"))["edge"]
+    assert one["type"] == "STRICT_DNS"  # a Kubernetes Service name: every ready replica
+    [endpoint] = one["load_assignment"]["endpoints"][0]["lb_endpoints"]
+    assert endpoint["endpoint"]["address"]["socket_address"] == {
+        "address": "edge",
+        "port_value": settings.edge_port,
+    }
+
+    listed = render_split_config(settings, DESCRIPTOR, SERVICES, edge_host="127.0.0.1:7001,127.0.0.1:7002")
+    edge = clusters_of(listed)["edge"]
+    endpoints = edge["load_assignment"]["endpoints"][0]["lb_endpoints"]
+    assert [e["endpoint"]["address"]["socket_address"]["port_value"] for e in endpoints] == [7001, 7002]
+    assert (edge["type"], edge["lb_policy"]) == ("STATIC", "ROUND_ROBIN")
+    assert "outlier_detection" in edge
 
 
 def test_each_route_goes_to_its_domain() -> None:

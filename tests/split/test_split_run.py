@@ -1,8 +1,10 @@
-"""The split run end to end (issue 18): every service its own process (`trading serve`), broker and
-inference twice, on PostgreSQL and a Redis of its own, behind Envoy with one cluster per domain.
-The main user flows go through Envoy; then the replica of broker and of inference that holds the
-background jobs is killed (SIGKILL) mid-run, and the test shows that the survivor takes the jobs
-over, Envoy routes around the dead one, nothing is done twice and nothing is lost.
+"""The split run end to end (issue 18): every service its own process (`trading serve`), two
+replicas of each and of the edge, on PostgreSQL and a Redis of its own, behind Envoy with one
+cluster per domain. The main user flows go through Envoy, with a WebSocket on each edge replica;
+a checkout made through one billing replica is paid on the other's Stripe twin and changes the
+plan once; then the replica of broker and of inference that holds the background jobs is killed
+(SIGKILL) mid-run, and the test shows that the survivor takes the jobs over, Envoy routes around
+the dead one, nothing is done twice and nothing is lost.
 
 The fault tests of issue 17 run on the same platform afterwards (tests/split/test_split_faults.py
 shares this module's cluster through `tests/split/conftest.py`)."""
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import uuid
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
@@ -20,8 +23,10 @@ from typing import Any
 import aiohttp
 import pytest
 
+from app.runtime import REPLICA_HEADER
+from core.outbox import event_type
 from tests.split.cluster import SYMBOL, Cluster
-from tests.split.flows import Client, eventually, next_event, session, subscribe
+from tests.split.flows import Client, claims, eventually, next_event, session, subscribe
 
 pytestmark = [pytest.mark.envoy, pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
 
@@ -130,12 +135,15 @@ async def test_the_main_flows_through_envoy(cluster: Cluster) -> None:
         signals = await eventually(a_signal, "a scheduled signal (after the first model is trained)")
         assert signals[0]["symbol"] == SYMBOL
 
-        ws_url = cluster.url.replace("http", "ws") + "/ws"
-        async with http.ws_connect(ws_url, protocols=("trading.v1", f"bearer.{client.token}")) as ws:
-            await subscribe(ws, f"user:{user}:trades", f"user:{user}:notifications")
+        async with AsyncExitStack() as stack:
+            sockets = await a_socket_on_each_edge(cluster, http, stack, client.token)
+            for ws in sockets:
+                await subscribe(ws, f"user:{user}:trades", f"user:{user}:notifications")
             order = await bracketed_order(client)
-            executed = await next_event(ws, "trade_executed")
-            assert executed["trade_executed"]["order_id"] == order["order"]["order_id"]
+            for ws in sockets:  # whichever edge replica a client is on, it gets the event
+                executed = await next_event(ws, "trade_executed")
+                assert executed["trade_executed"]["order_id"] == order["order"]["order_id"]
+            ws = sockets[0]
 
             checkout = {"plan_id": "pro-monthly", "idempotency_key": uuid.uuid4().hex}
             status, started = await client.send("POST", "/payments/checkout", checkout)
@@ -145,18 +153,94 @@ async def test_the_main_flows_through_envoy(cluster: Cluster) -> None:
             activated = await next_event(ws, "subscription_activated")
             assert activated["subscription_activated"]["plan"] == "pro"
 
-        async def pro_plan() -> bool:
-            renewed = await client.refresh(me["tokens"]["refresh_token"])
-            me["tokens"] = renewed
-            from tests.split.flows import claims
-
-            return bool(claims(renewed["access_token"])["plan"] == "pro")
-
-        await eventually(pro_plan, "the plan in the next token")
+        await eventually(lambda: pro_plan(client, me), "the plan in the next token")
 
         status, chat = await client.send("POST", "/agent/chat", {"message": "What is a stop loss?"})
         assert status == 200, chat
         assert "text" in str(chat) or chat  # an answer streamed back (the template twin)
+
+
+async def pro_plan(client: Client, me: dict[str, Any]) -> bool:
+    renewed = await client.refresh(me["tokens"]["refresh_token"])
+    me["tokens"] = renewed
+    return bool(claims(renewed["access_token"])["plan"] == "pro")
+
+
+async def a_socket_on_each_edge(
+    cluster: Cluster, http: aiohttp.ClientSession, stack: AsyncExitStack, token: str
+) -> list[aiohttp.ClientWebSocketResponse]:
+    """WebSockets through Envoy, one on each edge replica (Envoy balances them round robin; the
+    edge names itself in its answer's header)."""
+    host = socket.gethostname()
+    wanted = {f"{host}:{p.process.pid}" for p in cluster.replicas("edge")}
+    on: dict[str, aiohttp.ClientWebSocketResponse] = {}
+    ws_url = cluster.url.replace("http", "ws") + "/ws"
+    for _ in range(20):
+        if set(on) == wanted:
+            break
+        ws = await stack.enter_async_context(
+            http.ws_connect(ws_url, protocols=("trading.v1", f"bearer.{token}"))
+        )
+        assert ws._response is not None
+        on.setdefault(ws._response.headers[REPLICA_HEADER], ws)
+    assert set(on) == wanted, f"sockets on {set(on)}, edges {wanted}"
+    return list(on.values())
+
+
+async def test_a_checkout_through_one_billing_replica_paid_on_the_other_changes_the_plan_once(
+    cluster: Cluster,
+) -> None:
+    async with session() as http:
+        client = Client(cluster.url, http)
+        me = await client.sign_up(cluster.data_dir / "mail")
+        user = me["user_id"]
+        ws_url = cluster.url.replace("http", "ws") + "/ws"
+        async with http.ws_connect(ws_url, protocols=("trading.v1", f"bearer.{client.token}")) as ws:
+            await subscribe(ws, f"user:{user}:notifications")
+            checkout = {"plan_id": "pro-monthly", "idempotency_key": uuid.uuid4().hex}
+            status, started = await client.send("POST", "/payments/checkout", checkout)
+            assert status == 200, started
+            made_on = next(u for u in cluster.twin_urls if started["checkout_url"].startswith(u))
+            [other] = [u for u in cluster.twin_urls if u != made_on]
+            session_id = started["checkout_url"].rpartition("/")[2]
+            for _ in range(2):  # the customer presses Pay twice, on the other replica's twin
+                async with http.post(f"{other}/checkout/{session_id}/pay", allow_redirects=False) as paid:
+                    assert paid.status == 303
+            activated = await next_event(ws, "subscription_activated")
+            assert activated["subscription_activated"]["plan"] == "pro"
+        await eventually(lambda: pro_plan(client, me), "the plan in the next token")
+
+    def delivered() -> list[tuple]:
+        return cluster.sql(
+            "SELECT id FROM financial.plan_changes WHERE user_id = %s AND delivered_at IS NOT NULL", user
+        )
+
+    await eventually(lambda: _async(delivered()), "the plan change delivered")
+    [(change,)] = cluster.sql("SELECT id FROM financial.plan_changes WHERE user_id = %s", user)
+    subscriptions = cluster.sql("SELECT tier, status FROM financial.subscriptions WHERE user_id = %s", user)
+    assert subscriptions == [("pro", "active")]
+    staged = cluster.sql(
+        "SELECT payload FROM financial.outbox WHERE channel = %s", f"user:{user}:notifications"
+    )
+    kinds = [event_type(bytes(payload)) for (payload,) in staged]
+    assert kinds.count("subscription_activated") == 1, kinds
+    deliveries = [
+        record
+        for record in log_records(cluster, "billing")
+        if record.get("msg") == "plan change delivered" and record.get("change") == change
+    ]
+    assert len(deliveries) == 1, deliveries  # one replica delivered it (SetPlan, the cache, the mail)
+
+
+def log_records(cluster: Cluster, service: str) -> list[dict[str, Any]]:
+    records = []
+    for line in cluster.logs(service).splitlines():
+        if line.startswith("{"):
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+    return records
 
 
 @dataclass

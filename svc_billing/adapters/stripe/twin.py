@@ -5,8 +5,10 @@ errors, Idempotency-Key replay), so the very same `stripe`-SDK adapter runs agai
 checkout and payment URLs open local pages whose "Pay" button does what Stripe does when a
 customer pays: the objects change state and signed webhooks (`Stripe-Signature: t=…,v1=…`) go
 to the platform's webhook URL. `/twin/*` endpoints act as Stripe's dashboard: renew or fail a
-subscription's invoice, refund a payment. State lives in memory and, given a file (the embedded
-run keeps `stripe_twin.json` in its data folder), survives a restart.
+subscription's invoice, refund a payment. State lives in memory and, given a store (billing's
+database, twin_store.py), is shared: every billing replica serves a twin on the same state (on one
+port with SO_REUSEPORT, or each on its own), so a checkout made through one is paid through any,
+and a restart loses nothing.
 """
 
 from __future__ import annotations
@@ -15,11 +17,10 @@ import asyncio
 import html
 import json
 import logging
-import os
 import secrets
-from collections.abc import Awaitable, Callable
-from pathlib import Path
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any, Protocol
 
 from aiohttp import ClientSession, ClientTimeout, web
 
@@ -32,6 +33,12 @@ Deliver = Callable[[bytes, str], Awaitable[None]]
 PERIOD_S = {"month": 30 * 86400, "year": 365 * 86400}
 CUSTOMER_FIELDS = ("name", "email", "phone", "description")
 PROMOTION_CODES = {"WELCOME10": 10, "LAUNCH25": 25}  # code -> percent off
+
+
+class TwinStore(Protocol):
+    """Shared state (svc_billing.adapters.stripe.twin_store.DatabaseTwinStore)."""
+
+    def held(self, twin: StripeTwin) -> Any: ...
 
 
 def _id(prefix: str) -> str:
@@ -53,10 +60,10 @@ class StripeTwin:
         clock: Clock | None = None,
         deliver: Deliver | None = None,
         *,
-        state_path: Path | None = None,
+        store: TwinStore | None = None,
     ) -> None:
-        """`state_path`: a JSON file the objects are kept in, so a checkout or deposit started
-        before a restart can still be paid after it (none: memory only)."""
+        """`store`: where the objects are shared with other twins and kept across restarts
+        (none: this twin's memory only)."""
         self.webhook_secret = webhook_secret
         self.clock = clock or Clock()
         self.public_base = ""  # set once bound; checkout URLs start with it
@@ -81,27 +88,32 @@ class StripeTwin:
             }
             for code, pct in PROMOTION_CODES.items()
         }
-        self.state_path = state_path
-        self._load()
+        self.store = store
+        self.version: int | None = None  # of the stored state this twin holds
+        self.dirty = False
 
-    # --- state kept across restarts --------------------------------------------------------
-    def _load(self) -> None:
-        if self.state_path is None or not self.state_path.exists():
-            return
-        state = json.loads(self.state_path.read_text())
+    # --- state shared with other twins -----------------------------------------------------
+    def snapshot(self) -> dict[str, Any]:
+        return {"objects": self.objects, "promotion_codes": self.promotion_codes, "replies": self._replies}
+
+    def restore(self, state: dict[str, Any]) -> None:
         self.objects = state["objects"]
         self.promotion_codes = state["promotion_codes"]
         self._replies = {key: (int(status), body) for key, (status, body) in state["replies"].items()}
+        if self.public_base:
+            self.rebase(self.public_base)  # another twin made some: this one serves their pages
 
     def changed(self) -> None:
-        """Write the state (atomically: a crash leaves the old file or the new one)."""
-        if self.state_path is None:
+        self.dirty = True
+
+    @asynccontextmanager
+    async def _held(self) -> AsyncIterator[None]:
+        """The latest shared state for one request; what it changed is stored at its end."""
+        if self.store is None:
+            yield
             return
-        state = {"objects": self.objects, "promotion_codes": self.promotion_codes, "replies": self._replies}
-        self.state_path.parent.mkdir(parents=True, exist_ok=True)
-        partial = self.state_path.with_name(self.state_path.name + ".tmp")
-        partial.write_text(json.dumps(state))
-        os.replace(partial, self.state_path)
+        async with self.store.held(self):
+            yield
 
     def rebase(self, public_base: str) -> None:
         """Bound (again) at `public_base`: the pages of kept objects move there."""
@@ -143,7 +155,11 @@ class StripeTwin:
     @web.middleware
     async def _api_middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
         if not request.path.startswith("/v1/"):
-            return await handler(request)
+            try:
+                async with self._held():
+                    return await handler(request)
+            finally:  # the platform has the webhooks before the customer is sent on
+                await self.settle()
         if not request.headers.get("Authorization", "").startswith("Bearer sk_"):
             return _error(401, "Invalid API Key provided")
         if self.fail_next > 0:
@@ -156,6 +172,10 @@ class StripeTwin:
         key = request.headers.get("Idempotency-Key")
         if request.method == "POST":
             self.idempotency_keys.append(key or "")
+        async with self._held():
+            return await self._api_call(request, handler, key)
+
+    async def _api_call(self, request: web.Request, handler: Any, key: str | None) -> web.StreamResponse:
         if key and request.method == "POST" and key in self._replies:
             status, body = self._replies[key]
             return web.json_response(body, status=status, headers={"Idempotent-Replayed": "true"})
@@ -447,9 +467,9 @@ class StripeTwin:
         if session_id not in self.objects:
             raise web.HTTPNotFound(text="no such checkout session")
         session = self.pay_checkout(session_id)
-        await self.settle()  # the platform has the webhooks before the customer is sent back
         target = str(session["success_url"] or "/").replace("{CHECKOUT_SESSION_ID}", session_id)
-        raise web.HTTPSeeOther(target)
+        # returned, not raised: the state it changed is stored on the way out
+        return web.Response(status=303, headers={"Location": target})
 
     async def _intent_page(self, request: web.Request) -> web.Response:
         intent = self.objects.get(request.match_info["id"])
@@ -465,7 +485,6 @@ class StripeTwin:
         if request.match_info["id"] not in self.objects:
             raise web.HTTPNotFound(text="no such payment")
         intent = self.pay_intent(request.match_info["id"])
-        await self.settle()
         return web.Response(
             text=_page("Paid", f"<p>Paid {intent['amount'] / 100:.2f}.</p>"), content_type="text/html"
         )
@@ -503,7 +522,8 @@ class TwinServer:
     async def start(self) -> str:
         self._runner = web.AppRunner(self.twin.app())
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
+        # SO_REUSEPORT: the twins of several billing replicas on one host may share one port
+        site = web.TCPSite(self._runner, self.host, self.port, reuse_port=True)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.twin.rebase(self.base_url)

@@ -1,0 +1,64 @@
+"""Where the Stripe twin keeps its objects so that every billing replica's twin serves the same
+ones: a row of the billing schema, read and written under a lock (PostgreSQL's advisory lock
+across processes, an asyncio lock within one). A twin reloads the row only when another twin
+changed it since (its `version`), and writes it back only when a request changed something.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import zlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, Protocol
+
+from sqlalchemy import select, text
+
+from core.db import Database
+from svc_billing.models import StripeTwinState
+
+ROW_ID = 1
+_LOCK = text("SELECT pg_advisory_xact_lock(CAST(:key AS bigint))")
+_LOCK_KEY = zlib.crc32(b"financial.stripe_twin_state")
+
+
+class TwinState(Protocol):
+    """What the store needs from the twin."""
+
+    version: int | None  # the row's version the twin holds in memory (None: none yet)
+    dirty: bool  # changed since it was loaded or stored
+
+    def snapshot(self) -> dict[str, Any]: ...
+
+    def restore(self, state: dict[str, Any]) -> None: ...
+
+
+class DatabaseTwinStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._lock = asyncio.Lock()
+
+    @asynccontextmanager
+    async def held(self, twin: TwinState) -> AsyncIterator[None]:
+        """The twin holds the latest state for the block; what the block changed is stored."""
+        async with self._lock, self.db.transaction() as s:
+            if not self.db.is_sqlite:
+                await s.execute(_LOCK, {"key": _LOCK_KEY})
+            row = (await s.scalars(select(StripeTwinState).where(StripeTwinState.id == ROW_ID))).first()
+            if row is not None and row.version != twin.version:
+                twin.restore(json.loads(row.state))
+                twin.version, twin.dirty = row.version, False
+            try:
+                yield
+            except BaseException:
+                twin.version = None  # memory may hold a half-made change: reload it next time
+                raise
+            if row is None or twin.dirty:
+                version = 1 if row is None else row.version + 1
+                state = json.dumps(twin.snapshot())
+                if row is None:
+                    s.add(StripeTwinState(id=ROW_ID, version=version, state=state))
+                else:
+                    row.version, row.state = version, state
+                twin.version, twin.dirty = version, False
