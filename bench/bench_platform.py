@@ -36,6 +36,7 @@ from typing import Any
 
 import aiohttp
 
+from bench.cpu_share import CpuShare, describe
 from bench.load import percentile
 from bench.platform_runs import Platform, all_in_one, split
 
@@ -54,6 +55,7 @@ class Stats:
     errors: Counter[str] = field(default_factory=Counter)
     events: int = 0
     seconds: float = 0.0
+    cpu: Counter[str] = field(default_factory=Counter)
 
     def add(self, kind: str, ms: float, ok: bool) -> None:
         self.latencies.setdefault(kind, []).append(ms)
@@ -198,11 +200,14 @@ async def run_mix(platform: Platform, users: int, seconds: float) -> Stats:
         await asyncio.sleep(2)  # every user signed in and subscribed
         stats.latencies.clear()
         stats.errors.clear()
+        cpu = CpuShare(platform.pids)
+        cpu.start()
         t0 = time.monotonic()
         deadline[0] = t0 + seconds
         start.set()
         await asyncio.gather(*loops)
         stats.seconds = time.monotonic() - t0
+        stats.cpu = cpu.stop()
     return stats
 
 
@@ -316,6 +321,7 @@ async def main(argv: list[str] | None = None) -> None:
             with _dir(Path(tmp), key) as data_dir, start(data_dir) as platform:
                 stats = await run_mix(platform, args.users, args.seconds)
                 print(row(label, stats, baseline), flush=True)
+                print(f"{'':<34} {describe(stats.cpu, stats.seconds)}", flush=True)
                 if stats.errors:
                     print(f"{'':<34} errors by request: {dict(stats.errors)}", flush=True)
                 baseline = baseline or stats
