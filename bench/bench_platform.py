@@ -55,7 +55,7 @@ class Stats:
     errors: Counter[str] = field(default_factory=Counter)
     events: int = 0
     seconds: float = 0.0
-    cpu: Counter[str] = field(default_factory=Counter)
+    cpu: dict[str, float] = field(default_factory=dict)
 
     def add(self, kind: str, ms: float, ok: bool) -> None:
         self.latencies.setdefault(kind, []).append(ms)

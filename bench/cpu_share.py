@@ -5,7 +5,6 @@ rest of the machine), from /proc before and after the run (Linux)."""
 from __future__ import annotations
 
 import os
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,24 +85,28 @@ class CpuShare:
         self.before = snapshot()
         self.machine0 = machine_s()
 
-    def stop(self) -> Counter[str]:
+    def stop(self) -> dict[str, float]:
         after = snapshot()
         busy, interrupts = (now - then for now, then in zip(machine_s(), self.machine0, strict=True))
         names = group(after, self.platform_pids)
-        used: Counter[str] = Counter()
+        used: dict[str, float] = {}
         for pid, name in names.items():
             earlier = self.before.get(pid)
-            used[name] += after[pid].cpu_s - (earlier.cpu_s if earlier and earlier.comm == after[pid].comm else 0)
+            same = earlier is not None and earlier.comm == after[pid].comm
+            spent = after[pid].cpu_s - (earlier.cpu_s if earlier and same else 0.0)
+            used[name] = used.get(name, 0.0) + spent
         used["interrupts (network)"] = interrupts
-        others: Counter[str] = Counter()
+        others: dict[str, float] = {}
         for pid, p in after.items():
             if pid not in names and pid in self.before and self.before[pid].comm == p.comm:
-                others[p.comm] += p.cpu_s - self.before[pid].cpu_s
-        top = ", ".join(f"{comm} {cpu:.0f} s" for comm, cpu in others.most_common(3) if cpu >= 0.5)
+                others[p.comm] = others.get(p.comm, 0.0) + p.cpu_s - self.before[pid].cpu_s
+        busiest = sorted(others.items(), key=lambda item: -item[1])[:3]
+        top = ", ".join(f"{comm} {cpu:.0f} s" for comm, cpu in busiest if cpu >= 0.5)
         used[f"rest of the machine ({top or 'nothing named'})"] = max(0.0, busy - sum(used.values()))
         return used
 
 
-def describe(used: Counter[str], seconds: float) -> str:
-    parts = [f"{name} {cpu:.1f} s ({cpu / seconds:.0%})" for name, cpu in used.most_common()]
+def describe(used: dict[str, float], seconds: float) -> str:
+    ordered = sorted(used.items(), key=lambda item: -item[1])
+    parts = [f"{name} {cpu:.1f} s ({cpu / seconds:.0%})" for name, cpu in ordered]
     return "CPU over the run (share of one core): " + ", ".join(parts)
