@@ -278,6 +278,13 @@ async def main(argv: list[str] | None = None) -> None:
                 stats = await run_mix(platform, args.users, args.seconds)
                 print(row(label, stats, baseline), flush=True)
                 print(f"{'':<34} {describe(stats.cpu, stats.seconds)}", flush=True)
+                per_request = {k: v * 1000 / len(stats.every()) for k, v in stats.cpu.items()}
+                print(
+                    f"{'':<34} CPU ms per request: platform {per_request.get('platform (python)', 0):.2f}, "
+                    f"postgres {per_request.get('postgres (every backend)', 0):.2f}, "
+                    f"envoy {per_request.get('envoy', 0):.2f}",
+                    flush=True,
+                )
                 if stats.errors:
                     print(f"{'':<34} errors by request: {dict(stats.errors)}", flush=True)
                 baseline = baseline or stats
