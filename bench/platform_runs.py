@@ -84,7 +84,8 @@ def _start(args: list[str], env: dict[str, str], ready: str, log: Path) -> subpr
         if not line and proc.poll() is not None:
             break
     _stop([proc])
-    raise RuntimeError(f"{args} did not start; see {log}")
+    tail = log.read_text()[-3000:] if log.exists() else ""
+    raise RuntimeError(f"{args} did not start; the end of {log}:\n{tail}")
 
 
 def _run(args: list[str], env: dict[str, str], log: Path) -> None:
