@@ -19,6 +19,11 @@ from svc_billing.config import BillingSettings
 
 log = logging.getLogger("app.up")
 
+# Connections the kernel queues for the edge before it accepts them. WebSockets come in bursts
+# (a page load, clients reconnecting after a restart); with aiohttp's 128 a burst of hundreds on
+# a busy machine overflowed the queue, and Envoy answered 503 when its 1 s connect timed out.
+EDGE_BACKLOG = 4096
+
 
 def _stop_event() -> asyncio.Event:
     stop = asyncio.Event()
@@ -83,7 +88,9 @@ async def start_edge(
     app.on_response_prepare.append(replica_header)
     runner = web.AppRunner(app)
     await runner.setup()
-    await web.TCPSite(runner, settings.grpc_host, settings.edge_port, reuse_port=reuse_port or None).start()
+    await web.TCPSite(
+        runner, settings.grpc_host, settings.edge_port, backlog=EDGE_BACKLOG, reuse_port=reuse_port or None
+    ).start()
     return runner
 
 

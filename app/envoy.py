@@ -324,6 +324,9 @@ def jwt_rules(rpcs: Sequence[RpcRoute]) -> list[dict[str, Any]]:
     return rules
 
 
+JWT_CACHE_SIZE = 10_000
+
+
 def _jwt_filter(settings: Settings, edge_cluster: str, edge_address: str, rpcs: Sequence[RpcRoute]) -> dict:
     provider = {
         "issuer": settings.jwt_issuer,
@@ -347,6 +350,9 @@ def _jwt_filter(settings: Settings, edge_cluster: str, edge_address: str, rpcs: 
         "from_headers": [{"name": "authorization", "value_prefix": "Bearer "}],
         "forward": True,  # the services verify the token again
         "clock_skew_seconds": 30,
+        # A user's token comes back with every call: its signature is checked once, then its
+        # times only (a token of a retired key is still refused by the services, which check).
+        "jwt_cache_config": {"jwt_cache_size": JWT_CACHE_SIZE},
     }
     return {
         "name": "envoy.filters.http.jwt_authn",

@@ -30,12 +30,13 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 
+from bench.cpu_share import CpuShare, describe
+from bench.fanout_receivers import fan_out
 from bench.load import percentile
 from bench.platform_runs import Platform, all_in_one, split
 
@@ -54,6 +55,7 @@ class Stats:
     errors: Counter[str] = field(default_factory=Counter)
     events: int = 0
     seconds: float = 0.0
+    cpu: dict[str, float] = field(default_factory=dict)
 
     def add(self, kind: str, ms: float, ok: bool) -> None:
         self.latencies.setdefault(kind, []).append(ms)
@@ -198,11 +200,14 @@ async def run_mix(platform: Platform, users: int, seconds: float) -> Stats:
         await asyncio.sleep(2)  # every user signed in and subscribed
         stats.latencies.clear()
         stats.errors.clear()
+        cpu = CpuShare(platform.pids)
+        cpu.start()
         t0 = time.monotonic()
         deadline[0] = t0 + seconds
         start.set()
         await asyncio.gather(*loops)
         stats.seconds = time.monotonic() - t0
+        stats.cpu = cpu.stop()
     return stats
 
 
@@ -214,63 +219,16 @@ def own_address_session(index: int) -> aiohttp.ClientSession:
     return aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60))
 
 
-async def fanout(platform: Platform, clients: int, seconds: float = 10.0) -> list[float]:
-    """Delays (ms) from each price's timestamp to its receipt, over every client."""
+async def fanout(platform: Platform, clients: int, processes: int, seconds: float = 10.0) -> list[float]:
+    """Delays (ms) from each price's timestamp to its receipt, over every client; the clients are
+    spread over `processes` receiving processes (bench/fanout_receivers.py)."""
     user = (await prepare_users(platform, 1))[0]
-    delays: list[float] = []
-    failed: list[int] = []
-    ready = 0
-    all_ready = asyncio.Event()
-    measuring = asyncio.Event()
-    async with contextlib.AsyncExitStack() as stack:
-        # a hundred clients per source address, within Envoy's per-address bucket
-        sessions = [
-            await stack.enter_async_context(own_address_session(1000 + k)) for k in range(0, clients, 100)
-        ]
-        await Client(sessions[0], platform.url, None).sign_in(user)
-
-        async def watcher(http: aiohttp.ClientSession) -> None:
-            try:
-                await watch(http)
-            except aiohttp.WSServerHandshakeError as refused:
-                failed.append(refused.status)
-                if ready + len(failed) == clients:
-                    all_ready.set()
-
-        async def watch(http: aiohttp.ClientSession) -> None:
-            nonlocal ready
-            async with http.ws_connect(
-                platform.url.replace("http", "ws") + "/ws", protocols=("trading.v1", f"bearer.{user.token}")
-            ) as ws:
-                await ws.receive_json()
-                await ws.send_json({"type": "subscribe", "channels": ["ticker:BTCUSD"]})
-                await ws.receive_json()
-                ready += 1
-                if ready + len(failed) == clients:
-                    all_ready.set()
-                async for message in ws:
-                    received = time.time()
-                    if not measuring.is_set() or message.type != aiohttp.WSMsgType.TEXT:
-                        continue
-                    event = message.json().get("event", {})
-                    if "occurred_at" in event:
-                        sent = datetime.fromisoformat(event["occurred_at"]).timestamp()
-                        delays.append((received - sent) * 1000)
-
-        tasks = []
-        for start in range(0, clients, 100):
-            http = sessions[start // 100]
-            tasks += [asyncio.create_task(watcher(http)) for _ in range(min(100, clients - start))]
-            await asyncio.sleep(0.5)
-        await asyncio.wait_for(all_ready.wait(), 120)
-        await asyncio.sleep(2)
-        measuring.set()
-        await asyncio.sleep(seconds)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-    if failed:
-        print(f"fan-out: {ready} clients connected, {len(failed)} refused ({Counter(failed)})", flush=True)
+    async with own_address_session(999) as http:
+        await Client(http, platform.url, None).sign_in(user)
+    delays, refused = await fan_out(platform.url, user.token, clients, processes, seconds)
+    if refused:
+        print(f"fan-out: {clients - len(refused)} clients connected, {len(refused)} refused "
+              f"({Counter(refused)})", flush=True)  # fmt: skip
     return delays
 
 
@@ -299,6 +257,9 @@ async def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--runs", default="a1,a2,s1,s2")
     parser.add_argument("--fanout", type=int, default=1000, help="WebSocket clients (0: skip)")
+    parser.add_argument(
+        "--fanout-processes", default="4", help="receiving processes; several (1,4): one fan-out each"
+    )
     args = parser.parse_args(argv if argv is not None else [])
     load = os.getloadavg()[0]
     print(
@@ -316,11 +277,21 @@ async def main(argv: list[str] | None = None) -> None:
             with _dir(Path(tmp), key) as data_dir, start(data_dir) as platform:
                 stats = await run_mix(platform, args.users, args.seconds)
                 print(row(label, stats, baseline), flush=True)
+                print(f"{'':<34} {describe(stats.cpu, stats.seconds)}", flush=True)
+                per_request = {k: v * 1000 / len(stats.every()) for k, v in stats.cpu.items()}
+                print(
+                    f"{'':<34} CPU ms per request: platform {per_request.get('platform (python)', 0):.2f}, "
+                    f"postgres {per_request.get('postgres (every backend)', 0):.2f}, "
+                    f"envoy {per_request.get('envoy', 0):.2f}",
+                    flush=True,
+                )
                 if stats.errors:
                     print(f"{'':<34} errors by request: {dict(stats.errors)}", flush=True)
                 baseline = baseline or stats
                 if args.fanout and key.startswith("a"):
-                    fanouts[label] = await fanout(platform, args.fanout)
+                    for processes in map(int, args.fanout_processes.split(",")):
+                        delays = await fanout(platform, args.fanout, processes)
+                        fanouts[f"{label}, {processes} receiving processes"] = delays
     for label, delays in fanouts.items():
         if delays:
             print(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -23,10 +24,30 @@ PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 REDIS = "redis://127.0.0.1:6379/0"
 
 
+LOWEST_PORT = 20000
+_given: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A port nobody listens on now, below the kernel's ephemeral range (a bind(0) port comes from
+    that range, and an outgoing connection, the bench's own among them, could take it before
+    Envoy binds it: "cannot bind: Address already in use"), never handed out twice."""
+    try:
+        ephemeral = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        ephemeral = 32768
+    for _ in range(1000):
+        port = random.randrange(LOWEST_PORT, max(LOWEST_PORT + 1000, ephemeral))
+        if port in _given:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _given.add(port)
+        return port
+    raise RuntimeError("no free port below the ephemeral range")
 
 
 @dataclass
@@ -84,7 +105,8 @@ def _start(args: list[str], env: dict[str, str], ready: str, log: Path) -> subpr
         if not line and proc.poll() is not None:
             break
     _stop([proc])
-    raise RuntimeError(f"{args} did not start; see {log}")
+    tail = log.read_text()[-3000:] if log.exists() else ""
+    raise RuntimeError(f"{args} did not start; the end of {log}:\n{tail}")
 
 
 def _run(args: list[str], env: dict[str, str], log: Path) -> None:

@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import URL, DateTime, MetaData, Numeric, String, event, make_url
+from sqlalchemy import URL, DateTime, MetaData, Numeric, String, event, exc, make_url
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
@@ -96,6 +96,33 @@ def decimal_str(d: Decimal) -> str:
     return "0" if text in ("-0", "") else text
 
 
+IDLE_PING_S = 5.0
+
+
+def ping_when_idle(engine: AsyncEngine, idle_s: float = IDLE_PING_S) -> None:
+    """Check a pooled connection before use only when it sat idle for `idle_s` or more: a
+    database restarted meanwhile is then noticed before a query fails. SQLAlchemy's pre-ping
+    checks on every checkout, three round trips on asyncpg (BEGIN, a query, ROLLBACK) before
+    each session's own; a connection in steady use is known to work, and one that breaks in
+    use is discarded with the rest of the pool on the first disconnect error anyway."""
+    pool = engine.sync_engine.pool
+    dialect = engine.sync_engine.dialect
+
+    @event.listens_for(pool, "checkin")
+    def _returned(dbapi_conn: Any, record: Any) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(pool, "checkout")
+    def _check(dbapi_conn: Any, record: Any, proxy: Any) -> None:
+        returned = record.info.get("returned_at")
+        if returned is None or time.monotonic() - returned < idle_s:
+            return
+        try:
+            dialect.do_ping(dbapi_conn)
+        except Exception as error:  # the pool drops this connection and checks out another
+            raise exc.DisconnectionError(str(error)) from error
+
+
 _TIMED_OPERATIONS = frozenset({"select", "insert", "update", "delete"})
 
 
@@ -165,11 +192,13 @@ class Database:
         if self.is_sqlite:
             kwargs["connect_args"] = {"timeout": 30}
         else:
-            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+            kwargs.update(pool_size=pool_size, max_overflow=pool_size)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             self._sqlite_dir = sqlite_dir_of(self.engine.url)
             self._install_sqlite_hooks()
+        else:
+            ping_when_idle(self.engine)
         time_statements(self.engine)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 

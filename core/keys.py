@@ -14,6 +14,7 @@ keys. A key's life follows from its creation time alone:
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import json
 import os
@@ -37,6 +38,7 @@ ALGORITHM = "EdDSA"
 TOKEN_TYPE = "at+jwt"  # RFC 9068 header typ of an access token
 TOKEN_USE = "access"
 _RELOAD_EVERY_S = 5.0
+VERIFIED_CACHE_SIZE = 10_000  # access tokens whose signature was checked, newest kept
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,7 @@ class KeyStore:
         self.publish_delay_s = publish_delay_s
         self.leeway_s = leeway_s
         self._keys: list[SigningKey] = []  # oldest first
+        self._verified: dict[str, tuple[str, dict[str, Any]]] = {}  # token -> (kid, claims)
         self._lock = threading.Lock()
         self._loaded_at = float("-inf")
         if directory is not None:
@@ -219,7 +222,21 @@ class KeyStore:
         return jwt.encode(payload, key.private, algorithm=ALGORITHM, headers=headers)
 
     def verify_access_token(self, token: str) -> dict[str, Any]:
-        """The claims of a valid access token, else Unauthenticated with a stable reason."""
+        """The claims of a valid access token, else Unauthenticated with a stable reason. A token
+        seen before is not decoded and its signature not checked again (a user sends the same one
+        with every call until it expires): its key must still verify and its times hold now."""
+        seen = self._verified.get(token)
+        if seen is not None and self._find(seen[0]) is not None:
+            self._check_times(seen[1])
+            return copy.deepcopy(seen[1])
+        kid, claims = self._verify(token)
+        with self._lock:
+            if len(self._verified) >= VERIFIED_CACHE_SIZE:
+                self._verified.pop(next(iter(self._verified)))  # the oldest
+            self._verified[token] = (kid, claims)
+        return copy.deepcopy(claims)
+
+    def _verify(self, token: str) -> tuple[str, dict[str, Any]]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as e:
@@ -235,7 +252,7 @@ class KeyStore:
         self._check_times(claims)
         if claims.get("token_use") != TOKEN_USE:
             raise _fail("TOKEN_WRONG_TYPE", "the token is not an access token")
-        return claims
+        return key.kid, claims
 
     def _decode(self, token: str, key: SigningKey) -> dict[str, Any]:
         options: Any = {

@@ -16,7 +16,7 @@ from aiohttp import web
 
 from core.keys import KeyStore
 from edge.channels import ChatOwnerCheck
-from edge.ws_hub import SUBPROTOCOL, Hub, WebSocketSession, _token_from_protocols
+from edge.ws_hub import Hub, WebSocketSession, _token_from_protocols, hub_socket
 
 PRICE_STREAM_PATH = "/trading/stream/{symbol}"
 SIGNAL_STREAM_PATH = "/ws/{symbol}"
@@ -45,7 +45,7 @@ def symbol_stream_handler(
         symbol = request.match_info["symbol"]
         if not _SYMBOL.fullmatch(symbol):
             raise web.HTTPNotFound(text="unknown symbol")
-        ws = web.WebSocketResponse(protocols=(SUBPROTOCOL,), heartbeat=30.0, max_msg_size=64 * 1024)
+        ws = hub_socket()
         if not ws.can_prepare(request).ok:
             raise web.HTTPBadRequest(text="this path takes a WebSocket upgrade here")
         await ws.prepare(request)

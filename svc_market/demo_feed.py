@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import Database
 from quant.bars import Bars
@@ -88,6 +89,7 @@ class DemoFeed:
             str, tuple[int, float]
         ] = {}  # symbol -> (ts of the last whole bar stored, its close)
         self._series_end: dict[str, int | None] = {}  # symbol: its newest bar's time; None: not ours
+        self._ids: dict[str, int] = {}
 
     async def prices(self, symbol: str, now: datetime) -> bool:
         """Whether the feed prices `symbol` at `now`: its finest stored series is simulated (the
@@ -122,17 +124,20 @@ class DemoFeed:
             o, h, lo, c, v = next_bar(spec, current, close, self.seed).at(_frac(now, current))
             rows = [*ended, DemoBar(current, o, h, lo, c, v, spec.price_precision)]
         if rows:
+            # the forming bar stored again, nothing else: the series' range and count stay as they are
+            grows = bool(ended) or rows[-1].ts != self._series_end.get(symbol)
             async with self.db.transaction() as session:
-                row = await get_symbol(session, symbol)
+                symbol_id = await self._symbol_id(session, symbol)
                 await upsert_bars(
                     session,
-                    row.id,
+                    symbol_id,
                     BAR_S,
                     bars_of(rows),
                     SOURCE_SIMULATED,
                     daily_anchor_s=self.daily_anchor_s,
                 )
-                await refresh_series(session, row.id, BAR_S, SOURCE_SIMULATED)
+                if grows:
+                    await refresh_series(session, symbol_id, BAR_S, SOURCE_SIMULATED)
         if ended:
             self._last[symbol] = (ended[-1].ts, ended[-1].close)
         if rows:
@@ -149,6 +154,12 @@ class DemoFeed:
             return close, 0.0
         bar = next_bar(spec, current, close, self.seed)
         return bar.at(_frac(now, current))[3], bar.volume / BAR_S
+
+    async def _symbol_id(self, session: AsyncSession, symbol: str) -> int:
+        """A catalogue symbol's id (ids never change: read once)."""
+        if symbol not in self._ids:
+            self._ids[symbol] = (await get_symbol(session, symbol)).id
+        return self._ids[symbol]
 
     async def _last_whole(self, symbol: str, current: int) -> tuple[int, float]:
         """The newest stored bar that ended before the forming one: its time and close."""

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from core.breaker import CircuitBreaker
 from core.clock import Clock
+from core.coalesce import NextRun
 from core.db import Database
 from core.errors import InvalidArgument
 from quant.bars import Bars, daily_anchor
@@ -42,6 +43,7 @@ class Market:
     recorder: QuoteRecorder | None = None
     demo: DemoFeed | None = None  # the demo run's tick feed, extending simulated series
     live_bars: LiveBarBuilder | None = None  # bars built from live quotes
+    _forming: dict[str, NextRun] = field(default_factory=dict, init=False, repr=False)
 
     @property
     def daily_anchor_s(self) -> int:
@@ -62,12 +64,26 @@ class Market:
     async def candles(self, query: CandleQuery) -> tuple[str, Bars, Freshness]:
         code, now = query.symbol.upper(), self.clock.now()
         if self.demo is not None and code in BY_SYMBOL and await self.demo.prices(code, now):
-            await self.demo.catch_up(code, now, forming=True)  # up to this tick
+            await self._store_forming(code)  # up to this tick
         if self.live_bars is not None:
             await self.live_bars.flush(code)  # up to the newest live quote
         async with self.db.session() as session:
             symbol, bars, series = await get_candles(session, query, self.clock.now(), self.daily_anchor_s)
         return symbol, bars, self._freshness(series)
+
+    async def _store_forming(self, code: str) -> None:
+        """The demo feed's forming bar, stored as of a moment after this call. Requests that come
+        while one such write is under way share the next one (one transaction, not one each on
+        the same rows), which starts later than any of them."""
+        demo = self.demo
+        assert demo is not None
+        if code not in self._forming:
+
+            async def write() -> None:
+                await demo.catch_up(code, self.clock.now(), forming=True)
+
+            self._forming[code] = NextRun(write)
+        await self._forming[code]()
 
     def _freshness(self, series: list) -> Freshness:
         available = self.provider_available if self.settings.polygon_enabled else False

@@ -213,3 +213,19 @@ def test_keys_persist_in_a_private_directory(tmp_path: Path, clock: TestClock) -
     second = KeyStore(folder, ISS, AUD, clock)
     assert second.verify_access_token(token)["sub"] == "u1"
     assert second.active().kid == first.active().kid
+
+
+def test_a_token_verified_before_is_still_refused_once_expired(keys: KeyStore, clock: TestClock) -> None:
+    token = keys.sign_access_token(CLAIMS)
+    assert keys.verify_access_token(token)["sub"] == "u1"  # verified and remembered
+    clock.advance(901 + keys.leeway_s)
+    assert reason(keys, token) == "TOKEN_EXPIRED"
+
+
+def test_claims_a_caller_changes_do_not_change_the_next_verification(keys: KeyStore) -> None:
+    token = keys.sign_access_token(CLAIMS)
+    first = keys.verify_access_token(token)
+    first["sub"] = "someone else"
+    first["roles"].append("admin")
+    again = keys.verify_access_token(token)
+    assert (again["sub"], again["roles"]) == ("u1", ["user"])

@@ -202,3 +202,19 @@ async def test_sockets_of_a_revoked_user_close_at_once_and_others_stay(
         assert (await again.receive_json(timeout=5))["reason"] == "SESSION_REVOKED"
         await again.receive(timeout=5)
     assert again.close_code == 4401
+
+
+async def test_event_frames_are_not_compressed_per_watcher(
+    make_edge, grpc_port: int, user_token: str, bus: InProcessBus
+) -> None:
+    """Browsers offer permessage-deflate; the hub declines it (deflate would run per watcher)."""
+    client = await make_edge(grpc_port)
+    async with await client.ws_connect(
+        "/ws", protocols=("trading.v1", f"bearer.{user_token}"), compress=15
+    ) as ws:
+        await ws.receive_json(timeout=5)
+        await subscribe(ws, "ticker:EURUSD")
+        await bus.publish("ticker:EURUSD", price_event("EURUSD"))
+        frame = await ws.receive_json(timeout=5)
+        assert ws.compress == 0
+    assert frame["event"]["price_update"]["symbol"] == "EURUSD"

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import delete
 
 from core.clock import TestClock
-from svc_market.bar_store import load_bars
+from svc_market.bar_store import load_bars, series_of
 from svc_market.demo_data import BAR_S, seed_demo_data
 from svc_market.demo_feed import DemoFeed
 from svc_market.models import Bar, Base
@@ -54,6 +54,27 @@ async def test_the_forming_bar_is_stored_as_far_as_it_has_come(db) -> None:
     [(_, _, h, lo, c)] = await stored(db, START)
     assert c == (await feed.mid("EURUSD", now))[0]
     assert lo <= c <= h
+
+
+async def series(db) -> tuple[int, int, int]:
+    async with db.session() as s:
+        row = await get_symbol(s, "EURUSD")
+        [base] = [info for info in await series_of(s, row.id) if info.resolution_s == BAR_S]
+    return base.first_ts, base.last_ts, base.bar_count
+
+
+async def test_the_series_range_follows_the_forming_bar_however_often_it_is_stored(db) -> None:
+    feed = DemoFeed(db, seed=7)
+    first, _, count = await series(db)
+    for seconds in (10, 100, 200):  # one forming bar, stored three times
+        await feed.catch_up("EURUSD", START + timedelta(seconds=seconds), forming=True)
+        assert await series(db) == (first, int(START.timestamp()), count + 1)
+    await feed.catch_up("EURUSD", START + timedelta(seconds=BAR_S + 10), forming=True)  # the next
+    assert await series(db) == (first, int(START.timestamp()) + BAR_S, count + 2)
+    restarted = DemoFeed(db, seed=7)  # a new process: the stored forming bar is its series' end
+    assert await restarted.prices("EURUSD", START + timedelta(seconds=BAR_S + 20))
+    await restarted.catch_up("EURUSD", START + timedelta(seconds=BAR_S + 20), forming=True)
+    assert await series(db) == (first, int(START.timestamp()) + BAR_S, count + 2)
 
 
 async def test_after_a_restart_the_series_resumes_and_fills_the_gap(db) -> None:

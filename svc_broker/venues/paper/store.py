@@ -241,13 +241,13 @@ class PaperStore:
         """Newest first by id; the token is the last id of the previous page."""
         size = min(page_size or self._settings.default_page_size, self._settings.max_page_size)
         after = _id(page_token, "page_token") if page_token else None
+        # the account by its user in the same statement: one round trip (no account: no rows)
+        query = query.join(PaperAccount, model.account_id == PaperAccount.id).where(
+            PaperAccount.user_id == account
+        )
+        if after is not None:
+            query = query.where(model.id < after)
         async with self._db.session() as s:
-            acc = await self._account_or_none(s, account)
-            if acc is None:
-                return [], ""
-            query = query.where(model.account_id == acc.id)
-            if after is not None:
-                query = query.where(model.id < after)
             rows = list((await s.execute(query.order_by(model.id.desc()).limit(size + 1))).scalars())
         more = len(rows) > size
         rows = rows[:size]
