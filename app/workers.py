@@ -27,7 +27,6 @@ import logging
 import multiprocessing
 import os
 import secrets
-import socket
 import time
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -40,6 +39,7 @@ from pydantic import SecretStr
 
 from app.run_metrics import shared_metrics, worker_gone
 from app.worker import WorkerSpec, worker_main
+from core.ports import free_port
 from core.settings import Settings
 
 if TYPE_CHECKING:
@@ -62,12 +62,6 @@ def worker_count(settings: Settings) -> tuple[int, str]:
     if settings.effective_database_url.startswith("sqlite"):
         return 1, "SQLite (no TRADING_DATABASE_URL) takes one writer at a time"
     return wanted, ""
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
 
 
 def prepare_shared_state(settings: Settings) -> dict[str, str]:

@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bench.load import HEADER, Result, percentile, process_cpu_s, run_load
+from core.ports import free_port
 
 SERVICE = "trading.platform.v1.PlatformService"
 GRPC_PATH = f"/{SERVICE}/GetServerInfo"
@@ -32,14 +33,6 @@ CALLS = {1: 1000, 32: 4000}
 WARMUP = 200
 LOAD_TIMEOUT_S = 120
 EMPTY_GRPC_MESSAGE = b"\x00\x00\x00\x00\x00"  # uncompressed, zero-length GetServerInfoRequest
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _start_server(tmp: Path) -> tuple[subprocess.Popen[bytes], int]:
@@ -62,7 +55,7 @@ async def _start_envoy(tmp: Path, grpc_port: int) -> tuple[asyncio.subprocess.Pr
     from core.settings import Settings
 
     settings = Settings.model_construct(
-        grpc_port=grpc_port, envoy_port=_free_port(), envoy_admin_port=_free_port(), edge_port=_free_port()
+        grpc_port=grpc_port, envoy_port=free_port(), envoy_admin_port=free_port(), edge_port=free_port()
     )
     unlimited = RateLimit(max_tokens=10_000_000, tokens_per_fill=10_000_000)
     descriptor = Path("gen/descriptor.binpb")

@@ -37,7 +37,7 @@ import aiohttp
 
 from bench.cpu_share import CpuShare, describe
 from bench.fanout_receivers import fan_out
-from bench.load import percentile
+from bench.load import own_address_session, percentile
 from bench.platform_runs import Platform, all_in_one, split
 
 PASSWORD = "a long passphrase 1"
@@ -209,14 +209,6 @@ async def run_mix(platform: Platform, users: int, seconds: float) -> Stats:
         stats.seconds = time.monotonic() - t0
         stats.cpu = cpu.stop()
     return stats
-
-
-def own_address_session(index: int) -> aiohttp.ClientSession:
-    """A session whose connections come from a loopback address of the user's own, as real users
-    come from their own: Envoy's per-address token bucket (100 calls/s) is per user, not shared."""
-    address = f"127.0.{1 + index // 250}.{1 + index % 250}"
-    connector = aiohttp.TCPConnector(limit=0, local_addr=(address, 0))
-    return aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60))
 
 
 async def fanout(platform: Platform, clients: int, processes: int, seconds: float = 10.0) -> list[float]:

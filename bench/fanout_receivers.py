@@ -35,7 +35,7 @@ def receive(share: Share, pipe: Connection) -> None:
 
 
 async def _receive(share: Share, pipe: Connection) -> None:
-    from bench.bench_platform import own_address_session
+    from bench.load import own_address_session
 
     received: list[tuple[float, str]] = []
     refused: list[int] = []

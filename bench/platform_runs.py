@@ -8,9 +8,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,35 +17,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.ports import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 REDIS = "redis://127.0.0.1:6379/0"
-
-
-LOWEST_PORT = 20000
-_given: set[int] = set()
-
-
-def free_port() -> int:
-    """A port nobody listens on now, below the kernel's ephemeral range (a bind(0) port comes from
-    that range, and an outgoing connection, the bench's own among them, could take it before
-    Envoy binds it: "cannot bind: Address already in use"), never handed out twice."""
-    try:
-        ephemeral = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        ephemeral = 32768
-    for _ in range(1000):
-        port = random.randrange(LOWEST_PORT, max(LOWEST_PORT + 1000, ephemeral))
-        if port in _given:
-            continue
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        _given.add(port)
-        return port
-    raise RuntimeError("no free port below the ephemeral range")
 
 
 @dataclass
