@@ -28,6 +28,7 @@ from sqlalchemy import select
 
 from core.clock import Clock
 from core.db import Database
+from core.heap import freeze_startup_heap
 from svc_broker.broker import OrderRequest
 from svc_broker.config import BrokerSettings
 from svc_broker.market import Quote, QuoteBook, StaticSymbolCatalog
@@ -89,6 +90,7 @@ def _book() -> QuoteBook:
 
 async def orders(db: Database, label: str, accounts: int = 64) -> None:
     broker = _broker(db, _book())
+    freeze_startup_heap()  # as the runtime does once its services serve (core/heap.py)
     latencies: list[float] = []
     queue = list(range(ORDERS))
 
@@ -157,6 +159,7 @@ async def monitor_cost(db: Database, label: str) -> None:
         ]
         await s.execute(PaperPosition.__table__.insert(), positions)
     monitor = PriceMonitor(broker, BrokerSettings())
+    freeze_startup_heap()
     start = time.perf_counter()
     await monitor.load()
     load_s = time.perf_counter() - start
