@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import secrets
 
 from aiohttp import web
@@ -63,7 +62,7 @@ async def run_all_in_one(
         if with_envoy:
             config = envoy.render_envoy_config(settings, settings_descriptor(), runtime.grpc_services)
             path = envoy.write_envoy_config(config, settings.data_dir / "envoy.yaml")
-            workers = settings.envoy_workers or max(1, (os.cpu_count() or 2) // 2)
+            workers = envoy.envoy_threads(settings)
             proxy = await envoy.launch_envoy(
                 path,
                 envoy_base_id,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+import os
 import re
 import shutil
 import time
@@ -831,6 +832,11 @@ async def wait_ready(
                 pass
             await asyncio.sleep(0.05)
     raise TimeoutError(f"envoy not ready on admin port {admin_port} after {timeout_s}s")
+
+
+def envoy_threads(settings: Settings) -> int:
+    """Envoy's worker threads: `TRADING_ENVOY_WORKERS`, else half the cores (the rest serve)."""
+    return settings.envoy_workers or max(1, (os.cpu_count() or 2) // 2)
 
 
 async def launch_envoy(

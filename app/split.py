@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from pathlib import Path
 
 from app import envoy
@@ -80,7 +79,7 @@ async def run_gateway(settings: Settings, *, edge_host: str, base_id: int, confi
     """Envoy for the split run, in the foreground until SIGINT/SIGTERM: with the config rendered
     now from the settings, or a rendered one (`config`, a Kubernetes ConfigMap)."""
     path = config or render_gateway(settings, edge_host=edge_host)
-    workers = settings.envoy_workers or max(1, (os.cpu_count() or 2) // 2)
+    workers = envoy.envoy_threads(settings)
     proxy = await envoy.launch_envoy(path, base_id, settings.envoy_admin_port, concurrency=workers)
     try:
         print(f"gateway listening on :{settings.envoy_port}", flush=True)

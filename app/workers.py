@@ -283,7 +283,7 @@ async def _serve(
             config = envoy.render_envoy_config(settings, settings_descriptor(), services)
             spread_over_workers(config, f"{settings.grpc_host}:{settings.grpc_port}", pool.private_addresses)
             path = envoy.write_envoy_config(config, settings.data_dir / "envoy.yaml")
-            threads = settings.envoy_workers or max(1, (os.cpu_count() or 2) // 2)
+            threads = envoy.envoy_threads(settings)
             proxy = await envoy.launch_envoy(
                 path,
                 envoy_base_id,
