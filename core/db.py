@@ -180,10 +180,18 @@ class Database:
     """The engine and sessions for one database URL."""
 
     def __init__(
-        self, url: str, *, echo: bool = False, pool_size: int = 10, schemas: Iterable[str] | None = None
+        self,
+        url: str,
+        *,
+        echo: bool = False,
+        pool_size: int = 10,
+        schemas: Iterable[str] | None = None,
+        idle_ping_s: float = IDLE_PING_S,
     ) -> None:
         """`schemas`: on SQLite, the schema files to attach; by default the registered schemas
-        whose file exists, plus those `create_all` creates (SQLite attaches at most 10)."""
+        whose file exists, plus those `create_all` creates (SQLite attaches at most 10).
+        `idle_ping_s`: on PostgreSQL, how long a pooled connection may sit idle before it is
+        checked at its next use (`ping_when_idle`)."""
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         self._schemas = None if schemas is None else set(schemas)
@@ -198,7 +206,7 @@ class Database:
             self._sqlite_dir = sqlite_dir_of(self.engine.url)
             self._install_sqlite_hooks()
         else:
-            ping_when_idle(self.engine)
+            ping_when_idle(self.engine, idle_ping_s)
         time_statements(self.engine)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 

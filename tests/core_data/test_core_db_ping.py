@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from core.db import Database, ping_when_idle
+from core.db import Database
 
 pytestmark = pytest.mark.postgres
 
@@ -25,8 +25,7 @@ def _terminate(database_url: str, pid: int) -> None:
 
 
 async def test_an_idle_connection_dropped_by_the_server_is_replaced(pg_database_url: str) -> None:
-    db = Database(pg_database_url, pool_size=1)
-    ping_when_idle(db.engine, idle_s=0)  # every connection counts as idle: always checked
+    db = Database(pg_database_url, pool_size=1, idle_ping_s=0)  # every connection idle: always checked
     try:
         first = await _backend_pid(db)
         _terminate(pg_database_url, first)
@@ -36,7 +35,7 @@ async def test_an_idle_connection_dropped_by_the_server_is_replaced(pg_database_
 
 
 async def test_a_connection_in_steady_use_is_not_checked(pg_database_url: str) -> None:
-    db = Database(pg_database_url, pool_size=1)  # idle threshold of seconds: just used, no check
+    db = Database(pg_database_url, pool_size=1, idle_ping_s=3600)  # just used: no check
     try:
         first = await _backend_pid(db)
         _terminate(pg_database_url, first)
