@@ -42,23 +42,29 @@ class DatabaseTwinStore:
     @asynccontextmanager
     async def held(self, twin: TwinState) -> AsyncIterator[None]:
         """The twin holds the latest state for the block; what the block changed is stored."""
-        async with self._lock, self.db.transaction() as s:
-            if not self.db.is_sqlite:
-                await s.execute(_LOCK, {"key": _LOCK_KEY})
-            row = (await s.scalars(select(StripeTwinState).where(StripeTwinState.id == ROW_ID))).first()
-            if row is not None and row.version != twin.version:
-                twin.restore(json.loads(row.state))
-                twin.version, twin.dirty = row.version, False
+        stored: int | None = None
+        async with self._lock:
             try:
-                yield
+                async with self.db.transaction() as s:
+                    if not self.db.is_sqlite:
+                        await s.execute(_LOCK, {"key": _LOCK_KEY})
+                    query = select(StripeTwinState).where(StripeTwinState.id == ROW_ID)
+                    row = (await s.scalars(query)).first()
+                    if row is not None and row.version != twin.version:
+                        twin.restore(json.loads(row.state))
+                        twin.version, twin.dirty = row.version, False
+                    yield
+                    if row is None or twin.dirty:
+                        stored = 1 if row is None else row.version + 1
+                        state = json.dumps(twin.snapshot())
+                        if row is None:
+                            s.add(StripeTwinState(id=ROW_ID, version=stored, state=state))
+                        else:
+                            row.version, row.state = stored, state
             except BaseException:
-                twin.version = None  # memory may hold a half-made change: reload it next time
+                # memory may hold a change the database did not keep (the block failed, or the
+                # commit did): reload it next time
+                twin.version = None
                 raise
-            if row is None or twin.dirty:
-                version = 1 if row is None else row.version + 1
-                state = json.dumps(twin.snapshot())
-                if row is None:
-                    s.add(StripeTwinState(id=ROW_ID, version=version, state=state))
-                else:
-                    row.version, row.state = version, state
-                twin.version, twin.dirty = version, False
+            if stored is not None:  # committed
+                twin.version, twin.dirty = stored, False
