@@ -202,3 +202,25 @@ async def test_a_group_whose_commit_fails_is_answered_outcome_unknown_and_never_
     totals, by_ledger, balances = await ledger_state(db)
     assert by_ledger == balances
     assert sum(totals.values()) == 0
+
+
+async def test_a_limit_order_whose_commit_fails_is_answered_outcome_unknown(
+    db, broker, prices, caplog
+) -> None:
+    # The same trigger fails the COMMIT of a marketable limit order, which is placed in its own
+    # transaction, not in a group: the answer is the group's, outcome unknown, and nothing is kept.
+    if db.is_sqlite:
+        pytest.skip("SQLite has no deferred triggers to fail a COMMIT with")
+    async with db.engine.begin() as conn:
+        for statement in FAIL_AT_COMMIT:
+            await conn.exec_driver_sql(statement)
+    doomed = OrderRequest(
+        "BTCUSD", "buy", D("0.013"), type="limit", limit_price=D("60000"), client_order_id="l-1"
+    )
+    with pytest.raises(Unavailable, match="outcome is unknown"):
+        await broker.place_order(USER, doomed)
+    assert "an order failed at commit" in caplog.text
+    assert await rows(db, PaperOrder) == await rows(db, PaperTrade) == 0
+    totals, by_ledger, balances = await ledger_state(db)
+    assert by_ledger == balances
+    assert sum(totals.values()) == 0

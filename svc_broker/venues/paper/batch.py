@@ -59,7 +59,7 @@ class NewOrder:
 OrderTicket = Ticket[NewOrder, OrderView]
 
 
-def _unknown_outcome() -> Unavailable:
+def unknown_outcome() -> Unavailable:
     return Unavailable(
         "the order's outcome is unknown (the database failed while committing it): "
         "list your orders, or retry with the same client_order_id"
@@ -110,7 +110,7 @@ class PaperBatching(PaperExecution):
             if committing:  # the commit itself failed: it may have gone through, so never place again
                 log.warning("a group of %d orders failed at commit", len(tickets), exc_info=True)
                 for ticket in tickets:
-                    ticket.settle(_unknown_outcome())
+                    ticket.settle(unknown_outcome())
                 return
             log.warning("a group of %d orders failed; placing them alone", len(tickets), exc_info=True)
             await self._place_one_by_one(tickets)

@@ -3,11 +3,13 @@ bid and ask, kept in the database."""
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
 
 from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import FailedPrecondition, InvalidArgument, NotFound
+from core.errors import DomainError, FailedPrecondition, InvalidArgument, NotFound
 from svc_broker import pricing
 from svc_broker.broker import (
     UNCHANGED,
@@ -19,7 +21,7 @@ from svc_broker.broker import (
     Page,
     PositionView,
 )
-from svc_broker.models import PaperOrder, PaperPosition, PaperTrade
+from svc_broker.models import PaperAccount, PaperOrder, PaperPosition, PaperTrade
 from svc_broker.rules import (
     check_close_quantity,
     check_order_request,
@@ -28,10 +30,10 @@ from svc_broker.rules import (
     check_stop_price,
 )
 from svc_broker.values import OrderType, Symbol
-from svc_broker.venues.paper.batch import NewOrder, PaperBatching
+from svc_broker.venues.paper.batch import NewOrder, PaperBatching, unknown_outcome
 from svc_broker.venues.paper.ledger import HOUSE_FUNDING, Movement
 from svc_broker.venues.paper.matching import PaperMatching
-from svc_broker.venues.paper.store import well_formed
+from svc_broker.venues.paper.store import Changes, well_formed
 from svc_broker.venues.paper.triggers import (
     Watch,
     order_trigger,
@@ -42,6 +44,8 @@ from svc_broker.venues.paper.valuation import (
     execution_report,
     order_view,
 )
+
+log = logging.getLogger(__name__)
 
 
 class PaperBroker(PaperMatching, PaperBatching):
@@ -65,30 +69,46 @@ class PaperBroker(PaperMatching, PaperBatching):
         return await self._place_alone(order)
 
     async def _place_alone(self, new: NewOrder) -> OrderView:
+        """One order in its own transaction. A failure at its commit answers "outcome unknown",
+        as a group's does: the commit may have gone through, so the order is never placed again."""
+        committing = False
+        try:
+            async with self._locked(new.user_id) as (s, acc, changes):
+                view = await self._book_alone(s, acc, changes, new)
+                committing = True
+        except Exception as failed:
+            if committing and not isinstance(failed, DomainError):
+                log.warning("an order failed at commit", exc_info=True)
+                raise unknown_outcome() from failed
+            raise
+        return view
+
+    async def _book_alone(
+        self, s: AsyncSession, acc: PaperAccount, changes: Changes, new: NewOrder
+    ) -> OrderView:
         request, spec = new.request, new.spec
-        async with self._locked(new.user_id) as (s, acc, changes):
-            if request.client_order_id:  # made by a concurrent call since the look-up above
-                existing = await self._by_client_order_id(s, acc, request.client_order_id)
-                if existing is not None:
-                    return self._order_view(existing)
-            self._check_open(spec)
-            quote = self._quote(spec)
-            order = self._new_order(acc, request, spec, new.quantity)
-            s.add(order)
-            if order.type == "stop":
-                check_stop_price(order.side, order.stop_price, quote)
-            trigger = None
-            if order.type != "market":
-                trigger = order_trigger(order.side, order.type, order.limit_price, order.stop_price)
-            if trigger is None or trigger.touched(quote):
-                slippage = Decimal(0) if order.type == "limit" else self._slippage(spec)
-                price = pricing.fill_price(order.side, quote, slippage)
-                check_protection(order.side, price, order.stop_loss, order.take_profit)
-                await self._fill_order(s, acc, order, spec, price, changes)
-            else:
-                check_protection(order.side, trigger.level, order.stop_loss, order.take_profit)
-                await self._rest_order(s, acc, order, spec, changes)
-            return order_view(order, spec)
+        if request.client_order_id:  # made by a concurrent call since the look-up above
+            existing = await self._by_client_order_id(s, acc, request.client_order_id)
+            if existing is not None:
+                return self._order_view(existing)
+        self._check_open(spec)
+        quote = self._quote(spec)
+        order = self._new_order(acc, request, spec, new.quantity)
+        s.add(order)
+        if order.type == "stop":
+            check_stop_price(order.side, order.stop_price, quote)
+        trigger = None
+        if order.type != "market":
+            trigger = order_trigger(order.side, order.type, order.limit_price, order.stop_price)
+        if trigger is None or trigger.touched(quote):
+            slippage = Decimal(0) if order.type == "limit" else self._slippage(spec)
+            price = pricing.fill_price(order.side, quote, slippage)
+            check_protection(order.side, price, order.stop_loss, order.take_profit)
+            await self._fill_order(s, acc, order, spec, price, changes)
+        else:
+            check_protection(order.side, trigger.level, order.stop_loss, order.take_profit)
+            await self._rest_order(s, acc, order, spec, changes)
+        return order_view(order, spec)
 
     async def modify_order(
         self,
