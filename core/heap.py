@@ -42,7 +42,8 @@ def collector_paused() -> Iterator[None]:
     collections that happen to fall inside it. Blocks may nest and overlap across tasks; the
     collector runs again when the last one ends, if it was running when the first began. Should
     blocks overlap without end, one that ends with over `YOUNG_LIMIT` new objects pending runs a
-    young collection, so cyclic garbage made meanwhile cannot pile up."""
+    collection of the two younger generations, so cyclic garbage made meanwhile does not pile up
+    there; what is older waits for the next full collection after the blocks stop overlapping."""
     global _paused, _resume
     if _paused == 0:
         _resume = gc.isenabled()
