@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import time
+import zlib
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -15,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import URL, DateTime, MetaData, Numeric, String, event, exc, make_url
+from sqlalchemy import URL, DateTime, MetaData, Numeric, String, event, exc, make_url, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
@@ -94,6 +95,20 @@ def decimal_str(d: Decimal) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
+
+
+ADVISORY_XACT_LOCK = text("SELECT pg_advisory_xact_lock(CAST(:key AS bigint))")
+
+
+def advisory_key(name: str) -> int:
+    """The PostgreSQL advisory lock key of `name` (a stable 32-bit hash)."""
+    return zlib.crc32(name.encode())
+
+
+async def advisory_xact_lock(session: Any, name: str) -> None:
+    """Hold PostgreSQL's advisory lock `name` until the session's transaction ends: one holder
+    at a time across every process on the database."""
+    await session.execute(ADVISORY_XACT_LOCK, {"key": advisory_key(name)})
 
 
 IDLE_PING_S = 5.0

@@ -10,7 +10,6 @@ as `core.db.Database` attaches it, and scripts use `op.batch_alter_table` to alt
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,12 +19,12 @@ from alembic.config import Config
 from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, create_engine, event, make_url, text
+from sqlalchemy import Connection, create_engine, event, make_url
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.pool import NullPool
 from sqlalchemy.schema import CreateSchema
 
-from core.db import attach_sqlite_schemas, sqlite_dir_of
+from core.db import ADVISORY_XACT_LOCK, advisory_key, attach_sqlite_schemas, sqlite_dir_of
 
 if TYPE_CHECKING:
     from core.service import ServiceSpec
@@ -170,8 +169,7 @@ def _prepare(conn: Connection, spec: MigrationSpec) -> None:
     """On PostgreSQL: one migrator per service at a time, and its schemas exist."""
     if conn.dialect.name != "postgresql":
         return
-    key = zlib.crc32(f"migrate:{spec.name}".encode())
-    conn.execute(text("SELECT pg_advisory_xact_lock(CAST(:key AS bigint))"), {"key": key})
+    conn.execute(ADVISORY_XACT_LOCK, {"key": advisory_key(f"migrate:{spec.name}")})
     for schema in spec.schemas:
         conn.execute(CreateSchema(schema, if_not_exists=True))
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import zlib
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from typing import Any, Protocol
@@ -35,7 +34,6 @@ from sqlalchemy import (
     event,
     insert,
     select,
-    text,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,7 +43,7 @@ from trading.events.v1.events_envelope_pb2 import Event
 from core import metrics, tracing
 from core.bus import Bus
 from core.clock import Clock
-from core.db import Database, UtcDateTime
+from core.db import Database, UtcDateTime, advisory_xact_lock
 
 log = logging.getLogger(__name__)
 
@@ -256,7 +254,7 @@ class OutboxRelay:
     async def _publish_batch(self, table: Table) -> int:
         async with self._db.transaction() as s:
             if not self._db.is_sqlite:
-                await s.execute(_PG_LOCK, {"key": _lock_key(table)})
+                await advisory_xact_lock(s, _lock_name(table))
             query = (
                 select(table.c.id, table.c.channel, table.c.payload, table.c.durable, table.c.created_at)
                 .where(table.c.published_at.is_(None))
@@ -295,8 +293,5 @@ def record_published(channel: str, payload: bytes, lag_s: float) -> None:
     metrics.BUS_LAG.labels(metrics.channel_kind(channel), "outbox").observe(max(0.0, lag_s))
 
 
-_PG_LOCK = text("SELECT pg_advisory_xact_lock(CAST(:key AS bigint))")
-
-
-def _lock_key(table: Table) -> int:
-    return zlib.crc32(f"outbox:{table.fullname}".encode())
+def _lock_name(table: Table) -> str:
+    return f"outbox:{table.fullname}"

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import MetaData, text
+from sqlalchemy import MetaData
 
 if TYPE_CHECKING:
     from core.bus import Bus
@@ -87,9 +86,10 @@ async def _one_build_at_a_time(db: Database, service: str) -> AsyncIterator[None
     if db.is_sqlite:
         yield
         return
+    from core.db import advisory_xact_lock
+
     async with db.transaction() as s:
-        key = zlib.crc32(f"build:{service}".encode())
-        await s.execute(text("SELECT pg_advisory_xact_lock(CAST(:key AS bigint))"), {"key": key})
+        await advisory_xact_lock(s, f"build:{service}")
         yield
 
 

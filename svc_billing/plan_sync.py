@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 
 from core.clock import Clock
-from core.db import Database
+from core.db import Database, advisory_xact_lock
 from core.errors import NotFound
 from core.kv import KeyValue
 from core.lease import replica_id
@@ -30,8 +29,7 @@ from svc_billing.plan_cache import UserPlan, encode_plan, plan_cache_key
 from svc_billing.plans import TIERS
 
 log = logging.getLogger(__name__)
-_LOCK = text("SELECT pg_advisory_xact_lock(CAST(:key AS bigint))")
-_LOCK_KEY = zlib.crc32(b"financial.plan_changes")
+_LOCK = "financial.plan_changes"
 
 
 class PlanSync:
@@ -95,7 +93,7 @@ class PlanSync:
             yield
             return
         async with self.db.transaction() as s:
-            await s.execute(_LOCK, {"key": _LOCK_KEY})
+            await advisory_xact_lock(s, _LOCK)
             yield
 
     async def _deliver(self, change: PlanChange) -> None:

@@ -8,19 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-import zlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 
-from core.db import Database
+from core.db import Database, advisory_xact_lock
 from svc_billing.models import StripeTwinState
 
 ROW_ID = 1
-_LOCK = text("SELECT pg_advisory_xact_lock(CAST(:key AS bigint))")
-_LOCK_KEY = zlib.crc32(b"financial.stripe_twin_state")
+_LOCK = "financial.stripe_twin_state"
 
 
 class TwinState(Protocol):
@@ -47,7 +45,7 @@ class DatabaseTwinStore:
             try:
                 async with self.db.transaction() as s:
                     if not self.db.is_sqlite:
-                        await s.execute(_LOCK, {"key": _LOCK_KEY})
+                        await advisory_xact_lock(s, _LOCK)
                     query = select(StripeTwinState).where(StripeTwinState.id == ROW_ID)
                     row = (await s.scalars(query)).first()
                     if row is not None and row.version != twin.version:
