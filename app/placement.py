@@ -1,10 +1,11 @@
 """Where a service's background jobs run when `trading up` serves from several processes.
 
 Every worker process builds every service, so every worker has every background job. Most of
-them must run once across the run (a second copy would do the work twice: the investment agents, the scorecard, mail dispatch, account-deletion consumers): those are
-wrapped in a lease (core/lease.py) here, so exactly one worker runs each at a time and another
-takes over within the lease's TTL if that worker dies. Jobs already leased by their service (the
-demo ticker feeds, the SL/TP sweeps, the market sync, the daily snapshots) keep their own lease.
+them must run once across the run (a second copy would do the work twice: the investment
+agents, the scorecard, mail dispatch, account-deletion consumers): those are wrapped in a
+lease (core/lease.py) here, so exactly one worker runs each at a time and another takes over
+within the lease's TTL if that worker dies. Jobs already leased by their service (the demo
+ticker feeds, the SL/TP sweeps, the market sync, the daily snapshots) keep their own lease.
 
 A few jobs keep this process's serving state up to date or are safe and cheaper everywhere:
 those run in every worker (EVERY_WORKER). A job not listed there runs once: a new job never does
